@@ -1,0 +1,214 @@
+"""The ``ductplanner`` command line: a thin layer over the public API.
+
+Every subcommand returns a :class:`Result`: a JSON-able summary (printed with
+``--json``; its keys are a public interface) and a short human text. Exit
+status: 0 done, 1 failed on the user's input (a clear message, no traceback),
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import DuctPlannerError
+
+__all__ = ["Result", "main"]
+
+
+@dataclass
+class Result:
+    """What a subcommand reports: a summary for ``--json`` and text for people."""
+
+    summary: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+
+class NotBuiltError(DuctPlannerError):
+    """The subcommand exists in the design but is not built yet."""
+
+
+def _not_built(name: str) -> Callable[[argparse.Namespace], Result]:
+    def handler(args: argparse.Namespace) -> Result:
+        raise NotBuiltError(f"`ductplanner {name}` is not available in this version yet")
+
+    return handler
+
+
+# --- subcommand handlers -------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> Result:
+    from .pipeline import run_demo
+
+    return run_demo(Path(args.out), seed=args.seed, progress=not args.json)
+
+
+def _cmd_import(args: argparse.Namespace) -> Result:
+    from .io import import_file
+
+    return import_file(
+        Path(args.workspace),
+        args.layer,
+        Path(args.file),
+        crs=args.crs,
+        append=args.append,
+        repair=args.repair,
+        source_layer=args.source_layer,
+        mapping=args.mapping,
+    )
+
+
+def _cmd_validate(args: argparse.Namespace) -> Result:
+    from .io import validate_path
+
+    return validate_path(
+        Path(args.path),
+        layer=args.layer,
+        crs=args.crs,
+        source_layer=args.source_layer,
+        mapping=args.mapping,
+        report=Path(args.report) if args.report else None,
+    )
+
+
+# Handlers of later steps are looked up here by name, so each step adds its own.
+HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
+    "demo": _cmd_demo,
+    "import": _cmd_import,
+    "validate": _cmd_validate,
+}
+
+
+def _handler(name: str) -> Callable[[argparse.Namespace], Result]:
+    return HANDLERS.get(name) or _not_built(name)
+
+
+# --- the parser ----------------------------------------------------------------------
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+
+
+def _add_mapping(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crs", help="CRS of the input when the file has none, e.g. EPSG:25832")
+    p.add_argument("--source-layer", help="layer to read from a file that holds several")
+    p.add_argument(
+        "--mapping",
+        help="field mapping: a TOML file, or a built-in name "
+        "(geodanmark, vejman, osm, dar); default: guessed from the file",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``ductplanner`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ductplanner",
+        description="Plan broadband ducts laid by co-digging, and forecast coverage.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="build the demo municipality and run every step on it")
+    p.add_argument("--out", default="maps", help="output folder (default: maps/)")
+    p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
+    _add_json(p)
+
+    p = sub.add_parser("import", help="import a file into a workspace layer")
+    p.add_argument("workspace", help="workspace GeoPackage (created when absent)")
+    p.add_argument("layer", help="target layer: streets, ducts, backbone, sites, digs, ...")
+    p.add_argument("file", help="GeoPackage, Shapefile, GeoJSON, CSV, GML or .osm.pbf")
+    p.add_argument("--append", action="store_true", help="add to the layer; ids stay unique")
+    p.add_argument("--repair", action="store_true", help="repair invalid geometries")
+    _add_mapping(p)
+    _add_json(p)
+
+    p = sub.add_parser("validate", help="check a workspace or a file, listing every problem")
+    p.add_argument("path", help="workspace GeoPackage or input file")
+    p.add_argument("--layer", help="layer to check (for a file: the layer it is meant for)")
+    p.add_argument("--report", help="write the findings to FILE (.html, .json or .csv)")
+    _add_mapping(p)
+    _add_json(p)
+
+    p = sub.add_parser("coverage", help="who can get broadband through our ducts")
+    p.add_argument("workspace")
+    p.add_argument("--drop", type=float, default=None, help="drop distance in metres")
+    _add_json(p)
+
+    p = sub.add_parser("opportunities", help="co-digging candidates from the dig plans")
+    p.add_argument("workspace")
+    p.add_argument("--year", type=int)
+    _add_json(p)
+
+    p = sub.add_parser("plan", help="choose the digs to join, year by year, within budget")
+    p.add_argument("workspace")
+    p.add_argument("--scenario", required=True)
+    p.add_argument("--method", choices=["greedy", "milp", "fcfs"], default=None)
+    _add_json(p)
+
+    p = sub.add_parser("simulate", help="forecast coverage over the regrowth cycle")
+    p.add_argument("workspace")
+    p.add_argument("--scenario", required=True)
+    p.add_argument("--runs", type=int)
+    p.add_argument("--seed", type=int)
+    _add_json(p)
+
+    p = sub.add_parser("map", help="render the workspace as a Leaflet map")
+    p.add_argument("workspace")
+    p.add_argument("--out", help="HTML file (default: maps/<workspace>.html)")
+    p.add_argument("--self-contained", action="store_true", help="embed every asset")
+    _add_json(p)
+
+    p = sub.add_parser("report", help="the committee's evaluation report")
+    p.add_argument("workspace")
+    p.add_argument("--out")
+    p.add_argument("--lang", choices=["en", "da"], default="en")
+    _add_json(p)
+
+    p = sub.add_parser("requests", help="what to ask one utility for")
+    p.add_argument("workspace")
+    p.add_argument("--owner", required=True)
+    p.add_argument("--out")
+    _add_json(p)
+
+    p = sub.add_parser("record", help="record the ducts laid in a finished dig")
+    p.add_argument("workspace")
+    p.add_argument("--dig", required=True)
+    _add_json(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        result = _handler(args.command)(args)
+    except DuctPlannerError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
+    elif result.text:
+        print(result.text)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
