@@ -33,13 +33,6 @@ class NotBuiltError(DuctPlannerError):
     """The subcommand exists in the design but is not built yet."""
 
 
-def _not_built(name: str) -> Callable[[argparse.Namespace], Result]:
-    def handler(args: argparse.Namespace) -> Result:
-        raise NotBuiltError(f"`ductplanner {name}` is not available in this version yet")
-
-    return handler
-
-
 # --- subcommand handlers -------------------------------------------------------------
 
 
@@ -77,16 +70,51 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
     )
 
 
-# Handlers of later steps are looked up here by name, so each step adds its own.
+def _cmd_coverage(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner coverage` is not available in this version yet")
+
+
+def _cmd_opportunities(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner opportunities` is not available in this version yet")
+
+
+def _cmd_plan(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner plan` is not available in this version yet")
+
+
+def _cmd_simulate(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner simulate` is not available in this version yet")
+
+
+def _cmd_map(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner map` is not available in this version yet")
+
+
+def _cmd_report(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner report` is not available in this version yet")
+
+
+def _cmd_requests(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner requests` is not available in this version yet")
+
+
+def _cmd_record(args: argparse.Namespace) -> Result:
+    raise NotBuiltError("`ductplanner record` is not available in this version yet")
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "demo": _cmd_demo,
     "import": _cmd_import,
     "validate": _cmd_validate,
+    "coverage": _cmd_coverage,
+    "opportunities": _cmd_opportunities,
+    "plan": _cmd_plan,
+    "simulate": _cmd_simulate,
+    "map": _cmd_map,
+    "report": _cmd_report,
+    "requests": _cmd_requests,
+    "record": _cmd_record,
 }
-
-
-def _handler(name: str) -> Callable[[argparse.Namespace], Result]:
-    return HANDLERS.get(name) or _not_built(name)
 
 
 # --- the parser ----------------------------------------------------------------------
@@ -194,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:
-        result = _handler(args.command)(args)
+        result = HANDLERS[args.command](args)
     except DuctPlannerError as exc:
         if getattr(args, "json", False):
             print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
