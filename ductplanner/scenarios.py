@@ -1,0 +1,386 @@
+"""Scenarios: a strategy's budgets, costs and model parameters, read from TOML.
+
+A scenario file has one table per concern. Every key is optional except
+``scenario.name``; what is left out takes the documented default (the
+assumptions listed in the README). Unknown keys, wrong types and
+out-of-range values are errors that name the file, the key and (for syntax
+errors) the line; all problems of a file are reported together.
+
+>>> s = parse_scenario('''
+... [scenario]
+... name = "Co-digging only"
+... [budget]
+... co_digging = 400_000
+... materials = 100_000
+... ''')
+>>> s.budget.duct_dkk
+500000.0
+>>> s.regrowth.mean_cycle_years
+5.5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from ._errors import Problem, ScenarioError
+
+__all__ = [
+    "Budget",
+    "Confidence",
+    "CoverageParams",
+    "OptimizerParams",
+    "Regrowth",
+    "Scenario",
+    "SimulationParams",
+    "UnitCosts",
+    "load_scenario",
+    "parse_scenario",
+]
+
+
+def _spec(default: Any, *, lo: float | None = None, hi: float | None = None, doc: str = "") -> Any:
+    """Declare a scenario field with its default, inclusive range and meaning."""
+    return field(default=default, metadata={"min": lo, "max": hi, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Yearly budget lines in DKK.
+
+    Only ``co_digging``, ``materials`` and ``own_digging`` buy ducts.
+    """
+
+    co_digging: float = _spec(400_000, lo=0, doc="paying utilities for co-laying in their trench")
+    materials: float = _spec(100_000, lo=0, doc="duct material")
+    communication: float = _spec(50_000, lo=0, doc="communication (buys no duct)")
+    project_management: float = _spec(450_000, lo=0, doc="project management (buys no duct)")
+    own_digging: float = _spec(0, lo=0, doc="digging our own trenches (the 2016 plan)")
+
+    @property
+    def duct_dkk(self) -> float:
+        """DKK per year that buys ducts laid in others' trenches (co-digging + materials)."""
+        return float(self.co_digging + self.materials)
+
+    @property
+    def total_dkk(self) -> float:
+        """All budget lines together, DKK per year."""
+        return float(
+            self.co_digging
+            + self.materials
+            + self.communication
+            + self.project_management
+            + self.own_digging
+        )
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    """Costs per metre of duct in DKK (assumptions; see the README)."""
+
+    co_laying: float = _spec(150, lo=0, doc="laying a duct in another party's open trench")
+    material: float = _spec(30, lo=0, doc="duct material")
+    own_trench: float = _spec(1000, lo=0, doc="digging, laying and restoring our own trench")
+
+    @property
+    def co_dig_per_m(self) -> float:
+        """DKK per metre when co-digging: co-laying plus material."""
+        return float(self.co_laying + self.material)
+
+    @property
+    def own_dig_per_m(self) -> float:
+        """DKK per metre when digging our own trench: trench plus material."""
+        return float(self.own_trench + self.material)
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """What counts as covered."""
+
+    drop_distance_m: float = _spec(30.0, lo=0, hi=500, doc="address to street edge, metres")
+    target_share: float = _spec(0.9, lo=0, hi=1, doc="share of households a district aims for")
+    speed_down_mbps: float = _spec(100.0, lo=0, doc="modern broadband: download at least")
+    speed_up_mbps: float = _spec(30.0, lo=0, doc="modern broadband: upload at least")
+
+
+@dataclass(frozen=True)
+class Regrowth:
+    """The renewal process of future digging on every street edge."""
+
+    mean_cycle_years: float = _spec(5.5, lo=0.5, hi=100, doc="mean years between two digs")
+    distribution: Literal["exponential", "gamma", "uniform"] = _spec(
+        "exponential", doc="shape of the gap between two digs"
+    )
+    gamma_shape: float = _spec(4.0, lo=0.1, hi=1000, doc="gamma shape k (larger: more regular)")
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Probability that a planned dig opens its trench inside its window."""
+
+    firm: float = _spec(0.95, lo=0, hi=1, doc="confirmed, with a permit")
+    budgeted: float = _spec(0.75, lo=0, hi=1, doc="in the owner's budget")
+    indicative: float = _spec(0.40, lo=0, hi=1, doc="announced, not decided")
+    slip_years: float = _spec(1.0, lo=0, hi=10, doc="mean delay of a dig that slips, years")
+
+    def probability(self, confidence: str) -> float:
+        """Return the probability for a dig's confidence class."""
+        return float(getattr(self, confidence))
+
+
+@dataclass(frozen=True)
+class OptimizerParams:
+    """How the plan is chosen."""
+
+    method: Literal["greedy", "milp", "fcfs"] = _spec("greedy", doc="optimizer method")
+    time_limit_s: float = _spec(60.0, lo=1, hi=86_400, doc="MILP time limit, seconds")
+    mip_gap: float = _spec(0.001, lo=0, hi=1, doc="MILP relative gap to stop at")
+    discount: float = _spec(0.0, lo=0, hi=1, doc="weight of covering earlier (household-years)")
+
+
+@dataclass(frozen=True)
+class SimulationParams:
+    """The Monte Carlo forecast."""
+
+    runs: int = _spec(1000, lo=1, hi=1_000_000, doc="number of simulated futures")
+    seed: int = _spec(2019, lo=0, doc="random seed")
+    horizon: int = _spec(2030, lo=1900, hi=2200, doc="last simulated year")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A strategy: who digs, with what money, under which assumptions.
+
+    Attributes
+    ----------
+    name, description : str
+        Shown in maps and the report.
+    policy : {"co-dig", "own-dig", "fibre-only"}
+        ``co-dig`` lays ducts only in others' trenches; ``own-dig`` may also dig
+        its own trenches with the ``own_digging`` budget; ``fibre-only`` lays
+        no citizen ducts (only the fibre project's own digs happen).
+    start_year, end_year : int
+        First and last year of the plan.
+    source : str
+        The file it was read from.
+    """
+
+    name: str
+    description: str = ""
+    policy: Literal["co-dig", "own-dig", "fibre-only"] = "co-dig"
+    start_year: int = _spec(2019, lo=1900, hi=2200, doc="first planned year")
+    end_year: int = _spec(2021, lo=1900, hi=2200, doc="last planned year")
+    budget: Budget = field(default_factory=Budget)
+    costs: UnitCosts = field(default_factory=UnitCosts)
+    coverage: CoverageParams = field(default_factory=CoverageParams)
+    regrowth: Regrowth = field(default_factory=Regrowth)
+    confidence: Confidence = field(default_factory=Confidence)
+    optimizer: OptimizerParams = field(default_factory=OptimizerParams)
+    simulation: SimulationParams = field(default_factory=SimulationParams)
+    source: str = "<memory>"
+
+    @property
+    def years(self) -> list[int]:
+        """The planned years, first to last."""
+        return list(range(self.start_year, self.end_year + 1))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return every parameter as plain data (for run manifests and JSON)."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """Return a copy with top-level fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+
+_SECTIONS: dict[str, type] = {
+    "budget": Budget,
+    "costs": UnitCosts,
+    "coverage": CoverageParams,
+    "regrowth": Regrowth,
+    "confidence": Confidence,
+    "optimizer": OptimizerParams,
+    "simulation": SimulationParams,
+}
+_TOP_KEYS = ("name", "description", "policy", "start_year", "end_year")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem: syntax (with its line), unknown keys (with the
+        nearest known key), wrong types, values out of range.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(
+            f"scenario file {path} does not exist; the shipped ones are in scenarios/ "
+            "(revised-2019.toml, original-2016.toml, shutdown.toml)"
+        )
+    return parse_scenario(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
+    """Parse scenario TOML text; see :func:`load_scenario`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f" at line {line.group(1)}" if line else ""
+        raise ScenarioError(f"{source}{where}: not valid TOML ({exc})") from None
+    problems: list[Problem] = []
+    say = _Reporter(source, problems, _key_lines(text))
+
+    top = data.get("scenario", {})
+    if not isinstance(top, Mapping):
+        say("scenario", 'must be a table: write [scenario] with name = "..."')
+        top = {}
+    known = {"scenario", *_SECTIONS}
+    for key in data:
+        if key not in known:
+            say(key, f"unknown table [{key}]{_did_you_mean(key, known)}", rule="unknown-key")
+
+    values = _read_section(top, "scenario", _TOP_KEYS, Scenario, say)
+    if "name" not in top:
+        say("scenario.name", "is required: give the scenario a name", rule="required")
+        values["name"] = Path(source).stem
+    sections = {}
+    for name, cls in _SECTIONS.items():
+        table = data.get(name, {})
+        if not isinstance(table, Mapping):
+            say(name, f"must be a table [{name}]", rule="type")
+            table = {}
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        sections[name] = cls(**_read_section(table, name, names, cls, say))
+    if "start_year" in values or "end_year" in values:
+        start = values.get("start_year", Scenario.start_year)
+        end = values.get("end_year", Scenario.end_year)
+        if isinstance(start, int) and isinstance(end, int) and end < start:
+            say("scenario.end_year", f"{end} is before start_year {start}", rule="range")
+    if problems:
+        raise ScenarioError(_describe(problems, source))
+    return Scenario(**values, **sections, source=source)
+
+
+class _Reporter:
+    """Collects scenario problems as Problems naming the key (and its line)."""
+
+    def __init__(self, source: str, problems: list[Problem], lines: dict[str, int]) -> None:
+        self.source = source
+        self.problems = problems
+        self.lines = lines
+
+    def __call__(self, key: str, message: str, *, rule: str = "type") -> None:
+        line = self.lines.get(key)
+        where = f"line {line}" if line else ""
+        self.problems.append(Problem(self.source, "scenario", where, key, rule, message))
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Map ``table.key`` (and ``table``) to the line it is written on."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            table = header.group(1)
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"([A-Za-z0-9_\-]+)\s*=", line)
+        if key:
+            lines.setdefault(f"{table}.{key.group(1)}" if table else key.group(1), number)
+    return lines
+
+
+def _describe(problems: list[Problem], source: str) -> str:
+    noun = "problem" if len(problems) == 1 else "problems"
+    lines = [f"{len(problems)} {noun} in scenario {source}:"]
+    lines += [
+        f"  - {p.field}" + (f" ({p.feature_id})" if p.feature_id else "") + f": {p.message}"
+        for p in problems
+    ]
+    return "\n".join(lines)
+
+
+def _did_you_mean(key: str, known: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
+
+
+def _read_section(
+    table: Mapping[str, Any],
+    section: str,
+    names: tuple[str, ...],
+    cls: type,
+    say: _Reporter,
+) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{section}.{key}"
+        if key not in names:
+            say(dotted, f"unknown key{_did_you_mean(key, names)}", rule="unknown-key")
+            continue
+        converted = _convert(value, hints[key], dotted, say)
+        if converted is _INVALID:
+            continue
+        meta = fields[key].metadata
+        lo, hi = meta.get("min"), meta.get("max")
+        is_number = isinstance(converted, int | float) and not isinstance(converted, bool)
+        if is_number and (
+            (lo is not None and converted < lo) or (hi is not None and converted > hi)
+        ):
+            rng = f"[{'-∞' if lo is None else lo}, {'∞' if hi is None else hi}]"
+            say(dotted, f"{converted} is outside the range {rng}", rule="range")
+            continue
+        out[key] = converted
+    return out
+
+
+_INVALID = object()
+
+
+def _convert(value: Any, hint: Any, key: str, say: _Reporter) -> Any:
+    origin = get_origin(hint)
+    if origin is Literal:
+        choices = get_args(hint)
+        if value in choices:
+            return value
+        say(key, f"{value!r} is not one of: {', '.join(map(str, choices))}", rule="allowed")
+        return _INVALID
+    if origin in (types.UnionType, typing.Union):  # pragma: no cover - no optional fields yet
+        hint = next(a for a in get_args(hint) if a is not type(None))
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hint is str and isinstance(value, str):
+        return value
+    if hint is bool and isinstance(value, bool):
+        return value
+    words = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
+    say(key, f"{value!r} is not {words.get(hint, hint)}", rule="type")
+    return _INVALID
+
+
+def describe_parameters() -> list[tuple[str, Any, str]]:
+    """Return (key, default, meaning) for every scenario parameter (for docs)."""
+    rows = []
+    for section, cls in _SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            rows.append((f"{section}.{f.name}", f.default, f.metadata.get("doc", "")))
+    return rows
