@@ -1,0 +1,117 @@
+"""Numbers for people: every share stated with its numerator and denominator.
+
+A coverage figure never stands alone: "78.7 %" leaves the reader guessing
+what it is a share of, "18,204 of 23,117 households, 78.7 %" does not. Use
+:func:`share` wherever a share is shown (CLI text, maps, report).
+
+>>> share(18204, 23117, "households")
+'18,204 of 23,117 households, 78.7 %'
+>>> share(18204, 23117, "households", lang="da")
+'18.204 af 23.117 husstande, 78,7 %'
+>>> share(0, 0, "addresses")
+'0 of 0 addresses, no addresses to count'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+__all__ = ["Lang", "metres", "number", "percent", "share"]
+
+Lang = Literal["en", "da"]
+
+_UNITS_DA = {
+    "households": "husstande",
+    "household": "husstand",
+    "addresses": "adresser",
+    "address": "adresse",
+    "sites": "institutioner",
+    "site": "institution",
+    "edges": "vejstykker",
+    "metres": "meter",
+    "runs": "kørsler",
+}
+_OF = {"en": "of", "da": "af"}
+_NOTHING = {"en": "no {unit} to count", "da": "ingen {unit} at tælle"}
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in _OF:
+        raise ValueError(f"lang must be 'en' or 'da', got {lang!r}")
+
+
+def number(value: float, decimals: int = 0, *, lang: Lang = "en") -> str:
+    """Format a number with thousands separators (``1,234.5``; Danish ``1.234,5``).
+
+    >>> number(1234567)
+    '1,234,567'
+    >>> number(1234.56, 1, lang="da")
+    '1.234,6'
+    """
+    _check_lang(lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "da":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def percent(part: float, total: float, decimals: int = 1, *, lang: Lang = "en") -> str:
+    """Format ``part / total`` as a percentage (``78.7 %``); ``–`` when ``total`` is 0.
+
+    >>> percent(1, 3)
+    '33.3 %'
+    >>> percent(1, 0)
+    '–'
+    """
+    if not total:
+        return "–"
+    return f"{number(100.0 * part / total, decimals, lang=lang)} %"
+
+
+def share(part: float, total: float, unit: str, *, decimals: int = 1, lang: Lang = "en") -> str:
+    """State a share with its numerator, denominator and unit.
+
+    Parameters
+    ----------
+    part, total : float
+        Numerator and denominator (counts, or metres).
+    unit : str
+        What is counted, in the plural (``"households"``); translated when
+        ``lang="da"`` and known, else used as given.
+    decimals : int
+        Decimals of the percentage.
+    lang : {"en", "da"}
+        English or Danish number formatting and words.
+
+    Returns
+    -------
+    str
+        ``"18,204 of 23,117 households, 78.7 %"``; when ``total`` is zero the
+        percentage is replaced by a note that there is nothing to count.
+    """
+    _check_lang(lang)
+    word = _UNITS_DA.get(unit, unit) if lang == "da" else unit
+    whole = float(part).is_integer() and float(total).is_integer()
+    places = 0 if whole else 1
+    counted = (
+        f"{number(part, places, lang=lang)} {_OF[lang]} {number(total, places, lang=lang)} {word}"
+    )
+    if not total:
+        return f"{counted}, {_NOTHING[lang].format(unit=word)}"
+    return f"{counted}, {percent(part, total, decimals, lang=lang)}"
+
+
+def metres(value: float, *, lang: Lang = "en") -> str:
+    """Format a length: metres below 10 km (``850 m``), else kilometres (``12.4 km``).
+
+    >>> metres(849.6), metres(12_400), metres(12_400, lang="da")
+    ('850 m', '12.4 km', '12,4 km')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if abs(value) >= 10_000:
+        return f"{number(value / 1000, 1, lang=lang)} km"
+    return f"{number(value, 0, lang=lang)} m"
