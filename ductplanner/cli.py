@@ -71,7 +71,14 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner coverage` is not available in this version yet")
+    from .coverage import DEFAULT_DROP_M, coverage_workspace
+
+    drop = DEFAULT_DROP_M if args.drop is None else args.drop
+    report = coverage_workspace(Path(args.workspace), drop=drop)
+    layers = report.layers()
+    written = ", ".join(f"{name} ({len(gdf)} features)" for name, gdf in layers.items())
+    summary = {"workspace": str(args.workspace), **report.summary()}
+    return Result(summary=summary, text=f"{report.text()}\nwrote {written} to {args.workspace}")
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> Result:
@@ -87,7 +94,9 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_map(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner map` is not available in this version yet")
+    from .maps import map_command
+
+    return map_command(Path(args.workspace), out=args.out, self_contained=args.self_contained)
 
 
 def _cmd_report(args: argparse.Namespace) -> Result:
