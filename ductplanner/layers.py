@@ -25,6 +25,7 @@ multi-part geometries exploded where the layer wants single parts.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -379,19 +380,57 @@ class _Collector:
 
 def _feature_labels(frame: pd.DataFrame, id_field: str) -> pd.Series:
     """Return a label per row: its id where it has one, else ``row N`` (1-based)."""
-    rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
+    n = len(frame)
     if id_field not in frame.columns:
-        return rows.reset_index(drop=True)
-    ids = frame[id_field].astype("object")
-    has_id = ids.notna() & (ids.astype(str).str.strip() != "")
-    return ids.astype(str).where(has_id, rows).reset_index(drop=True)
+        return _row_labels(np.ones(n, dtype=bool))
+    text = _coerce_str(frame[id_field].reset_index(drop=True), np.zeros(n, dtype=bool))[0]
+    has_id = ~_is_missing(text)
+    labels = text.where(has_id, None)
+    if not has_id.all():
+        labels[~has_id] = _row_labels(~has_id)[~has_id]
+    return labels.astype("object")
+
+
+def _row_labels(mask: np.ndarray) -> pd.Series:
+    """Return ``row N`` (1-based) where ``mask`` is true, built without a Python loop."""
+    numbers = pd.Series(np.arange(1, len(mask) + 1)).astype("string")
+    return ("row " + numbers).astype("object").where(mask, None)
 
 
 def _is_missing(values: pd.Series) -> np.ndarray:
+    """Return where values are missing: NA/None/NaN, or text that is blank."""
     missing = values.isna().to_numpy(dtype=bool)
-    as_text = values.astype("object")
-    blank = np.array([isinstance(v, str) and v.strip() == "" for v in as_text], dtype=bool)
+    if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+        return missing
+    kind = _text_kind(values)
+    if kind not in ("string", "mixed", "mixed-integer"):
+        return missing  # no text at all, so nothing blank
+    if kind == "string" and not _may_need_strip(values, missing):
+        return missing
+    stripped = values.astype("object").str.strip()  # non-text values become NaN
+    blank = (stripped == "").fillna(False).to_numpy(dtype=bool)
     return missing | blank
+
+
+_WHITESPACE = re.compile(r"\s")
+
+
+def _may_need_strip(values: pd.Series, missing: np.ndarray) -> bool:
+    """Whether any present text is empty or holds whitespace (so may need stripping).
+
+    One C-level scan of the joined text instead of a Python call per value;
+    the separator NUL is not whitespace, so a blank value shows as two NULs.
+    """
+    strings = values.to_numpy(dtype=object)[~missing]
+    if len(strings) == 0:
+        return False
+    text = "\x00" + "\x00".join(strings) + "\x00"
+    return "\x00\x00" in text or _WHITESPACE.search(text) is not None
+
+
+def _text_kind(values: pd.Series) -> str:
+    """Return pandas' inferred kind of the non-missing values (``string``, ``integer``...)."""
+    return str(pd.api.types.infer_dtype(values, skipna=True))
 
 
 def _coerce_str(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.ndarray]:
@@ -400,22 +439,41 @@ def _coerce_str(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.n
             return str(int(v))
         return str(v).strip()
 
-    out = values.astype("object").map(text)
+    kind = _text_kind(values)
+    if kind == "string":
+        objects = values.astype("object")
+        absent = values.isna().to_numpy(dtype=bool)
+        out = objects.str.strip() if _may_need_strip(objects, absent) else objects.copy()
+    elif kind in ("integer", "boolean"):
+        out = values.astype("object").map(str, na_action="ignore")
+    else:
+        out = values.astype("object").map(text)
+    out = out.astype("object")
     out[missing] = None
-    return out.astype("object"), np.zeros(len(values), dtype=bool)
+    return out, np.zeros(len(values), dtype=bool)
+
+
+_INT64_LIMIT = 2.0**63
 
 
 def _coerce_number(
     values: pd.Series, missing: np.ndarray, kind: str
 ) -> tuple[pd.Series, np.ndarray]:
     raw = values.astype("object")
-    text = raw.map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
-    numbers = pd.to_numeric(text, errors="coerce")
+    inferred = _text_kind(raw)
+    if inferred in ("integer", "floating", "mixed-integer-float", "empty"):
+        text = raw
+    elif inferred == "string":
+        text = raw.str.strip().str.replace(",", ".", regex=False)
+    else:
+        text = raw.map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers[~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))] = np.nan
     bad = numbers.isna().to_numpy(dtype=bool) & ~missing
     if kind == "int":
-        fractional = numbers.notna() & (numbers % 1 != 0)
-        bad |= fractional.to_numpy(dtype=bool)
-        numbers = numbers.where(~fractional)
+        unstorable = numbers.notna() & ((numbers % 1 != 0) | (numbers.abs() >= _INT64_LIMIT))
+        bad |= unstorable.to_numpy(dtype=bool)
+        numbers = numbers.where(~unstorable)
         return numbers.round().astype("Int64"), bad
     return numbers.astype("Float64"), bad
 
@@ -434,32 +492,64 @@ def _coerce_bool(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.
                 return False
         return pd.NA
 
-    parsed = values.astype("object").map(parse)
+    if _text_kind(values) == "string":
+        words = values.astype("object").str.strip().str.lower()
+        parsed = pd.Series(pd.NA, index=values.index, dtype="object")
+        parsed[words.isin(_TRUE).to_numpy(dtype=bool)] = True
+        parsed[words.isin(_FALSE).to_numpy(dtype=bool)] = False
+    else:
+        parsed = values.astype("object").map(parse)
     parsed[missing] = pd.NA
     bad = parsed.isna().to_numpy(dtype=bool) & ~missing
     return parsed.astype("boolean"), bad
 
 
-def _coerce_date(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    def parse(v: Any) -> Any:
-        if isinstance(v, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
-            return pd.Timestamp(v)
-        if isinstance(v, str):
-            s = v.strip()
-            for dayfirst in (False, True):
-                try:
-                    stamp = pd.to_datetime(s, dayfirst=dayfirst, format="mixed")
-                except (ValueError, OverflowError):
-                    continue
-                if not pd.isna(stamp):
-                    return stamp
-        return pd.NaT
+_YEAR_FIRST = re.compile(r"^\d{4}(?:\D|\d{4}$)")
 
-    parsed = values.astype("object").map(parse)
-    parsed[missing] = pd.NaT
-    stamps = pd.to_datetime(parsed, utc=False, errors="coerce")
+
+def _parse_date(v: Any) -> Any:
+    """Parse one date: ISO and year-first forms as such, others day first (01-03-2024)."""
+    stamp: Any = pd.NaT
+    if isinstance(v, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
+        stamp = pd.Timestamp(v)
+    elif isinstance(v, str):
+        s = v.strip()
+        for dayfirst in (False, True) if _YEAR_FIRST.match(s) else (True, False):
+            try:
+                stamp = pd.to_datetime(s, dayfirst=dayfirst, format="mixed")
+            except (ValueError, OverflowError):
+                continue
+            if not pd.isna(stamp):
+                break
+    if not pd.isna(stamp) and stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp
+
+
+def _iso_dates(text: pd.Series) -> pd.Series:
+    """Parse ISO 8601 text in one go; NaT where it is not ISO (or offsets are mixed)."""
+    try:
+        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except (ValueError, OverflowError):
+        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
+    return stamps
+
+
+def _coerce_date(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    objects = values.astype("object")
+    if _text_kind(objects) == "string":
+        text = objects.str.strip()
+        text[missing] = None
+        stamps = _iso_dates(text).astype("object")
+        rest = stamps.isna().to_numpy(dtype=bool) & ~missing
+        if rest.any():
+            stamps[rest] = text[rest].map(_parse_date)
+    else:
+        stamps = objects.map(_parse_date)
+    stamps[missing] = pd.NaT
+    stamps = pd.to_datetime(stamps, errors="coerce")
     bad = stamps.isna().to_numpy(dtype=bool) & ~missing
     return stamps.dt.normalize().astype("datetime64[ms]"), bad
 
@@ -599,7 +689,7 @@ def _check_geometry(
 ) -> gpd.GeoSeries:
     """Check null, empty, type, degenerate and invalid geometries; return them repaired."""
     values = geoms.to_numpy()
-    null = pd.isna(values) | np.array([g is None for g in values], dtype=bool)
+    null = pd.isna(values)
     col.add_rows(null, "geometry", "geometry-null", "has no geometry", "draw the feature")
     present = ~null
     empty = present & shapely.is_empty(np.where(present, values, None))
@@ -681,7 +771,13 @@ def _is_degenerate(values: np.ndarray, usable: np.ndarray) -> np.ndarray:
     dims = np.asarray(shapely.get_dimensions(geoms))
     length = np.asarray(shapely.length(geoms))
     area = np.asarray(shapely.area(geoms))
-    return ((dims == 1) & (length <= 0)) | ((dims == 2) & (area <= 0))
+    flat = (dims == 2) & (area <= 0)
+    if flat.any():
+        # A self-intersecting "bowtie" has zero signed area but is invalid, not
+        # degenerate: make_valid recovers its area, so --repair can fix it.
+        where = np.flatnonzero(flat)
+        flat[where] = shapely.area(shapely.make_valid(geoms[where])) <= 0
+    return ((dims == 1) & (length <= 0)) | flat
 
 
 def _repair(geom: Any, schema: LayerSchema) -> Any:
