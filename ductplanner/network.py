@@ -5,7 +5,8 @@ into a :class:`StreetNetwork`:
 
 1. **Noding.** Street centre lines are split where they cross and where one
    ends on (or within ``snap`` metres of) another (a T-junction); line ends
-   closer than ``snap`` are merged into one node. Everything is vectorised
+   closer than ``snap`` are merged into one node. A line crossing itself is
+   not split there (that is a ramp passing over itself, not a junction). Everything is vectorised
    (shapely 2 STRtree queries and numpy), so a national network of ~600,000
    edges builds in about a minute.
 2. **Ducts.** An edge *carries a duct* when at least ``duct_share`` of its
