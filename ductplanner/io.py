@@ -1,0 +1,2149 @@
+"""Reading foreign files into workspace layers; validating files and workspaces.
+
+:func:`load_file` reads a GeoPackage, Shapefile, GeoJSON, GML (GeoDanmark,
+Vejman), OpenStreetMap extract (``.osm.pbf``) or CSV (a WKT column or x/y
+columns), maps its fields onto a layer's schema, validates it and reprojects
+it to the workspace CRS, collecting every problem on the way.
+:func:`import_file` and :func:`validate_path` are the ``ductplanner import``
+and ``ductplanner validate`` commands.
+
+Bulk reads use pyogrio; when a bulk read fails on one broken record, the file
+is read again feature by feature with fiona to name exactly which one.
+
+Field mappings
+--------------
+A mapping renames a foreign schema's fields and translates its values onto a
+layer. Built-in mappings live in ``ductplanner/mappings/*.toml``
+(:func:`builtin_mappings`); a user passes their own TOML file with
+``--mapping FILE``. Without one, a built-in mapping is guessed from the
+file's fields (:func:`guess_mapping`); a file already in ductplanner's schema
+needs none (field names are matched case-insensitively, and the 10-character
+names of shapefiles are recognised). The format::
+
+    name = "vejman"                 # how --mapping refers to it
+    layer = "streets"               # the layer it maps onto
+    detect = ["CPR_VEJNAVN"]        # fields that identify the format
+    drivers = ["OSM"]               # or GDAL drivers that identify it
+    source_layer = "lines"          # layer to read from a multi-layer file
+    keep = ["ADMVEJNR"]             # foreign fields kept as they are
+    crs = "EPSG:25832"              # CRS when the file declares none
+    extends = "vejman"              # start from another mapping (user files)
+
+    [fields.name]                   # one table per target field:
+    source = ["CPR_VEJNAVN"]        #   first non-empty source field wins, or
+    # template = "w{osm_id}"        #   a text built from fields, or
+    # value = "Novafos"             #   one value for every feature
+    default = ""                    #   when every source is empty
+    unmapped = "other"              #   when a value is not listed in values
+
+    [fields.road_class.values]      # source value -> layer value; case does not
+    "Lokalvej*" = "local"           # matter; * and ? are wildcards
+
+    [filter]
+    require = ["highway"]           # skip features where these are all empty
+    exclude = {highway = ["proposed"]}
+
+    [[geometry]]                    # for CSV: where the geometry is
+    x = "etrs89koordinat_øst"
+    y = "etrs89koordinat_nord"
+    crs = "EPSG:25832"
+
+    [group]                         # collapse rows sharing a key into one
+    by = "adgangsadresseid"         # feature, counting them into a field
+    count = "units"
+
+A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
+``[fields]`` is a plain rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fnmatch
+import io as _stdio
+import json
+import re
+import tomllib
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from ._errors import InputError, MissingInputError, Problem, WorkspaceError
+from .audit import problem_rows, severity_counts, write_report
+from .cli import Result
+from .layers import (
+    INPUT_LAYERS,
+    SCHEMAS,
+    WORKSPACE_CRS,
+    LayerSchema,
+    require_valid,
+    validate_layer,
+)
+from .workspace import SOURCES_TABLE, list_layers, read_layer, read_sources, write_layers
+
+__all__ = [
+    "FieldMapping",
+    "FieldRule",
+    "GeometryColumns",
+    "LoadedFile",
+    "builtin_mappings",
+    "guess_layer",
+    "guess_mapping",
+    "import_file",
+    "load_file",
+    "load_mapping",
+    "read_file",
+    "validate_path",
+]
+
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def _problem(
+    source: str,
+    layer: str,
+    rule: str,
+    message: str,
+    hint: str = "",
+    *,
+    feature_id: str = "",
+    field: str = "",
+    severity: str = "error",
+) -> Problem:
+    return Problem(source, layer, feature_id, field, rule, message, hint, severity)
+
+
+# ---------------------------------------------------------------------------------------
+# Field mappings
+# ---------------------------------------------------------------------------------------
+
+_MAPPING_KEYS = {
+    "name",
+    "title",
+    "description",
+    "layer",
+    "detect",
+    "drivers",
+    "source_layer",
+    "keep",
+    "crs",
+    "extends",
+    "fields",
+    "filter",
+    "geometry",
+    "group",
+}
+_RULE_KEYS = {"source", "template", "value", "values", "default", "unmapped"}
+_TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How one target field of a layer is filled from a foreign file.
+
+    Parameters
+    ----------
+    target : str
+        The layer's field.
+    sources : tuple of str
+        Foreign fields, tried in order per feature (case-insensitive names).
+    template : str, optional
+        Text built from foreign fields, e.g. ``"w{osm_id}"``.
+    value : Any, optional
+        One value for every feature.
+    values : dict
+        Foreign value (lower case) to layer value.
+    patterns : tuple of (str, Any)
+        Wildcard patterns (lower case, ``*`` and ``?``) to layer value, in order.
+    default : Any, optional
+        Used where every source is empty.
+    unmapped : Any, optional
+        Used where a value is not in ``values``/``patterns``; when ``None`` the
+        foreign value is kept (and refused by validation if not allowed).
+    """
+
+    target: str
+    sources: tuple[str, ...] = ()
+    template: str | None = None
+    value: Any = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    patterns: tuple[tuple[str, Any], ...] = ()
+    default: Any = None
+    unmapped: Any = None
+
+    @property
+    def translates(self) -> bool:
+        """Whether the rule maps values (not only renames a field)."""
+        return bool(self.values or self.patterns)
+
+
+@dataclass(frozen=True)
+class GeometryColumns:
+    """Where a table (CSV) keeps its geometry: a WKT column or x and y columns."""
+
+    x: str | None = None
+    y: str | None = None
+    wkt: str | None = None
+    crs: str | None = None
+    assumed: bool = False
+
+    def columns(self) -> tuple[str, ...]:
+        """Return the columns this geometry needs."""
+        return (self.wkt,) if self.wkt else (str(self.x), str(self.y))
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """A foreign schema mapped onto one layer (see the module docstring).
+
+    Build one with :func:`load_mapping`; apply it with :meth:`apply`.
+    """
+
+    name: str
+    layer: str
+    origin: str
+    title: str = ""
+    detect: tuple[str, ...] = ()
+    drivers: tuple[str, ...] = ()
+    source_layer: str | None = None
+    keep: tuple[str, ...] = ()
+    crs: str | None = None
+    rules: tuple[FieldRule, ...] = ()
+    require: tuple[str, ...] = ()
+    exclude: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    geometry: tuple[GeometryColumns, ...] = ()
+    group_by: str | None = None
+    group_count: str | None = None
+
+    def matches(self, columns: Iterable[str], driver: str | None = None) -> int:
+        """Return how strongly a file's fields (or driver) match; 0 for no match."""
+        if driver and driver in self.drivers:
+            return 100
+        names = {str(c).lower() for c in columns}
+        if self.detect and all(d.lower() in names for d in self.detect):
+            return len(self.detect)
+        return 0
+
+    def apply(
+        self, frame: gpd.GeoDataFrame, source: str = "<memory>"
+    ) -> tuple[gpd.GeoDataFrame, list[Problem], int]:
+        """Map a foreign frame onto the layer's fields.
+
+        Parameters
+        ----------
+        frame : GeoDataFrame
+            Features as read from the foreign file.
+        source : str
+            File name for problems.
+
+        Returns
+        -------
+        mapped : GeoDataFrame
+            The layer's fields (those the mapping or the file provides), the
+            kept foreign fields, the geometry; indexed like the surviving rows.
+        problems : list of Problem
+            Warnings about values the mapping does not list and fields it
+            refers to that the file lacks.
+        skipped : int
+            Features dropped by ``[filter]`` or merged by ``[group]``.
+        """
+        problems: list[Problem] = []
+        n_in = len(frame)
+        frame = self._filtered(frame, source, problems)
+        frame = self._grouped(frame)
+        skipped = n_in - len(frame)
+        lookup = _column_lookup(frame)
+        columns: dict[str, pd.Series] = {}
+        for rule in self.rules:
+            values = self._apply_rule(rule, frame, lookup, source, problems)
+            if values is not None:
+                columns[rule.target] = values
+        schema = SCHEMAS[self.layer]
+        for name in schema.field_names:
+            if name not in columns and name.lower() in lookup:
+                columns[name] = frame[lookup[name.lower()]]
+        for name in self.keep:
+            if name not in columns and name.lower() in lookup:
+                columns[name] = frame[lookup[name.lower()]]
+        mapped = gpd.GeoDataFrame(
+            pd.DataFrame(columns, index=frame.index),
+            geometry=frame.geometry.values,
+            crs=frame.crs,
+        )
+        mapped.index = frame.index
+        return mapped, problems, skipped
+
+    def _filtered(
+        self, frame: gpd.GeoDataFrame, source: str, problems: list[Problem]
+    ) -> gpd.GeoDataFrame:
+        lookup = _column_lookup(frame)
+        keep = np.ones(len(frame), dtype=bool)
+        if self.require:
+            present = [lookup[r.lower()] for r in self.require if r.lower() in lookup]
+            if not present:
+                problems.append(
+                    _problem(
+                        source,
+                        self.layer,
+                        "mapping-field",
+                        f"the file has none of the fields {', '.join(self.require)} that the "
+                        f"{self.name} mapping needs to pick features",
+                        "check that the file is in the format of the mapping, or choose "
+                        "another mapping with --mapping",
+                        field=self.require[0],
+                    )
+                )
+            has_any = np.zeros(len(frame), dtype=bool)
+            for col in present:
+                has_any |= _as_text(frame[col]).notna().to_numpy(dtype=bool)
+            keep &= has_any
+        for name, excluded in self.exclude.items():
+            if name.lower() in lookup:
+                text = _as_text(frame[lookup[name.lower()]]).str.lower()
+                keep &= ~text.isin(excluded).fillna(False).to_numpy(dtype=bool)
+        return frame[keep] if not keep.all() else frame
+
+    def _grouped(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if not self.group_by or not self.group_count:
+            return frame
+        lookup = _column_lookup(frame)
+        if self.group_by.lower() not in lookup:
+            return frame
+        key = _as_text(frame[lookup[self.group_by.lower()]])
+        has_key = key.notna().to_numpy(dtype=bool)
+        first = ~key.duplicated().to_numpy(dtype=bool) | ~has_key
+        counts = key[has_key].value_counts()
+        out = frame[first].copy()
+        out[self.group_count] = key[first].map(counts).fillna(1).astype("int64").to_numpy()
+        return out
+
+    def _apply_rule(
+        self,
+        rule: FieldRule,
+        frame: pd.DataFrame,
+        lookup: Mapping[str, str],
+        source: str,
+        problems: list[Problem],
+    ) -> pd.Series | None:
+        if rule.value is not None:
+            return pd.Series([rule.value] * len(frame), index=frame.index, dtype="object")
+        if rule.template is not None:
+            return self._apply_template(rule, frame, lookup, source, problems)
+        present = [lookup[s.lower()] for s in rule.sources if s.lower() in lookup]
+        if not present:
+            if rule.default is None:
+                return None
+            return pd.Series([rule.default] * len(frame), index=frame.index, dtype="object")
+        if not rule.translates:
+            result = _coalesce([frame[c] for c in present])
+        else:
+            result = self._translate(rule, frame, present, source, problems)
+        if rule.default is not None:
+            result = result.astype("object").where(result.notna(), rule.default)
+        return result
+
+    def _apply_template(
+        self,
+        rule: FieldRule,
+        frame: pd.DataFrame,
+        lookup: Mapping[str, str],
+        source: str,
+        problems: list[Problem],
+    ) -> pd.Series | None:
+        template = str(rule.template)
+        names = _TEMPLATE_FIELD.findall(template)
+        missing = [n for n in names if n.lower() not in lookup]
+        if missing:
+            have = ", ".join(str(c) for c in frame.columns if c != "geometry") or "none"
+            problems.append(
+                _problem(
+                    source,
+                    self.layer,
+                    "mapping-field",
+                    f"the {self.name} mapping builds {rule.target!r} from "
+                    f"{', '.join(missing)}, which the file does not have (fields: {have})",
+                    "check that the file is in the format of the mapping, or write a "
+                    "mapping of your own and pass it with --mapping",
+                    field=rule.target,
+                )
+            )
+            return None
+        result = pd.Series("", index=frame.index, dtype="string")
+        for literal, name in zip(_TEMPLATE_FIELD.split(template)[::2], [*names, None], strict=True):
+            result = result + literal
+            if name is not None:
+                result = result + _as_text(frame[lookup[name.lower()]])
+        return result.astype("object").where(result.notna(), None)
+
+    def _translate(
+        self,
+        rule: FieldRule,
+        frame: pd.DataFrame,
+        present: list[str],
+        source: str,
+        problems: list[Problem],
+    ) -> pd.Series:
+        result = pd.Series(pd.NA, index=frame.index, dtype="object")
+        first_raw = pd.Series(pd.NA, index=frame.index, dtype="object")
+        first_field = pd.Series(pd.NA, index=frame.index, dtype="object")
+        for column in present:
+            text = _as_text(frame[column])
+            mapped = _lookup_values(text, rule)
+            take = result.isna() & mapped.notna()
+            result = result.where(~take, mapped)
+            first = first_raw.isna() & text.notna()
+            first_raw = first_raw.where(~first, text.astype("object"))
+            first_field = first_field.where(~first, column)
+        unresolved = result.isna() & first_raw.notna()
+        if unresolved.any():
+            if rule.unmapped is not None:
+                result = result.where(~unresolved, rule.unmapped)
+                unmapped = pd.DataFrame({"field": first_field, "value": first_raw})[unresolved]
+                for (name, value), count in unmapped.value_counts(sort=False).items():
+                    problems.append(
+                        _problem(
+                            source,
+                            self.layer,
+                            "mapping-unmapped",
+                            f"{count} feature(s) have {name} {value!r}, which the {self.name} "
+                            f"mapping does not list; {rule.target} set to {rule.unmapped!r}",
+                            f"add {value!r} under [fields.{rule.target}.values] in a mapping "
+                            "file if another value fits better",
+                            field=rule.target,
+                            severity="warning",
+                        )
+                    )
+            else:
+                result = result.where(~unresolved, first_raw)
+        return result.where(result.notna(), None)
+
+
+def _column_lookup(frame: pd.DataFrame) -> dict[str, str]:
+    """Map lower-case column names to the frame's own (first wins)."""
+    lookup: dict[str, str] = {}
+    for column in frame.columns:
+        lookup.setdefault(str(column).lower(), column)
+    return lookup
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Return values as stripped text (string dtype), blanks as missing.
+
+    Whole floats print without ``.0`` (``4613900.0`` -> ``"4613900"``).
+    """
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        text = values.astype("string")
+    elif pd.api.types.is_float_dtype(dtype):
+        finite = values.dropna()
+        whole = bool(((finite % 1) == 0).all()) and bool((finite.abs() < 2**53).all())
+        text = values.astype("Int64").astype("string") if whole else values.astype("string")
+    else:
+        objects = values.astype("object")
+        kind = pd.api.types.infer_dtype(objects, skipna=True)
+        if kind in ("string", "empty"):
+            text = objects.astype("string")
+        else:
+            text = objects.map(_text_of, na_action="ignore").astype("string")
+    text = text.str.strip()
+    return text.mask(text == "")
+
+
+def _coalesce(columns: Sequence[pd.Series]) -> pd.Series:
+    """Per row, the first non-empty value of the columns (in order)."""
+    result = columns[0].astype("object")
+    result = result.where(_as_text(columns[0]).notna(), None)
+    for column in columns[1:]:
+        empty = result.isna()
+        if not empty.any():
+            break
+        fill = column.astype("object").where(_as_text(column).notna(), None)
+        result = result.where(~empty, fill)
+    return result
+
+
+def _lookup_values(text: pd.Series, rule: FieldRule) -> pd.Series:
+    """Translate text through a rule's exact values, then its patterns."""
+    key = text.str.lower()
+    mapped = key.map(rule.values).astype("object") if rule.values else key.astype("object")
+    if not rule.values:
+        mapped[:] = pd.NA
+    mapped = mapped.where(pd.notna(mapped), pd.NA)
+    for pattern, target in rule.patterns:
+        todo = mapped.isna() & key.notna()
+        if not todo.any():
+            break
+        regex = fnmatch.translate(pattern)
+        hit = key[todo].str.fullmatch(regex).fillna(False).astype(bool)
+        mapped.loc[hit[hit].index] = target
+    return mapped
+
+
+def _mapping_folder() -> Any:
+    return resources.files("ductplanner").joinpath("mappings")
+
+
+@cache
+def _builtin_tables() -> dict[str, tuple[str, dict[str, Any]]]:
+    tables = {}
+    for entry in _mapping_folder().iterdir():
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            tables[str(data.get("name", entry.name[:-5]))] = (f"built-in:{entry.name}", data)
+    return tables
+
+
+def builtin_mappings() -> dict[str, FieldMapping]:
+    """Return the built-in mappings by name (geodanmark, vejman, osm, dar, ...)."""
+    return {
+        name: _parse_mapping(data, origin) for name, (origin, data) in _builtin_tables().items()
+    }
+
+
+def load_mapping(spec: str | Path) -> FieldMapping:
+    """Return a mapping: a built-in one by name, or one read from a TOML file.
+
+    Parameters
+    ----------
+    spec : str or Path
+        ``geodanmark``, ``vejman``, ``osm``, ``dar``, ... or a path to a TOML file.
+
+    Raises
+    ------
+    MissingInputError
+        When the TOML file does not exist.
+    InputError
+        When the name is unknown, or the file has unknown keys, fields the
+        layer does not have, or values the layer does not allow.
+    """
+    text = str(spec)
+    builtins = _builtin_tables()
+    if text in builtins:
+        origin, data = builtins[text]
+        return _parse_mapping(data, origin)
+    path = Path(text)
+    if path.suffix.lower() != ".toml" and not path.exists():
+        raise InputError(
+            [
+                _problem(
+                    text,
+                    "",
+                    "mapping-unknown",
+                    f"there is no built-in mapping called {text!r}",
+                    f"use one of {', '.join(sorted(builtins))}, or the path of a TOML mapping file",
+                )
+            ]
+        )
+    if not path.exists():
+        raise MissingInputError(f"mapping file {path} does not exist{_did_you_mean(path)}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            [
+                _problem(
+                    str(path),
+                    "",
+                    "mapping-syntax",
+                    f"the mapping file is not valid TOML: {exc}",
+                    "fix the TOML syntax (quote keys that hold spaces or æ, ø, å)",
+                )
+            ]
+        ) from exc
+    base = data.get("extends")
+    if isinstance(base, str):
+        if base not in builtins:
+            raise InputError(
+                [
+                    _problem(
+                        str(path),
+                        "",
+                        "mapping-unknown",
+                        f"extends = {base!r}, which is not a built-in mapping",
+                        f"use one of {', '.join(sorted(builtins))}",
+                        field="extends",
+                    )
+                ]
+            )
+        data = _merged(builtins[base][1], {k: v for k, v in data.items() if k != "extends"})
+    data.setdefault("name", path.stem)
+    return _parse_mapping(data, str(path))
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key in out and isinstance(out[key], Mapping) and isinstance(value, Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
+    """Check a mapping's TOML table and build it, collecting every problem."""
+    problems: list[Problem] = []
+    layer = str(data.get("layer", ""))
+
+    def bad(key: str, message: str, hint: str) -> None:
+        problems.append(_problem(origin, layer, "mapping", message, hint, field=key))
+
+    for key in sorted(set(data) - _MAPPING_KEYS):
+        bad(key, f"unknown key {key!r}", f"use only: {', '.join(sorted(_MAPPING_KEYS))}")
+    if layer not in INPUT_LAYERS:
+        bad(
+            "layer",
+            f"layer = {layer!r} is not a layer that can be imported",
+            f"set layer to one of: {', '.join(INPUT_LAYERS)}",
+        )
+        raise InputError(problems)
+    schema = SCHEMAS[layer]
+    rules = [_parse_rule(target, spec, schema, bad) for target, spec in _fields(data, bad)]
+    filters = data.get("filter", {})
+    exclude = {
+        str(k): frozenset(str(v).lower() for v in _as_tuple(vs))
+        for k, vs in dict(filters.get("exclude", {})).items()
+    }
+    geometry = []
+    for spec in data.get("geometry", []):
+        if not (spec.get("wkt") or (spec.get("x") and spec.get("y"))):
+            bad("geometry", "a [[geometry]] entry needs wkt, or x and y", 'e.g. x = "east"')
+            continue
+        geometry.append(
+            GeometryColumns(
+                x=spec.get("x"), y=spec.get("y"), wkt=spec.get("wkt"), crs=spec.get("crs")
+            )
+        )
+    group = dict(data.get("group", {}))
+    if group and group.get("count") not in schema.field_names:
+        bad("group", "[group] count must name a field of the layer", 'e.g. count = "units"')
+    for key, value in (("crs", data.get("crs")), *(("geometry.crs", g.crs) for g in geometry)):
+        if value is not None and _crs_or_none(str(value)) is None:
+            bad(key, f"{value!r} is not a coordinate reference system", 'write e.g. "EPSG:25832"')
+    if problems:
+        raise InputError(problems, summary=f"the field mapping {origin} is wrong")
+    return FieldMapping(
+        name=str(data.get("name", Path(origin).stem)),
+        layer=layer,
+        origin=origin,
+        title=str(data.get("title", "")),
+        detect=_as_tuple(data.get("detect")),
+        drivers=_as_tuple(data.get("drivers")),
+        source_layer=data.get("source_layer"),
+        keep=_as_tuple(data.get("keep")),
+        crs=data.get("crs"),
+        rules=tuple(r for r in rules if r is not None),
+        require=_as_tuple(filters.get("require")),
+        exclude=exclude,
+        geometry=tuple(geometry),
+        group_by=group.get("by"),
+        group_count=group.get("count"),
+    )
+
+
+def _fields(data: Mapping[str, Any], bad: Any) -> list[tuple[str, Any]]:
+    fields = data.get("fields", {})
+    if not isinstance(fields, Mapping):
+        bad("fields", "[fields] must be a table", 'e.g. [fields]\nname = "vejnavn"')
+        return []
+    return list(fields.items())
+
+
+def _parse_rule(target: str, spec: Any, schema: LayerSchema, bad: Any) -> FieldRule | None:
+    key = f"fields.{target}"
+    if target not in schema.field_names:
+        bad(
+            key,
+            f"the mapping fills {target!r}, which layer {schema.name} does not have",
+            f"map onto one of: {', '.join(schema.field_names)}",
+        )
+        return None
+    if isinstance(spec, str | list):
+        spec = {"source": spec}
+    if not isinstance(spec, Mapping):
+        bad(key, f"{key} must be a field name, a list of names or a table", 'e.g. source = "navn"')
+        return None
+    for extra in sorted(set(spec) - _RULE_KEYS):
+        bad(
+            f"{key}.{extra}", f"unknown key {extra!r}", f"use only: {', '.join(sorted(_RULE_KEYS))}"
+        )
+    if not any(k in spec for k in ("source", "template", "value")):
+        bad(key, f"{key} needs source, template or value", 'e.g. source = ["navn", "name"]')
+        return None
+    values: dict[str, Any] = {}
+    patterns: list[tuple[str, Any]] = []
+    for raw, target_value in dict(spec.get("values", {})).items():
+        text = str(raw).strip().lower()
+        if any(ch in text for ch in "*?["):
+            patterns.append((text, target_value))
+        else:
+            values[text] = target_value
+    allowed = schema.field(target).allowed
+    if allowed is not None:
+        listed = [*values.values(), *(v for _, v in patterns)]
+        listed += [spec[k] for k in ("default", "unmapped", "value") if k in spec]
+        for value in sorted({str(v) for v in listed} - set(allowed)):
+            bad(
+                key,
+                f"the mapping turns values into {value!r}, which {schema.name}.{target} "
+                "does not allow",
+                f"use one of: {', '.join(allowed)}",
+            )
+    return FieldRule(
+        target=target,
+        sources=_as_tuple(spec.get("source")),
+        template=spec.get("template"),
+        value=spec.get("value"),
+        values=values,
+        patterns=tuple(patterns),
+        default=spec.get("default"),
+        unmapped=spec.get("unmapped"),
+    )
+
+
+def guess_mapping(
+    columns: Iterable[str], *, layer: str | None = None, driver: str | None = None
+) -> FieldMapping | None:
+    """Return the built-in mapping a file's fields (or GDAL driver) point to.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The file's field names.
+    layer : str, optional
+        Only consider mappings onto this layer.
+    driver : str, optional
+        The GDAL driver that reads the file (``"OSM"``...).
+
+    Returns
+    -------
+    FieldMapping or None
+        The best match, or ``None`` when no mapping fits.
+
+    Examples
+    --------
+    >>> guess_mapping(["CPR_VEJNAVN", "VEJSTIKLASSE", "ADMVEJNR"]).name
+    'vejman'
+    >>> guess_mapping(["id", "owner", "start", "end"]) is None
+    True
+    """
+    columns = list(columns)
+    best: tuple[int, FieldMapping] | None = None
+    for mapping in builtin_mappings().values():
+        if layer is not None and mapping.layer != layer:
+            continue
+        score = mapping.matches(columns, driver)
+        if score and (best is None or score > best[0]):
+            best = (score, mapping)
+    return None if best is None else best[1]
+
+
+def _normalise_names(frame: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
+    """Rename columns onto the schema's names: any case, or cut to 10 characters."""
+    present = set(frame.columns)
+    renames = {}
+    for name in schema.field_names:
+        if name in present:
+            continue
+        candidates = [
+            c
+            for c in frame.columns
+            if isinstance(c, str) and c.lower() in {name, name[:10]} and c not in renames
+        ]
+        if len(candidates) == 1:
+            renames[candidates[0]] = name
+    return frame.rename(columns=renames) if renames else frame
+
+
+# ---------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """A file as read: features with their own fields, in the file's CRS."""
+
+    frame: gpd.GeoDataFrame | None
+    problems: list[Problem]
+    driver: str = ""
+    source_layer: str | None = None
+    mapping: FieldMapping | None = None
+    notes: list[str] = field(default_factory=list)
+    # feature labels whose geometry was already reported as unreadable
+    broken: set[str] = field(default_factory=set)
+
+
+def _did_you_mean(path: Path) -> str:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return f" (nor does the folder {parent})"
+    names = [p.name for p in parent.iterdir() if not p.name.startswith(".")]
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise MissingInputError(f"{path} does not exist{_did_you_mean(path)}")
+
+
+def _is_table(path: Path) -> bool:
+    return path.suffix.lower() in _TABLE_SUFFIXES
+
+
+def _gdal_reason(exc: Exception) -> str:
+    text = str(exc).strip().rstrip(".")
+    return text or type(exc).__name__
+
+
+def _list_source_layers(path: Path, source: str, layer: str) -> tuple[list[str], list[Problem]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            listed = pyogrio.list_layers(path)
+    except Exception as exc:
+        return [], [_unreadable(path, source, layer, exc)]
+    return [str(name) for name, _ in listed], []
+
+
+def _unreadable(path: Path, source: str, layer: str, exc: Exception) -> Problem:
+    reason = _gdal_reason(exc)
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        hint = "the file is not valid (Geo)JSON; fix it near the position named, or export it again"
+    elif "not recognized as" in reason or "not a supported file format" in reason:
+        hint = (
+            "export the data as GeoPackage, Shapefile, GeoJSON, GML, or CSV with a WKT "
+            "column or x/y columns"
+        )
+    elif suffix == ".shp":
+        hint = "a shapefile is several files (.shp, .shx, .dbf, .prj, .cpg); copy them all"
+    else:
+        hint = "check that the file is complete and opens in QGIS; export it again if not"
+    return _problem(source, layer, "unreadable", f"cannot read the file: {reason}", hint)
+
+
+def _choose_source_layer(
+    names: list[str],
+    layer: str,
+    requested: str | None,
+    mapping: FieldMapping | None,
+    source: str,
+) -> tuple[str | None, Problem | None]:
+    listed = ", ".join(names) or "none"
+    if requested is not None:
+        if requested in names:
+            return requested, None
+        return None, _problem(
+            source,
+            layer,
+            "layer-choice",
+            f"the file has no layer {requested!r} (it has: {listed})",
+            "pass one of its layers with --source-layer",
+        )
+    if len(names) == 1:
+        return names[0], None
+    by_lower = {n.lower(): n for n in names}
+    for wanted in (layer, mapping.source_layer if mapping else None):
+        if wanted and wanted.lower() in by_lower:
+            return by_lower[wanted.lower()], None
+    if not names:
+        return None, _problem(
+            source, layer, "empty-file", "the file holds no layers", "export the data again"
+        )
+    return None, _problem(
+        source,
+        layer,
+        "layer-choice",
+        f"the file has {len(names)} layers ({listed}) and none is called {layer!r}",
+        "choose the one to import with --source-layer NAME",
+    )
+
+
+def _read_vector(
+    path: Path, layer: str, source_layer: str | None, mapping: FieldMapping | None
+) -> _Raw:
+    source = str(path)
+    names, problems = _list_source_layers(path, source, layer)
+    if problems:
+        return _Raw(None, problems)
+    driver = _driver(path, names[0] if names else None)
+    if mapping is None:
+        mapping = guess_mapping([], layer=layer, driver=driver) if driver else None
+    chosen, problem = _choose_source_layer(names, layer, source_layer, mapping, source)
+    if problem is not None:
+        return _Raw(None, [problem], driver)
+    info = _read_info(path, chosen)
+    if info is not None and info.get("geometry_type") is None:
+        fields = ", ".join(str(f) for f in info.get("fields", [])) or "none"
+        return _Raw(
+            None,
+            [
+                _problem(
+                    source,
+                    layer,
+                    "no-geometry",
+                    f"layer {chosen!r} of the file has no geometry (fields: {fields})",
+                    "export a layer with geometry; for a table of coordinates, save it as "
+                    "CSV with a WKT column or x/y columns",
+                )
+            ],
+            driver,
+            chosen,
+        )
+    frame, problems, broken = _read_frame(path, chosen, layer)
+    raw = _Raw(frame, problems, driver, chosen, mapping, broken=broken)
+    if frame is not None and path.suffix.lower() == ".shp":
+        _fix_shapefile_encoding(path, chosen, layer, raw)
+    return raw
+
+
+def _driver(path: Path, first_layer: str | None) -> str:
+    with contextlib.suppress(Exception), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return str(pyogrio.read_info(path, layer=first_layer).get("driver") or "")
+    return ""
+
+
+def _read_info(path: Path, layer: str | None) -> dict[str, Any] | None:
+    with contextlib.suppress(Exception), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dict(pyogrio.read_info(path, layer=layer))
+    return None
+
+
+def _read_frame(
+    path: Path, source_layer: str | None, layer: str, encoding: str | None = None
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], set[str]]:
+    """Read a layer in bulk with pyogrio; fall back to fiona to find broken records."""
+    source = str(path)
+    problems: list[Problem] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = gpd.read_file(path, layer=source_layer, engine="pyogrio", encoding=encoding)
+        except pyogrio.errors.DataSourceError as exc:
+            return None, [_unreadable(path, source, layer, exc)], set()
+        except Exception:
+            return _read_one_by_one(path, source_layer, layer)
+    for message in dict.fromkeys(str(w.message) for w in caught if _is_gdal_warning(w)):
+        problems.append(
+            _problem(
+                source,
+                layer,
+                "gdal",
+                f"GDAL reported while reading: {message}",
+                "a feature with a broken geometry is read without one; look for features "
+                "without geometry below",
+                severity="warning",
+            )
+        )
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return None, [_problem(source, layer, "no-geometry", "the file has no geometry")], set()
+    unreadable, broken = _geojson_unreadable(path, frame, layer)
+    if unreadable:  # they explain GDAL's warnings feature by feature
+        problems = [p for p in problems if p.rule != "gdal"] + unreadable
+    return frame, problems, broken
+
+
+def _geojson_unreadable(
+    path: Path, frame: gpd.GeoDataFrame, layer: str
+) -> tuple[list[Problem], set[str]]:
+    """Name the GeoJSON features that have a geometry GDAL could not read.
+
+    GDAL reads such a feature without a geometry (and only warns); comparing
+    with the JSON itself tells a broken geometry from one that is absent.
+    """
+    missing = frame.geometry.isna().to_numpy(dtype=bool)
+    if path.suffix.lower() not in (".geojson", ".json") or not missing.any():
+        return [], set()
+    if path.stat().st_size > 256 * 2**20:
+        return [], set()
+    try:
+        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return [], set()
+    if len(features) != len(frame):
+        return [], set()
+    problems, broken = [], set()
+    for i in np.flatnonzero(missing):
+        geometry = features[i].get("geometry") if isinstance(features[i], dict) else None
+        if not geometry:
+            continue
+        label = _feature_label(features[i].get("properties") or {}, int(i))
+        text = json.dumps(geometry, ensure_ascii=False)
+        snippet = text if len(text) <= 80 else text[:77] + "..."
+        broken.add(label)
+        problems.append(
+            _problem(
+                str(path),
+                layer,
+                "geometry-unreadable",
+                f"the geometry {snippet} cannot be read (a coordinate needs x and y; "
+                "a line at least two points; a ring at least four)",
+                "fix the coordinates of this feature in the file, or redraw it",
+                feature_id=label,
+                field="geometry",
+            )
+        )
+    return problems, broken
+
+
+def _is_gdal_warning(w: warnings.WarningMessage) -> bool:
+    return issubclass(w.category, RuntimeWarning) and "pyogrio" in str(w.filename)
+
+
+def _feature_label(properties: Mapping[str, Any], position: int) -> str:
+    for key, value in properties.items():
+        if str(key).lower() == "id" and value is not None and str(value).strip():
+            return _text_of(value).strip()
+    return f"row {position + 1}"
+
+
+def _read_one_by_one(
+    path: Path, source_layer: str | None, layer: str
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], set[str]]:
+    """Read a layer feature by feature with fiona, naming each record that is broken."""
+    import fiona
+    from shapely.geometry import shape
+
+    source = str(path)
+    problems: list[Problem] = []
+    broken: set[str] = set()
+    records: list[dict[str, Any]] = []
+    geometries: list[Any] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with fiona.open(path, layer=source_layer) as src:
+                crs = src.crs_wkt or None
+                features = iter(src)
+                position = 0
+                while True:
+                    try:
+                        feature = next(features)
+                    except StopIteration:
+                        break
+                    except Exception as exc:
+                        problems.append(
+                            _problem(
+                                source,
+                                layer,
+                                "unreadable",
+                                f"reading stopped at feature {position + 1}: {_gdal_reason(exc)}",
+                                "fix or remove that feature and export the file again",
+                                feature_id=f"row {position + 1}",
+                            )
+                        )
+                        break
+                    properties = dict(feature.properties or {})
+                    label = _feature_label(properties, position)
+                    geometry = None
+                    if feature.geometry is not None:
+                        try:
+                            geometry = shape(feature.geometry)
+                        except Exception as exc:
+                            broken.add(label)
+                            problems.append(
+                                _problem(
+                                    source,
+                                    layer,
+                                    "geometry-unreadable",
+                                    f"the geometry cannot be read ({_gdal_reason(exc)})",
+                                    "redraw the feature, or fix its coordinates in the file",
+                                    feature_id=label,
+                                    field="geometry",
+                                )
+                            )
+                    records.append(properties)
+                    geometries.append(geometry)
+                    position += 1
+    except Exception as exc:
+        return None, [_unreadable(path, source, layer, exc)], set()
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame.from_records(records) if records else pd.DataFrame(),
+        geometry=gpd.GeoSeries(geometries, crs=crs),
+        crs=crs,
+    )
+    unreadable, more = _geojson_unreadable(path, frame, layer)
+    unreadable = [p for p in unreadable if p.feature_id not in broken]
+    return frame, problems + unreadable, broken | more
+
+
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+
+
+def _fix_shapefile_encoding(path: Path, source_layer: str | None, layer: str, raw: _Raw) -> None:
+    """Re-read a shapefile without .cpg as UTF-8 when its text is UTF-8 read as latin-1."""
+    if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
+        return
+    frame = raw.frame
+    assert frame is not None
+    text_columns = [c for c in frame.columns if c != frame.geometry.name]
+    garbled = False
+    for column in text_columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            continue
+        sample = values.dropna().astype("object").drop_duplicates().head(5000)
+        sample = sample[sample.map(lambda v: isinstance(v, str))]
+        if sample.astype("string").str.contains(_MOJIBAKE).any():
+            garbled = True
+            break
+    if not garbled:
+        return
+    reread, problems, broken = _read_frame(path, source_layer, layer, "UTF-8")
+    if reread is None:
+        return
+    raw.frame, raw.problems, raw.broken = reread, problems, broken
+    raw.problems.append(
+        _problem(
+            str(path),
+            layer,
+            "encoding",
+            "the shapefile has no .cpg file and its text is UTF-8 (read as latin-1 it "
+            "shows 'Ã¸' for 'ø'); read it as UTF-8",
+            "add a file with the same name ending in .cpg containing UTF-8",
+            severity="warning",
+        )
+    )
+
+
+# --- tables: CSV with WKT or x/y --------------------------------------------------------
+
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape", "geometri")
+_XY_NAMES = (
+    ("x", "y", None),
+    ("easting", "northing", None),
+    ("east", "north", None),
+    ("øst", "nord", None),
+    ("oest", "nord", None),
+    ("etrs89koordinat_øst", "etrs89koordinat_nord", "EPSG:25832"),
+    ("lon", "lat", "EPSG:4326"),
+    ("lng", "lat", "EPSG:4326"),
+    ("long", "lat", "EPSG:4326"),
+    ("longitude", "latitude", "EPSG:4326"),
+    ("wgs84koordinat_længde", "wgs84koordinat_bredde", "EPSG:4326"),
+)
+
+
+def _generic_geometry_columns() -> list[GeometryColumns]:
+    specs = [GeometryColumns(wkt=name) for name in _WKT_NAMES]
+    specs += [
+        GeometryColumns(x=x, y=y, crs=crs, assumed=crs is not None) for x, y, crs in _XY_NAMES
+    ]
+    return specs
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _sniff_separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def _read_table(path: Path, layer: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    source = str(path)
+    text, _ = _decode(path.read_bytes())
+    if not text.strip():
+        return None, [
+            _problem(source, layer, "empty-file", "the file is empty", "export the data again")
+        ]
+    separator = _sniff_separator(text.splitlines()[0])
+    try:
+        table = pd.read_csv(
+            _stdio.StringIO(text),
+            sep=separator,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+        )
+    except pd.errors.ParserError as exc:
+        return None, [
+            _problem(
+                source,
+                layer,
+                "csv-malformed",
+                f"cannot read the CSV: {_gdal_reason(exc)}",
+                f"check the separators ({separator!r}) and quotes on that line",
+            )
+        ]
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, []
+
+
+def _table_labels(table: pd.DataFrame) -> pd.Series:
+    rows = pd.Series(np.arange(1, len(table) + 1), index=table.index).astype("string")
+    rows = "row " + rows
+    lookup = _column_lookup(table)
+    if "id" not in lookup:
+        return rows
+    ids = _as_text(table[lookup["id"]])
+    return ids.where(ids.notna(), rows)
+
+
+def _table_geometry(
+    table: pd.DataFrame, mapping: FieldMapping | None, source: str, layer: str
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], set[str], list[str]]:
+    """Build the geometry of a table from a WKT column or x/y columns."""
+    lookup = _column_lookup(table)
+    specs = [*(mapping.geometry if mapping else ()), *_generic_geometry_columns()]
+    for spec in specs:
+        if all(c.lower() in lookup for c in spec.columns()):
+            break
+    else:
+        columns = ", ".join(table.columns) or "none"
+        return (
+            None,
+            [
+                _problem(
+                    source,
+                    layer,
+                    "no-geometry",
+                    f"found no geometry in the table (columns: {columns})",
+                    "add a WKT column named wkt (or geometry), or coordinate columns named "
+                    "x and y (or lon and lat); or give a mapping with a [[geometry]] entry",
+                )
+            ],
+            set(),
+            [],
+        )
+    labels = _table_labels(table)
+    if spec.wkt:
+        geometry, problems, crs = _wkt_geometry(
+            table[lookup[spec.wkt.lower()]], labels, source, layer
+        )
+    else:
+        geometry, problems = _xy_geometry(
+            table[lookup[str(spec.x).lower()]],
+            table[lookup[str(spec.y).lower()]],
+            labels,
+            source,
+            layer,
+        )
+        crs = None
+    crs = crs or spec.crs
+    notes = []
+    if crs is not None and spec.assumed:
+        notes.append(f"coordinates in {', '.join(spec.columns())} taken as {crs}")
+    attributes = table.drop(columns=[lookup[c.lower()] for c in spec.columns()])
+    frame = gpd.GeoDataFrame(
+        attributes, geometry=gpd.GeoSeries(geometry, index=table.index), crs=crs
+    )
+    broken = {p.feature_id for p in problems}
+    return frame, problems, broken, notes
+
+
+_SRID = re.compile(r"^\s*SRID=(\d+);", re.IGNORECASE)
+
+
+def _wkt_geometry(
+    text: pd.Series, labels: pd.Series, source: str, layer: str
+) -> tuple[np.ndarray, list[Problem], str | None]:
+    clean = _as_text(text)
+    srid = clean.str.extract(_SRID, expand=False)
+    crs = None
+    codes = srid.dropna().unique()
+    if len(codes) == 1:
+        crs = f"EPSG:{codes[0]}"
+    clean = clean.str.replace(_SRID, "", regex=True)
+    values = clean.astype("object").where(clean.notna(), None).to_numpy()
+    geometry = shapely.from_wkt(values, on_invalid="ignore")
+    malformed = np.flatnonzero(clean.notna().to_numpy(dtype=bool) & shapely.is_missing(geometry))
+    problems = []
+    for i in malformed:
+        value = str(values[i])
+        try:
+            shapely.from_wkt(value)
+            reason = "not a geometry"
+        except Exception as exc:  # GEOS explains what it expected
+            reason = _gdal_reason(exc)
+        snippet = value if len(value) <= 60 else value[:57] + "..."
+        problems.append(
+            _problem(
+                source,
+                layer,
+                "wkt",
+                f"row {i + 1} (line {i + 2}) has malformed WKT {snippet!r}: {reason}",
+                "write the geometry as WKT, e.g. POINT (712345 6178901) or "
+                "LINESTRING (712300 6178900, 712400 6178950)",
+                feature_id=str(labels.iat[i]),
+                field=str(text.name),
+            )
+        )
+    if len(codes) > 1:
+        problems.append(
+            _problem(
+                source,
+                layer,
+                "crs-mixed",
+                f"the WKT mixes SRIDs {', '.join(sorted(codes))}",
+                "export every row in the same CRS",
+                field=str(text.name),
+            )
+        )
+    return geometry, problems, crs
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    text = _as_text(values).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _xy_geometry(
+    x: pd.Series, y: pd.Series, labels: pd.Series, source: str, layer: str
+) -> tuple[np.ndarray, list[Problem]]:
+    problems = []
+    xs, ys = _numbers(x), _numbers(y)
+    geometry = np.full(len(x), None, dtype=object)
+    ok = (xs.notna() & ys.notna()).to_numpy(dtype=bool)
+    geometry[ok] = shapely.points(xs[ok].to_numpy(float), ys[ok].to_numpy(float))
+    for column, raw, number in ((x, _as_text(x), xs), (y, _as_text(y), ys)):
+        bad = np.flatnonzero((raw.notna() & number.isna()).to_numpy(dtype=bool))
+        for i in bad:
+            problems.append(
+                _problem(
+                    source,
+                    layer,
+                    "coordinate",
+                    f"row {i + 1} (line {i + 2}): {column.name} = {raw.iat[i]!r} is not a number",
+                    f"write {column.name} as a number, e.g. 712345.6",
+                    feature_id=str(labels.iat[i]),
+                    field=str(column.name),
+                )
+            )
+    empty = np.flatnonzero((_as_text(x).isna() & _as_text(y).isna()).to_numpy(dtype=bool))
+    for i in empty:
+        problems.append(
+            _problem(
+                source,
+                layer,
+                "coordinate",
+                f"row {i + 1} (line {i + 2}) has no coordinates ({x.name} and {y.name} are empty)",
+                f"fill in {x.name} and {y.name}",
+                feature_id=str(labels.iat[i]),
+                field=f"{x.name}/{y.name}",
+            )
+        )
+    return geometry, problems
+
+
+def _read_tabular(path: Path, layer: str, mapping: FieldMapping | None) -> _Raw:
+    table, problems = _read_table(path, layer)
+    if table is None:
+        return _Raw(None, problems, "CSV")
+    if mapping is None:
+        mapping = guess_mapping(table.columns, layer=layer)
+    frame, geometry_problems, broken, notes = _table_geometry(table, mapping, str(path), layer)
+    return _Raw(frame, problems + geometry_problems, "CSV", None, mapping, notes, broken)
+
+
+# ---------------------------------------------------------------------------------------
+# Loading: read, map, set the CRS, validate, reproject
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadedFile:
+    """A foreign file read, mapped onto a layer, validated and reprojected.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    layer : str
+        The layer it was read for.
+    frame : GeoDataFrame
+        The validated features (typed, defaults filled, multi-parts exploded),
+        in the workspace CRS unless the CRS itself is wrong.
+    problems : list of Problem
+        Everything found: errors, warnings and repairs.
+    source_layer : str or None
+        The layer read from a multi-layer file.
+    mapping : str or None
+        The name of the field mapping applied.
+    crs : str or None
+        The CRS the file's coordinates were taken to be in.
+    features_read : int
+        Features in the file (before filters and exploding).
+    features_skipped : int
+        Features skipped by the mapping's filter or merged by its grouping.
+    notes : list of str
+        What was guessed or assumed, for the user.
+    """
+
+    path: Path
+    layer: str
+    frame: gpd.GeoDataFrame
+    problems: list[Problem]
+    source_layer: str | None = None
+    mapping: str | None = None
+    crs: str | None = None
+    features_read: int = 0
+    features_skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems of severity ``error``."""
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _check_layer_name(layer: str, source: str) -> None:
+    if layer not in INPUT_LAYERS:
+        what = "a layer ductplanner derives" if layer in SCHEMAS else "not a layer"
+        raise InputError(
+            [
+                _problem(
+                    source,
+                    layer,
+                    "layer-unknown",
+                    f"{layer!r} is {what}, so it cannot be read from a file",
+                    f"use one of: {', '.join(INPUT_LAYERS)}",
+                )
+            ]
+        )
+
+
+def _crs_or_none(text: str) -> CRS | None:
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        return None
+
+
+def _parse_crs(text: str | None, source: str, layer: str) -> CRS | None:
+    if text is None:
+        return None
+    crs = _crs_or_none(text)
+    if crs is None:
+        raise InputError(
+            [
+                _problem(
+                    source,
+                    layer,
+                    "crs-invalid",
+                    f"--crs {text!r} is not a coordinate reference system",
+                    "write it as an EPSG code, e.g. --crs EPSG:25832 or --crs EPSG:4326",
+                    field="geometry",
+                )
+            ]
+        )
+    return crs
+
+
+def _crs_name(crs: Any) -> str | None:
+    if crs is None:
+        return None
+    crs = CRS.from_user_input(crs)
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else crs.to_string()
+
+
+def load_file(
+    path: str | Path,
+    layer: str,
+    *,
+    crs: str | None = None,
+    source_layer: str | None = None,
+    mapping: str | Path | FieldMapping | None = None,
+    repair: bool = False,
+) -> LoadedFile:
+    """Read a file as ``layer``: map, validate and reproject it, collecting every problem.
+
+    Parameters
+    ----------
+    path : path-like
+        GeoPackage, Shapefile, GeoJSON, GML, ``.osm.pbf``, or CSV with a WKT
+        column or x/y columns.
+    layer : str
+        The layer the file is meant for (one of ``INPUT_LAYERS``).
+    crs : str, optional
+        The CRS the coordinates are in; overrides what the file declares.
+    source_layer : str, optional
+        Which layer to read from a file holding several.
+    mapping : str, Path or FieldMapping, optional
+        A built-in mapping name, a TOML file, or a mapping; guessed from the
+        file's fields when absent.
+    repair : bool
+        Repair invalid geometries with ``make_valid`` (reported as ``repaired``).
+
+    Returns
+    -------
+    LoadedFile
+        Check :attr:`LoadedFile.errors` before using the frame.
+
+    Raises
+    ------
+    MissingInputError
+        When the file does not exist.
+    InputError
+        When ``layer``, ``crs`` or ``mapping`` are themselves wrong.
+    """
+    path = Path(path)
+    source = str(path)
+    _check_layer_name(layer, source)
+    _require_file(path)
+    user_crs = _parse_crs(crs, source, layer)
+    chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
+    if chosen is not None and chosen.layer != layer:
+        raise InputError(
+            [
+                _problem(
+                    chosen.origin,
+                    layer,
+                    "mapping-layer",
+                    f"the {chosen.name} mapping is for layer {chosen.layer!r}, not {layer!r}",
+                    f"import into {chosen.layer}, or use a mapping written for {layer}",
+                )
+            ]
+        )
+    empty = LoadedFile(path, layer, _empty_frame(), [])
+    if path.is_file() and path.stat().st_size == 0:
+        empty.problems.append(
+            _problem(source, layer, "empty-file", "the file is empty (0 bytes)", "export it again")
+        )
+        return empty
+    raw = (
+        _read_tabular(path, layer, chosen)
+        if _is_table(path)
+        else _read_vector(path, layer, source_layer, chosen)
+    )
+    if raw.frame is None:
+        empty.problems.extend(raw.problems)
+        empty.source_layer = raw.source_layer
+        return empty
+    return _finish(path, layer, raw, chosen or raw.mapping, user_crs, repair)
+
+
+def _empty_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WORKSPACE_CRS), crs=WORKSPACE_CRS)
+
+
+def _finish(
+    path: Path,
+    layer: str,
+    raw: _Raw,
+    mapping: FieldMapping | None,
+    user_crs: CRS | None,
+    repair: bool,
+) -> LoadedFile:
+    source = str(path)
+    frame = raw.frame
+    assert frame is not None
+    problems = list(raw.problems)
+    notes = list(raw.notes)
+    features_read = len(frame)
+    if mapping is None:
+        mapping = guess_mapping(frame.columns, layer=layer, driver=raw.driver)
+    skipped = 0
+    if mapping is not None:
+        frame, mapping_problems, skipped = mapping.apply(frame, source)
+        problems += mapping_problems
+        notes.append(f"fields mapped with the {mapping.name} mapping ({mapping.origin})")
+    else:
+        frame = _normalise_names(frame, SCHEMAS[layer])
+    frame, crs_problems = _set_crs(frame, user_crs, mapping, source, layer, notes)
+    problems += crs_problems
+    if frame.empty:  # say so once, not once per missing field
+        problems.append(_no_features(source, layer, raw.source_layer, mapping, skipped))
+        return LoadedFile(
+            path, layer, _empty_frame(), problems, raw.source_layer,
+            mapping.name if mapping else None, _crs_name(frame.crs), features_read, skipped, notes,
+        )  # fmt: skip
+    clean, found = validate_layer(frame, layer, source=source, repair=repair)
+    problems += [p for p in found if not (p.rule == "geometry-null" and p.feature_id in raw.broken)]
+    crs_wrong = any(p.rule.startswith("crs-") and p.severity == "error" for p in problems)
+    file_crs = _crs_name(clean.crs)
+    if clean.crs is not None and not crs_wrong and not clean.crs.equals(WORKSPACE_CRS):
+        clean = clean.to_crs(WORKSPACE_CRS)
+        notes.append(f"reprojected from {file_crs} to {WORKSPACE_CRS}")
+    return LoadedFile(
+        path=path,
+        layer=layer,
+        frame=clean,
+        problems=problems,
+        source_layer=raw.source_layer,
+        mapping=mapping.name if mapping else None,
+        crs=file_crs,
+        features_read=features_read,
+        features_skipped=skipped,
+        notes=notes,
+    )
+
+
+def _no_features(
+    source: str, layer: str, source_layer: str | None, mapping: FieldMapping | None, skipped: int
+) -> Problem:
+    named = source_layer and source_layer != Path(source).stem
+    where = f"layer {source_layer!r} of the file" if named else "the file"
+    message = f"{where} has no features"
+    if skipped and mapping is not None:
+        message += f" left once the {mapping.name} mapping skipped {skipped}"
+    return _problem(
+        source,
+        layer,
+        "empty",
+        message,
+        "check that this is the right file (and layer: --source-layer) for " + layer,
+    )
+
+
+def _set_crs(
+    frame: gpd.GeoDataFrame,
+    user_crs: CRS | None,
+    mapping: FieldMapping | None,
+    source: str,
+    layer: str,
+    notes: list[str],
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    problems = []
+    if user_crs is not None:
+        if frame.crs is not None and not frame.crs.equals(user_crs):
+            problems.append(
+                _problem(
+                    source,
+                    layer,
+                    "crs-override",
+                    f"the file declares {_crs_name(frame.crs)}; its coordinates were taken "
+                    f"as {_crs_name(user_crs)} as --crs says",
+                    "fix the CRS in the file (the .prj of a shapefile) to stop this warning",
+                    field="geometry",
+                    severity="warning",
+                )
+            )
+        return frame.set_crs(user_crs, allow_override=True), problems
+    if frame.crs is None and mapping is not None and mapping.crs:
+        notes.append(f"coordinates taken as {mapping.crs}, as the {mapping.name} mapping says")
+        return frame.set_crs(mapping.crs), problems
+    return frame, problems
+
+
+def read_file(
+    path: str | Path,
+    layer: str,
+    *,
+    crs: str | None = None,
+    source_layer: str | None = None,
+    mapping: str | Path | FieldMapping | None = None,
+    repair: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read a file as a validated layer in the workspace CRS, or raise.
+
+    Takes the parameters of :func:`load_file`.
+
+    Raises
+    ------
+    InputError
+        Carrying every problem, when the file has any error.
+    """
+    loaded = load_file(
+        path, layer, crs=crs, source_layer=source_layer, mapping=mapping, repair=repair
+    )
+    require_valid(loaded.problems)
+    return loaded.frame
+
+
+# ---------------------------------------------------------------------------------------
+# Guessing the layer a file is meant for
+# ---------------------------------------------------------------------------------------
+
+_LAYER_WORDS: dict[str, tuple[str, ...]] = {
+    "streets": ("street", "streets", "road", "roads", "vej", "veje", "vejmidte", "vejnet",
+                "vejmidter", "highway", "highways", "centerline", "centreline"),
+    "ducts": ("duct", "ducts", "tomror", "tomrør", "tomroer", "tomrørsanlæg"),
+    "backbone": ("backbone", "pop", "pops"),
+    "sites": ("site", "sites", "institution", "institutioner", "skole", "skoler"),
+    "digs": ("dig", "digs", "graveplan", "graveplaner", "gravearbejde", "gravearbejder",
+             "excavation", "excavations", "works"),
+    "addresses": ("address", "addresses", "adresse", "adresser", "adgangsadresser"),
+    "districts": ("district", "districts", "distrikt", "distrikter", "skoledistrikter"),
+}  # fmt: skip
+
+
+def _name_words(text: str) -> set[str]:
+    return {w for w in re.split(r"[^\w]+|_", text.lower()) if w}
+
+
+def guess_layer(
+    path: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    source_layer: str | None = None,
+) -> tuple[str, str]:
+    """Return the layer a file is most likely meant for, and why.
+
+    Tried in order: the mapping's layer; a built-in mapping detected from the
+    fields; words in the file or layer name (``digs``, ``graveplaner``,
+    ``adresser``...); the layer whose schema fields the file has most of.
+
+    Returns
+    -------
+    layer : str
+    reason : str
+        A sentence for the user, e.g. ``"guessed from the file name"``.
+
+    Raises
+    ------
+    InputError
+        When nothing points to one layer.
+    """
+    path = Path(path)
+    _require_file(path)
+    if mapping is not None:
+        chosen = load_mapping(mapping)
+        return chosen.layer, f"the layer of the {chosen.name} mapping"
+    names, columns, driver = _peek(path, source_layer)
+    detected = guess_mapping(columns, driver=driver)
+    if detected is not None:
+        return (
+            detected.layer,
+            f"guessed from the fields: they look like {detected.title or detected.name}",
+        )
+    for text, what in ((path.name.split(".")[0], "file name"), *((n, "layer name") for n in names)):
+        words = _name_words(text)
+        hits = [layer for layer, known in _LAYER_WORDS.items() if words & set(known)]
+        if len(hits) == 1:
+            return hits[0], f"guessed from the {what} {text!r}"
+    lower = {c.lower() for c in columns}
+    scores = {
+        layer: sum(f.name in lower for f in SCHEMAS[layer].fields[1:]) for layer in INPUT_LAYERS
+    }
+    best = max(scores.values())
+    winners = [layer for layer, score in scores.items() if score == best]
+    if best > 0 and len(winners) == 1:
+        matched = [f.name for f in SCHEMAS[winners[0]].fields[1:] if f.name in lower]
+        return winners[0], f"guessed from the fields {', '.join(matched)}"
+    raise InputError(
+        [
+            _problem(
+                str(path),
+                "",
+                "layer-unknown",
+                "cannot tell which layer the file is meant for: neither its name nor its "
+                f"fields ({', '.join(columns) or 'none'}) point to one",
+                f"pass --layer, one of: {', '.join(INPUT_LAYERS)}",
+            )
+        ]
+    )
+
+
+def _peek(path: Path, source_layer: str | None) -> tuple[list[str], list[str], str | None]:
+    """Return a file's layer names, the fields of the layer to read, and its driver."""
+    if _is_table(path):
+        with contextlib.suppress(Exception):
+            text, _ = _decode(path.read_bytes()[:65536])
+            header = text.splitlines()[0] if text.strip() else ""
+            separator = _sniff_separator(header)
+            return [], [c.strip().strip('"') for c in header.split(separator)], "CSV"
+        return [], [], "CSV"
+    names, problems = _list_source_layers(path, str(path), "")
+    if problems:
+        raise InputError(problems)
+    chosen = source_layer if source_layer in names else (names[0] if len(names) == 1 else None)
+    driver = _driver(path, names[0] if names else None)
+    if chosen is None:
+        by_schema = [n for n in names if n in INPUT_LAYERS]
+        chosen = by_schema[0] if len(by_schema) == 1 else None
+    info = _read_info(path, chosen) if chosen else None
+    columns = [str(f) for f in info.get("fields", [])] if info else []
+    return ([chosen] if chosen else names), columns, driver
+
+
+# ---------------------------------------------------------------------------------------
+# The commands: import and validate
+# ---------------------------------------------------------------------------------------
+
+
+def _id_clashes(
+    existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, layer: str, workspace: Path, source: str
+) -> list[Problem]:
+    id_field = SCHEMAS[layer].id_field
+    old_ids = set(existing[id_field].dropna().astype(str))
+    clashes = new[id_field].dropna().astype(str)
+    clashes = clashes[clashes.isin(old_ids)]
+    return [
+        _problem(
+            source,
+            layer,
+            "unique",
+            f"id {value!r} is already used by feature {value!r} of layer {layer} in the "
+            f"workspace {workspace}",
+            "give the new feature another id, or import without --append to replace the layer",
+            feature_id=value,
+            field=id_field,
+        )
+        for value in dict.fromkeys(clashes)
+    ]
+
+
+def _previous_source(workspace: Path, layer: str) -> str | None:
+    sources = read_sources(workspace)
+    rows = sources[sources["layer"] == layer]
+    return None if rows.empty else str(rows["source"].iloc[-1])
+
+
+def import_file(
+    workspace: str | Path,
+    layer: str,
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    append: bool = False,
+    repair: bool = False,
+    source_layer: str | None = None,
+    mapping: str | Path | None = None,
+) -> Result:
+    """Import a file into a workspace layer (``ductplanner import``).
+
+    The file is read, mapped, validated and reprojected with :func:`load_file`;
+    with any error nothing is written and :class:`InputError` carries every
+    problem. Otherwise the layer is replaced, or with ``append`` extended (the
+    new ids must not clash with the layer's), in one atomic write.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage; created when absent.
+    layer : str
+        The target layer.
+    path : path-like
+        The file to import.
+    crs, source_layer, mapping, repair
+        As for :func:`load_file`.
+    append : bool
+        Add the features to the layer instead of replacing it.
+
+    Returns
+    -------
+    Result
+        ``summary`` keys: ``workspace``, ``layer``, ``source``, ``source_layer``,
+        ``mapping``, ``crs``, ``features_read``, ``features_skipped``,
+        ``features_imported``, ``features_before``, ``features_total``,
+        ``appended``, ``repaired``, ``warnings``, ``problems`` (warnings and
+        repairs, as audit rows), ``notes``.
+
+    Raises
+    ------
+    InputError, MissingInputError, WorkspaceError
+        With nothing written.
+    """
+    workspace, path = Path(workspace), Path(path)
+    # list_layers refuses a file that is not a workspace, before any reading
+    present = list_layers(workspace) if workspace.exists() else []
+    loaded = load_file(
+        path, layer, crs=crs, source_layer=source_layer, mapping=mapping, repair=repair
+    )
+    require_valid(loaded.problems)
+    frame = loaded.frame
+    before = 0
+    provenance = str(path) + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
+    if append and layer in present:
+        existing = read_layer(workspace, layer)
+        before = len(existing)
+        require_valid(_id_clashes(existing, frame, layer, workspace, str(path)))
+        frame = _appended(existing, frame)
+        previous = _previous_source(workspace, layer)
+        if previous:
+            provenance = f"{previous}; {provenance}"
+    note = "; ".join(loaded.notes)
+    write_layers(workspace, {layer: frame}, sources={layer: provenance}, note=note)
+    counts = severity_counts(loaded.problems)
+    summary = {
+        "workspace": str(workspace),
+        "layer": layer,
+        "source": str(path),
+        "source_layer": loaded.source_layer,
+        "mapping": loaded.mapping,
+        "crs": loaded.crs,
+        "features_read": loaded.features_read,
+        "features_skipped": loaded.features_skipped,
+        "features_imported": len(loaded.frame),
+        "features_before": before,
+        "features_total": len(frame),
+        "appended": bool(append and layer in present),
+        "repaired": counts.get("repaired", 0),
+        "warnings": counts.get("warning", 0),
+        "problems": problem_rows(loaded.problems),
+        "notes": loaded.notes,
+    }
+    return Result(summary, _import_text(summary, loaded))
+
+
+def _appended(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    combined = pd.concat(
+        [existing, new.to_crs(existing.crs) if existing.crs else new], ignore_index=True
+    )
+    return gpd.GeoDataFrame(combined, geometry=combined.geometry.name, crs=existing.crs or new.crs)
+
+
+def _import_text(summary: Mapping[str, Any], loaded: LoadedFile) -> str:
+    verb = "Appended" if summary["appended"] else "Imported"
+    n = summary["features_imported"]
+    lines = [
+        f"{verb} {n} feature{'s' if n != 1 else ''} from {summary['source']} into layer "
+        f"{summary['layer']} of {summary['workspace']}"
+        + (f" (now {summary['features_total']})" if summary["appended"] else "")
+        + "."
+    ]
+    if summary["features_read"] != n:
+        lines.append(
+            f"  {summary['features_read']} read, {summary['features_skipped']} skipped or merged "
+            "by the mapping; multi-part features split into single parts."
+        )
+    lines += [f"  {note[0].upper()}{note[1:]}." for note in loaded.notes]
+    shown = [p for p in loaded.problems if p.severity != "error"]
+    for p in shown[:10]:
+        lines.append(f"  {p.severity}: {p}")
+    if len(shown) > 10:
+        lines.append(f"  ... and {len(shown) - 10} more (see --json)")
+    return "\n".join(lines)
+
+
+def _is_workspace(path: Path) -> bool:
+    if path.suffix.lower() != ".gpkg":
+        return False
+    try:
+        names = set(list_layers(path))
+    except (WorkspaceError, MissingInputError):
+        return False
+    return SOURCES_TABLE in names or (bool(names) and names <= set(SCHEMAS))
+
+
+def validate_path(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    source_layer: str | None = None,
+    mapping: str | Path | None = None,
+    report: str | Path | None = None,
+) -> Result:
+    """Check a workspace or a file, listing every problem (``ductplanner validate``).
+
+    A workspace (a GeoPackage written by ductplanner) has each layer present
+    checked against its schema (or only ``layer``). Any other file is read as
+    :func:`load_file` would import it, as ``layer`` or as the layer
+    :func:`guess_layer` finds (the result says so).
+
+    Parameters
+    ----------
+    path : path-like
+        A workspace or an input file.
+    layer : str, optional
+        The layer to check, or the layer a file is meant for.
+    crs, source_layer, mapping
+        As for :func:`load_file` (files only).
+    report : path-like, optional
+        Write every finding to this ``.html``, ``.json`` or ``.csv`` file
+        (also when there are errors).
+
+    Returns
+    -------
+    Result
+        ``summary`` keys: ``path``, ``kind`` (``workspace`` or ``file``),
+        ``layers`` (name -> ``features``, ``errors``, ``warnings``,
+        ``repaired``), ``errors``, ``warnings``, ``valid``, ``guessed_layer``,
+        ``mapping``, ``report``, ``problems`` (audit rows).
+
+    Raises
+    ------
+    InputError
+        When any error is found (after writing the report).
+    """
+    path = Path(path)
+    _require_file(path)
+    if report is not None:
+        from .audit import report_format
+
+        report_format(report)
+    guessed: str | None = None
+    used_mapping: str | None = None
+    notes: list[str] = []
+    if _is_workspace(path) and mapping is None and source_layer is None:
+        kind = "workspace"
+        problems, layers = _validate_workspace(path, layer)
+    else:
+        kind = "file"
+        if layer is None:
+            layer, guessed = guess_layer(path, mapping=mapping, source_layer=source_layer)
+        loaded = load_file(path, layer, crs=crs, source_layer=source_layer, mapping=mapping)
+        problems = loaded.problems
+        used_mapping = loaded.mapping
+        notes = loaded.notes
+        layers = {layer: _layer_counts(len(loaded.frame), problems)}
+    counts = severity_counts(problems)
+    summary: dict[str, Any] = {
+        "path": str(path),
+        "kind": kind,
+        "layers": layers,
+        "errors": counts.get("error", 0),
+        "warnings": counts.get("warning", 0),
+        "valid": counts.get("error", 0) == 0,
+        "guessed_layer": {"layer": layer, "reason": guessed} if guessed else None,
+        "mapping": used_mapping,
+        "notes": notes,
+        "report": str(report) if report is not None else None,
+        "problems": problem_rows(problems),
+    }
+    if report is not None:
+        facts = {k: summary[k] for k in ("path", "kind", "errors", "warnings", "mapping")}
+        facts["layers"] = {n: f"{c['features']} features" for n, c in layers.items()}
+        if guessed:
+            facts["layer"] = f"{layer} ({guessed})"
+        write_report(problems, report, title=f"Validation of {path.name}", summary=facts)
+    text = _validate_text(summary)
+    if not summary["valid"]:
+        first = text.splitlines()[0]
+        raise InputError(problems, summary=first)
+    return Result(summary, text)
+
+
+def _layer_counts(features: int, problems: Sequence[Problem]) -> dict[str, int]:
+    counts = severity_counts(problems)
+    return {
+        "features": features,
+        "errors": counts.get("error", 0),
+        "warnings": counts.get("warning", 0),
+        "repaired": counts.get("repaired", 0),
+    }
+
+
+def _validate_workspace(
+    path: Path, layer: str | None
+) -> tuple[list[Problem], dict[str, dict[str, int]]]:
+    present = list_layers(path)
+    if layer is not None:
+        if layer not in SCHEMAS:
+            raise InputError(
+                [
+                    _problem(
+                        str(path),
+                        layer,
+                        "layer-unknown",
+                        f"{layer!r} is not a ductplanner layer",
+                        f"use one of: {', '.join(SCHEMAS)}",
+                    )
+                ]
+            )
+        if layer not in present:
+            raise WorkspaceError(
+                f"workspace {path} has no layer {layer!r} (it has: {', '.join(present) or 'none'})"
+            )
+        names = [layer]
+    else:
+        names = [n for n in SCHEMAS if n in present]
+    problems: list[Problem] = []
+    layers: dict[str, dict[str, int]] = {}
+    for name in names:
+        features, found = _validate_workspace_layer(path, name)
+        problems += found
+        layers[name] = _layer_counts(features, found)
+    if layer is None:
+        for other in present:
+            if other not in SCHEMAS and other != SOURCES_TABLE:
+                problems.append(
+                    _problem(
+                        str(path),
+                        other,
+                        "layer-unknown",
+                        f"layer {other!r} is not a ductplanner layer; it was not checked",
+                        "rename it to one of the layer names if it is one",
+                        severity="warning",
+                    )
+                )
+    if not names:
+        problems.append(
+            _problem(
+                str(path),
+                "",
+                "empty",
+                f"the workspace holds none of the layers {', '.join(INPUT_LAYERS)}",
+                "import layers with `ductplanner import WORKSPACE LAYER FILE`",
+            )
+        )
+    return problems, layers
+
+
+def _validate_workspace_layer(path: Path, name: str) -> tuple[int, list[Problem]]:
+    source = str(path)
+    frame = gpd.read_file(path, layer=name, engine="pyogrio")
+    _, problems = validate_layer(frame, name, source=source)
+    if frame.crs is not None and not frame.crs.equals(WORKSPACE_CRS) and not frame.empty:
+        problems.append(
+            _problem(
+                source,
+                name,
+                "crs-workspace",
+                f"layer {name} is stored in {_crs_name(frame.crs)}, not the workspace CRS "
+                f"{WORKSPACE_CRS}",
+                f"re-import it with `ductplanner import {path} {name} FILE`",
+                field="geometry",
+            )
+        )
+    return len(frame), problems
+
+
+def _validate_text(summary: Mapping[str, Any]) -> str:
+    errors, warnings_ = summary["errors"], summary["warnings"]
+    head = (
+        f"{summary['path']}: {errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings_} warning{'s' if warnings_ != 1 else ''}"
+    )
+    if summary["report"]:
+        head += f"; every finding written to {summary['report']}"
+    lines = [head]
+    if summary["guessed_layer"]:
+        guess = summary["guessed_layer"]
+        lines.append(
+            f"  Checked as layer {guess['layer']} ({guess['reason']}); pass --layer to choose."
+        )
+    for name, c in summary["layers"].items():
+        state = (
+            "ok"
+            if not c["errors"] and not c["warnings"]
+            else (f"{c['errors']} errors, {c['warnings']} warnings")
+        )
+        lines.append(f"  {name:<12} {c['features']:>8} features  {state}")
+    shown = [r for r in summary["problems"] if r["severity"] != "error"]
+    for row in shown[:10]:
+        where = row["feature_id"] or row["layer"]
+        lines.append(f"  {row['severity']}: {row['file']}, {where}: {row['message']}")
+    return "\n".join(lines)
