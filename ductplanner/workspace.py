@@ -113,10 +113,28 @@ def read_layers(
 
 
 def read_sources(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Return the provenance table: one row per layer (source, updated, synthetic)."""
+    """Return the provenance table: one row per layer (source, updated, synthetic).
+
+    ``features`` is an integer and ``synthetic`` a boolean column (also for
+    workspaces written when the table stored them as text).
+    """
     if SOURCES_TABLE not in list_layers(path):
-        return pd.DataFrame(columns=_SOURCE_COLUMNS)
-    return pyogrio.read_dataframe(path, layer=SOURCES_TABLE, read_geometry=False)
+        return _typed_sources(pd.DataFrame(columns=_SOURCE_COLUMNS))
+    table = pyogrio.read_dataframe(path, layer=SOURCES_TABLE, read_geometry=False)
+    return _typed_sources(table)
+
+
+def _typed_sources(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.reindex(columns=_SOURCE_COLUMNS).copy()
+    table["features"] = pd.to_numeric(table["features"], errors="coerce").fillna(0)
+    table["features"] = table["features"].astype("int64")
+    flags = table["synthetic"].astype("object")
+    table["synthetic"] = flags.map(
+        lambda v: v if isinstance(v, bool) else str(v).strip().lower() in {"1", "true"}
+    ).astype(bool)
+    for column in ("layer", "source", "updated", "note"):
+        table[column] = table[column].astype("object").where(table[column].notna(), "")
+    return table
 
 
 @contextlib.contextmanager
@@ -208,4 +226,5 @@ def _update_sources(path: Path, rows: list[dict[str, object]]) -> None:
     old = read_sources(path) if path.exists() else pd.DataFrame(columns=_SOURCE_COLUMNS)
     new = pd.DataFrame(rows, columns=_SOURCE_COLUMNS)
     table = pd.concat([old[~old["layer"].isin(new["layer"])], new], ignore_index=True)
+    table = _typed_sources(table)
     pyogrio.write_dataframe(table, path, layer=SOURCES_TABLE, driver="GPKG")

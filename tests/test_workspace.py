@@ -1,0 +1,222 @@
+"""The workspace GeoPackage: round trips, provenance, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely import MultiPolygon, Point, box
+
+from ductplanner._errors import InputError, MissingInputError, WorkspaceError
+from ductplanner.io import import_file
+from ductplanner.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS
+from ductplanner.workspace import (
+    SOURCES_TABLE,
+    editing,
+    list_layers,
+    read_layer,
+    read_layers,
+    read_sources,
+    write_layers,
+)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+# --- round trips --------------------------------------------------------------------------
+
+
+def test_every_layer_round_trips(tiny, tiny_workspace):
+    back = read_layers(tiny_workspace)
+    assert sorted(back) == sorted(INPUT_LAYERS)
+    for name, original in tiny.items():
+        again = back[name]
+        assert again.crs == WORKSPACE_CRS
+        assert list(again.columns) == list(original.columns), name
+        for field in SCHEMAS[name].fields:
+            left, right = original[field.name], again[field.name]
+            assert str(left.dtype) == str(right.dtype), (name, field.name)
+            pd.testing.assert_series_equal(left, right, check_names=False, obj=f"{name}.{field}")
+        assert again.geometry.geom_equals(original.geometry).all(), name
+
+
+def test_danish_text_dates_and_missing_numbers_survive(tiny, tmp_path):
+    path = tmp_path / "ws.gpkg"
+    digs = tiny["digs"].copy()
+    digs.loc[0, "owner"] = "Måløv Vandværk «Ø»"
+    write_layers(path, {"digs": digs})
+    back = read_layer(path, "digs")
+    assert back.loc[0, "owner"] == "Måløv Vandværk «Ø»"
+    assert back.loc[0, "start"] == pd.Timestamp("2020-04-01")
+    assert back["permit_date"].isna().all()
+    streets = read_layers(tmp_path / "ws.gpkg", ["digs"])
+    assert list(streets) == ["digs"]
+
+
+def test_districts_stay_multi_polygons(tmp_path):
+    path = tmp_path / "ws.gpkg"
+    x, y = 710_000, 6_180_000
+    multi = MultiPolygon([box(x, y, x + 10, y + 10), box(x + 20, y, x + 30, y + 10)])
+    districts = gpd.GeoDataFrame(
+        {"id": ["d1", "d2"], "name": ["Vest", "Øst"]},
+        geometry=[multi, box(x, y + 50, x + 10, y + 60)],
+        crs=WORKSPACE_CRS,
+    )
+    write_layers(path, {"districts": districts})
+    back = read_layer(path, "districts")
+    assert back.geometry.iloc[0].equals(multi)
+    assert back.geometry.area.tolist() == pytest.approx([200.0, 100.0])
+
+
+def test_layers_in_another_crs_are_reprojected_on_write(tiny, tmp_path):
+    path = tmp_path / "ws.gpkg"
+    write_layers(path, {"backbone": tiny["backbone"].to_crs("EPSG:4326")})
+    back = read_layer(path, "backbone")
+    assert back.crs == WORKSPACE_CRS
+    assert back.geometry.iloc[0].distance(tiny["backbone"].geometry.iloc[0]) < 0.01
+
+
+def test_imported_layer_reads_back_as_loaded(tmp_path, tiny):
+    source = tmp_path / "sites.geojson"
+    tiny["sites"].to_crs("EPSG:4326").to_file(source)
+    workspace = tmp_path / "ws.gpkg"
+    import_file(workspace, "sites", source)
+    back = read_layer(workspace, "sites")
+    assert back["id"].tolist() == tiny["sites"]["id"].tolist()
+    assert back["connected"].tolist() == tiny["sites"]["connected"].tolist()
+    distances = back.geometry.distance(tiny["sites"].geometry)
+    assert (distances < 0.01).all()
+
+
+# --- provenance ---------------------------------------------------------------------------
+
+
+def test_provenance_records_source_and_counts(tiny, tmp_path):
+    path = tmp_path / "ws.gpkg"
+    write_layers(path, {"digs": tiny["digs"]}, sources={"digs": "novafos.csv"}, note="spring")
+    sources = read_sources(path).set_index("layer")
+    assert sources.loc["digs", "source"] == "novafos.csv"
+    assert sources.loc["digs", "features"] == len(tiny["digs"])
+    assert sources.loc["digs", "note"] == "spring"
+    assert sources["synthetic"].dtype == bool and not sources.loc["digs", "synthetic"]
+    write_layers(path, {"sites": tiny["sites"]}, synthetic=True)
+    sources = read_sources(path).set_index("layer")
+    assert sources.loc["sites", "synthetic"] and not sources.loc["digs", "synthetic"]
+    assert sources["features"].tolist() == [len(tiny["digs"]), len(tiny["sites"])]
+    assert SOURCES_TABLE in list_layers(path)
+
+
+def test_append_keeps_both_sources(tmp_path, tiny):
+    first, second = tmp_path / "novafos.geojson", tmp_path / "radius.geojson"
+    tiny["digs"].iloc[:1].to_file(first)
+    tiny["digs"].iloc[1:].to_file(second)
+    workspace = tmp_path / "ws.gpkg"
+    import_file(workspace, "digs", first)
+    import_file(workspace, "digs", second, append=True)
+    source = read_sources(workspace).set_index("layer").loc["digs", "source"]
+    assert "novafos.geojson" in source and "radius.geojson" in source
+    assert read_layer(workspace, "digs")["id"].tolist() == tiny["digs"]["id"].tolist()
+
+
+# --- all or nothing -----------------------------------------------------------------------
+
+
+def test_failed_write_leaves_workspace_byte_for_byte(tiny, tiny_workspace):
+    before = digest(tiny_workspace)
+    no_crs = tiny["streets"].set_crs(None, allow_override=True)
+    with pytest.raises(WorkspaceError, match="no CRS"):
+        write_layers(tiny_workspace, {"ducts": tiny["ducts"], "streets": no_crs})
+    assert digest(tiny_workspace) == before
+    assert leftovers(tiny_workspace.parent) == []
+
+
+def test_failed_import_leaves_workspace_byte_for_byte(tiny_workspace, tmp_path):
+    before = digest(tiny_workspace)
+    bad = tmp_path / "digs.csv"
+    bad.write_text("id,owner,start,end,wkt\nd9,,2024-01-01,2023-01-01,POINT (1 2\n")
+    with pytest.raises(InputError):
+        import_file(tiny_workspace, "digs", bad, crs="EPSG:25832")
+    assert digest(tiny_workspace) == before
+
+
+def test_failed_append_with_clashing_ids_leaves_workspace_byte_for_byte(tiny, tiny_workspace):
+    before = digest(tiny_workspace)
+    clash = tiny_workspace.parent / "more.gpkg"
+    tiny["digs"].iloc[:1].to_file(clash, layer="digs")
+    with pytest.raises(InputError, match="already used"):
+        import_file(tiny_workspace, "digs", clash, append=True)
+    assert digest(tiny_workspace) == before
+
+
+def test_editing_discards_the_copy_on_error(tiny_workspace):
+    before = digest(tiny_workspace)
+    with pytest.raises(RuntimeError), editing(tiny_workspace) as copy:
+        with sqlite3.connect(copy) as db:
+            db.execute("DROP TABLE streets")
+        raise RuntimeError("power cut")
+    assert digest(tiny_workspace) == before
+    assert "streets" in list_layers(tiny_workspace)
+    assert leftovers(tiny_workspace.parent) == []
+
+
+def test_editing_replaces_the_workspace_on_success(tiny, tiny_workspace):
+    with editing(tiny_workspace) as copy:
+        tiny["addresses"].iloc[:3].to_file(copy, layer="addresses")
+    assert len(read_layer(tiny_workspace, "addresses")) == 3
+
+
+def test_new_workspace_is_not_created_when_the_first_write_fails(tmp_path, tiny):
+    path = tmp_path / "new.gpkg"
+    with pytest.raises(WorkspaceError):
+        write_layers(path, {"streets": tiny["streets"].set_crs(None, allow_override=True)})
+    assert not path.exists()
+    assert leftovers(tmp_path) == []
+
+
+# --- bad workspaces -----------------------------------------------------------------------
+
+
+def test_missing_workspace_says_how_to_create_one(tmp_path):
+    with pytest.raises(MissingInputError, match="ductplanner import"):
+        list_layers(tmp_path / "nope.gpkg")
+
+
+def test_file_that_is_not_a_geopackage(tmp_path):
+    path = tmp_path / "ws.gpkg"
+    path.write_text("id,x,y\n")
+    with pytest.raises(WorkspaceError, match="not an SQLite file"):
+        read_layer(path, "streets")
+
+
+@pytest.mark.filterwarnings("ignore:Table/view sites is referenced")
+def test_absent_layer_is_an_error_or_empty(tiny_workspace):
+    with editing(tiny_workspace) as copy, sqlite3.connect(copy) as db:
+        db.execute("DROP TABLE sites")
+    with pytest.raises(WorkspaceError, match="import one with"):
+        read_layer(tiny_workspace, "sites")
+    empty = read_layer(tiny_workspace, "sites", required=False)
+    assert empty.empty and list(empty.columns[:-1]) == SCHEMAS["sites"].field_names
+
+
+def test_point_layer_round_trips_many_rows(tmp_path):
+    n = 2000
+    points = gpd.GeoDataFrame(
+        {"id": [f"a{i}" for i in range(n)], "units": [i % 7 for i in range(n)]},
+        geometry=[Point(710_000 + i, 6_180_000) for i in range(n)],
+        crs=WORKSPACE_CRS,
+    )
+    path = tmp_path / "ws.gpkg"
+    write_layers(path, {"addresses": points})
+    back = read_layer(path, "addresses")
+    assert back["units"].sum() == points["units"].sum()
+    assert back["id"].tolist() == points["id"].tolist()
