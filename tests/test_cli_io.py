@@ -1,0 +1,350 @@
+"""`ductplanner import` and `ductplanner validate` through the command line."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely import LineString, Point
+
+from ductplanner.cli import main
+from ductplanner.layers import WORKSPACE_CRS
+from ductplanner.workspace import read_layer
+
+X0, Y0 = 710_000.0, 6_180_000.0
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code, out, _ = run(capsys, *argv, "--json")
+    return code, json.loads(out)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def digs_file(path: Path, ids: list[str], **overrides) -> Path:
+    rows = {
+        "id": ids,
+        "owner": ["Novafos"] * len(ids),
+        "start": ["2025-04-01"] * len(ids),
+        "end": ["2025-06-30"] * len(ids),
+    }
+    rows.update(overrides)
+    geometry = [LineString([(X0 + 50 * i, Y0), (X0 + 50 * i + 40, Y0)]) for i in range(len(ids))]
+    gpd.GeoDataFrame(rows, geometry=geometry, crs=WORKSPACE_CRS).to_file(path)
+    return path
+
+
+BAD_DIGS_CSV = (
+    "id,owner,start,end,wkt\n"
+    f'd1,,2025-01-01,2025-02-01,"LINESTRING ({X0} {Y0}, {X0 + 5} {Y0})"\n'
+    "<script>alert(1)</script>,Radius,2025-05-01,2025-02-01,"
+    f'"LINESTRING ({X0} {Y0}, {X0 + 5} {Y0})"\n'
+    "d3,Radius,2025-05-01,2025-06-01,LINESTRING (1 2\n"
+)
+
+
+@pytest.fixture
+def bad_digs(tmp_path) -> Path:
+    path = tmp_path / "novafos_digs.csv"
+    path.write_text(BAD_DIGS_CSV, encoding="utf-8")
+    return path
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def test_import_creates_workspace_and_reports_json(tmp_path, capsys):
+    source = digs_file(tmp_path / "novafos.gpkg", ["n1", "n2"])
+    workspace = tmp_path / "ws.gpkg"
+    code, summary = run_json(capsys, "import", workspace, "digs", source)
+    assert code == 0
+    assert summary["layer"] == "digs" and summary["features_imported"] == 2
+    assert summary["features_total"] == 2 and summary["appended"] is False
+    assert summary["source"] == str(source) and summary["crs"] == "EPSG:25832"
+    assert summary["problems"] == [] and summary["warnings"] == 0
+    assert read_layer(workspace, "digs")["id"].tolist() == ["n1", "n2"]
+
+
+def test_import_prints_a_human_summary(tmp_path, capsys):
+    source = digs_file(tmp_path / "novafos.gpkg", ["n1"])
+    code, out, err = run(capsys, "import", tmp_path / "ws.gpkg", "digs", source)
+    assert code == 0 and err == ""
+    assert "Imported 1 feature from" in out and "layer digs" in out
+
+
+def test_import_without_append_replaces_the_layer(tiny_workspace, tmp_path, capsys):
+    source = digs_file(tmp_path / "new.gpkg", ["x1"])
+    assert run(capsys, "import", tiny_workspace, "digs", source)[0] == 0
+    assert read_layer(tiny_workspace, "digs")["id"].tolist() == ["x1"]
+    assert len(read_layer(tiny_workspace, "streets")) == 9  # other layers untouched
+
+
+def test_append_adds_without_losing_what_is_there(tiny_workspace, tmp_path, capsys):
+    before = read_layer(tiny_workspace, "digs")["id"].tolist()
+    source = digs_file(tmp_path / "radius.gpkg", ["R-7", "R-8"])
+    code, summary = run_json(capsys, "import", tiny_workspace, "digs", source, "--append")
+    assert code == 0
+    assert summary["appended"] is True
+    assert (
+        summary["features_before"] == len(before) and summary["features_total"] == len(before) + 2
+    )
+    assert read_layer(tiny_workspace, "digs")["id"].tolist() == [*before, "R-7", "R-8"]
+
+
+def test_append_with_an_existing_id_names_both_and_changes_nothing(
+    tiny_workspace, tmp_path, capsys
+):
+    before = digest(tiny_workspace)
+    source = digs_file(tmp_path / "radius.gpkg", ["R-9", "NOV-1"])
+    code, out, err = run(capsys, "import", tiny_workspace, "digs", source, "--append")
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    assert str(source) in err and "feature NOV-1" in err and "field 'id'" in err
+    assert f"in the workspace {tiny_workspace}" in err
+    assert digest(tiny_workspace) == before
+
+
+def test_failed_import_exits_1_lists_every_problem_and_leaves_workspace(
+    tiny_workspace, bad_digs, capsys
+):
+    before = digest(tiny_workspace)
+    code, out, err = run(capsys, "import", tiny_workspace, "digs", bad_digs, "--crs", "EPSG:25832")
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    assert str(bad_digs) in err
+    assert "feature d1, field 'owner'" in err
+    assert "feature <script>alert(1)</script>, field 'end'" in err
+    assert "feature d3, field 'wkt'" in err
+    assert digest(tiny_workspace) == before
+
+
+def test_failed_import_with_json_prints_an_error_object(tiny_workspace, bad_digs, capsys):
+    code, out, _ = run(capsys, "import", tiny_workspace, "digs", bad_digs, "--json")
+    assert code == 1
+    payload = json.loads(out)
+    assert payload["type"] == "InputError" and str(bad_digs) in payload["error"]
+
+
+def test_import_missing_file(tmp_path, capsys):
+    code, _, err = run(capsys, "import", tmp_path / "ws.gpkg", "digs", tmp_path / "nope.gpkg")
+    assert code == 1 and "nope.gpkg does not exist" in err
+    assert not (tmp_path / "ws.gpkg").exists()
+
+
+def test_import_into_unknown_layer(tmp_path, capsys):
+    source = digs_file(tmp_path / "a.gpkg", ["a"])
+    code, _, err = run(capsys, "import", tmp_path / "ws.gpkg", "roads", source)
+    assert code == 1 and "'roads' is not a layer" in err and "streets" in err
+
+
+def test_import_into_a_file_that_is_not_a_workspace(tmp_path, capsys):
+    fake = tmp_path / "ws.gpkg"
+    fake.write_text("hello")
+    source = digs_file(tmp_path / "a.gpkg", ["a"])
+    code, _, err = run(capsys, "import", fake, "digs", source)
+    assert code == 1 and "not a GeoPackage" in err
+    assert fake.read_text() == "hello"
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_import_with_crs_repair_and_source_layer(tmp_path, capsys):
+    source = tmp_path / "mixed.gpkg"
+    bowtie = [(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10), (X0, Y0)]
+    from shapely import Polygon
+
+    gpd.GeoDataFrame(
+        {"id": ["b"], "owner": ["Radius"], "start": ["2025-01-01"], "end": ["2025-02-01"]},
+        geometry=[Polygon(bowtie)],
+    ).to_file(source, layer="radius")
+    digs_file(tmp_path / "other.gpkg", ["o"])
+    gpd.read_file(tmp_path / "other.gpkg").to_file(source, layer="other")
+    workspace = tmp_path / "ws.gpkg"
+    args = ("import", workspace, "digs", source, "--source-layer", "radius")
+    code, _, err = run(capsys, *args)
+    assert code == 1 and "--crs" in err  # the layer has no CRS
+    code, _, err = run(capsys, *args, "--crs", "EPSG:25832")
+    assert code == 1 and "--repair" in err
+    code, summary = run_json(capsys, *args, "--crs", "EPSG:25832", "--repair")
+    assert code == 0
+    assert summary["repaired"] == 1 and summary["source_layer"] == "radius"
+    assert summary["problems"][0]["rule"] == "geometry-invalid"
+    assert read_layer(workspace, "digs").geometry.is_valid.all()
+
+
+def test_import_with_a_user_mapping(tmp_path, capsys):
+    mapping = tmp_path / "radius.toml"
+    mapping.write_text(
+        'layer = "digs"\n[fields]\nid = "sag"\nstart = "fra"\nend = "til"\n'
+        '[fields.owner]\nvalue = "Radius"\n[fields.purpose]\nvalue = "power"\n',
+        encoding="utf-8",
+    )
+    source = tmp_path / "radius.csv"
+    source.write_text(f"sag;fra;til;x;y\nR1;01-04-2025;30-06-2025;{X0};{Y0}\n", encoding="utf-8")
+    args = ("import", tmp_path / "ws.gpkg", "digs", source, "--crs", "EPSG:25832")
+    code, _, err = run(capsys, *args, "--mapping", mapping)
+    assert code == 1 and "Point, expected LineString or Polygon" in err
+    source.write_text(
+        f'sag;fra;til;wkt\nR1;01-04-2025;30-06-2025;"LINESTRING ({X0} {Y0}, {X0 + 9} {Y0})"\n',
+        encoding="utf-8",
+    )
+    code, summary = run_json(capsys, *args, "--mapping", mapping)
+    assert code == 0 and summary["mapping"] == "radius"
+    dig = read_layer(tmp_path / "ws.gpkg", "digs").iloc[0]
+    assert (dig["id"], dig["owner"], dig["purpose"]) == ("R1", "Radius", "power")
+
+
+def test_import_osm_extract_as_streets(tmp_path, capsys):
+    osmium = pytest.importorskip("osmium")
+    source = tmp_path / "area.osm.pbf"
+    meta = {"version": 1, "timestamp": "2024-01-01T00:00:00Z", "changeset": 1, "uid": 1}
+    writer = osmium.SimpleWriter(str(source))
+    for nid, lon in ((1, 12.36), (2, 12.37), (3, 12.38)):
+        writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon, 55.73), **meta))
+    for wid, refs, tags in (
+        (10, [1, 2], {"highway": "service"}),
+        (11, [2, 3], {"railway": "rail"}),
+    ):
+        writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, **meta))
+    writer.close()
+    code, summary = run_json(capsys, "import", tmp_path / "ws.gpkg", "streets", source)
+    assert code == 0
+    assert summary["mapping"] == "osm" and summary["source_layer"] == "lines"
+    assert (summary["features_read"], summary["features_skipped"]) == (2, 1)
+    street = read_layer(tmp_path / "ws.gpkg", "streets").iloc[0]
+    assert (street["id"], street["road_class"]) == ("w10", "local")
+
+
+def test_usage_error_exits_2(capsys):
+    assert run(capsys, "import", "ws.gpkg")[0] == 2
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def test_validate_clean_workspace(tiny_workspace, capsys):
+    code, summary = run_json(capsys, "validate", tiny_workspace)
+    assert code == 0
+    assert summary["kind"] == "workspace" and summary["valid"] is True
+    assert summary["errors"] == 0
+    assert summary["layers"]["addresses"]["features"] == 16
+    assert set(summary["layers"]) >= {"streets", "digs", "addresses"}
+
+
+def test_validate_one_layer_of_a_workspace(tiny_workspace, capsys):
+    code, summary = run_json(capsys, "validate", tiny_workspace, "--layer", "digs")
+    assert code == 0 and list(summary["layers"]) == ["digs"]
+    code, _, err = run(capsys, "validate", tiny_workspace, "--layer", "coverage")
+    assert code == 1 and "no layer 'coverage'" in err
+    code, _, err = run(capsys, "validate", tiny_workspace, "--layer", "roads")
+    assert code == 1 and "'roads' is not a ductplanner layer" in err
+
+
+def test_validate_workspace_finds_problems_edited_in_by_hand(tiny, tmp_path, capsys):
+    from ductplanner.workspace import write_layers
+
+    workspace = tmp_path / "ws.gpkg"
+    write_layers(workspace, tiny)
+    edited = tiny["addresses"].copy()
+    edited.loc[edited["id"] == "A01", "units"] = -4
+    edited.to_file(workspace, layer="addresses")  # as if edited in QGIS
+    code, _, err = run(capsys, "validate", workspace)
+    assert code == 1
+    assert "layer addresses, feature A01, field 'units'" in err and "-4" in err
+
+
+def test_validate_good_file_guesses_the_layer_and_says_so(tmp_path, capsys):
+    source = digs_file(tmp_path / "export.gpkg", ["n1"])
+    code, out, _ = run(capsys, "validate", source)
+    assert code == 0
+    assert "Checked as layer digs (guessed from the fields" in out
+    assert "pass --layer" in out
+    code, summary = run_json(capsys, "validate", source)
+    assert summary["guessed_layer"]["layer"] == "digs" and summary["kind"] == "file"
+
+
+def test_validate_bad_file_exits_1_naming_everything(bad_digs, capsys):
+    code, out, err = run(capsys, "validate", bad_digs, "--crs", "EPSG:25832")
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    assert "feature d1, field 'owner'" in err
+    assert "feature d3, field 'wkt'" in err and "row 3 (line 4)" in err
+
+
+@pytest.mark.parametrize("suffix", [".html", ".json", ".csv"])
+def test_validate_writes_the_audit_report_even_when_it_fails(bad_digs, tmp_path, capsys, suffix):
+    report = tmp_path / f"audit{suffix}"
+    code, _, err = run(capsys, "validate", bad_digs, "--layer", "digs", "--crs", "EPSG:25832",
+                       "--report", report)  # fmt: skip
+    assert code == 1
+    assert f"written to {report}" in err
+    text = report.read_text(encoding="utf-8-sig")
+    if suffix == ".json":
+        rows = json.loads(text)["problems"]
+    elif suffix == ".csv":
+        rows = list(csv.DictReader(text.splitlines()))
+    else:
+        rows = None
+    if rows is not None:
+        assert list(rows[0]) == [
+            "file", "layer", "feature_id", "field", "rule", "message", "hint", "severity"
+        ]  # fmt: skip
+        owner = next(r for r in rows if r["feature_id"] == "d1" and r["field"] == "owner")
+        assert owner["file"] == str(bad_digs) and owner["rule"] == "required"
+        assert owner["severity"] == "error" and owner["hint"]
+        assert {r["feature_id"] for r in rows} >= {"d1", "d3", "<script>alert(1)</script>"}
+    else:
+        assert "<script>alert(1)</script>" not in text.replace("<script>\n", "")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        assert "http" not in text.split("<body>")[0]  # nothing fetched
+        assert "d3" in text and "owner" in text
+
+
+def test_validate_report_of_a_clean_workspace(tiny_workspace, tmp_path, capsys):
+    report = tmp_path / "report.html"
+    code, out, _ = run(capsys, "validate", tiny_workspace, "--report", report)
+    assert code == 0 and "No problems found" in report.read_text()
+    assert f"written to {report}" in out
+
+
+def test_validate_report_with_unknown_extension(tiny_workspace, tmp_path, capsys):
+    code, _, err = run(capsys, "validate", tiny_workspace, "--report", tmp_path / "r.pdf")
+    assert code == 1 and ".html, .json or .csv" in err
+
+
+def test_validate_file_that_fits_no_layer(tmp_path, capsys):
+    source = tmp_path / "export.gpkg"
+    gpd.GeoDataFrame({"foo": [1]}, geometry=[Point(X0, Y0)], crs=WORKSPACE_CRS).to_file(source)
+    code, _, err = run(capsys, "validate", source)
+    assert code == 1 and "pass --layer" in err
+
+
+def test_validate_real_geodanmark_file(shared_data, capsys):
+    code, summary = run_json(capsys, "validate", shared_data / "odense-vejmidte-sample.gml")
+    assert code == 0
+    assert summary["mapping"] == "geodanmark" and summary["layers"]["streets"]["features"] == 50
+
+
+def test_import_both_real_files_as_streets(shared_data, tmp_path, capsys):
+    workspace = tmp_path / "odense.gpkg"
+    vejmidte = shared_data / "odense-vejmidte-sample.gml"
+    vejman = shared_data / "odense-vejman-roads.gml"
+    assert run(capsys, "import", workspace, "streets", vejmidte)[0] == 0
+    code, summary = run_json(capsys, "import", workspace, "streets", vejman, "--append")
+    assert code == 0 and summary["mapping"] == "vejman"
+    streets = read_layer(workspace, "streets")
+    expected = gpd.read_file(vejmidte).length.sum() + gpd.read_file(vejman).length.sum()
+    assert streets.length.sum() == pytest.approx(expected, rel=1e-9)
+    assert streets["id"].is_unique
