@@ -67,7 +67,7 @@ import re
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -1997,7 +1997,7 @@ def validate_path(
     guessed: str | None = None
     used_mapping: str | None = None
     notes: list[str] = []
-    if _is_workspace(path) and mapping is None and source_layer is None:
+    if _is_workspace(path) and mapping is None and source_layer is None and crs is None:
         kind = "workspace"
         problems, layers = _validate_workspace(path, layer)
     else:
@@ -2106,6 +2106,13 @@ def _validate_workspace_layer(path: Path, name: str) -> tuple[int, list[Problem]
     source = str(path)
     frame = gpd.read_file(path, layer=name, engine="pyogrio")
     _, problems = validate_layer(frame, name, source=source)
+    # An empty layer is a fact in a workspace (no ducts laid yet), not an error.
+    problems = [
+        replace(p, severity="warning", hint="import features into it when there are some")
+        if p.rule == "empty"
+        else p
+        for p in problems
+    ]
     if frame.crs is not None and not frame.crs.equals(WORKSPACE_CRS) and not frame.empty:
         problems.append(
             _problem(

@@ -348,3 +348,14 @@ def test_import_both_real_files_as_streets(shared_data, tmp_path, capsys):
     expected = gpd.read_file(vejmidte).length.sum() + gpd.read_file(vejman).length.sum()
     assert streets.length.sum() == pytest.approx(expected, rel=1e-9)
     assert streets["id"].is_unique
+
+
+def test_empty_layer_in_a_workspace_is_a_warning(tiny, tmp_path, capsys):
+    from ductplanner.layers import empty_layer
+    from ductplanner.workspace import write_layers
+
+    workspace = tmp_path / "ws.gpkg"
+    write_layers(workspace, {**tiny, "ducts": empty_layer("ducts")})
+    code, summary = run_json(capsys, "validate", workspace)
+    assert code == 0
+    assert summary["layers"]["ducts"] == {"features": 0, "errors": 0, "warnings": 1, "repaired": 0}

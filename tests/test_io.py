@@ -840,3 +840,96 @@ def test_vejman_roads_import_as_streets(shared_data):
 def test_geodanmark_file_guesses_layer(shared_data):
     layer, reason = guess_layer(shared_data / "odense-vejmidte-sample.gml")
     assert layer == "streets" and "GeoDanmark" in reason
+
+
+def test_danish_dig_plan_is_recognised_and_translated(tmp_path):
+    path = write_text(
+        tmp_path / "forsyning.csv",
+        "sagsnr;ledningsejer;ledningstype;startdato;slutdato;status;sikkerhed;wkt\n"
+        f"F-1;Novafos;Spildevand;01-04-2025;30-09-2025;Godkendt;Budgetteret;"
+        f"LINESTRING ({X0} {Y0}, {X0 + 60} {Y0})\n"
+        "F-2;Radius;Elkabel;2025-05-01;2025-05-20;Planlagt;;"
+        f"LINESTRING ({X0} {Y0}, {X0} {Y0 + 30})\n",
+    )
+    loaded = load_file(path, "digs", crs="EPSG:25832")
+    assert loaded.errors == [] and loaded.mapping == "graveplan"
+    frame = loaded.frame.set_index("id")
+    assert frame.loc["F-1", ["owner", "purpose", "status", "confidence"]].tolist() == [
+        "Novafos",
+        "wastewater",
+        "confirmed",
+        "budgeted",
+    ]
+    assert frame.loc["F-2", ["purpose", "status", "confidence"]].tolist() == [
+        "power",
+        "planned",
+        "indicative",
+    ]
+    assert frame.loc["F-1", "end"] == pd.Timestamp("2025-09-30")
+
+
+# --- audit reports ------------------------------------------------------------------------
+
+
+def audit_problems():
+    from ductplanner._errors import Problem
+
+    return [
+        Problem("plan.csv", "digs", "d1", "owner", "required", "owner is empty", "fill it in"),
+        Problem("plan.csv", "digs", '<img src=x onerror="alert(1)">', "id", "unique", "dup"),
+        Problem("plan.csv", "digs", "=HYPERLINK(1)", "end", "type", "-2 is odd", "", "warning"),
+    ]
+
+
+def test_audit_html_escapes_everything_from_the_input(tmp_path):
+    from ductplanner.audit import write_report
+
+    path = write_report(audit_problems(), tmp_path / "r.html", summary={"file": "<b>x</b>"})
+    text = path.read_text(encoding="utf-8")
+    assert '<img src=x onerror="alert(1)">' not in text
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+    assert "&lt;b&gt;x&lt;/b&gt;" in text
+    assert "<link" not in text and "src=" not in text.replace("src=x", "")
+    assert text.index("owner is empty") < text.index("-2 is odd")  # errors first
+
+
+def test_audit_csv_rows_and_formula_guard(tmp_path):
+    import csv as csv_module
+
+    from ductplanner.audit import REPORT_COLUMNS, write_report
+
+    path = write_report(audit_problems(), tmp_path / "r.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # spreadsheet programs then show æ, ø, å
+    rows = list(csv_module.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert tuple(rows[0]) == REPORT_COLUMNS
+    ids = [r["feature_id"] for r in rows]
+    assert ids == ["d1", '<img src=x onerror="alert(1)">', "'=HYPERLINK(1)"]
+    assert rows[2]["message"] == "'-2 is odd" and rows[2]["severity"] == "warning"
+
+
+def test_audit_json_counts_and_rows(tmp_path):
+    from ductplanner.audit import write_report
+
+    path = write_report(audit_problems(), tmp_path / "r.json", title="Novafos 2025")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["title"] == "Novafos 2025"
+    assert document["counts"]["error"] == 2 and document["counts"]["warning"] == 1
+    assert document["problems"][0] == {
+        "file": "plan.csv",
+        "layer": "digs",
+        "feature_id": "d1",
+        "field": "owner",
+        "rule": "required",
+        "message": "owner is empty",
+        "hint": "fill it in",
+        "severity": "error",
+    }
+
+
+def test_audit_refuses_unknown_extension(tmp_path):
+    from ductplanner.audit import write_report
+
+    with pytest.raises(InputError, match=r"\.html, \.json or \.csv"):
+        write_report(audit_problems(), tmp_path / "r.xlsx")
+    assert list(tmp_path.iterdir()) == []
