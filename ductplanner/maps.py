@@ -830,6 +830,7 @@ _CSS = """
 .dp-panel summary { font-weight: 600; cursor: pointer; }
 .dp-legend h4 { margin: 6px 0 2px; font-size: 13px; }
 .dp-legend .dp-row { display: flex; align-items: center; gap: 6px; }
+.dp-panel.dp-about { max-width: min(600px, 75vw); max-height: 75vh; }
 .dp-about table { border-collapse: collapse; font-size: 12px; }
 .dp-about td, .dp-about th { border-bottom: 1px solid #ddd; padding: 1px 4px; text-align: left;
   vertical-align: top; }
@@ -1069,6 +1070,7 @@ def workspace_about(
     drawn = {o.source for o in overlays}
     drawn |= {_DRAWN_VIA[name] for name in drawn if name in _DRAWN_VIA}
     rows = []
+    notes_seen: set[str] = set()
     for layer in _DRAWN_AS:
         if layer not in present:
             if layer in _HOW_TO_DERIVE:
@@ -1079,6 +1081,7 @@ def workspace_about(
         if info is None:
             rows.append((layer, shown_as, "unknown", "", "unknown", "", ""))
             continue
+        note = "" if _missing(info.get("note")) else str(info["note"])
         rows.append(
             (
                 layer,
@@ -1087,9 +1090,10 @@ def workspace_about(
                 "" if _missing(info.get("updated")) else str(info["updated"])[:10],
                 _synthetic_text(info.get("synthetic")),
                 "" if _missing(info.get("features")) else _text(int(info["features"])),
-                "" if _missing(info.get("note")) else str(info["note"]),
+                "as above" if note and note in notes_seen else note,
             )
         )
+        notes_seen.add(note)
     return About(title, rows)
 
 
