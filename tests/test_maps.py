@@ -481,6 +481,7 @@ def test_cli_map_of_a_missing_workspace_fails_clearly(
     assert not (tmp_path / "x.html").exists()
 
 
+@pytest.mark.slow
 def test_demo_step_writes_a_map_per_audience_and_utility(
     map_workspace: Path, tmp_path: Path
 ) -> None:
