@@ -18,7 +18,7 @@ from typing import Any
 
 from .cli import Result
 
-__all__ = ["STEPS", "DemoContext", "StepOutcome", "run_demo"]
+__all__ = ["STEPS", "DemoContext", "StepOutcome", "run_demo", "shipped_scenarios"]
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("coverage", "ductplanner.coverage"),
@@ -47,6 +47,9 @@ class DemoContext:
         Folder of shipped scenario TOML files.
     results : dict
         Step name → whatever that step wants later steps to see (summaries).
+    label : str
+        The words every demo output shows so that nobody takes the made-up
+        municipality for real data (a map caption, a report banner).
     """
 
     workspace: Path
@@ -54,6 +57,7 @@ class DemoContext:
     seed: int
     scenarios: Path
     results: dict[str, Any] = field(default_factory=dict)
+    label: str = "Synthetic demo municipality: made-up data placed at Ballerup"
 
 
 @dataclass
@@ -85,56 +89,99 @@ def shipped_scenarios() -> Path:
     return Path(__file__).resolve().parent.parent / "scenarios"
 
 
-def run_demo(out: Path, *, seed: int = 2019, progress: bool = True) -> Result:
+def _size(path: Path) -> str:
+    try:
+        n = path.stat().st_size
+    except OSError:
+        return "missing"
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool = True) -> Result:
     """Build the demo workspace in ``out`` and run every available step on it.
 
     Parameters
     ----------
     out : Path
-        Output folder; ``out/demo.gpkg`` is the workspace.
+        Output folder; ``out/demo.gpkg`` is the workspace (replaced as a whole).
     seed : int
         Seed of the generator and of every random step.
+    scale : float
+        Size of the demo municipality (1.0: Ballerup-sized; smaller for a
+        quick look), see :func:`ductplanner.demo.generate_demo`.
     progress : bool
         Print progress lines on standard error.
 
     Returns
     -------
     Result
-        ``summary`` has ``workspace``, ``seed``, ``steps`` (name → status and
+        ``summary`` has ``workspace``, ``seed``, ``scale``, ``synthetic``
+        (always true), ``steps`` (name → status, seconds and the step's
         summary) and ``written`` (every file); ``text`` is the closing summary.
+
+    Raises
+    ------
+    Exception
+        Whatever a step raises, with a note naming the step.
     """
     from .demo import write_demo_workspace
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios())
+    label = f"Synthetic demo municipality (seed {seed}): made-up data placed at Ballerup"
+    ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios(), label=label)
+    total = len(STEPS) + 1
     started = time.perf_counter()
-    _say(progress, f"[1/{len(STEPS) + 1}] building the demo municipality (seed {seed})")
-    counts = write_demo_workspace(ctx.workspace, seed=seed)
+    _say(progress, f"[1/{total}] workspace: building the demo municipality (seed {seed})")
+    counts = write_demo_workspace(ctx.workspace, seed=seed, scale=scale)
+    seconds = time.perf_counter() - started
+    features = ", ".join(f"{n:,} {k}" for k, n in counts.items())
+    _say(progress, f"      done in {seconds:.1f} s: {features}")
     written = [ctx.workspace]
     steps: dict[str, Any] = {
-        "workspace": {"status": "done", "line": f"{sum(counts.values())} features", **counts}
+        "workspace": {"status": "done", "seconds": round(seconds, 2), "line": features, **counts}
     }
-    lines = [f"workspace  {ctx.workspace}  ({', '.join(f'{n} {k}' for k, n in counts.items())})"]
+    lines = [label, "", f"{'workspace':<13} {features}"]
     for number, (name, module_name) in enumerate(STEPS, start=2):
         step = _find_step(module_name)
         if step is None:
-            _say(progress, f"[{number}/{len(STEPS) + 1}] {name}: not built yet, skipped")
+            _say(progress, f"[{number}/{total}] {name}: not built yet, skipped")
             steps[name] = {"status": "skipped", "line": "not built yet"}
+            lines.append(f"{name:<13} skipped (not built yet)")
             continue
-        _say(progress, f"[{number}/{len(STEPS) + 1}] {name}")
-        outcome = step(ctx)
+        _say(progress, f"[{number}/{total}] {name}")
+        step_started = time.perf_counter()
+        try:
+            outcome = step(ctx)
+        except Exception as exc:
+            exc.add_note(f"while running the demo step {name!r} ({module_name}.demo_step)")
+            raise
+        seconds = time.perf_counter() - step_started
+        _say(progress, f"      done in {seconds:.1f} s: {outcome.line}")
         ctx.results[name] = outcome.summary
-        written += outcome.written
-        steps[name] = {"status": "done", "line": outcome.line, **outcome.summary}
-        lines.append(f"{name:<10} {outcome.line}")
+        written += [Path(p) for p in outcome.written if Path(p) not in written]
+        steps[name] = {
+            "status": "done",
+            "seconds": round(seconds, 2),
+            "line": outcome.line,
+            **outcome.summary,
+        }
+        lines.append(f"{name:<13} {outcome.line}")
     elapsed = time.perf_counter() - started
+    lines.append("")
     lines.append(f"written ({len(written)} files, {elapsed:.1f} s):")
-    lines += [f"  {p}" for p in written]
-    lines.append("The demo municipality is synthetic: a made-up town placed at Ballerup.")
+    lines += [f"  {p}  ({_size(p)})" for p in written]
     summary = {
         "workspace": str(ctx.workspace),
         "seed": seed,
+        "scale": scale,
+        "synthetic": True,
+        "label": label,
+        "seconds": round(elapsed, 2),
         "steps": steps,
         "written": [str(p) for p in written],
     }
