@@ -89,6 +89,7 @@ from .layers import (
     SCHEMAS,
     WORKSPACE_CRS,
     LayerSchema,
+    _may_need_strip,
     require_valid,
     validate_layer,
 )
@@ -464,8 +465,10 @@ def _as_text(values: pd.Series) -> pd.Series:
             text = objects.astype("string")
         else:
             text = objects.map(_text_of, na_action="ignore").astype("string")
-    text = text.str.strip()
-    return text.mask(text == "")
+    if _may_need_strip(text, text.isna().to_numpy(dtype=bool)):
+        text = text.str.strip()
+        return text.mask(text == "")
+    return text
 
 
 def _coalesce(columns: Sequence[pd.Series]) -> pd.Series:
@@ -820,7 +823,8 @@ def _is_table(path: Path) -> bool:
 
 
 def _gdal_reason(exc: Exception) -> str:
-    text = str(exc).strip().rstrip(".")
+    text = str(exc).split("; It might help to specify the correct driver")[0]
+    text = text.strip().rstrip(".").replace(".;", ";")
     return text or type(exc).__name__
 
 
@@ -1322,20 +1326,26 @@ def _wkt_geometry(
     return geometry, problems, crs
 
 
-def _numbers(values: pd.Series) -> pd.Series:
-    text = _as_text(values).str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce")
+def _numbers(text: pd.Series) -> pd.Series:
+    """Parse numbers in one go; retry the few that fail with a decimal comma."""
+    numbers = pd.to_numeric(text.astype("object"), errors="coerce").astype("float64")
+    retry = (numbers.isna() & text.notna()).to_numpy(dtype=bool)
+    if retry.any():
+        commas = text[retry].str.replace(",", ".", regex=False).astype("object")
+        numbers[retry] = pd.to_numeric(commas, errors="coerce").astype("float64")
+    return numbers
 
 
 def _xy_geometry(
     x: pd.Series, y: pd.Series, labels: pd.Series, source: str, layer: str
 ) -> tuple[np.ndarray, list[Problem]]:
     problems = []
-    xs, ys = _numbers(x), _numbers(y)
+    x_text, y_text = _as_text(x), _as_text(y)
+    xs, ys = _numbers(x_text), _numbers(y_text)
     geometry = np.full(len(x), None, dtype=object)
     ok = (xs.notna() & ys.notna()).to_numpy(dtype=bool)
     geometry[ok] = shapely.points(xs[ok].to_numpy(float), ys[ok].to_numpy(float))
-    for column, raw, number in ((x, _as_text(x), xs), (y, _as_text(y), ys)):
+    for column, raw, number in ((x, x_text, xs), (y, y_text, ys)):
         bad = np.flatnonzero((raw.notna() & number.isna()).to_numpy(dtype=bool))
         for i in bad:
             problems.append(
@@ -1349,7 +1359,7 @@ def _xy_geometry(
                     field=str(column.name),
                 )
             )
-    empty = np.flatnonzero((_as_text(x).isna() & _as_text(y).isna()).to_numpy(dtype=bool))
+    empty = np.flatnonzero((x_text.isna() & y_text.isna()).to_numpy(dtype=bool))
     for i in empty:
         problems.append(
             _problem(

@@ -460,14 +460,11 @@ def _coerce_number(
     values: pd.Series, missing: np.ndarray, kind: str
 ) -> tuple[pd.Series, np.ndarray]:
     raw = values.astype("object")
-    inferred = _text_kind(raw)
-    if inferred in ("integer", "floating", "mixed-integer-float", "empty"):
-        text = raw
-    elif inferred == "string":
-        text = raw.str.strip().str.replace(",", ".", regex=False)
-    else:
-        text = raw.map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
-    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers = pd.to_numeric(raw, errors="coerce").astype("float64")  # C parser, strips spaces
+    retry = numbers.isna().to_numpy(dtype=bool) & ~missing
+    if retry.any():  # decimal commas ("2,5"), and text the parser refused
+        text = raw[retry].map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
+        numbers[retry] = pd.to_numeric(text, errors="coerce").astype("float64")
     numbers[~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))] = np.nan
     bad = numbers.isna().to_numpy(dtype=bool) & ~missing
     if kind == "int":
