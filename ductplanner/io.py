@@ -1954,7 +1954,9 @@ def _is_workspace(path: Path) -> bool:
         names = set(list_layers(path))
     except (WorkspaceError, MissingInputError):
         return False
-    return SOURCES_TABLE in names or (bool(names) and names <= set(SCHEMAS))
+    # Written by ductplanner (it records provenance), or put together by hand in
+    # QGIS from several layers named as ours. A lone "digs" layer is a file.
+    return SOURCES_TABLE in names or (len(names) >= 2 and names <= set(SCHEMAS))
 
 
 def validate_path(

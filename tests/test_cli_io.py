@@ -359,3 +359,13 @@ def test_empty_layer_in_a_workspace_is_a_warning(tiny, tmp_path, capsys):
     code, summary = run_json(capsys, "validate", workspace)
     assert code == 0
     assert summary["layers"]["ducts"] == {"features": 0, "errors": 0, "warnings": 1, "repaired": 0}
+
+
+def test_a_utility_geopackage_is_validated_as_a_file_not_a_workspace(tmp_path, capsys):
+    source = tmp_path / "radius.gpkg"
+    digs_file(tmp_path / "tmp.gpkg", ["r1"])
+    gpd.read_file(tmp_path / "tmp.gpkg").to_crs("EPSG:4326").to_file(source, layer="digs")
+    code, summary = run_json(capsys, "validate", source)
+    assert code == 0
+    assert summary["kind"] == "file" and summary["layers"]["digs"]["features"] == 1
+    assert "layer name 'digs'" in summary["guessed_layer"]["reason"]
