@@ -6,9 +6,10 @@ into a :class:`StreetNetwork`:
 1. **Noding.** Street centre lines are split where they cross and where one
    ends on (or within ``snap`` metres of) another (a T-junction); line ends
    closer than ``snap`` are merged into one node. A line crossing itself is
-   not split there (that is a ramp passing over itself, not a junction). Everything is vectorised
-   (shapely 2 STRtree queries and numpy), so a national network of ~600,000
-   edges builds in about a minute.
+   not split there (that is a ramp passing over itself, not a junction).
+   Everything is vectorised (shapely 2 STRtree queries and numpy): a national
+   network of ~1 million edges builds in about a minute on one core
+   (``benchmarks/bench_coverage.py``).
 2. **Ducts.** An edge *carries a duct* when at least ``duct_share`` of its
    length lies within ``duct_tolerance`` metres of a duct (ducts lie in the
    verge or pavement, beside the centre line). Stretches of duct farther than
@@ -881,11 +882,16 @@ def _cut(
 def _covered_intervals(targets: np.ndarray, covers: np.ndarray, tolerance: float) -> pd.DataFrame:
     """Stretches of each target line within ``tolerance`` of any cover line.
 
+    Targets that lie wholly within the tolerance (the common case: an edge
+    a duct runs along) are recognised by sampling and get one full-length
+    stretch; only the others are intersected exactly with the covers' buffers.
+
     Returns
     -------
     DataFrame
         Columns ``target``, ``cover``, ``a``, ``b``: one row per stretch, as
-        distances along the target (overlapping stretches not merged).
+        distances along the target (overlapping stretches not merged). A
+        wholly covered target names the cover nearest its middle.
     """
     columns = {
         "target": np.empty(0, np.int64),
@@ -895,11 +901,26 @@ def _covered_intervals(targets: np.ndarray, covers: np.ndarray, tolerance: float
     }
     if len(targets) == 0 or len(covers) == 0:
         return pd.DataFrame(columns)
-    t, c = shapely.STRtree(covers).query(targets, predicate="dwithin", distance=tolerance)
+    tree = shapely.STRtree(covers)
+    t, c = tree.query(targets, predicate="dwithin", distance=tolerance)
     if len(t) == 0:
         return pd.DataFrame(columns)
+    candidates = np.unique(t)
+    whole = np.zeros(len(targets), dtype=bool)
+    whole[candidates] = _wholly_near(targets[candidates], tree, tolerance)
+    full = np.flatnonzero(whole)
+    middle = shapely.line_interpolate_point(targets[full], 0.5, normalized=True)
+    full_rows = pd.DataFrame(
+        {
+            "target": full,
+            "cover": tree.query_nearest(middle, all_matches=False)[1],
+            "a": np.zeros(len(full)),
+            "b": shapely.length(targets[full]),
+        }
+    )
+    t, c = t[~whole[t]], c[~whole[t]]
     used, c_local = np.unique(c, return_inverse=True)
-    buffers = shapely.buffer(covers[used], tolerance)
+    buffers = shapely.buffer(covers[used], tolerance, quad_segs=4)
     pieces = shapely.intersection(targets[t], buffers[c_local])
     parts, which = shapely.get_parts(pieces, return_index=True)
     is_line = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
@@ -907,9 +928,31 @@ def _covered_intervals(targets: np.ndarray, covers: np.ndarray, tolerance: float
     host = targets[t[which]]
     a = shapely.line_locate_point(host, shapely.get_point(parts, 0))
     b = shapely.line_locate_point(host, shapely.get_point(parts, -1))
-    return pd.DataFrame(
+    exact_rows = pd.DataFrame(
         {"target": t[which], "cover": c[which], "a": np.minimum(a, b), "b": np.maximum(a, b)}
     )
+    return pd.concat([full_rows, exact_rows], ignore_index=True)
+
+
+def _wholly_near(lines: np.ndarray, tree: shapely.STRtree, tolerance: float) -> np.ndarray:
+    """Return which lines lie wholly within ``tolerance`` of the tree's geometries.
+
+    Sample points at most ``tolerance / 2`` apart must each lie within
+    ``0.75 * tolerance``: every point of the line is then within a quarter
+    tolerance of a sample, so within the tolerance (a sufficient test; lines
+    it misses are handled exactly).
+    """
+    if len(lines) == 0:
+        return np.zeros(0, dtype=bool)
+    count = np.ceil(shapely.length(lines) / (tolerance / 2)).astype(np.int64) + 1
+    owner = np.repeat(np.arange(len(lines)), count)
+    starts = np.r_[0, np.cumsum(count)[:-1]]
+    step = np.arange(len(owner)) - np.repeat(starts, count)
+    fraction = step / np.repeat(count - 1, count)
+    samples = shapely.line_interpolate_point(lines[owner], fraction, normalized=True)
+    near = np.zeros(len(samples), dtype=bool)
+    near[tree.query(samples, predicate="dwithin", distance=0.75 * tolerance)[0]] = True
+    return np.logical_and.reduceat(near, starts)
 
 
 def _merge_intervals(stretches: pd.DataFrame) -> pd.DataFrame:
