@@ -66,6 +66,8 @@ def plan(
     time_limit: float = 60.0,
     mip_gap: float = 1e-3,
     warm_start: bool = True,
+    price_rounds: int = 4,
+    improve: int = 10,
 ) -> Plan:
     """Choose the stretches to lay in each plan year.
 
@@ -90,6 +92,11 @@ def plan(
         MILP only: relative gap at which the plan counts as optimal.
     warm_start : bool
         MILP only: start from the greedy plan.
+    price_rounds : int
+        Greedy only: at most this many runs, re-pricing the money each run
+        left unspent.
+    improve : int
+        Greedy only: at most this many ruin-and-recreate tries (0: none).
 
     Returns
     -------
@@ -105,6 +112,21 @@ def plan(
         The MILP found no plan.
     """
     _check_options(method, min_probability, early_weight, time_limit, mip_gap)
+    if price_rounds < 1 or improve < 0:
+        raise InputError(
+            [
+                Problem(
+                    "plan()",
+                    "",
+                    "",
+                    "price_rounds" if price_rounds < 1 else "improve",
+                    "range",
+                    f"price_rounds={price_rounds}, improve={improve}: need price_rounds >= 1 "
+                    "and improve >= 0",
+                )
+            ],
+            summary="invalid plan() options",
+        )
     started = time.perf_counter()
     if method == "milp":
         from .milp import CoDigMILP
@@ -116,7 +138,7 @@ def plan(
         cand, year = fcfs_candidates(instance, min_probability=min_probability)
         status, prune, message = "baseline", False, "digs joined first come, first served"
     else:
-        options = greedy_options(prep)
+        options = greedy_options(prep, price_rounds=price_rounds, improve=improve)
         cand, year = prep.opt_cand[options], prep.opt_year[options]
         status, prune, message = "heuristic", True, "greedy: no optimality guarantee"
     if len(cand) == 0 and prep.n_options == 0:

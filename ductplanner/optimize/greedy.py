@@ -23,11 +23,14 @@ Because the horizon is what counts, a path may mix years: a stretch in this
 year's open trench that a known dig links up in a later year gets the credit
 of the households it will cover (the look-ahead).
 
-The greedy is rerun with *year prices*: money of a year (and budget line)
-that a run left unspent is made cheaper in the next run, so the greedy
-learns to spend it on stretches that pay off later. The best run is kept,
-and then, where money is left over, stretches move to earlier options so
-households are covered sooner.
+DKK are weighed by *prices* per budget line and year: at first a line's
+DKK weigh as its share of all the money (own trenches are dear per metre
+but paid from their own line), and the greedy is rerun with the money a run
+left unspent made cheaper, so it learns to spend it on stretches that pay
+off later. The best run is then improved by ruin and recreate: drop one
+stretch (and whatever only it linked), refill without it, refill freely,
+keep the change if it covers more. Last, where money is left over,
+stretches move to earlier options so households are covered sooner.
 
 There is no approximation guarantee: with connectivity the objective is not
 submodular, so the ``1 - 1/e`` bound of budgeted coverage does not apply.
@@ -114,7 +117,6 @@ class _Greedy:
         self.prize = prep.node_prize.astype(float).copy()
         self.prize[0] = 0.0
         self.tabu = np.zeros(prep.n_edges, dtype=bool)
-        self.tries = _TRIES
 
     # -- prices ----------------------------------------------------------------------
 
@@ -375,38 +377,30 @@ class _Greedy:
             return False
         discounted = np.maximum(cost - self.s.dkk_per_household * p.edge_households, 0.1 * cost)
         found = []
-        for weight in (cost, discounted):
+        rows = []  # (ratio, variant, kind: 0 edge / 1 dig, key, node)
+        for variant, weight in enumerate((cost, discounted)):
             pred_edge, dist, gain = self._tree(cost, weight)
-            edge, a, ratio = self._edge_targets(cost, dist, gain)
-            group, ga, gratio = self._dig_targets(price, dist, gain)
-            found.append((pred_edge, edge, a, ratio, group, ga, gratio))
-        rows = []  # (ratio, tie-break, variant, is dig, key, node)
-        for variant, (_, edge, a, ratio, group, ga, gratio) in enumerate(found):
-            n, m = len(edge), len(group)
-            rows.append(
-                np.column_stack(
-                    [
-                        np.concatenate([ratio, gratio]),
-                        np.full(n + m, variant),
-                        np.concatenate([np.zeros(n), np.ones(m)]),
-                        np.concatenate([edge, group]),
-                        np.concatenate([a, ga]),
-                    ]
+            found.append(pred_edge)
+            kinds = (self._edge_targets(cost, dist, gain), self._dig_targets(price, dist, gain))
+            for kind, (key, node, ratio) in enumerate(kinds):
+                rows.append(
+                    np.column_stack(
+                        [ratio, np.full(len(key), variant), np.full(len(key), kind), key, node]
+                    )
                 )
-            )
         table = np.vstack(rows)
         if not len(table):
             return False
         order = np.lexsort((table[:, 4], table[:, 3], table[:, 2], table[:, 1], -table[:, 0]))
         tried: set[tuple[int, int, int]] = set()
-        for i in order[: self.tries]:
-            variant, is_dig, key, node = (int(x) for x in table[i, 1:])
-            if (is_dig, key, node) in tried:
+        for i in order[:_TRIES]:
+            variant, kind, key, node = (int(x) for x in table[i, 1:])
+            if (kind, key, node) in tried:
                 continue
-            tried.add((is_dig, key, node))
-            pred_edge = found[variant][0]
+            tried.add((kind, key, node))
+            pred_edge = found[variant]
             fixed: dict[int, int] = {}
-            if is_dig:
+            if kind == 1:
                 members = np.flatnonzero((p.opt_group == key) & np.isfinite(price))
                 fixed = {int(p.opt_edge[o]): int(o) for o in members}
                 wanted = self._path_to(node, pred_edge) + list(fixed)
@@ -543,7 +537,7 @@ def greedy_options(prep: Prepared, *, price_rounds: int = 4, improve: int = 10) 
         return np.zeros(0, dtype=np.int64)
     structure = _Structure(prep)
     budgets = prep.budgets
-    year_price = np.ones_like(budgets, dtype=float)
+    year_price = _line_prices(budgets)
     best: _Greedy | None = None
     best_value = -np.inf
     for _ in range(max(price_rounds, 1)):
@@ -560,6 +554,20 @@ def greedy_options(prep: Prepared, *, price_rounds: int = 4, improve: int = 10) 
     if improve:
         best.improve(improve)
     return best.move_earlier()
+
+
+def _line_prices(budgets: np.ndarray) -> np.ndarray:
+    """Start prices: a DKK of a budget line weighs as its share of that line's money.
+
+    Own trenches cost several times co-digging per metre, but they are paid
+    from their own line: comparing raw DKK would make them look hopeless.
+    """
+    per_line = budgets.sum(axis=1, keepdims=True)
+    used = per_line[:, 0] > 0
+    price = np.ones_like(budgets, dtype=float)
+    if used.all():
+        price *= per_line.mean() / per_line
+    return price / price.max()
 
 
 def reduced_objective(prep: Prepared, options: np.ndarray) -> float:

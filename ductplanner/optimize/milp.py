@@ -302,7 +302,8 @@ class CoDigMILP:
         Parameters
         ----------
         time_limit : float
-            Seconds for the whole solve (cut rounds and branch and bound).
+            Seconds for the whole solve: up to a quarter for the cut rounds,
+            the rest (but at least half a second) for branch and bound.
         mip_gap : float
             Relative gap at which HiGHS may stop and call the plan optimal.
         warm_start : bool
