@@ -35,6 +35,38 @@ secondary term can never outweigh one household at the horizon.
 objective: a plan says what to join *if* the digs happen; the simulate step
 forecasts what happens when some do not. Use ``min_probability`` to leave out
 unlikely digs.
+
+Filling an instance from a workspace
+------------------------------------
+What the opportunities step puts in (one street edge = one edge of the
+street graph; ids carried through so a plan can be joined back to geometry):
+
+===================== ===============================================================
+field                 from
+===================== ===============================================================
+``n_nodes``,          the street graph's junctions numbered ``0..n-1`` and its edges
+``edge_u/v``
+``edge_ids``          the edge id (joins ``Plan.chosen["edge_id"]`` to the geometry)
+``edge_length_m``     the edge's length in EPSG:25832
+``edge_households``   units of the addresses whose nearest edge within the drop
+                      distance is this edge (the coverage step's assignment)
+``has_duct``          the edge carries an existing duct (``ducts`` with status existing)
+``root_nodes``        nodes at the backbone's points of presence (and on fibre lines)
+``years``, budgets    :func:`scenario_budgets` of the scenario
+``cand_*``            one row per (dig, edge) the dig opens: ``cand_dig_id`` and
+                      ``cand_owner`` from the dig; ``cand_year`` the year its trench is
+                      open (start year); ``cand_start`` its start date;
+                      ``cand_metres`` the duct metres; ``cand_cost_dkk`` =
+                      metres x ``costs.co_dig_per_m``; ``cand_probability`` =
+                      ``confidence.probability(dig.confidence)``; kind ``"co-dig"``
+own trenches          under the ``own-dig`` policy, one ``"own-dig"`` row per edge
+                      without a duct: metres = edge length, cost = metres x
+                      ``costs.own_dig_per_m``, year = first plan year, probability 1
+===================== ===============================================================
+
+Laying a candidate ducts its whole edge; where a dig opens only part of a
+street, the opportunities step decides (split the edge at the dig's end, or
+leave the candidate out).
 """
 
 from __future__ import annotations
@@ -308,7 +340,8 @@ def _check_lengths(inst: PlanningInstance, names: tuple[str, ...], problems: lis
     return ok
 
 
-def _first_bad(inst: PlanningInstance, ids: np.ndarray, bad: np.ndarray) -> str:
+def _first_bad(ids: np.ndarray, bad: np.ndarray) -> str:
+    """Name the first few offending features."""
     idx = np.flatnonzero(bad)
     shown = ", ".join(str(ids[i]) for i in idx[:5])
     more = f" and {len(idx) - 5} more" if len(idx) > 5 else ""
@@ -339,7 +372,7 @@ def _check_edges(inst: PlanningInstance, problems: list[Problem]) -> None:
         if bad.any():
             problems.append(
                 _problem(
-                    _first_bad(inst, ids, bad),
+                    _first_bad(ids, bad),
                     name,
                     "range",
                     f"node numbers must be in 0..{inst.n_nodes - 1}",
@@ -350,7 +383,7 @@ def _check_edges(inst: PlanningInstance, problems: list[Problem]) -> None:
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             problems.append(
-                _problem(_first_bad(inst, ids, bad), name, "range", "must be finite and >= 0")
+                _problem(_first_bad(ids, bad), name, "range", "must be finite and >= 0")
             )
     roots = inst.root_nodes
     if roots.size == 0:
@@ -391,7 +424,7 @@ def _check_candidates(inst: PlanningInstance, problems: list[Problem]) -> None:
     if bad.any():
         problems.append(
             _problem(
-                _first_bad(inst, ids, bad),
+                _first_bad(ids, bad),
                 "cand_edge",
                 "range",
                 f"edge numbers must be in 0..{inst.n_edges - 1}",
@@ -402,19 +435,19 @@ def _check_candidates(inst: PlanningInstance, problems: list[Problem]) -> None:
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             problems.append(
-                _problem(_first_bad(inst, ids, bad), name, "range", "must be finite and >= 0")
+                _problem(_first_bad(ids, bad), name, "range", "must be finite and >= 0")
             )
     p = inst.cand_probability
     bad = ~np.isfinite(p) | (p < 0) | (p > 1)
     if bad.any():
         problems.append(
-            _problem(_first_bad(inst, ids, bad), "cand_probability", "range", "must be in [0, 1]")
+            _problem(_first_bad(ids, bad), "cand_probability", "range", "must be in [0, 1]")
         )
     bad = ~np.isin(inst.cand_kind, KINDS)
     if bad.any():
         problems.append(
             _problem(
-                _first_bad(inst, ids, bad),
+                _first_bad(ids, bad),
                 "cand_kind",
                 "allowed",
                 f"must be one of: {', '.join(KINDS)}",
@@ -426,7 +459,7 @@ def _check_candidates(inst: PlanningInstance, problems: list[Problem]) -> None:
         if bad.any():
             problems.append(
                 _problem(
-                    _first_bad(inst, ids, bad),
+                    _first_bad(ids, bad),
                     "cand_year",
                     "range",
                     f"a co-dig candidate's year must be one of the plan years {inst.years}",
@@ -437,7 +470,7 @@ def _check_candidates(inst: PlanningInstance, problems: list[Problem]) -> None:
         if bad.any():
             problems.append(
                 _problem(
-                    _first_bad(inst, ids, bad),
+                    _first_bad(ids, bad),
                     "cand_year",
                     "range",
                     "an own-dig candidate's first year is after the last plan year "
@@ -449,9 +482,8 @@ def _check_candidates(inst: PlanningInstance, problems: list[Problem]) -> None:
 def _check_budgets(inst: PlanningInstance, problems: list[Problem]) -> None:
     for name in ("budget_co_dig", "budget_own_dig"):
         values = getattr(inst, name)
-        bad = ~np.isfinite(values) | (values < 0)
-        for year, value in zip(inst.years, values, strict=False):
-            if bad[inst.years.index(year)]:
+        for year, value in zip(inst.years, values.tolist(), strict=False):
+            if not (np.isfinite(value) and value >= 0):
                 problems.append(
                     _problem(
                         str(year),
