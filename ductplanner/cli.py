@@ -9,6 +9,7 @@ status: 0 done, 1 failed on the user's input (a clear message, no traceback),
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +35,22 @@ class NotBuiltError(DuctPlannerError):
 
 
 # --- subcommand handlers -------------------------------------------------------------
+
+
+def _delegate(command: str, module: str, function: str, args: argparse.Namespace) -> Result:
+    """Run ``ductplanner.<module>.<function>(args)``; a step not built yet says so."""
+    name = f"{__package__}.{module}"
+    try:
+        handler = getattr(importlib.import_module(name), function)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        handler = None
+    except AttributeError:
+        handler = None
+    if handler is None:
+        raise NotBuiltError(f"`ductplanner {command}` is not available in this version yet")
+    return handler(args)
 
 
 def _cmd_demo(args: argparse.Namespace) -> Result:
@@ -82,15 +99,15 @@ def _cmd_coverage(args: argparse.Namespace) -> Result:
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner opportunities` is not available in this version yet")
+    return _delegate("opportunities", "opportunities", "opportunities_command", args)
 
 
 def _cmd_plan(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner plan` is not available in this version yet")
+    return _delegate("plan", "optimize", "plan_command", args)
 
 
 def _cmd_simulate(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner simulate` is not available in this version yet")
+    return _delegate("simulate", "simulate", "simulate_command", args)
 
 
 def _cmd_map(args: argparse.Namespace) -> Result:
@@ -100,15 +117,19 @@ def _cmd_map(args: argparse.Namespace) -> Result:
 
 
 def _cmd_report(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner report` is not available in this version yet")
+    return _delegate("report", "report", "report_command", args)
 
 
 def _cmd_requests(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner requests` is not available in this version yet")
+    return _delegate("requests", "coordination", "requests_command", args)
 
 
 def _cmd_record(args: argparse.Namespace) -> Result:
-    raise NotBuiltError("`ductplanner record` is not available in this version yet")
+    return _delegate("record", "coordination", "record_command", args)
+
+
+def _cmd_decide(args: argparse.Namespace) -> Result:
+    return _delegate("decide", "coordination", "decide_command", args)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
@@ -123,6 +144,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "report": _cmd_report,
     "requests": _cmd_requests,
     "record": _cmd_record,
+    "decide": _cmd_decide,
 }
 
 
@@ -182,20 +204,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("opportunities", help="co-digging candidates from the dig plans")
     p.add_argument("workspace")
-    p.add_argument("--year", type=int)
+    p.add_argument("--year", type=int, help="only digs whose trench is open in this year")
+    p.add_argument(
+        "--conflict-years",
+        type=int,
+        default=2,
+        help="flag one stretch opened by two parties within this many years (default 2)",
+    )
     _add_json(p)
 
     p = sub.add_parser("plan", help="choose the digs to join, year by year, within budget")
     p.add_argument("workspace")
-    p.add_argument("--scenario", required=True)
-    p.add_argument("--method", choices=["greedy", "milp", "fcfs"], default=None)
+    p.add_argument("--scenario", required=True, help="scenario TOML file or shipped name")
+    p.add_argument(
+        "--method",
+        choices=["greedy", "milp", "fcfs"],
+        default=None,
+        help="planning method (default: the scenario's)",
+    )
+    p.add_argument("--time-limit", type=float, help="MILP: seconds for the solve")
     _add_json(p)
 
     p = sub.add_parser("simulate", help="forecast coverage over the regrowth cycle")
     p.add_argument("workspace")
-    p.add_argument("--scenario", required=True)
-    p.add_argument("--runs", type=int)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--scenario", required=True, help="scenario TOML file or shipped name")
+    p.add_argument("--runs", type=int, help="Monte Carlo runs (default: the scenario's)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     _add_json(p)
 
     p = sub.add_parser("map", help="render the workspace as a Leaflet map")
@@ -206,19 +240,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="the committee's evaluation report")
     p.add_argument("workspace")
-    p.add_argument("--out")
-    p.add_argument("--lang", choices=["en", "da"], default="en")
+    p.add_argument("--out", help="HTML file (default: maps/<workspace>-report.html)")
+    p.add_argument("--lang", choices=["en", "da"], default="en", help="language and numbers")
     _add_json(p)
 
     p = sub.add_parser("requests", help="what to ask one utility for")
     p.add_argument("workspace")
-    p.add_argument("--owner", required=True)
-    p.add_argument("--out")
+    p.add_argument("--owner", required=True, help="the utility, as named in the digs layer")
+    p.add_argument("--out", help="folder for the GeoPackage, CSV and summary")
+    _add_json(p)
+
+    p = sub.add_parser("decide", help="log a utility's answer to a co-digging request")
+    p.add_argument("workspace")
+    p.add_argument("--dig", required=True, help="the dig whose request was answered")
+    p.add_argument("--status", required=True, choices=["agreed", "declined", "proposed"])
+    p.add_argument("--reason", default="", help="why (required when declined)")
     _add_json(p)
 
     p = sub.add_parser("record", help="record the ducts laid in a finished dig")
     p.add_argument("workspace")
-    p.add_argument("--dig", required=True)
+    p.add_argument("--dig", required=True, help="the finished dig")
+    p.add_argument("--year", type=int, help="year laid (default: the year the dig ended)")
     _add_json(p)
     return parser
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import Result
+from .scenarios import shipped_scenarios
 
 __all__ = ["STEPS", "DemoContext", "StepOutcome", "run_demo", "shipped_scenarios"]
 
@@ -24,6 +25,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("coverage", "ductplanner.coverage"),
     ("opportunities", "ductplanner.opportunities"),
     ("plan", "ductplanner.optimize"),
+    ("requests", "ductplanner.coordination"),
     ("simulate", "ductplanner.simulate"),
     ("maps", "ductplanner.maps"),
     ("report", "ductplanner.report"),
@@ -82,11 +84,6 @@ def _find_step(module_name: str) -> Callable[[DemoContext], StepOutcome] | None:
 def _say(progress: bool, text: str) -> None:
     if progress:
         print(text, file=sys.stderr, flush=True)
-
-
-def shipped_scenarios() -> Path:
-    """Return the folder of scenario files shipped beside the package."""
-    return Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def _size(path: Path) -> str:

@@ -45,6 +45,7 @@ __all__ = [
     "UnitCosts",
     "load_scenario",
     "parse_scenario",
+    "shipped_scenarios",
 ]
 
 
@@ -214,8 +215,16 @@ _SECTIONS: dict[str, type] = {
 _TOP_KEYS = ("name", "description", "policy", "start_year", "end_year")
 
 
+def shipped_scenarios() -> Path:
+    """Return the folder of the scenario files shipped beside the package."""
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file.
+
+    A bare name (``revised-2019`` or ``revised-2019.toml``) that is not a file
+    in the current folder names a shipped scenario.
 
     Raises
     ------
@@ -224,6 +233,9 @@ def load_scenario(path: str | Path) -> Scenario:
         nearest known key), wrong types, values out of range.
     """
     path = Path(path)
+    if not path.is_file() and path.parent == Path("."):
+        shipped = shipped_scenarios() / path.with_suffix(".toml").name
+        path = shipped if shipped.is_file() else path
     if not path.is_file():
         raise ScenarioError(
             f"scenario file {path} does not exist; the shipped ones are in scenarios/ "

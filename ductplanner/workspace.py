@@ -36,6 +36,7 @@ __all__ = [
     "read_layer",
     "read_layers",
     "read_sources",
+    "read_table",
     "write_layers",
 ]
 
@@ -112,6 +113,35 @@ def read_layers(
     return {name: read_layer(path, name) for name in names}
 
 
+def read_table(path: str | os.PathLike[str], name: str, *, required: bool = True) -> pd.DataFrame:
+    """Read an attribute-only table of a workspace (a forecast, a decision log).
+
+    Parameters
+    ----------
+    path : path-like
+        The workspace GeoPackage.
+    name : str
+        Table name.
+    required : bool
+        Raise when the table is absent; otherwise return an empty frame.
+
+    Raises
+    ------
+    WorkspaceError
+        When ``required`` and the workspace has no such table.
+    """
+    path = Path(path)
+    present = list_layers(path)
+    if name not in present:
+        if required:
+            raise WorkspaceError(
+                f"workspace {path} has no table {name!r} (it has: {', '.join(present) or 'none'})"
+            )
+        return pd.DataFrame()
+    table = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+    return pd.DataFrame(table)
+
+
 def read_sources(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Return the provenance table: one row per layer (source, updated, synthetic).
 
@@ -165,7 +195,7 @@ def editing(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def write_layers(
     path: str | os.PathLike[str],
-    layers: Mapping[str, gpd.GeoDataFrame],
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
     *,
     sources: Mapping[str, str] | None = None,
     synthetic: bool = False,
@@ -177,9 +207,11 @@ def write_layers(
     ----------
     path : path-like
         The workspace; created when absent.
-    layers : mapping of str to GeoDataFrame
+    layers : mapping of str to GeoDataFrame or DataFrame
         Layers to write; each replaces the layer of that name. Geometries are
-        reprojected to the workspace CRS if they are in another.
+        reprojected to the workspace CRS if they are in another. A plain
+        DataFrame (no geometry) is written as an attribute-only table; read
+        it back with :func:`read_table`.
     sources : mapping of str to str, optional
         Per layer, the file it came from, recorded in :data:`SOURCES_TABLE`.
     synthetic : bool
@@ -205,19 +237,28 @@ def write_layers(
         _update_sources(tmp, rows)
 
 
-def _write_one(path: Path, name: str, gdf: gpd.GeoDataFrame) -> None:
+def _write_one(path: Path, name: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(_plain_text(pd.DataFrame(gdf)), path, layer=name, driver="GPKG")
+        return
     if gdf.crs is None:
         raise WorkspaceError(f"layer {name!r} has no CRS; cannot write it to the workspace")
     if not gdf.crs.equals(WORKSPACE_CRS) and not gdf.empty:
         gdf = gdf.to_crs(WORKSPACE_CRS)
-    frame = gdf.copy()
-    for column in frame.columns:
-        if column != frame.geometry.name and isinstance(frame[column].dtype, pd.StringDtype):
-            frame[column] = frame[column].astype("object")
+    frame = _plain_text(gdf)
     kwargs = {}
     if name in SCHEMAS and SCHEMAS[name].keep_multi:
         kwargs["promote_to_multi"] = True
     frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **kwargs)
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy with pandas string columns as object (what the GPKG writer takes)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.StringDtype):
+            frame[column] = frame[column].astype("object")
+    return frame
 
 
 def _update_sources(path: Path, rows: list[dict[str, object]]) -> None:

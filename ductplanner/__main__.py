@@ -1,0 +1,7 @@
+"""``python -m ductplanner``: the same as the ``ductplanner`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
