@@ -113,7 +113,11 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
 def _cmd_map(args: argparse.Namespace) -> Result:
     from .maps import map_command
 
-    return map_command(Path(args.workspace), out=args.out, self_contained=args.self_contained)
+    chosen = ("audience", "owner", "basemap", "view", "scenarios")
+    options = {name: value for name in chosen if (value := getattr(args, name, None))}
+    return map_command(
+        Path(args.workspace), out=args.out, self_contained=args.self_contained, **options
+    )
 
 
 def _cmd_report(args: argparse.Namespace) -> Result:
@@ -236,6 +240,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("--out", help="HTML file (default: maps/<workspace>.html)")
     p.add_argument("--self-contained", action="store_true", help="embed every asset")
+    p.add_argument(
+        "--audience",
+        choices=["manager", "committee", "utility"],
+        help="whose map: every layer (manager, default), coverage (committee), one owner's digs",
+    )
+    p.add_argument("--owner", help="with --audience utility: the utility, as in the digs layer")
+    p.add_argument(
+        "--basemap",
+        choices=["osm", "none", "skaermkort"],
+        help="background map (skaermkort needs DATAFORSYNINGEN_TOKEN in the environment)",
+    )
+    p.add_argument(
+        "--view",
+        choices=["layers", "time", "compare"],
+        help="layers (default); time: forecast coverage year by year; compare: two scenarios",
+    )
+    p.add_argument(
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        help="scenario of the forecast to show (time: one; compare: two); as simulated",
+    )
     _add_json(p)
 
     p = sub.add_parser("report", help="the committee's evaluation report")
