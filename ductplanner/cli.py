@@ -302,7 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = HANDLERS[args.command](args)
     except DuctPlannerError as exc:
         if getattr(args, "json", False):
-            print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
+            failure: dict[str, Any] = {"error": str(exc), "type": type(exc).__name__}
+            problems = getattr(exc, "problems", None)
+            if problems:
+                failure["problems"] = [p.as_dict() for p in problems]
+            print(json.dumps(failure, ensure_ascii=False))
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -136,6 +136,8 @@ def test_failed_import_with_json_prints_an_error_object(tiny_workspace, bad_digs
     assert code == 1
     payload = json.loads(out)
     assert payload["type"] == "InputError" and str(bad_digs) in payload["error"]
+    owner = next(p for p in payload["problems"] if p["feature_id"] == "d1")
+    assert (owner["field"], owner["layer"], owner["severity"]) == ("owner", "digs", "error")
 
 
 def test_import_missing_file(tmp_path, capsys):
