@@ -698,6 +698,8 @@ def _candidate_stretches(
         return plan, "plan"
     opportunities = layers.get("opportunities")
     if opportunities is not None:
+        if "candidate" in opportunities.columns:  # pieces too short to duct an edge are no ask
+            opportunities = opportunities[opportunities["candidate"].fillna(False).astype(bool)]
         return opportunities, "opportunities"
     raise WorkspaceError(
         f"{source} has neither a plan nor an opportunities layer, so there is nothing to request; "
