@@ -17,7 +17,8 @@ project (purpose ``fibre``, or an owner naming a fibre project) are
 opportunities like any other: ducts for citizens go into the same trench.
 
 *What a dig opens.* A line dig opens the part of every street edge within
-:data:`LINE_TOLERANCE_M` (10 m, the duct tolerance of the network) of it; a
+:data:`LINE_TOLERANCE_M` (10 m, the duct tolerance of the network) of it,
+between its two ends; a
 polygon dig (an area, a junction box) the part of every edge inside it, give
 or take :data:`AREA_TOLERANCE_M` (1 m) — so a polygon over a junction opens a
 piece of every street meeting there. Pieces of one dig on one edge are merged;
@@ -228,12 +229,13 @@ def _dates(digs: gpd.GeoDataFrame, source: str) -> tuple[pd.Series, pd.Series]:
 
 
 def _opened_intervals(
-    edges: np.ndarray, covers: np.ndarray, tolerance: float
+    edges: np.ndarray, covers: np.ndarray, tolerance: float, cap_style: str = "round"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return (edge, cover, a, b): each piece of an edge within ``tolerance`` of a cover.
 
     ``a`` and ``b`` are distances along the edge; every (edge, cover) pair is
-    kept (two digs on one edge are two stretches).
+    kept (two digs on one edge are two stretches). ``cap_style="flat"`` ends
+    the zone around a line at the line's ends (a trench stops where it stops).
     """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
     if len(edges) == 0 or len(covers) == 0:
@@ -243,7 +245,7 @@ def _opened_intervals(
     if len(e) == 0:
         return empty
     used, local = np.unique(c, return_inverse=True)
-    zones = shapely.buffer(covers[used], tolerance, quad_segs=4)
+    zones = shapely.buffer(covers[used], tolerance, quad_segs=4, cap_style=cap_style)
     pieces = shapely.intersection(edges[e], zones[local])
     parts, which = shapely.get_parts(pieces, return_index=True)
     is_line = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
@@ -272,7 +274,8 @@ def _stretches(
         mask = (kind == 3) if is_area else np.isin(kind, (1, 2))
         if not mask.any():
             continue
-        e, c, a, b = _opened_intervals(edges, parts[mask], tolerance)
+        cap = "round" if is_area else "flat"
+        e, c, a, b = _opened_intervals(edges, parts[mask], tolerance, cap)
         rows = row[mask][c]
         merged = _merge_per_pair(rows, e, a, b, len(edges))
         if not is_area:

@@ -10,6 +10,8 @@ The problem lives in a :class:`PlanningInstance` of plain arrays (street
 graph, candidate stretches, yearly budgets; see :mod:`._instance` for the
 model); the opportunities step builds one from the workspace, and
 :func:`random_instance` makes grid towns for tests and benchmarks.
+:func:`plan_workspace` plans a workspace and writes its ``plan`` layer
+(``ductplanner plan``; :func:`plan_command`).
 
 >>> inst = random_instance(7, rows=5, cols=5)
 >>> p = plan(inst, method="greedy")
@@ -40,7 +42,10 @@ __all__ = [
     "CoDigMILP",
     "Plan",
     "PlanningInstance",
+    "demo_step",
     "plan",
+    "plan_command",
+    "plan_workspace",
     "random_instance",
     "scenario_budgets",
 ]
@@ -48,12 +53,18 @@ __all__ = [
 METHODS = ("greedy", "milp", "fcfs")
 """The planning methods :func:`plan` offers."""
 
+_WORKSPACE = ("demo_step", "plan_command", "plan_workspace")
+
 
 def __getattr__(name: str) -> Any:
     if name == "CoDigMILP":  # keeps highspy out of imports that never solve a MILP
         from .milp import CoDigMILP
 
         return CoDigMILP
+    if name in _WORKSPACE:  # the workspace side reads GeoPackages; the core needs none of it
+        from . import _workspace
+
+        return getattr(_workspace, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

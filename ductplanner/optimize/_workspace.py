@@ -1,0 +1,293 @@
+"""Plan a workspace: opportunities in, the ``plan`` layer out (``ductplanner plan``).
+
+:func:`plan_workspace` reads the layers, finds the opportunities with the
+scenario's costs, years and probabilities
+(:func:`ductplanner.opportunities.planning_instance`), runs :func:`plan` and
+turns the chosen stretches into the ``plan`` layer: one LineString per
+stretch (the opened part of the street edge; the whole edge for an own
+trench) with ``id``, ``opportunity_id``, ``dig_id``, ``owner``, ``edge_id``,
+``year``, ``kind``, ``metres``, ``cost_dkk``, ``households`` (on the stretch's
+street edge, covered within the plan years), ``why`` (households, DKK per
+household, what it links and when), ``method`` and ``scenario``.
+
+The scenario's ``[optimizer]`` table gives the defaults: ``method``,
+``time_limit_s`` and ``mip_gap`` for the MILP, and ``discount``, the weight of
+covering households earlier (household-years); 0 keeps the tie-break weight
+that never outweighs one household at the horizon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError, Problem
+from ..layers import SCHEMAS, WORKSPACE_CRS
+from ..opportunities import (
+    DEFAULT_SCENARIO,
+    find_opportunities,
+    planning_instance,
+    read_planning_layers,
+    root_nodes,
+)
+from ..scenarios import Scenario, load_scenario
+from ._plan import Plan
+
+if TYPE_CHECKING:
+    from ..cli import Result
+    from ..pipeline import DemoContext, StepOutcome
+
+__all__ = ["PLAN_COLUMNS", "demo_step", "plan_command", "plan_layer", "plan_workspace"]
+
+PLAN_COLUMNS: tuple[str, ...] = tuple(SCHEMAS["plan"].field_names)
+"""Columns of the ``plan`` layer, in order (then ``geometry``)."""
+
+_LISTED = 20
+
+
+def plan_workspace(
+    workspace: str | os.PathLike[str],
+    scenario: Scenario | str | os.PathLike[str],
+    method: str | None = None,
+    time_limit: float | None = None,
+    *,
+    write: bool = True,
+) -> tuple[Plan, gpd.GeoDataFrame]:
+    """Plan which stretches to lay, year by year, and write the ``plan`` layer.
+
+    Everything is computed before anything is written, and the layer is
+    written atomically: a failure leaves the workspace byte-for-byte as it was.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage (``streets``, ``addresses`` and ``backbone``
+        needed; ``ducts`` and ``digs`` used when present).
+    scenario : Scenario, or path or shipped name
+        Years, budgets, costs, probabilities and optimizer settings.
+    method : {"greedy", "milp", "fcfs"}, optional
+        Default: the scenario's ``optimizer.method``.
+    time_limit : float, optional
+        MILP seconds; default the scenario's ``optimizer.time_limit_s``.
+    write : bool
+        Write the ``plan`` layer (otherwise only compute).
+
+    Returns
+    -------
+    plan : Plan
+    layer : GeoDataFrame
+        The ``plan`` layer (columns :data:`PLAN_COLUMNS`).
+
+    Raises
+    ------
+    InputError
+        Missing or unusable layers (no backbone near a street), or options
+        out of range.
+    ScenarioError
+        The scenario file is missing or invalid.
+    SolverError
+        The MILP found no plan.
+    """
+    from . import plan as run_plan
+
+    path = Path(workspace)
+    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    layers = read_planning_layers(path)
+    report = find_opportunities(layers, scenario, source=str(path))
+    _require_roots(report.network, str(path))
+    instance, opportunities = planning_instance(layers, scenario, report=report)
+    options = scenario.optimizer
+    result = run_plan(
+        instance,
+        method or options.method,
+        time_limit=options.time_limit_s if time_limit is None else time_limit,
+        mip_gap=options.mip_gap,
+        early_weight=options.discount or None,
+    )
+    layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
+    if write:
+        write_layers_note = f"scenario {scenario.name}, method {result.method}"
+        from ..workspace import write_layers
+
+        write_layers(path, {"plan": layer}, note=write_layers_note)
+    return result, layer
+
+
+def _require_roots(network: Any, source: str) -> None:
+    if len(root_nodes(network)):
+        return
+    raise InputError(
+        [
+            Problem(
+                source,
+                "backbone",
+                "",
+                "geometry",
+                "backbone-missing",
+                "no backbone feature lies near a street, so no duct can reach the backbone "
+                "and no plan can cover anyone",
+                "import the points of presence and fibre lines into the backbone layer "
+                "(within 50 m of a street)",
+            )
+        ],
+        summary=f"cannot plan {source}",
+    )
+
+
+def plan_layer(
+    result: Plan,
+    opportunities: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    scenario_name: str = "",
+) -> gpd.GeoDataFrame:
+    """Return the ``plan`` layer: one LineString per chosen stretch.
+
+    Parameters
+    ----------
+    result : Plan
+        The plan; ``result.chosen["cand_id"]`` are opportunity ids (co-dig)
+        or own-trench ids.
+    opportunities : GeoDataFrame
+        The ``opportunities`` layer the plan was made from (geometry of the
+        co-dig stretches).
+    edges : GeoDataFrame
+        The street network's edges indexed by edge id (geometry of own trenches).
+    scenario_name : str
+        Recorded in every row.
+    """
+    chosen = result.chosen
+    crs = opportunities.crs or edges.crs or WORKSPACE_CRS
+    by_id = pd.Series(opportunities.geometry.values, index=opportunities["id"].astype(str))
+    own = chosen["kind"].to_numpy() == "own-dig"
+    cand = chosen["cand_id"].astype(str)
+    geometry = np.empty(len(chosen), dtype=object)
+    if (~own).any():
+        geometry[~own] = by_id.reindex(cand[~own]).to_numpy()
+    if own.any():
+        geometry[own] = edges.geometry.reindex(chosen["edge_id"].astype(str)[own]).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "id": cand.to_numpy(dtype=object),
+            "opportunity_id": np.where(own, "", cand.to_numpy(dtype=object)),
+            "dig_id": chosen["dig_id"].astype(str).to_numpy(dtype=object),
+            "owner": chosen["owner"].astype(str).to_numpy(dtype=object),
+            "edge_id": chosen["edge_id"].astype(str).to_numpy(dtype=object),
+            "year": chosen["year"].to_numpy(dtype=np.int64),
+            "kind": chosen["kind"].astype(str).to_numpy(dtype=object),
+            "metres": np.round(chosen["metres"].to_numpy(dtype=float), 1),
+            "cost_dkk": np.round(chosen["cost_dkk"].to_numpy(dtype=float), 2),
+            "households": np.round(chosen["households"].to_numpy(dtype=float)).astype(np.int64),
+            "why": chosen["reason"].astype(str).to_numpy(dtype=object),
+            "method": result.method,
+            "scenario": scenario_name,
+        },
+        columns=list(PLAN_COLUMNS),
+    )
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs).values, crs=crs)
+
+
+def _text(result: Plan, workspace: str, scenario: str, layer: gpd.GeoDataFrame) -> str:
+    gap = "" if result.optimality_gap is None else f", gap {100 * result.optimality_gap:.2f} %"
+    lines = [
+        f"{result.method} plan for {scenario} ({result.status}{gap}): {len(layer):,} stretches, "
+        f"{result.metres:,.0f} m, DKK {sum(result.spent_dkk):,.0f} of "
+        f"{sum(result.budget_dkk):,.0f}; {result.households_covered:,.0f} households covered "
+        f"in {result.years[-1]} ({result.households_baseline:,.0f} before the plan)"
+    ]
+    for i, year in enumerate(result.years):
+        lines.append(
+            f"  {year}: DKK {result.spent_dkk[i]:,.0f} of {result.budget_dkk[i]:,.0f}, "
+            f"{result.households_by_year[i]:,.0f} households covered"
+        )
+    for row in layer.head(_LISTED).itertuples(index=False):
+        lines.append(f"  - {row.year} {row.dig_id} ({row.owner}) on {row.edge_id}: {row.why}")
+    if len(layer) > _LISTED:
+        lines.append(f"  ... and {len(layer) - _LISTED:,} more stretches (see the plan layer)")
+    if result.message:
+        lines.append(result.message)
+    lines.append(f"wrote plan ({len(layer):,} features) to {workspace}")
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _solver_chatter_to_stderr() -> Iterator[None]:
+    """Send what native code prints to standard output to standard error meanwhile.
+
+    HiGHS prints its banner on standard output from C++ when a model is made,
+    which would break ``--json``; the summary itself is printed afterwards.
+    """
+    try:
+        out, err = sys.stdout.fileno(), sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real file descriptors
+        yield
+        return
+    try:
+        libc: Any = ctypes.CDLL(None)
+    except OSError:  # no C library to flush (Windows): its stdio is unbuffered enough
+        libc = None
+    sys.stdout.flush()
+    saved = os.dup(out)
+    try:
+        os.dup2(err, out)
+        yield
+    finally:
+        if libc is not None:
+            libc.fflush(None)
+        sys.stdout.flush()
+        os.dup2(saved, out)
+        os.close(saved)
+
+
+def plan_command(args: argparse.Namespace) -> Result:
+    """Run ``ductplanner plan WORKSPACE --scenario FILE [--method M] [--time-limit S] [--json]``.
+
+    The ``--json`` summary has the public ``plan`` keys (``method``,
+    ``status``, ``years``, ``budget_dkk``, ``spent_dkk``, ``metres``,
+    ``households_covered``, ``optimality_gap``, ``chosen``) and
+    :meth:`Plan.summary`'s others, plus ``workspace``, ``scenario`` (its
+    name), ``stretches`` and ``written``.
+    """
+    from ..cli import Result
+
+    scenario = load_scenario(args.scenario)
+    with _solver_chatter_to_stderr():
+        result, layer = plan_workspace(
+            args.workspace,
+            scenario,
+            method=getattr(args, "method", None),
+            time_limit=getattr(args, "time_limit", None),
+        )
+    summary = {
+        "workspace": str(args.workspace),
+        "scenario": scenario.name,
+        **result.summary(),
+        "stretches": len(layer),
+        "written": ["plan"],
+    }
+    return Result(summary=summary, text=_text(result, str(args.workspace), scenario.name, layer))
+
+
+def demo_step(ctx: DemoContext) -> StepOutcome:
+    """Plan the revised 2019 scenario (greedy) on the demo workspace (demo pipeline step)."""
+    from ..pipeline import StepOutcome
+
+    scenario = load_scenario(Path(ctx.scenarios) / f"{DEFAULT_SCENARIO}.toml")
+    result, layer = plan_workspace(ctx.workspace, scenario, method="greedy")
+    summary = {"scenario": scenario.name, **result.summary(), "stretches": len(layer)}
+    line = (
+        f"{result.method}: {len(layer):,} stretches, {result.metres:,.0f} m, DKK "
+        f"{sum(result.spent_dkk):,.0f} of {sum(result.budget_dkk):,.0f}; "
+        f"{result.households_covered:,.0f} households covered in {result.years[-1]} "
+        f"({result.households_baseline:,.0f} before)"
+    )
+    return StepOutcome(written=[], line=line, summary=summary)
