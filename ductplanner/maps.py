@@ -7,10 +7,10 @@ such layer and its About panel says so.
 
 One function per view. :func:`workspace_map` draws the workspace for one of
 three audiences (``manager``: everything; ``committee``: coverage first;
-``utility``: one owner's digs and what we ask of them). The time view and the
-scenario comparison (``forecast_map``, ``comparison_map``) will be built from
-the same parts once the simulation exists: a list of :class:`Overlay`, turned
-into a map with a legend and an About panel by :func:`assemble_map`.
+``utility``: one owner's digs and what we ask of them). Each is a list of
+:class:`Overlay`, turned into a map with a legend and an About panel by
+:func:`assemble_map`. The forecast's time view and the side-by-side scenario
+comparison are built from the same parts in :mod:`ductplanner.map_views`.
 
 Everything that came from an input file is HTML-escaped before it reaches the
 page, and every piece of data is embedded as JSON that cannot close a
@@ -41,7 +41,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -58,6 +58,7 @@ from ._format import share
 
 if TYPE_CHECKING:
     import folium
+    from branca.element import Figure
 
     from .cli import Result
     from .pipeline import DemoContext, StepOutcome
@@ -66,11 +67,20 @@ __all__ = [
     "AUDIENCES",
     "COVERAGE_DEFINITION",
     "TOKEN_ENV",
+    "VIEWS",
+    "About",
     "Overlay",
+    "about_html",
+    "add_overlays",
+    "add_page_head",
     "assemble_map",
     "demo_step",
+    "framed_map",
     "layer_overlays",
+    "legend_html",
     "map_command",
+    "offline_note",
+    "provenance_row",
     "safe_json",
     "save_map",
     "workspace_map",
@@ -107,6 +117,7 @@ _LAYER_ORDER = (
     "streets",
     "digs",
     "opportunities",
+    "conflicts",
     "plan",
     "ducts",
     "backbone",
@@ -115,8 +126,8 @@ _LAYER_ORDER = (
 )
 """Drawing order (bottom to top) and the order of the layer control."""
 
-_EXTRA_LAYERS = ("opportunities", "plan")
-"""Derived layers with no fixed schema yet: drawn with whatever columns they have."""
+_EXTRA_LAYERS = ("opportunities", "conflicts", "plan")
+"""Derived line layers of the digs: a popup shows whichever of their columns are present."""
 
 _AUDIENCE_LAYERS: dict[str, dict[str, bool]] = {
     # workspace layer -> shown when the map opens (absent: not on this map at all)
@@ -136,6 +147,7 @@ _AUDIENCE_LAYERS: dict[str, dict[str, bool]] = {
         "streets": True,
         "digs": True,
         "opportunities": True,
+        "conflicts": True,
         "plan": True,
         "ducts": True,
         "backbone": False,
@@ -539,6 +551,7 @@ class _DigFigures:
     metres: float | None = None
     cost_dkk: float | None = None
     households: float | None = None
+    households_potential: float | None = None
     plan_years: list[str] = field(default_factory=list)
 
 
@@ -552,8 +565,9 @@ def _dig_figures(
             "metres": _column(opportunities, "metres", "length_m", "meters"),
             "cost_dkk": _column(opportunities, "cost_dkk", "cost"),
             "households": _column(
-                opportunities, "households", "households_gained", "households_covered"
+                opportunities, "households_now", "households", "households_gained"
             ),
+            "households_potential": _column(opportunities, "households_potential"),
         }
         for dig_id, rows in opportunities.groupby(opportunities[key].astype(str)):
             if dig_id not in figures:
@@ -594,7 +608,8 @@ def _dig_popup(row: Any, figures: _DigFigures, have_opportunities: bool) -> str:
             ("Co-digging stretches", figures.stretches),
             ("Duct metres", figures.metres),
             ("Cost (DKK)", figures.cost_dkk),
-            ("Households gained", figures.households),
+            ("Households gained (covered at once)", figures.households),
+            ("Households gained once connected", figures.households_potential),
         ]
     elif have_opportunities:
         rows.append(("Co-digging", "no candidate stretch"))
@@ -636,42 +651,152 @@ def _digs(
     )
 
 
-def _all_columns_popup(title: str, row: pd.Series, geometry_name: str) -> str:
-    rows = [
-        (str(k), _year(v) if "year" in str(k).lower() and not _missing(v) else v)
-        for k, v in row.items()
-        if k != geometry_name
-    ]
-    return _table(title, rows)
+def _get(row: Any, column: str) -> Any:
+    """Return a row's value of ``column``, None when the layer lacks that column."""
+    return getattr(row, column, None)
+
+
+def _window(start: Any, end: Any) -> str | None:
+    """Return ``start – end`` as dates, None when both are missing."""
+    if _missing(start) and _missing(end):
+        return None
+    first, last = ("?" if _missing(v) else _text(v) for v in (start, end))
+    return f"{first} – {last}"
+
+
+def _probability(value: Any) -> str | None:
+    return None if _missing(value) else f"{100 * float(value):.0f} %"
+
+
+_TOUCHES = {
+    "connected": "the connected duct network",
+    "island": "an island (ducts not yet connected to the backbone)",
+    "nothing": "no duct",
+}
+
+
+def _opportunity_popup(row: Any) -> str:
+    touches = _get(row, "touches")
+    return _table(
+        f"Candidate {_get(row, 'id')}",
+        [
+            ("Dig", _get(row, "dig_id")),
+            ("Owner", _get(row, "owner")),
+            ("Purpose", _get(row, "purpose")),
+            ("Year", _year(_get(row, "year"))),
+            ("Dates", _window(_get(row, "start"), _get(row, "end"))),
+            ("Dig status", _get(row, "dig_status")),
+            ("Confidence", _get(row, "confidence")),
+            ("Probability the trench opens", _probability(_get(row, "probability"))),
+            ("Street edge", _get(row, "edge_id")),
+            ("Metres", _get(row, "metres")),
+            ("Cost (DKK)", _get(row, "cost_dkk")),
+            ("Households gained if laid (covered at once)", _get(row, "households_now")),
+            ("Households gained once connected", _get(row, "households_potential")),
+            ("Touches", _TOUCHES.get(str(touches), touches)),
+        ],
+    )
+
+
+def _conflict_popup(row: Any) -> str:
+    return _table(
+        f"Street opened twice: {_get(row, 'edge_id')}",
+        [
+            ("First dig", f"{_text(_get(row, 'dig_a'))} ({_text(_get(row, 'owner_a'))})"),
+            ("starts", _get(row, "start_a")),
+            ("Second dig", f"{_text(_get(row, 'dig_b'))} ({_text(_get(row, 'owner_b'))})"),
+            ("starts", _get(row, "start_b")),
+            ("Years between", _get(row, "gap_years")),
+            ("Metres in common", _get(row, "metres")),
+            ("Conflict", _get(row, "id")),
+        ],
+    )
+
+
+def _plan_popup(row: Any) -> str:
+    return _table(
+        f"Chosen {_get(row, 'id')}: lay ducts in {_year(_get(row, 'year')) or 'the plan'}",
+        [
+            ("How", _get(row, "kind")),
+            ("Dig", _get(row, "dig_id")),
+            ("Owner", _get(row, "owner")),
+            ("Street edge", _get(row, "edge_id")),
+            ("Metres", _get(row, "metres")),
+            ("Cost (DKK)", _get(row, "cost_dkk")),
+            ("Households gained", _get(row, "households")),
+            ("Why", _get(row, "why")),
+            ("Candidate", _get(row, "opportunity_id")),
+            ("Chosen by", _get(row, "method")),
+            ("Scenario", _get(row, "scenario")),
+        ],
+    )
 
 
 def _derived_overlay(
-    gdf: gpd.GeoDataFrame, name: str, source: str, style: dict[str, Any], label: str
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    source: str,
+    legend: Sequence[tuple[str, dict[str, Any]]],
+    style_of: Callable[[Any], str],
+    popup: Callable[[Any], str],
 ) -> Overlay:
-    """Draw a derived layer of unknown columns, its popups listing every column."""
-    key = _column(gdf, "id", "dig_id")
-    titles = [
-        f"{label} {row[key]}" if key else label for _, row in gdf.iterrows()
-    ]  # iterrows keeps odd column names intact
-    popups = [
-        _all_columns_popup(t, row, gdf.geometry.name)
-        for t, (_, row) in zip(titles, gdf.iterrows(), strict=True)
-    ]
-    point = {"radius": 6, "color": style["color"], "fillColor": style["color"], "fillOpacity": 0.8}
+    """Draw a derived layer: a style (by legend label) and a popup per row."""
+    colours = dict(legend)
+    rows = list(gdf.itertuples(index=False))
     is_point = gdf.geometry.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
-    styles = [point if p else style for p in is_point]
-    legend = [LegendEntry(label, style, "line")]
-    return _geojson_overlay(name, source, gdf, styles, legend, popups=popups)
+    styles = []
+    for row, point in zip(rows, is_point, strict=True):
+        style = colours[style_of(row)]
+        if point:
+            style = {
+                "radius": 6,
+                "color": style["color"],
+                "fillColor": style["color"],
+                "fillOpacity": 0.8,
+            }
+        styles.append(style)
+    used = {style_of(row) for row in rows}
+    entries = [LegendEntry(label, style, "line") for label, style in legend if label in used]
+    return _geojson_overlay(name, source, gdf, styles, entries, popups=[popup(row) for row in rows])
 
 
 def _opportunities(gdf: gpd.GeoDataFrame) -> Overlay:
-    style = _line("#ffe119", 12, opacity=0.7, fillColor="#ffe119", fillOpacity=0.4)
-    return _derived_overlay(gdf, "Co-digging opportunities", "opportunities", style, "Candidate")
+    firm = _line("#ffd92f", 12, opacity=0.75)
+    unsure = _line("#ffd92f", 12, opacity=0.45, dashArray="12 8")
+
+    def style_of(row: Any) -> str:
+        p = _get(row, "probability")
+        return "less likely (< 50 %) to open" if not _missing(p) and p < 0.5 else "likely to open"
+
+    legend = [("likely to open", firm), ("less likely (< 50 %) to open", unsure)]
+    return _derived_overlay(
+        gdf, "Co-digging opportunities", "opportunities", legend, style_of, _opportunity_popup
+    )
+
+
+def _conflicts(gdf: gpd.GeoDataFrame) -> Overlay:
+    style = _line("#b2182b", 7, opacity=0.9, dashArray="2 9", lineCap="round")
+    label = "opened by two parties a short time apart"
+    return _derived_overlay(
+        gdf,
+        "Digs in the same street",
+        "conflicts",
+        [(label, style)],
+        lambda _: label,
+        _conflict_popup,
+    )
 
 
 def _plan(gdf: gpd.GeoDataFrame) -> Overlay:
-    style = _line("#e7298a", 10, opacity=0.85, fillColor="#e7298a", fillOpacity=0.4)
-    return _derived_overlay(gdf, "Chosen plan", "plan", style, "Chosen")
+    co_dig = _line("#e7298a", 9, opacity=0.95)
+    own = _line("#7a0177", 9, opacity=0.95, dashArray="10 5")
+
+    def style_of(row: Any) -> str:
+        kind = str(_get(row, "kind") or "")
+        return "own trench" if "own" in kind else "co-dig (in another party's trench)"
+
+    legend = [("co-dig (in another party's trench)", co_dig), ("own trench", own)]
+    return _derived_overlay(gdf, "Chosen plan", "plan", legend, style_of, _plan_popup)
 
 
 def _point_style(colour: str) -> dict[str, Any]:
@@ -792,6 +917,7 @@ def layer_overlays(
         "streets": lambda: _streets(present["streets"]),
         "digs": lambda: _digs(present["digs"], present.get("opportunities"), present.get("plan")),
         "opportunities": lambda: _opportunities(present["opportunities"]),
+        "conflicts": lambda: _conflicts(present["conflicts"]),
         "plan": lambda: _plan(present["plan"]),
         "ducts": lambda: _ducts(present["ducts"]),
         "backbone": lambda: _backbone(present["backbone"]),
@@ -847,7 +973,21 @@ _CSS = """
 """
 
 _JS = """
-window.ductplanner = {map: null, layers: {}};
+window.ductplanner = {map: null, maps: [], layers: {}, mapLayers: []};
+function dpMapIndex(map) {
+  var d = window.ductplanner, i = d.maps.indexOf(map);
+  if (i < 0) { i = d.maps.push(map) - 1; d.mapLayers.push({}); }
+  return i;
+}
+function dpRegister(map, name, layer) {
+  var i = dpMapIndex(map);
+  window.ductplanner.mapLayers[i][name] = layer;
+  if (i === 0) { window.ductplanner.layers[name] = layer; }
+}
+function dpReady(map) {
+  dpMapIndex(map);
+  if (!window.ductplanner.map) { window.ductplanner.map = map; }
+}
 function dpGeoJson(data, styles) {
   return L.geoJSON(data, {
     style: function (f) { return styles[f.properties.s]; },
@@ -925,7 +1065,8 @@ def _element_classes() -> tuple[type, type, type]:
             """
             {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = {{ this.factory }};
-            window.ductplanner.layers[{{ this.layer_name|tojson }}] = {{ this.get_name() }};
+            dpRegister({{ this._parent.get_name() }}, {{ this.layer_name|tojson }},
+                       {{ this.get_name() }});
             {% endmacro %}
             """
         )
@@ -945,11 +1086,11 @@ def _element_classes() -> tuple[type, type, type]:
         _template = Template(
             """
             {% macro script(this, kwargs) %}
-            window.ductplanner.map = {{ this._parent.get_name() }};
             {% for position, cls, content in this.panels %}
             dpPanel({{ this._parent.get_name() }}, {{ position|tojson }}, {{ cls|tojson }},
                     {{ content }});
             {% endfor %}
+            dpReady({{ this._parent.get_name() }});
             {% endmacro %}
             """
         )
@@ -1000,7 +1141,8 @@ def _swatch(entry: LegendEntry) -> str:
     )
 
 
-def _legend_html(overlays: Sequence[Overlay]) -> str:
+def legend_html(overlays: Sequence[Overlay]) -> str:
+    """Return the legend panel's HTML: per overlay (top first) its entries."""
     parts = ["<details open><summary>Legend</summary>"]
     for overlay in reversed(overlays):  # top layer first, as in the map
         parts.append(f'<div class="dp-legend-layer" data-layer="{_esc(overlay.name)}">')
@@ -1034,6 +1176,7 @@ _DRAWN_AS = {
     "coverage": "Addresses (colours)",
     "district_coverage": "Districts (colours, figures)",
     "opportunities": "Co-digging opportunities",
+    "conflicts": "Digs in the same street",
     "plan": "Chosen plan",
 }
 
@@ -1044,6 +1187,7 @@ _HOW_TO_DERIVE = {
     "coverage": "not computed yet: run `ductplanner coverage WORKSPACE`",
     "district_coverage": "not computed yet: run `ductplanner coverage WORKSPACE`",
     "opportunities": "not computed yet: run `ductplanner opportunities WORKSPACE`",
+    "conflicts": "not computed yet: run `ductplanner opportunities WORKSPACE`",
     "plan": "not computed yet: run `ductplanner plan WORKSPACE --scenario FILE`",
 }
 
@@ -1077,27 +1221,36 @@ def workspace_about(
                 rows.append((layer, "—", _HOW_TO_DERIVE[layer], "", "", "", ""))
             continue
         shown_as = _DRAWN_AS[layer] if layer in drawn else "not on this map"
-        info = by_layer.get(layer)
-        if info is None:
-            rows.append((layer, shown_as, "unknown", "", "unknown", "", ""))
-            continue
-        note = "" if _missing(info.get("note")) else str(info["note"])
-        rows.append(
-            (
-                layer,
-                shown_as,
-                "" if _missing(info.get("source")) else str(info["source"]),
-                "" if _missing(info.get("updated")) else str(info["updated"])[:10],
-                _synthetic_text(info.get("synthetic")),
-                "" if _missing(info.get("features")) else _text(int(info["features"])),
-                "as above" if note and note in notes_seen else note,
-            )
-        )
-        notes_seen.add(note)
+        rows.append(provenance_row(layer, shown_as, by_layer.get(layer), notes_seen))
     return About(title, rows)
 
 
-def _about_html(about: About) -> str:
+def provenance_row(
+    layer: str, shown_as: str, info: Mapping[str, Any] | None, notes_seen: set[str]
+) -> tuple[str, ...]:
+    """Return one About row: layer, map layer, source, updated, real or synthetic, count, note.
+
+    ``info`` is the layer's row of the provenance table (None: unknown);
+    a note already in ``notes_seen`` is written "as above" (and is added).
+    """
+    if info is None:
+        return (layer, shown_as, "unknown", "", "unknown", "", "")
+    note = "" if _missing(info.get("note")) else str(info["note"])
+    row = (
+        layer,
+        shown_as,
+        "" if _missing(info.get("source")) else str(info["source"]),
+        "" if _missing(info.get("updated")) else str(info["updated"])[:10],
+        _synthetic_text(info.get("synthetic")),
+        "" if _missing(info.get("features")) else _text(int(info["features"])),
+        "as above" if note and note in notes_seen else note,
+    )
+    notes_seen.add(note)
+    return row
+
+
+def about_html(about: About) -> str:
+    """Return the About panel's HTML: title, coverage definition, provenance rows, notes."""
     head = "".join(
         f"<th>{h}</th>"
         for h in (
@@ -1151,6 +1304,111 @@ def _check_basemap(basemap: str, token: str | None) -> None:
         )
 
 
+def add_page_head(
+    root: Any, *, self_contained: bool = False, assets_dir: Path = ASSETS_DIR
+) -> None:
+    """Add the asset tags and the maps' own CSS and JavaScript to a page's head, once.
+
+    Parameters
+    ----------
+    root : branca.element.Figure
+        The page (``m.get_root()``); a page of several maps gets them once.
+    self_contained : bool
+        Embed Leaflet and its plugin instead of linking the CDN.
+    assets_dir : Path
+        Folder of the pinned asset packages.
+    """
+    import folium
+
+    tags = asset_tags(self_contained=self_contained, assets_dir=assets_dir)
+    root.header.add_child(folium.Element(tags), name="dp_assets")
+    root.header.add_child(
+        folium.Element(f"<style>{_CSS}</style>\n<script>{_JS}</script>"), name="dp_page"
+    )
+
+
+def framed_map(
+    bounds: Sequence[tuple[float, float, float, float]],
+    *,
+    basemap: str = "osm",
+    token: str | None = None,
+    **size: str,
+) -> folium.Map:
+    """Return an empty map framing ``bounds``, with the basemaps.
+
+    Parameters
+    ----------
+    bounds : sequence of (south, west, north, east)
+        Everything the map should show when it opens (degrees).
+    basemap : {"osm", "none", "skaermkort"}
+        The basemap shown when the map opens (the others stay selectable).
+    token : str, optional
+        Dataforsyningen token; adds the skærmkort basemap.
+    **size
+        ``width``, ``left``, ``position`` ... of the map's element (folium.Map).
+    """
+    _check_basemap(basemap, token)
+    map_class = _element_classes()[2]
+    # With bounds, the view starts at zoom 1 and jumps to them unanimated, so no tile
+    # is requested for a provisional view (an animated zoom would load, then drop, some).
+    m = map_class(
+        location=None if bounds else _DEFAULT_CENTRE,
+        zoom_start=1 if bounds else 13,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        **size,
+    )
+    if bounds:
+        south, west, north, east = np.array(bounds).T
+        m.fit_bounds(
+            [[float(south.min()), float(west.min())], [float(north.max()), float(east.max())]],
+            padding_bottom_right=(_LEGEND_WIDTH_PX, 0),  # keep the data clear of the legend
+        )
+    _add_basemaps(m, basemap, token)
+    return m
+
+
+def add_overlays(
+    m: folium.Map,
+    overlays: Sequence[Overlay],
+    panels: Sequence[tuple[str, str, str]],
+    extras: Sequence[Any] = (),
+) -> None:
+    """Add overlays, other elements, the layer control and panels to a map.
+
+    Parameters
+    ----------
+    m : folium.Map
+    overlays : sequence of Overlay
+        Bottom first; each in the layer control.
+    panels : sequence of (position, CSS class, HTML)
+        Leaflet controls holding HTML (legend, About, titles); the HTML must
+        be escaped already.
+    extras : sequence of folium elements
+        Added after the overlays (e.g. a year switch).
+    """
+    import folium
+
+    overlay_layer, panel_class, _ = _element_classes()
+    for overlay in overlays:
+        overlay_layer(overlay).add_to(m)
+    for element in extras:
+        element.add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    panel_class(list(panels)).add_to(m)
+
+
+def offline_note(self_contained: bool) -> str:
+    """Return the About panel's sentence on what the page loads from the internet."""
+    if self_contained:
+        return "Basemap tiles are loaded from the internet; everything else is inside this file."
+    return (
+        "This map loads Leaflet from cdn.jsdelivr.net; render it with "
+        "--self-contained for a file that opens offline."
+    )
+
+
 def assemble_map(
     overlays: Sequence[Overlay],
     about: About,
@@ -1182,52 +1440,18 @@ def assemble_map(
     MissingInputError
         When ``self_contained`` and the asset packages are not installed.
     """
-    import folium
-
-    _check_basemap(basemap, token)
-    overlay_layer, panels, map_class = _element_classes()
     bounds = [o.bounds for o in overlays if o.bounds is not None]
-    # With bounds, the view starts at zoom 1 and jumps to them unanimated, so no tile
-    # is requested for a provisional view (an animated zoom would load, then drop, some).
-    m = map_class(
-        location=None if bounds else _DEFAULT_CENTRE,
-        zoom_start=1 if bounds else 13,
-        tiles=None,
-        prefer_canvas=True,
-        control_scale=True,
-    )
-    header = m.get_root().header
-    header.add_child(
-        folium.Element(asset_tags(self_contained=self_contained, assets_dir=assets_dir)),
-        name="dp_assets",
-    )
-    header.add_child(
-        folium.Element(f"<style>{_CSS}</style>\n<script>{_JS}</script>"), name="dp_page"
-    )
-    if bounds:
-        south, west, north, east = np.array(bounds).T
-        m.fit_bounds(
-            [[float(south.min()), float(west.min())], [float(north.max()), float(east.max())]],
-            padding_bottom_right=(_LEGEND_WIDTH_PX, 0),  # keep the data clear of the legend
-        )
-    _add_basemaps(m, basemap, token)
-    for overlay in overlays:
-        overlay_layer(overlay).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    notes = list(about.notes)
-    notes.append(
-        "Basemap tiles are loaded from the internet; everything else is inside this file."
-        if self_contained
-        else "This map loads Leaflet from cdn.jsdelivr.net; render it with "
-        "--self-contained for a file that opens offline."
-    )
-    page_about = About(about.title, about.rows, notes)
-    panels(
+    m = framed_map(bounds, basemap=basemap, token=token)
+    add_page_head(m.get_root(), self_contained=self_contained, assets_dir=assets_dir)
+    page_about = About(about.title, about.rows, [*about.notes, offline_note(self_contained)])
+    add_overlays(
+        m,
+        overlays,
         [
-            ("bottomright", "dp-legend", _legend_html(overlays)),
-            ("topleft", "dp-about", _about_html(page_about)),
-        ]
-    ).add_to(m)
+            ("bottomright", "dp-legend", legend_html(overlays)),
+            ("topleft", "dp-about", about_html(page_about)),
+        ],
+    )
     return m
 
 
@@ -1247,7 +1471,7 @@ def _read_workspace(workspace: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.Da
 
 
 def _for_owner(layers: dict[str, gpd.GeoDataFrame], owner: str, workspace: Path) -> None:
-    """Keep only ``owner``'s digs, and the opportunities and plan rows of those digs."""
+    """Keep ``owner``'s digs, their opportunities and plan rows, and its conflicts."""
     digs = layers.get("digs")
     owners = sorted(set(digs["owner"].dropna().astype(str))) if digs is not None else []
     if owner not in owners:
@@ -1259,7 +1483,13 @@ def _for_owner(layers: dict[str, gpd.GeoDataFrame], owner: str, workspace: Path)
     ids = set(layers["digs"]["id"].astype(str))
     for name in _EXTRA_LAYERS:
         gdf = layers.get(name)
-        if gdf is not None and (key := _column(gdf, "dig_id", "dig")):
+        if gdf is None:
+            continue
+        if name == "conflicts":
+            parties = [c for c in ("owner_a", "owner_b") if c in gdf.columns]
+            involved = gdf[parties].astype(str).eq(owner).any(axis=1) if parties else False
+            layers[name] = gdf[involved]
+        elif key := _column(gdf, "dig_id", "dig"):
             layers[name] = gdf[gdf[key].astype(str).isin(ids)]
 
 
@@ -1342,8 +1572,8 @@ def workspace_map(
     )
 
 
-def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write a map as one HTML file (atomically) and return its path."""
+def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
+    """Write a map (or a page of maps) as one HTML file, atomically; return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -1352,33 +1582,118 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+VIEWS = ("layers", "time", "compare")
+"""The views of ``ductplanner map --view``."""
+
+
+def _default_out(
+    workspace: Path, view: str, audience: str, owner: str | None, keys: list[str]
+) -> Path:
+    if view == "time":
+        name = f"{workspace.stem}-time-{keys[0]}"
+    elif view == "compare":
+        name = f"{workspace.stem}-compare-{'-'.join(keys)}"
+    elif audience == "utility":
+        name = f"{workspace.stem}-utility-{_slug(owner or '')}"
+    elif audience == "committee":
+        name = f"{workspace.stem}-committee"
+    else:
+        name = workspace.stem
+    return Path("maps") / f"{name}.html"
+
+
+def _chosen_scenarios(workspace: Path, view: str, scenarios: Sequence[str] | None) -> list[str]:
+    """Return the scenario keys a forecast view draws: as given, or all when they fit."""
+    from .map_views import forecast_scenarios, scenario_key
+
+    wanted = 1 if view == "time" else 2
+    present = forecast_scenarios(workspace)
+    keys = [scenario_key(s) for s in scenarios or []]
+    if not keys and len(present) == wanted:
+        keys = present
+    if len(keys) != wanted:
+        option = "--scenario NAME" if wanted == 1 else "--scenario NAME --scenario NAME"
+        raise WorkspaceError(
+            f"the {view} view shows {'one scenario' if wanted == 1 else 'two scenarios'}; "
+            f"choose with {option} (forecasts in {workspace.name}: {', '.join(present)})"
+        )
+    return keys
+
+
 def map_command(
     workspace: str | os.PathLike[str],
     *,
     out: str | os.PathLike[str] | None = None,
     self_contained: bool = False,
+    audience: str = "manager",
+    owner: str | None = None,
+    basemap: str = "osm",
+    view: str = "layers",
+    scenarios: Sequence[str] | None = None,
 ) -> Result:
-    """Render the project manager's map of a workspace (``ductplanner map``).
+    """Render a map of a workspace (``ductplanner map``).
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage.
+    out : path-like, optional
+        The HTML file (default: ``maps/<workspace>[-<view or audience>].html``).
+    self_contained : bool
+        Embed every asset so the file opens offline.
+    audience : {"manager", "committee", "utility"}
+        Whose map (``view="layers"`` only); see :func:`workspace_map`.
+    owner : str, optional
+        The utility of ``audience="utility"``.
+    basemap : {"osm", "none", "skaermkort"}
+        The basemap shown when the map opens.
+    view : {"layers", "time", "compare"}
+        ``layers``: the workspace's layers. ``time``: one scenario's forecast
+        year by year. ``compare``: two scenarios' forecasts side by side.
+    scenarios : list of str, optional
+        The scenario (time) or two scenarios (compare), as simulated; may be
+        omitted when the workspace has forecasts of just that many.
 
     Returns
     -------
     Result
-        ``summary`` has ``out``, ``bytes``, ``self_contained``, ``layers``
-        (map layer names) and ``not_computed`` (derived layers absent).
+        ``summary`` has ``out``, ``bytes``, ``self_contained``, ``view``,
+        ``layers`` (map layer names) and ``not_computed`` (derived layers
+        absent); forecast views add ``scenarios`` and ``years``.
     """
     from .cli import Result
 
     workspace = Path(workspace)
-    out_path = Path(out) if out else Path("maps") / f"{workspace.stem}.html"
-    m = workspace_map(workspace, self_contained=self_contained)
+    if view not in VIEWS:
+        raise WorkspaceError(f"unknown map view {view!r}; use one of {', '.join(VIEWS)}")
+    if view != "layers" and (audience != "manager" or owner):
+        raise WorkspaceError("--audience and --owner choose layers: use them with --view layers")
+    if view == "layers" and scenarios:
+        raise WorkspaceError("--scenario picks a forecast: use it with --view time or compare")
+    keys = [] if view == "layers" else _chosen_scenarios(workspace, view, scenarios)
+    out_path = Path(out) if out else _default_out(workspace, view, audience, owner, keys)
+    options = {"basemap": basemap, "self_contained": self_contained}
+    summary: dict[str, Any] = {"view": view}
+    if view == "time":
+        from .map_views import forecast_map, read_forecasts
+
+        m = forecast_map(workspace, keys[0], **options)
+        summary |= {"scenarios": keys, "years": list(read_forecasts(workspace, keys)[0].years)}
+    elif view == "compare":
+        from .map_views import comparison_map
+
+        m = comparison_map(workspace, keys, **options)
+        summary["scenarios"] = keys
+    else:
+        m = workspace_map(workspace, audience=audience, owner=owner, **options)
     save_map(m, out_path)
     from .workspace import list_layers
 
     present = set(list_layers(workspace))
-    names = [layer.layer_name for layer in m._children.values() if _is_overlay(layer)]
-    missing = [n for n in _HOW_TO_DERIVE if n not in present]
+    names = list(dict.fromkeys(_overlay_names(m.get_root())))
+    missing = [n for n in _HOW_TO_DERIVE if n not in present] if view == "layers" else []
     size = out_path.stat().st_size
-    summary = {
+    summary |= {
         "out": str(out_path),
         "bytes": size,
         "self_contained": self_contained,
@@ -1386,10 +1701,24 @@ def map_command(
         "not_computed": missing,
     }
     kind = "self-contained" if self_contained else "loads Leaflet from the CDN"
-    text = f"wrote {out_path} ({size / 1e6:.1f} MB, {kind}); layers: {', '.join(names)}"
+    what = {
+        "layers": "layers",
+        "time": f"{keys[0] if keys else ''} year by year",
+        "compare": " vs ".join(keys),
+    }[view]
+    text = f"wrote {out_path} ({size / 1e6:.1f} MB, {kind}); {what}; layers: {', '.join(names)}"
     if missing:
         text += f"\nnot computed yet, so not on the map: {', '.join(missing)}"
     return Result(summary=summary, text=text)
+
+
+def _overlay_names(element: Any) -> Iterator[str]:
+    """Yield the names of the overlays of a map or of every map on a page."""
+    for child in element._children.values():
+        if _is_overlay(child):
+            yield child.layer_name
+        else:
+            yield from _overlay_names(child)
 
 
 def _is_overlay(element: Any) -> bool:
@@ -1400,8 +1729,37 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "owner"
 
 
+_DEMO_TIME_SCENARIO = "revised-2019"
+_DEMO_COMPARED = ("shutdown", "original-2016")
+"""The demo compares the revised plan with the first of these that was simulated."""
+
+
+def _demo_forecast_maps(ctx: DemoContext, self_contained: bool) -> tuple[list[Path], str]:
+    """Write the demo's time and comparison maps when the forecast exists; say what was done."""
+    from .map_views import comparison_map, forecast_map
+    from .workspace import read_table
+
+    forecast = read_table(ctx.workspace, "forecast", required=False)
+    if forecast.empty or "scenario" not in forecast.columns:
+        return [], "no forecast (the simulate step did not run), so no time or comparison map"
+    present = sorted(set(forecast["scenario"].astype(str)))
+    first = _DEMO_TIME_SCENARIO if _DEMO_TIME_SCENARIO in present else present[0]
+    written = [
+        save_map(
+            forecast_map(ctx.workspace, first, self_contained=self_contained),
+            ctx.out / "forecast-time.html",
+        )
+    ]
+    others = [s for s in _DEMO_COMPARED if s in present] or [s for s in present if s != first]
+    if not others:
+        return written, f"time map of {first}; only one scenario simulated, so no comparison"
+    compared = comparison_map(ctx.workspace, [first, others[0]], self_contained=self_contained)
+    written.append(save_map(compared, ctx.out / "compare.html"))
+    return written, f"time map of {first}, comparison of {first} and {others[0]}"
+
+
 def demo_step(ctx: DemoContext) -> StepOutcome:
-    """Write the demo's maps: the manager's, the committee's and one per utility."""
+    """Write the demo's maps: manager, committee, one per utility, and the forecast's."""
     from .pipeline import StepOutcome
     from .workspace import read_layer
 
@@ -1422,6 +1780,8 @@ def demo_step(ctx: DemoContext) -> StepOutcome:
             ctx.workspace, audience="utility", owner=owner, self_contained=self_contained
         )
         written.append(save_map(m, ctx.out / f"utility-{_slug(owner)}.html"))
+    forecast_maps, forecast_line = _demo_forecast_maps(ctx, self_contained)
+    written += forecast_maps
     line = f"{len(written)} maps"
     if self_contained:
         line += " (self-contained)"
@@ -1430,6 +1790,7 @@ def demo_step(ctx: DemoContext) -> StepOutcome:
             " linking Leaflet from the CDN; warning: the map assets are not installed, "
             f"so the maps need the internet (install them: {install_command()})"
         )
+    line += f"; {forecast_line}"
     summary = {
         "maps": [str(p) for p in written],
         "self_contained": self_contained,

@@ -99,21 +99,69 @@ def coverage_layers(tiny: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
     }
 
 
+def _lines(rows: list[dict]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WORKSPACE_CRS)
+
+
 def planning_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Return hand-written ``opportunities`` and ``plan``: Radius's dig on Møllevej."""
-    stretch = LineString([_at(200, 0), _at(200, 200)])
-    row = {"dig_id": "RAD-1", "year": 2021, "metres": 200.0, "cost_dkk": 36000.0}
-    opportunities = gpd.GeoDataFrame(
-        [{"id": "OPP-1", **row, "households": 7, "geometry": stretch}],
-        geometry="geometry",
-        crs=WORKSPACE_CRS,
+    """Return hand-written ``opportunities``, ``conflicts`` and ``plan``, with their columns.
+
+    Radius's dig on Møllevej is a candidate and chosen; Novafos and the fibre
+    project open Skolevej's east end four months apart.
+    """
+    row = {"dig_id": "RAD-1", "owner": "Radius", "year": 2021, "metres": 200.0}
+    row |= {"cost_dkk": 36000.0, "geometry": LineString([_at(200, 0), _at(200, 200)])}
+    opportunities = _lines(
+        [
+            {
+                "id": "OPP-1",
+                **row,
+                "purpose": "power",
+                "edge_id": "V2:1",
+                "start": pd.Timestamp("2021-03-01"),
+                "end": pd.Timestamp("2021-05-31"),
+                "probability": 0.7,
+                "confidence": "budgeted",
+                "dig_status": "planned",
+                "households_now": 7,
+                "households_potential": 9,
+                "touches": "connected",
+            }
+        ]
     )
-    plan = gpd.GeoDataFrame(
-        [{"id": "PLAN-1", **row, "households": 7, "geometry": stretch}],
-        geometry="geometry",
-        crs=WORKSPACE_CRS,
+    conflicts = _lines(
+        [
+            {
+                "id": "CON-1",
+                "edge_id": "H1:4",
+                "dig_a": "NOV-1",
+                "owner_a": "Novafos",
+                "start_a": pd.Timestamp("2020-04-01"),
+                "dig_b": "FIB-1",
+                "owner_b": "Ballerup Kommune",
+                "start_b": pd.Timestamp("2020-08-01"),
+                "gap_years": 0.33,
+                "metres": 10.0,
+                "geometry": LineString([_at(290, 100), _at(300, 100)]),
+            }
+        ]
     )
-    return {"opportunities": opportunities, "plan": plan}
+    plan = _lines(
+        [
+            {
+                "id": "PLAN-1",
+                "opportunity_id": "OPP-1",
+                **row,
+                "edge_id": "V2:1",
+                "kind": "co-dig",
+                "households": 7,
+                "why": "7 households for DKK 36,000",
+                "method": "greedy",
+                "scenario": "revised-2019",
+            }
+        ]
+    )
+    return {"opportunities": opportunities, "conflicts": conflicts, "plan": plan}
 
 
 def evil_dig() -> gpd.GeoDataFrame:
@@ -187,7 +235,7 @@ def panel(page: str, name: str) -> str:
 
 
 def overlay_names(page: str) -> list[str]:
-    pattern = r'window\.ductplanner\.layers\[("(?:[^"\\]|\\.)*")\]'
+    pattern = r'dpRegister\(\w+, ("(?:[^"\\]|\\.)*"),'
     return [json.loads(name) for name in re.findall(pattern, page)]
 
 
@@ -200,6 +248,7 @@ def test_every_layer_is_drawn_in_order_with_derived_layers(page: str) -> None:
         "Streets",
         "Third-party digs",
         "Co-digging opportunities",
+        "Digs in the same street",
         "Chosen plan",
         "Ducts",
         "Backbone",
@@ -240,8 +289,10 @@ def test_dig_popup_has_owner_dates_metres_cost_and_households(page: str) -> None
     popup = next(
         f["properties"]["p"] for f in digs["features"] if "Dig RAD-1" in f["properties"]["p"]
     )
-    for fact in ("Radius", "2021-03-01 – 2021-05-31", "200", "36,000", "Households gained"):
+    for fact in ("Radius", "2021-03-01 – 2021-05-31", "200", "36,000"):
         assert fact in popup
+    assert "Households gained (covered at once)</th><td>7<" in popup
+    assert "Households gained once connected</th><td>9<" in popup
     assert "Chosen in the plan</th><td>2021" in popup
 
 
@@ -261,11 +312,58 @@ def test_dig_popup_without_opportunities_says_they_are_not_computed(tiny_workspa
     assert "not computed (run `ductplanner opportunities`)" in page
 
 
-def test_opportunities_popups_list_their_columns(map_workspace: Path) -> None:
+def _cells(popup: str) -> dict[str, str]:
+    return dict(re.findall(r"<tr><th>([^<]*)</th><td>([^<]*)</td></tr>", popup))
+
+
+def test_opportunity_popup_has_owner_dates_metres_cost_and_households(map_workspace: Path) -> None:
     overlays = {o.name: o for o in layer_overlays(_read(map_workspace))}
     popup = overlays["Co-digging opportunities"].data[0]["properties"]["p"]
-    for column in ("dig_id", "RAD-1", "metres", "cost_dkk", "36,000", "households"):
-        assert column in popup
+    assert "Candidate OPP-1" in popup
+    assert _cells(popup) == {
+        "Dig": "RAD-1",
+        "Owner": "Radius",
+        "Purpose": "power",
+        "Year": "2021",
+        "Dates": "2021-03-01 – 2021-05-31",
+        "Dig status": "planned",
+        "Confidence": "budgeted",
+        "Probability the trench opens": "70 %",
+        "Street edge": "V2:1",
+        "Metres": "200",
+        "Cost (DKK)": "36,000",
+        "Households gained if laid (covered at once)": "7",
+        "Households gained once connected": "9",
+        "Touches": "the connected duct network",
+    }
+
+
+def test_plan_is_highlighted_and_its_popup_says_why(map_workspace: Path) -> None:
+    overlays = {o.name: o for o in layer_overlays(_read(map_workspace))}
+    plan, opportunities = overlays["Chosen plan"], overlays["Co-digging opportunities"]
+    popup = plan.data[0]["properties"]["p"]
+    assert "Chosen PLAN-1: lay ducts in 2021" in popup
+    cells = _cells(popup)
+    assert cells["Owner"] == "Radius" and cells["Households gained"] == "7"
+    assert cells["Why"] == "7 households for DKK 36,000" and cells["Scenario"] == "revised-2019"
+    # drawn above the candidates, in a strong colour, as wide as a highlight
+    names = [o.name for o in layer_overlays(_read(map_workspace))]
+    assert names.index("Chosen plan") > names.index("Co-digging opportunities")
+    assert plan.styles[0]["opacity"] > opportunities.styles[0]["opacity"]
+    assert plan.styles[0]["weight"] >= 8
+
+
+def test_conflict_popup_names_both_digs(map_workspace: Path) -> None:
+    overlays = {o.name: o for o in layer_overlays(_read(map_workspace))}
+    popup = overlays["Digs in the same street"].data[0]["properties"]["p"]
+    cells = _cells(popup)
+    assert (
+        cells["First dig"] == "NOV-1 (Novafos)"
+        and cells["Second dig"] == "FIB-1 (Ballerup Kommune)"
+    )
+    assert cells["Years between"] == "0.33" and cells["Metres in common"] == "10"
+    utility = layer_overlays(_read(map_workspace), audience="utility")
+    assert "Digs in the same street" in [o.name for o in utility]
 
 
 def _read(workspace: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -312,7 +410,7 @@ def test_audiences_choose_layers(map_workspace: Path) -> None:
     assert "Addresses" in overlay_names(committee)
     utility = render(map_workspace, audience="utility", owner="Radius")
     assert "Addresses" not in overlay_names(utility)
-    (digs,) = [d for d in embedded(utility, "dpGeoJson") if "Dig " in json.dumps(d)]
+    (digs,) = [d for d in embedded(utility, "dpGeoJson") if "<b>Dig " in json.dumps(d)]
     assert len(digs["features"]) == 1 and "Dig RAD-1" in digs["features"][0]["properties"]["p"]
     with pytest.raises(WorkspaceError, match="owners with digs: Ballerup Kommune, Novafos"):
         workspace_map(map_workspace, audience="utility", owner="Nobody")
@@ -389,7 +487,15 @@ def test_many_addresses_cost_under_60_bytes_each(tmp_path: Path) -> None:
 def test_about_panel_lists_sources_dates_and_synthetic_flag(page: str) -> None:
     about = panel(page, "dp-about")
     assert html.escape(COVERAGE_DEFINITION) in about
-    for layer in ("streets", "digs", "coverage", "district_coverage", "opportunities", "plan"):
+    for layer in (
+        "streets",
+        "digs",
+        "coverage",
+        "district_coverage",
+        "opportunities",
+        "conflicts",
+        "plan",
+    ):
         assert f"<td>{layer}</td>" in about
     today = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
     assert today in about

@@ -1,0 +1,877 @@
+"""Forecast maps: coverage year by year for one scenario, and two scenarios side by side.
+
+Rendering only, like :mod:`ductplanner.maps`: every figure comes from the
+tables the simulation writes into the workspace (``ductplanner simulate``):
+
+``forecast``
+    scenario, scenario_name, district (``""`` = the whole municipality),
+    year, households_total, p10, p50, p90, mean, p_reach_target.
+``forecast_edges``
+    scenario, edge_id, year, p_covered: the share of runs in which the street
+    edge carries a duct connected to the backbone by that year.
+``forecast_runs``
+    scenario, runs, seed, horizon, distribution, mean_cycle_years,
+    gamma_shape, created, version.
+
+:func:`forecast_map` (the time view) draws one layer per year, with a year
+switch that shows exactly one of them: the districts coloured by the median
+share of households duct-covered, and the streets that carry a duct in at
+least half (or nine in ten) of the runs, merged into one line per style.
+:func:`comparison_map` puts two scenarios' maps of one year side by side,
+with one legend and pan and zoom kept in step.
+
+Street edges are drawn with the geometry of the street network
+(:func:`~ductplanner.network.build_network` on the workspace's streets,
+ducts and backbone), whose edge ids the simulation uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._assets import ASSETS_DIR
+from ._errors import WorkspaceError
+from ._format import number, percent
+from .maps import (
+    _SHARE_BREAKS,
+    _SHARE_COLOURS,
+    TOKEN_ENV,
+    About,
+    LegendEntry,
+    Overlay,
+    _bounds,
+    _district_style,
+    _esc,
+    _geojson_geometry,
+    _line,
+    _lonlat,
+    _share_class,
+    _StyleTable,
+    _table,
+    about_html,
+    add_overlays,
+    add_page_head,
+    framed_map,
+    legend_html,
+    offline_note,
+    provenance_row,
+)
+
+if TYPE_CHECKING:
+    import folium
+    from branca.element import Figure
+
+__all__ = [
+    "FORECAST_TABLES",
+    "Forecast",
+    "comparison_map",
+    "forecast_map",
+    "forecast_scenarios",
+    "read_forecasts",
+]
+
+FORECAST_TABLES: dict[str, tuple[str, ...]] = {
+    "forecast": (
+        "scenario",
+        "scenario_name",
+        "district",
+        "year",
+        "households_total",
+        "p10",
+        "p50",
+        "p90",
+        "mean",
+        "p_reach_target",
+    ),
+    "forecast_edges": ("scenario", "edge_id", "year", "p_covered"),
+    "forecast_runs": (
+        "scenario",
+        "runs",
+        "seed",
+        "horizon",
+        "distribution",
+        "mean_cycle_years",
+        "gamma_shape",
+        "created",
+        "version",
+    ),
+}
+"""The simulation's tables the forecast maps read, with the columns they need."""
+
+_LINE_CLASSES = (
+    (0.5, "duct in at least half of the runs", _line("#4a9fd8", 3, opacity=0.9)),
+    (0.9, "duct in at least 9 of 10 runs", _line("#08306b", 3.5, opacity=0.95)),
+)
+"""(lowest p_covered, legend label, style) of the forecast's street classes."""
+
+_NO_FORECAST = _district_style("#dddddd")
+
+
+def _simulate_hint(workspace: Path) -> str:
+    return (
+        f"run `ductplanner simulate {workspace} --scenario SCENARIO` first "
+        "(SCENARIO: a shipped name such as revised-2019, or a TOML file)"
+    )
+
+
+# --- reading the forecast --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One scenario's forecast, as the simulation wrote it.
+
+    Attributes
+    ----------
+    scenario : str
+        Its key (the scenario file's stem, e.g. ``revised-2019``).
+    name : str
+        Its readable name.
+    years : tuple of int
+        Years of the forecast, ascending.
+    totals : DataFrame
+        The whole municipality's ``forecast`` rows, indexed by year.
+    districts : DataFrame
+        The districts' ``forecast`` rows.
+    edges : DataFrame
+        ``edge_id``, ``year``, ``p_covered``.
+    runs : dict
+        Its ``forecast_runs`` row (empty when absent).
+    """
+
+    scenario: str
+    name: str
+    years: tuple[int, ...]
+    totals: pd.DataFrame
+    districts: pd.DataFrame
+    edges: pd.DataFrame
+    runs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def scenario_key(text: str) -> str:
+    """Return the forecast key of a scenario given by name or by its TOML file.
+
+    >>> scenario_key("scenarios/revised-2019.toml"), scenario_key("shutdown")
+    ('revised-2019', 'shutdown')
+    """
+    return Path(text).stem if text.lower().endswith(".toml") else text
+
+
+def _read_tables(workspace: Path) -> dict[str, pd.DataFrame]:
+    from .workspace import read_table
+
+    tables = {name: read_table(workspace, name, required=False) for name in FORECAST_TABLES}
+    if tables["forecast"].empty:
+        raise WorkspaceError(
+            f"workspace {workspace} has no forecast yet; {_simulate_hint(workspace)}"
+        )
+    for name, columns in FORECAST_TABLES.items():
+        missing = [c for c in columns if c not in tables[name].columns]
+        if name != "forecast" and tables[name].empty:
+            continue  # no edges or runs: the map says so
+        if missing:
+            raise WorkspaceError(
+                f"table {name!r} of {workspace} lacks the columns {', '.join(missing)}; "
+                f"it was written by an older ductplanner: {_simulate_hint(workspace)}"
+            )
+    return tables
+
+
+def forecast_scenarios(workspace: str | os.PathLike[str]) -> list[str]:
+    """Return the keys of the scenarios a workspace has a forecast for (sorted).
+
+    Raises
+    ------
+    WorkspaceError
+        When the workspace has no forecast (the message says how to make one).
+    """
+    table = _read_tables(Path(workspace))["forecast"]
+    return sorted(set(table["scenario"].astype(str)))
+
+
+def read_forecasts(workspace: str | os.PathLike[str], scenarios: Sequence[str]) -> list[Forecast]:
+    """Read the forecasts of ``scenarios`` (keys or TOML file names) from a workspace.
+
+    Raises
+    ------
+    WorkspaceError
+        No forecast in the workspace, missing columns, or a scenario that was
+        not simulated (the message lists those that were).
+    """
+    workspace = Path(workspace)
+    tables = _read_tables(workspace)
+    table = tables["forecast"]
+    present = sorted(set(table["scenario"].astype(str)))
+    keys = [scenario_key(s) for s in scenarios]
+    unknown = [k for k in keys if k not in present]
+    if unknown:
+        raise WorkspaceError(
+            f"no forecast for scenario {', '.join(map(repr, unknown))} in {workspace}; "
+            f"it has forecasts for: {', '.join(present)}. Simulate it with "
+            f"`ductplanner simulate {workspace} --scenario {unknown[0]}`"
+        )
+    return [_forecast(tables, key) for key in keys]
+
+
+def _rows_of(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    if table.empty:
+        return table
+    return table[table["scenario"].astype(str) == key]
+
+
+def _forecast(tables: Mapping[str, pd.DataFrame], key: str) -> Forecast:
+    rows = _rows_of(tables["forecast"], key).copy()
+    rows["year"] = pd.to_numeric(rows["year"]).astype(int)
+    district = rows["district"].fillna("").astype(str)
+    totals = rows[district == ""].drop_duplicates("year").set_index("year").sort_index()
+    edges = _rows_of(tables["forecast_edges"], key)
+    if not edges.empty:
+        edges = edges.assign(year=pd.to_numeric(edges["year"]).astype(int))
+    runs = _rows_of(tables["forecast_runs"], key)
+    names = rows["scenario_name"].dropna().astype(str)
+    return Forecast(
+        scenario=key,
+        name=names.iat[0] if len(names) else key,
+        years=tuple(sorted(set(rows["year"]))),
+        totals=totals,
+        districts=rows[district != ""],
+        edges=edges,
+        runs=runs.iloc[0].to_dict() if len(runs) else {},
+    )
+
+
+# --- what the maps draw ----------------------------------------------------------------
+
+
+def _edge_lines(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoSeries:
+    """Return each street edge's line in EPSG:4326, indexed by edge id."""
+    from .network import build_network
+
+    if "streets" not in layers or layers["streets"].empty:
+        return gpd.GeoSeries([], crs=4326)
+    network = build_network(layers["streets"], layers.get("ducts"), layers.get("backbone"))
+    return _lonlat(network.edges)
+
+
+def _figures(row: Mapping[str, Any], year: int) -> str:
+    """Return a one-line statement of a forecast row (escaped HTML)."""
+    total = float(row["households_total"])
+    line = (
+        f"{year}: median {number(row['p50'])} of {number(total)} households "
+        f"duct-covered ({percent(row['p50'], total)}); in 8 of 10 runs between "
+        f"{number(row['p10'])} and {number(row['p90'])}"
+    )
+    if not pd.isna(row.get("p_reach_target")):
+        line += f"; target reached in {percent(row['p_reach_target'], 1, 0)} of runs"
+    return _esc(line)
+
+
+def _district_years(
+    forecast: Forecast, districts: gpd.GeoDataFrame, years: Sequence[int], table: _StyleTable
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return district features with a style, tooltip and popup per year; unmatched names."""
+    rows = forecast.districts.drop_duplicates(["district", "year"]).set_index(["district", "year"])
+    names = set(forecast.districts["district"].astype(str))
+    geoms = _lonlat(districts)
+    features = []
+    for name, geom in zip(districts["name"].astype(str), geoms, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        styles, tips, popups = [], [], []
+        for year in years:
+            if (name, year) not in rows.index:
+                styles.append(table.index(_NO_FORECAST))
+                tips.append(f"<b>{_esc(name)}</b><br>no forecast for {year}")
+                popups.append(_table(f"District {name}", [("Forecast", f"none for {year}")]))
+                continue
+            row = rows.loc[(name, year)]
+            total = int(row["households_total"])
+            level = _share_class(int(row["p50"]), total)
+            style = _NO_FORECAST if level is None else _district_style(_SHARE_COLOURS[level])
+            styles.append(table.index(style))
+            tips.append(f"<b>{_esc(name)}</b><br>{_figures(row, year)}")
+            popups.append(
+                _table(
+                    f"District {name}, {year}",
+                    [
+                        ("Households", total),
+                        ("Duct-covered, median of the runs", int(row["p50"])),
+                        ("Median share", percent(row["p50"], total)),
+                        ("Mean", row["mean"]),
+                        ("10th–90th percentile", f"{number(row['p10'])}–{number(row['p90'])}"),
+                        ("Runs reaching the target share", percent(row["p_reach_target"], 1, 0)),
+                        ("Scenario", forecast.name),
+                    ],
+                )
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _geojson_geometry(geom),
+                "properties": {"s": styles, "t": tips, "p": popups},
+            }
+        )
+    return features, sorted(names - set(districts["name"].astype(str)))
+
+
+def _line_classes(forecast: Forecast, edge_ids: pd.Index, years: Sequence[int]) -> np.ndarray:
+    """Return per edge (rows, in ``edge_ids`` order) and year the street class (0: none)."""
+    edges = forecast.edges
+    if edges.empty:
+        return np.zeros((len(edge_ids), len(years)), dtype=np.int8)
+    p = edges.pivot_table(index="edge_id", columns="year", values="p_covered", aggfunc="max")
+    p = p.reindex(index=edge_ids, columns=list(years)).fillna(0.0).to_numpy()
+    classes = np.zeros(p.shape, dtype=np.int8)
+    for level, (lowest, _, _) in enumerate(_LINE_CLASSES, start=1):
+        classes[p >= lowest] = level
+    return classes
+
+
+def _class_runs(classes: np.ndarray) -> dict[tuple[int, int, int], list[int]]:
+    """Group edges by the runs of years they keep one class: (class, first, last) -> rows.
+
+    Coverage only grows, so an edge usually has one run per class it reaches;
+    the edges sharing a run are drawn as one line.
+
+    >>> _class_runs(np.array([[0, 1, 1, 2], [0, 1, 1, 1]]))
+    {(1, 1, 2): [0, 1], (2, 3, 3): [0], (1, 1, 3): [1]}
+    """
+    runs: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    patterns, inverse = np.unique(classes, axis=0, return_inverse=True)
+    members = pd.Series(np.arange(len(classes))).groupby(inverse.ravel()).agg(list)
+    for number_, pattern in enumerate(patterns):
+        start = 0
+        for i in range(1, len(pattern) + 1):
+            if i == len(pattern) or pattern[i] != pattern[start]:
+                if pattern[start]:
+                    runs[(int(pattern[start]), start, i - 1)].extend(members[number_])
+                start = i
+    return {key: sorted(rows) for key, rows in sorted(runs.items(), key=lambda kv: kv[0][1:])}
+
+
+def _covered_lines(
+    forecast: Forecast, lines: gpd.GeoSeries, years: Sequence[int], table: _StyleTable
+) -> tuple[list[dict[str, Any]], int]:
+    """Return merged street features (style, first and last year index); unknown edges."""
+    known = forecast.edges["edge_id"].astype(str) if not forecast.edges.empty else pd.Series()
+    unknown = len(set(known) - set(lines.index))
+    classes = _line_classes(forecast, lines.index, years)
+    features = []
+    values = lines.to_numpy()
+    for (level, first, last), rows in _class_runs(classes).items():
+        parts = [ln for g in values[rows] if g is not None for ln in getattr(g, "geoms", [g])]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _geojson_geometry(shapely.MultiLineString(parts)),
+                "properties": {
+                    "s": table.index(_LINE_CLASSES[level - 1][2]),
+                    "a": first,
+                    "b": last,
+                },
+            }
+        )
+    # the darker class on top
+    features.sort(key=lambda f: table.styles[f["properties"]["s"]]["weight"])
+    return features, unknown
+
+
+def _legend(table: _StyleTable) -> list[Overlay]:
+    """Return legend-only overlays: the districts' classes and the streets' classes."""
+    edges = (0, *_SHARE_BREAKS, 100)
+    areas = [
+        LegendEntry(f"{lo}–{hi} % of households (median of the runs)", _district_style(c), "area")
+        for (lo, hi), c in zip(itertools.pairwise(edges), _SHARE_COLOURS, strict=True)
+    ]
+    areas.append(LegendEntry("no forecast", _NO_FORECAST, "area"))
+    streets = [LegendEntry(label, style, "line") for _, label, style in reversed(_LINE_CLASSES)]
+    return [
+        Overlay("Districts: households duct-covered", "forecast", "legend", [], [], areas),
+        Overlay("Streets: chance of a connected duct", "forecast_edges", "legend", [], [], streets),
+    ]
+
+
+def _runs_note(forecast: Forecast) -> str:
+    runs = forecast.runs
+    if not runs:
+        return f"{forecast.scenario} ({forecast.name}): how it was simulated is not recorded."
+    regrowth = f"{runs['distribution']}, mean cycle {number(runs['mean_cycle_years'], 1)} years"
+    if str(runs["distribution"]) == "gamma" and not pd.isna(runs.get("gamma_shape")):
+        regrowth += f", shape {number(runs['gamma_shape'], 1)}"
+    return (
+        f"Scenario {forecast.scenario} ({forecast.name}): {number(runs['runs'])} runs, "
+        f"seed {runs['seed']}, future digging {regrowth}, horizon {runs['horizon']}; "
+        f"simulated {str(runs['created'])[:10]} by ductplanner {runs['version']}."
+    )
+
+
+_METHOD_NOTE = (
+    "Districts are coloured by the median over the runs of households duct-covered, as a share "
+    "of the district's households; popups give the 10th–90th percentile band. Streets are "
+    "coloured where at least half (dark: nine in ten) of the runs have a duct on them "
+    "connected to the backbone by that year."
+)
+
+
+def _about(
+    title: str, workspace: Path, forecasts: Sequence[Forecast], notes: Sequence[str]
+) -> About:
+    from .workspace import read_sources
+
+    sources = read_sources(workspace)
+    by_layer = {str(r["layer"]): r for _, r in sources.iterrows()} if len(sources) else {}
+    seen: set[str] = set()
+    drawn = {
+        "districts": "district outlines",
+        "streets": "street lines",
+        "forecast": "district colours and figures",
+        "forecast_edges": "street colours",
+        "forecast_runs": "how it was simulated (below)",
+    }
+    rows = [provenance_row(n, shown, by_layer.get(n), seen) for n, shown in drawn.items()]
+    about = About(title, rows, [_runs_note(f) for f in forecasts])
+    about.notes += [_METHOD_NOTE, *notes]
+    about.notes.append(f"Rendered {dt.date.today().isoformat()} from {workspace.name}.")
+    return about
+
+
+def _read_geometry(workspace: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoSeries]:
+    from .workspace import list_layers, read_layer
+
+    present = list_layers(workspace)
+    layers = {
+        n: read_layer(workspace, n)
+        for n in ("streets", "ducts", "backbone", "districts")
+        if n in present
+    }
+    return layers, _edge_lines(layers)
+
+
+def _context_overlays(layers: Mapping[str, gpd.GeoDataFrame]) -> list[Overlay]:
+    from .maps import layer_overlays
+
+    shown = {n: layers[n] for n in ("streets", "backbone") if n in layers}
+    return layer_overlays(shown)
+
+
+def _notes(unmatched: Sequence[str], unknown_edges: int) -> list[str]:
+    notes = []
+    if unmatched:
+        notes.append(
+            "Forecast districts not in the districts layer (not drawn): " + ", ".join(unmatched)
+        )
+    if unknown_edges:
+        notes.append(
+            f"{unknown_edges} street edges of the forecast are not in the street network "
+            "(not drawn): the streets changed since the simulation; simulate again."
+        )
+    return notes
+
+
+def _token(token: str | None) -> str | None:
+    return token if token is not None else os.environ.get(TOKEN_ENV) or None
+
+
+# --- the time view ---------------------------------------------------------------------
+
+
+def _switch_html(forecast: Forecast) -> str:
+    last = len(forecast.years) - 1
+    return (
+        f'<div class="dp-years-title"><b>{_esc(forecast.scenario)}</b>: '
+        f"{_esc(forecast.name)}</div>"
+        '<div class="dp-years-row"><button type="button" class="dp-prev" '
+        'aria-label="previous year">◀</button>'
+        f'<input type="range" min="0" max="{last}" step="1" value="0" '
+        'aria-label="year">'
+        '<button type="button" class="dp-next" aria-label="next year">▶</button>'
+        '<b class="dp-year"></b></div><div class="dp-year-figures"></div>'
+    )
+
+
+def forecast_map(
+    workspace: str | os.PathLike[str],
+    scenario: str,
+    *,
+    year: int | None = None,
+    basemap: str = "osm",
+    token: str | None = None,
+    self_contained: bool = False,
+    assets_dir: Path = ASSETS_DIR,
+) -> folium.Map:
+    """Return the time view: one scenario's forecast coverage, one layer per year.
+
+    A year switch (slider and buttons) shows exactly one year's layer: the
+    districts coloured by the median share of households duct-covered, and
+    the streets with a connected duct in at least half of the runs.
+
+    Parameters
+    ----------
+    workspace : path-like
+        A workspace with the simulation's forecast tables.
+    scenario : str
+        The scenario key (``revised-2019``) or its TOML file.
+    year : int, optional
+        The year shown when the map opens (default: the first).
+    basemap, token, self_contained, assets_dir
+        As for :func:`ductplanner.maps.workspace_map`.
+
+    Raises
+    ------
+    WorkspaceError
+        No forecast, an unknown scenario, or a year outside the forecast.
+    """
+    workspace = Path(workspace)
+    (forecast,) = read_forecasts(workspace, [scenario])
+    years = list(forecast.years)
+    start = _check_year(year, years, forecast)
+    layers, lines = _read_geometry(workspace)
+    table = _StyleTable()
+    areas: list[dict[str, Any]] = []
+    unmatched: list[str] = []
+    if "districts" in layers:
+        areas, unmatched = _district_years(forecast, layers["districts"], years, table)
+    covered, unknown = _covered_lines(forecast, lines, years, table)
+    figures = [
+        _figures(forecast.totals.loc[y], y) if y in forecast.totals.index else "" for y in years
+    ]
+    data = {
+        "years": years,
+        "start": years.index(start),
+        "areas": {"type": "FeatureCollection", "features": areas},
+        "lines": {"type": "FeatureCollection", "features": covered},
+        "figures": figures,
+        "html": _switch_html(forecast),
+    }
+    context = _context_overlays(layers)
+    bounds = [o.bounds for o in context if o.bounds is not None]
+    if "districts" in layers and (b := _bounds(_lonlat(layers["districts"]))):
+        bounds.append(b)
+    m = framed_map(bounds, basemap=basemap, token=_token(token))
+    add_page_head(m.get_root(), self_contained=self_contained, assets_dir=assets_dir)
+    title = f"{workspace.stem}: forecast coverage year by year, {forecast.scenario}"
+    about = _about(title, workspace, [forecast], _notes(unmatched, unknown))
+    about.notes.append(offline_note(self_contained))
+    years_element = _view_elements()[0](data, table.styles)
+    legend = [*context, *_legend(table)]
+    add_overlays(
+        m,
+        context,
+        [
+            ("bottomright", "dp-legend", legend_html(legend)),
+            ("topleft", "dp-about", about_html(about)),
+        ],
+        extras=[years_element],
+    )
+    return m
+
+
+def _check_year(year: int | None, years: Sequence[int], forecast: Forecast) -> int:
+    if not years:
+        raise WorkspaceError(f"the forecast of {forecast.scenario} has no years")
+    if year is None:
+        return years[0]
+    if year not in years:
+        raise WorkspaceError(
+            f"the forecast of {forecast.scenario} has no year {year}; "
+            f"it runs {years[0]}–{years[-1]}"
+        )
+    return year
+
+
+# --- the comparison view ---------------------------------------------------------------
+
+
+def _single_year(features: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    """Return one year's features of :func:`_district_years` or :func:`_covered_lines`."""
+    chosen = []
+    for feature in features:
+        props = feature["properties"]
+        if "a" in props:
+            if props["a"] <= index <= props["b"]:
+                chosen.append({**feature, "properties": {"s": props["s"]}})
+        else:
+            p = {"s": props["s"][index], "t": props["t"][index], "p": props["p"][index]}
+            chosen.append({**feature, "properties": p})
+    return chosen
+
+
+def _scenario_overlays(
+    forecast: Forecast,
+    year: int,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    lines: gpd.GeoSeries,
+    context: Sequence[Overlay],
+    table: _StyleTable,
+) -> tuple[list[Overlay], list[str]]:
+    """Return the overlays of one scenario's map of ``year`` (bottom first) and notes."""
+    streets = [o for o in context if o.source == "streets"]
+    overlays: list[Overlay] = []
+    unmatched: list[str] = []
+    if "districts" in layers:
+        areas, unmatched = _district_years(forecast, layers["districts"], [year], table)
+        bounds = _bounds(_lonlat(layers["districts"]))
+        overlays.append(
+            Overlay(
+                "Districts",
+                "forecast",
+                "geojson",
+                _single_year(areas, 0),
+                table.styles,
+                [],
+                bounds=bounds,
+            )
+        )
+    covered, unknown = _covered_lines(forecast, lines, [year], table)
+    overlays += streets
+    overlays.append(
+        Overlay(
+            "Streets with a duct",
+            "forecast_edges",
+            "geojson",
+            _single_year(covered, 0),
+            table.styles,
+            [],
+        )
+    )
+    overlays += [o for o in context if o.source != "streets"]
+    return overlays, _notes(unmatched, unknown)
+
+
+def _title_html(forecast: Forecast, year: int) -> str:
+    figures = (
+        _figures(forecast.totals.loc[year], year)
+        if year in forecast.totals.index
+        else f"{year}: no municipality total in the forecast"
+    )
+    return (
+        f'<div class="dp-title"><b>{_esc(forecast.scenario)}</b>: {_esc(forecast.name)}'
+        f"<br>{figures}</div>"
+    )
+
+
+def comparison_map(
+    workspace: str | os.PathLike[str],
+    scenarios: Sequence[str],
+    *,
+    year: int | None = None,
+    basemap: str = "osm",
+    token: str | None = None,
+    self_contained: bool = False,
+    assets_dir: Path = ASSETS_DIR,
+) -> Figure:
+    """Return two scenarios' forecast coverage of one year side by side, in step.
+
+    Parameters
+    ----------
+    workspace : path-like
+        A workspace with the simulation's forecast tables.
+    scenarios : sequence of two str
+        Scenario keys (or TOML files): left, right.
+    year : int, optional
+        The year compared (default: the last year both forecasts have, the
+        horizon).
+    basemap, token, self_contained, assets_dir
+        As for :func:`ductplanner.maps.workspace_map`.
+
+    Returns
+    -------
+    branca.element.Figure
+        One page holding both maps; save it with :func:`ductplanner.maps.save_map`.
+
+    Raises
+    ------
+    WorkspaceError
+        Not two scenarios, no forecast, an unknown scenario, or no common year.
+    """
+    from branca.element import Element
+
+    workspace = Path(workspace)
+    if len(scenarios) != 2:
+        raise WorkspaceError(f"a comparison needs two scenarios, not {len(scenarios)}")
+    forecasts = read_forecasts(workspace, scenarios)
+    common = sorted(set(forecasts[0].years) & set(forecasts[1].years))
+    if not common:
+        raise WorkspaceError(
+            f"the forecasts of {forecasts[0].scenario} and {forecasts[1].scenario} "
+            "share no year; simulate them over the same years"
+        )
+    year = common[-1] if year is None else _check_year(year, common, forecasts[0])
+    layers, lines = _read_geometry(workspace)
+    table = _StyleTable()
+    token = _token(token)
+    context = _context_overlays(layers)
+    built = [_scenario_overlays(f, year, layers, lines, context, table) for f in forecasts]
+    bounds = [o.bounds for overlays, _ in built for o in overlays if o.bounds is not None]
+    maps = [
+        framed_map(
+            bounds, basemap=basemap, token=token, position="absolute", width="50%", left=left
+        )
+        for left in ("0%", "50%")
+    ]
+    page = maps[0].get_root()
+    page.add_child(maps[1])
+    add_page_head(page, self_contained=self_contained, assets_dir=assets_dir)
+    page.header.add_child(
+        Element(f"<style>#{maps[1].get_name()} {{ border-left: 3px solid #333; }}</style>"),
+        name="dp_compare",
+    )
+    names = " and ".join(f.scenario for f in forecasts)
+    notes = [n for _, ns in built for n in dict.fromkeys(ns)]
+    about = _about(f"{workspace.stem}: {names} in {year}", workspace, forecasts, notes)
+    about.notes.append(offline_note(self_contained))
+    legend = legend_html([*context, *_legend(table)])
+    for i, (m, (overlays, _), forecast) in enumerate(zip(maps, built, forecasts, strict=True)):
+        panels = [("topleft", "dp-title-panel", _title_html(forecast, year))]
+        panels.append(
+            ("topleft", "dp-about", about_html(about))
+            if i == 0
+            else ("bottomright", "dp-legend", legend)
+        )
+        extras = [_view_elements()[1](maps[0])] if i == 1 else []
+        add_overlays(m, overlays, panels, extras=extras)
+    return page
+
+
+# --- page elements ---------------------------------------------------------------------
+
+_VIEW_CSS = """
+.dp-years { min-width: 280px; max-width: 420px; }
+.dp-years-row { display: flex; align-items: center; gap: 6px; margin: 4px 0; }
+.dp-years-row input { flex: 1; }
+.dp-years-row button { cursor: pointer; }
+.dp-year { font-size: 16px; min-width: 3em; text-align: right; }
+.dp-year-figures, .dp-title { font-size: 12px; }
+.dp-title-panel { max-width: min(420px, 40vw); }
+"""
+
+_VIEW_JS = """
+function dpForecastYears(map, data, styles) {
+  var d = window.ductplanner, built = {};
+  map.createPane("dpYearAreas").style.zIndex = 350;
+  map.createPane("dpYearLines").style.zIndex = 450;
+  d.forecastYears = data.years;
+  function layerOf(i) {
+    if (built[i]) { return built[i]; }
+    var areas = L.geoJSON(data.areas, {
+      pane: "dpYearAreas",
+      style: function (f) { return styles[f.properties.s[i]]; },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(f.properties.t[i], {sticky: true});
+        layer.bindPopup(f.properties.p[i], {maxWidth: 360});
+      }
+    });
+    var lines = L.geoJSON(data.lines, {
+      pane: "dpYearLines", interactive: false,
+      filter: function (f) { return f.properties.a <= i && i <= f.properties.b; },
+      style: function (f) { return styles[f.properties.s]; }
+    });
+    built[i] = L.layerGroup([areas, lines]);
+    d.years[data.years[i]] = built[i];
+    return built[i];
+  }
+  d.years = {};
+  var Switch = L.Control.extend({onAdd: function () {
+    var div = L.DomUtil.create("div", "dp-panel dp-years");
+    div.innerHTML = data.html;
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  }});
+  var box = new Switch({position: "bottomleft"}).addTo(map).getContainer();
+  var slider = box.querySelector("input");
+  d.showYear = function (year) {
+    var i = data.years.indexOf(year);
+    if (i < 0) { return; }
+    Object.keys(built).forEach(function (k) {
+      if (+k !== i) { map.removeLayer(built[k]); }
+    });
+    map.addLayer(layerOf(i));
+    d.year = year;
+    slider.value = i;
+    box.querySelector(".dp-year").textContent = year;
+    box.querySelector(".dp-year-figures").innerHTML = data.figures[i];
+  };
+  function step(by) {
+    var i = Math.min(Math.max(+slider.value + by, 0), data.years.length - 1);
+    d.showYear(data.years[i]);
+  }
+  slider.addEventListener("input", function () { d.showYear(data.years[+slider.value]); });
+  box.querySelector(".dp-prev").addEventListener("click", function () { step(-1); });
+  box.querySelector(".dp-next").addEventListener("click", function () { step(1); });
+  d.showYear(data.years[data.start]);
+}
+function dpSync(a, b) {
+  var busy = false;
+  function follow(source, target) {
+    source.on("move", function () {
+      if (busy) { return; }
+      busy = true;
+      target.setView(source.getCenter(), source.getZoom(), {animate: false});
+      busy = false;
+    });
+  }
+  follow(a, b);
+  follow(b, a);
+}
+"""
+
+
+@cache
+def _view_elements() -> tuple[type, type]:
+    """Build the year switch and map sync elements (folium is imported only when drawing)."""
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    from .maps import safe_json
+
+    class YearSwitch(MacroElement):
+        _template = Template(
+            """
+            {% macro header(this, kwargs) %}
+            <style>{{ this.css }}</style><script>{{ this.js }}</script>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            dpForecastYears({{ this._parent.get_name() }}, {{ this.data }}, {{ this.styles }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, data: dict[str, Any], styles: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self._name = "DuctplannerYears"
+            self.data, self.styles = safe_json(data), safe_json(styles)
+            self.css, self.js = _VIEW_CSS, _VIEW_JS
+
+    class Sync(MacroElement):
+        _template = Template(
+            """
+            {% macro header(this, kwargs) %}
+            <style>{{ this.css }}</style><script>{{ this.js }}</script>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            dpSync({{ this.other.get_name() }}, {{ this._parent.get_name() }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, other: Element) -> None:
+            super().__init__()
+            self._name = "DuctplannerSync"
+            self.other = other
+            self.css, self.js = _VIEW_CSS, _VIEW_JS
+
+    return YearSwitch, Sync
