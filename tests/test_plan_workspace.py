@@ -1,0 +1,187 @@
+"""`ductplanner plan`: a workspace in, the plan layer out; JSON keys, failures, the demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ductplanner.cli import main
+from ductplanner.demo import tiny_layers, write_demo_workspace
+from ductplanner.layers import validate_layer
+from ductplanner.optimize import demo_step, plan_workspace
+from ductplanner.optimize._workspace import PLAN_COLUMNS
+from ductplanner.pipeline import DemoContext, shipped_scenarios
+from ductplanner.workspace import list_layers, read_layer, write_layers
+
+PUBLIC_KEYS = {
+    "method",
+    "status",
+    "years",
+    "budget_dkk",
+    "spent_dkk",
+    "metres",
+    "households_covered",
+    "optimality_gap",
+    "chosen",
+}
+CHOSEN_KEYS = {"dig_id", "year", "metres", "cost_dkk", "households"}
+
+
+def run(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["plan", *argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_plan_prints_the_public_keys_and_writes_the_plan_layer(tiny_workspace, capsys):
+    code, summary = run(capsys, str(tiny_workspace), "--scenario", "revised-2019")
+    assert code == 0
+    assert summary.keys() >= PUBLIC_KEYS | {"workspace", "scenario", "stretches", "written"}
+    assert all(c.keys() >= CHOSEN_KEYS for c in summary["chosen"])
+    assert summary["method"] == "greedy" and summary["optimality_gap"] is None
+    # Novafos's Skolevej (2020) and the fibre project's Blindgyden wait for Radius's Møllevej
+    # (2021), which links them: everything but the empty bit of Skolevej is worth laying.
+    assert summary["households_covered"] == 26
+    assert all(s <= b for s, b in zip(summary["spent_dkk"], summary["budget_dkk"], strict=True))
+    layer = read_layer(tiny_workspace, "plan")
+    assert list(layer.columns) == [*PLAN_COLUMNS, "geometry"]
+    assert len(layer) == summary["stretches"] == len(summary["chosen"])
+    assert validate_layer(layer, "plan")[1] == []
+    assert set(layer["method"]) == {"greedy"}
+    assert set(layer["scenario"]) == {"Revised plan 2019: co-digging only"}
+    radius = layer.set_index("id").loc["RAD-1@V2:1"]
+    assert radius.year == 2021 and radius.opportunity_id == "RAD-1@V2:1"
+    assert "links" in radius.why and "DKK" in radius.why
+    opportunities = read_layer(tiny_workspace, "opportunities", required=False)
+    assert opportunities.empty  # plan writes the plan only
+
+
+def test_plan_text_names_the_totals_and_every_year(tiny_workspace, capsys):
+    assert main(["plan", str(tiny_workspace), "--scenario", "revised-2019"]) == 0
+    text = capsys.readouterr().out
+    assert "greedy plan for Revised plan 2019" in text
+    assert all(f"  {year}: DKK" in text for year in range(2019, 2025))
+    assert "wrote plan (7 features)" in text
+
+
+def test_milp_and_fcfs_from_the_command_line(tiny_workspace, capsys):
+    code, milp = run(capsys, str(tiny_workspace), "--scenario", "revised-2019", "--method", "milp")
+    assert code == 0 and milp["status"] == "optimal" and milp["optimality_gap"] is not None
+    code, fcfs = run(capsys, str(tiny_workspace), "--scenario", "revised-2019", "--method", "fcfs")
+    assert code == 0 and fcfs["method"] == "fcfs"
+    assert fcfs["households_covered"] <= milp["households_covered"]
+    assert set(read_layer(tiny_workspace, "plan")["method"]) == {"fcfs"}
+
+
+MILP_JSON = ("--scenario", "revised-2019", "--method", "milp", "--json")
+
+
+@pytest.mark.slow
+def test_milp_json_on_standard_output_is_clean(tiny_workspace):
+    out = subprocess.run(
+        [sys.executable, "-m", "ductplanner", "plan", str(tiny_workspace), *MILP_JSON],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["status"] == "optimal"  # the solver's banner went elsewhere
+
+
+def test_own_digging_plans_whole_edges_in_our_own_trench(tiny_workspace):
+    plan, layer = plan_workspace(tiny_workspace, "original-2016", method="greedy")
+    own = layer[layer["kind"] == "own-dig"]
+    assert len(own) > 0
+    assert (own["opportunity_id"] == "").all() and own["dig_id"].str.startswith("own:").all()
+    assert (own.geometry.length.round(1) == own["metres"]).all()
+    assert plan.households_covered >= 26
+
+
+def test_a_scenario_without_money_plans_nothing_and_says_why(tiny_workspace, capsys):
+    code, summary = run(capsys, str(tiny_workspace), "--scenario", "shutdown")
+    assert code == 0 and summary["status"] == "no candidates" and summary["chosen"] == []
+    assert "no candidate" in summary["message"]
+    assert read_layer(tiny_workspace, "plan").empty
+
+
+def test_a_workspace_without_digs_plans_nothing(tmp_path, capsys):
+    layers = tiny_layers()
+    del layers["digs"]
+    path = tmp_path / "ws.gpkg"
+    write_layers(path, layers)
+    code, summary = run(capsys, str(path), "--scenario", "revised-2019")
+    assert code == 0 and summary["status"] == "no candidates"
+    assert summary["message"] == "no candidate stretches: nothing to plan"
+
+
+def test_no_backbone_is_the_users_input_exit_1_workspace_unchanged(tmp_path, capsys):
+    layers = tiny_layers()
+    del layers["backbone"]
+    path = tmp_path / "ws.gpkg"
+    write_layers(path, layers)
+    before = path.read_bytes()
+    code, summary = run(capsys, str(path), "--scenario", "revised-2019")
+    assert code == 1 and "backbone" in summary["error"]
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--scenario", "no-such-scenario"], "does not exist"),
+        (["--scenario", "revised-2019", "--method", "milp", "--time-limit", "0"], "time_limit"),
+    ],
+)
+def test_bad_options_exit_1_and_change_nothing(tiny_workspace, capsys, argv, words):
+    before = tiny_workspace.read_bytes()
+    code, summary = run(capsys, str(tiny_workspace), *argv)
+    assert code == 1 and words in summary["error"]
+    assert tiny_workspace.read_bytes() == before
+    assert "plan" not in list_layers(tiny_workspace)
+
+
+def test_an_unknown_method_is_a_usage_error(tiny_workspace):
+    assert main(["plan", str(tiny_workspace), "--scenario", "revised-2019", "-m", "x"]) == 2
+
+
+# --- the demo workspace -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    write_demo_workspace(path, seed=2019, scale=0.2)
+    return path
+
+
+@pytest.mark.slow
+def test_demo_plan_stays_within_budget_and_joins_back_to_the_opportunities(demo_workspace):
+    from ductplanner.opportunities import opportunities_workspace
+
+    report = opportunities_workspace(demo_workspace, "revised-2019")
+    plan, layer = plan_workspace(demo_workspace, "revised-2019", method="greedy")
+    assert len(layer) > 5
+    spent, budget = np.array(plan.spent_dkk), np.array(plan.budget_dkk)
+    assert (spent <= budget + 1e-6).all()
+    for year, rows in layer.groupby("year"):
+        assert rows["cost_dkk"].sum() <= budget[plan.years.index(year)] + 1e-6
+    opportunities = report.opportunities.set_index("id")
+    assert layer["opportunity_id"].isin(opportunities.index).all()
+    joined = opportunities.loc[layer["opportunity_id"]]
+    assert (joined["dig_id"].to_numpy() == layer["dig_id"].to_numpy()).all()
+    assert np.allclose(layer.geometry.length, joined.geometry.length, atol=0.2)
+    assert layer["metres"].sum() == pytest.approx(plan.metres, abs=0.5)
+    assert plan.households_covered > plan.households_baseline
+
+
+def test_demo_step_plans_the_revised_scenario(demo_workspace, tmp_path):
+    ctx = DemoContext(demo_workspace, tmp_path, 2019, shipped_scenarios())
+    outcome = demo_step(ctx)
+    assert outcome.summary.keys() >= PUBLIC_KEYS
+    assert outcome.summary["method"] == "greedy"
+    assert "households covered" in outcome.line
+    assert len(read_layer(demo_workspace, "plan")) == outcome.summary["stretches"]
