@@ -393,13 +393,20 @@ def _legend(table: _StyleTable) -> list[Overlay]:
     """Return legend-only overlays: the districts' classes and the streets' classes."""
     edges = (0, *_SHARE_BREAKS, 100)
     areas = [
-        LegendEntry(f"{lo}–{hi} % of households (median of the runs)", _district_style(c), "area")
+        LegendEntry(f"{lo}–{hi} %", _district_style(c), "area")
         for (lo, hi), c in zip(itertools.pairwise(edges), _SHARE_COLOURS, strict=True)
     ]
     areas.append(LegendEntry("no forecast", _NO_FORECAST, "area"))
     streets = [LegendEntry(label, style, "line") for _, label, style in reversed(_LINE_CLASSES)]
     return [
-        Overlay("Districts: households duct-covered", "forecast", "legend", [], [], areas),
+        Overlay(
+            "Districts: median share of households duct-covered",
+            "forecast",
+            "legend",
+            [],
+            [],
+            areas,
+        ),
         Overlay("Streets: chance of a connected duct", "forecast_edges", "legend", [], [], streets),
     ]
 
@@ -742,7 +749,7 @@ def comparison_map(
             else ("bottomright", "dp-legend", legend)
         )
         extras = [_view_elements()[1](maps[0])] if i == 1 else []
-        add_overlays(m, overlays, panels, extras=extras)
+        add_overlays(m, overlays, panels, extras=extras, collapsed=True)
     return page
 
 

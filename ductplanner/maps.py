@@ -669,9 +669,9 @@ def _probability(value: Any) -> str | None:
 
 
 _TOUCHES = {
-    "connected": "the connected duct network",
+    "network": "the connected duct network",
     "island": "an island (ducts not yet connected to the backbone)",
-    "nothing": "no duct",
+    "none": "no duct",
 }
 
 
@@ -694,6 +694,8 @@ def _opportunity_popup(row: Any) -> str:
             ("Households gained if laid (covered at once)", _get(row, "households_now")),
             ("Households gained once connected", _get(row, "households_potential")),
             ("Touches", _TOUCHES.get(str(touches), touches)),
+            ("Share of the street edge opened", _probability(_get(row, "edge_share"))),
+            ("In the plan years", _get(row, "candidate")),
         ],
     )
 
@@ -761,14 +763,20 @@ def _derived_overlay(
 
 
 def _opportunities(gdf: gpd.GeoDataFrame) -> Overlay:
-    firm = _line("#ffd92f", 12, opacity=0.75)
-    unsure = _line("#ffd92f", 12, opacity=0.45, dashArray="12 8")
+    likely, unsure = "likely to open", "less likely (< 50 %) to open"
+    outside = "outside the plan years"
 
     def style_of(row: Any) -> str:
+        if _get(row, "candidate") is False or _get(row, "candidate") is np.False_:
+            return outside
         p = _get(row, "probability")
-        return "less likely (< 50 %) to open" if not _missing(p) and p < 0.5 else "likely to open"
+        return unsure if not _missing(p) and p < 0.5 else likely
 
-    legend = [("likely to open", firm), ("less likely (< 50 %) to open", unsure)]
+    legend = [
+        (likely, _line("#ffd92f", 12, opacity=0.75)),
+        (unsure, _line("#ffd92f", 12, opacity=0.45, dashArray="12 8")),
+        (outside, _line("#c9b458", 6, opacity=0.4)),
+    ]
     return _derived_overlay(
         gdf, "Co-digging opportunities", "opportunities", legend, style_of, _opportunity_popup
     )
@@ -1374,6 +1382,8 @@ def add_overlays(
     overlays: Sequence[Overlay],
     panels: Sequence[tuple[str, str, str]],
     extras: Sequence[Any] = (),
+    *,
+    collapsed: bool = False,
 ) -> None:
     """Add overlays, other elements, the layer control and panels to a map.
 
@@ -1387,6 +1397,8 @@ def add_overlays(
         be escaped already.
     extras : sequence of folium elements
         Added after the overlays (e.g. a year switch).
+    collapsed : bool
+        Fold the layer control into a button (for small maps).
     """
     import folium
 
@@ -1395,7 +1407,7 @@ def add_overlays(
         overlay_layer(overlay).add_to(m)
     for element in extras:
         element.add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
     panel_class(list(panels)).add_to(m)
 
 

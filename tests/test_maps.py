@@ -125,7 +125,8 @@ def planning_layers() -> dict[str, gpd.GeoDataFrame]:
                 "dig_status": "planned",
                 "households_now": 7,
                 "households_potential": 9,
-                "touches": "connected",
+                "touches": "network",
+                "candidate": True,
             }
         ]
     )
@@ -335,6 +336,7 @@ def test_opportunity_popup_has_owner_dates_metres_cost_and_households(map_worksp
         "Households gained if laid (covered at once)": "7",
         "Households gained once connected": "9",
         "Touches": "the connected duct network",
+        "In the plan years": "yes",
     }
 
 

@@ -261,3 +261,103 @@ def test_other_audiences_load_offline_without_errors(
         visit.page.screenshot(path=str(ARTIFACTS / f"map-{audience}.png"))
     finally:
         visit.page.close()
+
+
+# --- the forecast's time view and the scenario comparison ------------------------------
+
+
+@pytest.fixture(scope="module")
+def views_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Self-contained time and comparison maps of the tiny town's hand-written forecast."""
+    from test_map_views import write_forecast_workspace
+
+    from ductplanner.map_views import comparison_map, forecast_map
+
+    folder = tmp_path_factory.mktemp("browser-views")
+    workspace = write_forecast_workspace(folder / "town.gpkg")
+    save_map(forecast_map(workspace, "revised-2019", self_contained=True), folder / "time.html")
+    compared = comparison_map(workspace, ["revised-2019", "shutdown"], self_contained=True)
+    save_map(compared, folder / "compare.html")
+    return folder
+
+
+SHOWN_YEARS = """() => {
+    const d = window.ductplanner;
+    return Object.keys(d.years).filter(y => d.map.hasLayer(d.years[y])).map(Number);
+}"""
+YEAR_FIGURES = """() => {
+    const d = window.ductplanner, group = d.years[d.year].getLayers();
+    const vest = group[0].getLayers().find(l => l.feature.properties.t[0].includes("Vest"));
+    return {lines: group[1].getLayers().length, vest: vest.options.fillColor};
+}"""
+
+
+def test_time_view_loads_offline_with_exactly_one_year_shown(browser: Any, views_dir: Path) -> None:
+    visit = _open(browser, views_dir / "time.html")
+    try:
+        page = visit.page
+        assert visit.errors == [] and visit.refused == [] and visit.failed == []
+        assert page.evaluate(SHOWN_YEARS) == [2020]
+        assert page.locator(".dp-years .dp-year").inner_text() == "2020"
+        assert page.evaluate(YEAR_FIGURES) == {"lines": 1, "vest": "#78c679"}
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-time-2020.png"))
+    finally:
+        visit.page.close()
+
+
+def test_year_switch_changes_the_year_shown(browser: Any, views_dir: Path) -> None:
+    visit = _open(browser, views_dir / "time.html")
+    try:
+        page = visit.page
+        page.locator(".dp-years .dp-next").click()
+        assert page.evaluate(SHOWN_YEARS) == [2021]
+        assert "2021: median 14 of 40 households" in page.locator(".dp-year-figures").inner_text()
+        assert page.evaluate(YEAR_FIGURES) == {"lines": 2, "vest": "#31a354"}
+        slider = page.locator(".dp-years input[type=range]")
+        slider.fill("2")  # the slider's position of 2022
+        assert page.evaluate(SHOWN_YEARS) == [2022]
+        assert page.locator(".dp-years .dp-year").inner_text() == "2022"
+        assert page.evaluate(YEAR_FIGURES) == {"lines": 3, "vest": "#006837"}
+        page.locator(".dp-years .dp-prev").click()
+        assert page.evaluate(SHOWN_YEARS) == [2021]
+        assert visit.errors == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-time-2021.png"))
+    finally:
+        visit.page.close()
+
+
+CENTRES = """() => window.ductplanner.maps.map(m => {
+    const c = m.getCenter();
+    return [c.lat, c.lng, m.getZoom()];
+})"""
+
+
+def test_comparison_has_two_maps_that_stay_in_sync(browser: Any, views_dir: Path) -> None:
+    visit = _open(browser, views_dir / "compare.html")
+    try:
+        page = visit.page
+        assert visit.errors == [] and visit.refused == [] and visit.failed == []
+        assert page.locator(".leaflet-container").count() == 2
+        assert page.locator(".dp-legend").count() == 1
+        titles = page.locator(".dp-title").all_inner_texts()
+        assert "revised-2019" in titles[0] and "shutdown" in titles[1]
+        before = page.evaluate(CENTRES)
+        assert before[0] == before[1]
+        page.mouse.move(420, 420)  # drag the left map
+        page.mouse.down()
+        page.mouse.move(560, 500, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(200)
+        left, right = page.evaluate(CENTRES)
+        assert left != before[0] and left == pytest.approx(right, abs=1e-9)
+        page.evaluate("() => { window.ductplanner.maps[1].zoomIn(1, {animate: false}); }")
+        left, right = page.evaluate(CENTRES)
+        assert left[2] == right[2] == before[0][2] + 1
+        assert left == pytest.approx(right, abs=1e-9)
+        assert visit.errors == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-compare.png"))
+    finally:
+        visit.page.close()
