@@ -277,7 +277,8 @@ def decision_status(log: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
     current = current.set_index("dig_id").reindex(order).reset_index()
     proposed = log[log["status"] == "proposed"].groupby("dig_id")["date"].first()
     agreed = log[log["status"] == "agreed"].groupby("dig_id").size()
-    current["requested"] = current["dig_id"].map(proposed).fillna("").astype(str)
+    requested = current["dig_id"].map(proposed).astype(object)
+    current["requested"] = requested.where(requested.notna(), "").astype(str)
     current["ever_agreed"] = current["dig_id"].isin(agreed.index)
     return current.reset_index(drop=True)
 
@@ -993,8 +994,8 @@ def requests_command(args: argparse.Namespace) -> Result:
         scenario=getattr(args, "scenario", None),
         source=str(path),
     )
-    summary: dict[str, Any] = {"workspace": str(path), **request.summary()}
     if not len(request.digs):
+        summary: dict[str, Any] = {"workspace": str(path), **request.summary()}
         skipped = "".join(f"\n  {d}: {why}" for d, why in request.skipped.items())
         summary.update(files=[], proposed=[])
         text = (
@@ -1009,6 +1010,7 @@ def requests_command(args: argparse.Namespace) -> Result:
     proposals = _proposals(request, log, None)
     request.digs.loc[request.digs["status"] == "", "status"] = "proposed"
     request.stretches.loc[request.stretches["status"] == "", "status"] = "proposed"
+    summary = {"workspace": str(path), **request.summary()}
     files = write_requests(request, out, label=label)
     if proposals:  # after the files: a request is logged only once it is written
         log = next_decisions(log, proposals, source=str(path))
@@ -1346,8 +1348,7 @@ def record_dig(
 
     path = Path(workspace)
     present = list_layers(path)
-    names = ["digs", "plan", "ducts", "streets", "addresses", "backbone", "sites", "districts"]
-    layers = {n: read_layer(path, n) for n in names if n in present}
+    layers = {n: read_layer(path, n) for n in ("digs", "plan", "ducts") if n in present}
     log = read_decisions(path)
     changed, log, outcome = _record_layers(
         layers, log, dig_id, year=year, date=date, scenario=scenario, source=str(path)
@@ -1356,6 +1357,9 @@ def record_dig(
         return outcome
     out: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {**changed, DECISIONS_TABLE: log}
     if refresh_coverage:
+        for name in ("streets", "addresses", "backbone", "sites", "districts"):
+            if name in present:
+                layers[name] = read_layer(path, name)
         drop = _coverage_drop(path)
         before = _coverage(layers, drop)
         after = _coverage({**layers, **changed}, drop)

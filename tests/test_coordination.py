@@ -1,0 +1,456 @@
+"""Requests to utilities, the decision log and recording as-built ducts, on the tiny town.
+
+The tiny town's digs (see :mod:`ductplanner.demo`): NOV-1 (Novafos) opens all
+of Skolevej (H1, 300 m, 2020), RAD-1 (Radius) all of Møllevej (V2, 200 m,
+2021), FIB-1 (the fibre project, a polygon) Blindgyden (C1, 80 m, 2020).
+Coverage by hand: the connected duct D1 on Centervej x 0-200 covers A01 (4)
+and A02 (2): 6 households. Skolevej alone is not linked to the backbone (only
+to the island D2), so recording NOV-1 adds nothing; Møllevej links it at
+(200, 0): then Skolevej (A04 2 + A05 6 + A06 2), Møllevej's upper half (A11 4)
+and Østvej's island D2 (A12 2) are covered: +16, 22 in all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from ductplanner import coordination as co
+from ductplanner import workspace as ws_module
+from ductplanner.cli import main
+from ductplanner.coverage import compute_coverage
+from ductplanner.demo import tiny_layers
+from ductplanner.layers import SCHEMAS
+from ductplanner.opportunities import opportunities
+from ductplanner.workspace import list_layers, read_layer, read_layers, read_table, write_layers
+
+PLAN_COLUMNS = SCHEMAS["plan"].field_names
+
+
+def plan_layer(layers: dict[str, gpd.GeoDataFrame], digs: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """A plan choosing every candidate stretch of ``digs`` (columns of the plan layer)."""
+    opp = opportunities(layers)
+    opp = opp[opp["candidate"].astype(bool) & opp["dig_id"].isin(digs)].reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "id": [f"P{i + 1}" for i in range(len(opp))],
+            "opportunity_id": opp["id"],
+            "dig_id": opp["dig_id"],
+            "owner": opp["owner"],
+            "edge_id": opp["edge_id"],
+            "year": opp["year"],
+            "kind": "co-dig",
+            "metres": opp["metres"],
+            "cost_dkk": opp["cost_dkk"],
+            "households": opp["households_potential"],
+            "why": "test plan",
+            "method": "greedy",
+            "scenario": "revised-2019",
+        }
+    )
+    return gpd.GeoDataFrame(frame[PLAN_COLUMNS], geometry=opp.geometry.values, crs=opp.crs)
+
+
+@pytest.fixture(scope="module")
+def planned_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    layers = tiny_layers()
+    path = tmp_path_factory.mktemp("planned") / "tiny.gpkg"
+    write_layers(path, {**layers, "plan": plan_layer(layers, ("NOV-1", "RAD-1"))})
+    return path.read_bytes()
+
+
+@pytest.fixture
+def planned(tmp_path: Path, planned_bytes: bytes) -> Path:
+    """The tiny town with a plan joining NOV-1 and RAD-1 (not FIB-1)."""
+    path = tmp_path / "tiny.gpkg"
+    path.write_bytes(planned_bytes)
+    return path
+
+
+def ns(**kwargs: object) -> argparse.Namespace:
+    return argparse.Namespace(**kwargs)
+
+
+def rows(*specs: tuple) -> list[dict]:
+    return [co.decision_row(dig, status, **kw) for dig, status, kw in specs]
+
+
+# --- the decision log ------------------------------------------------------------------
+
+
+def test_a_request_goes_proposed_agreed_declined_agreed_laid_and_keeps_its_history():
+    log = co.empty_decisions()
+    for status, kw in [
+        ("proposed", {"owner": "Novafos", "year": 2020, "metres": 300.0}),
+        ("agreed", {}),
+        ("declined", {"reason": "work tendered already"}),
+        ("agreed", {}),
+        ("laid", {}),
+    ]:
+        log = co.next_decisions(log, rows(("NOV-1", status, kw)))
+    assert log["status"].tolist() == ["proposed", "agreed", "declined", "agreed", "laid"]
+    current = co.decision_status(log)
+    assert current[["dig_id", "status", "owner", "year"]].to_dict("records") == [
+        {"dig_id": "NOV-1", "status": "laid", "owner": "Novafos", "year": 2020}
+    ]
+    # figures of the request are carried into every later row
+    assert log["metres"].tolist() == [300.0] * 5
+    assert bool(current.loc[0, "ever_agreed"])
+
+
+@pytest.mark.parametrize(
+    ("history", "status", "kw", "expected"),
+    [
+        ([], "agreed", {}, "dig NOV-1 has no request logged, so it cannot be agreed"),
+        ([], "declined", {"reason": "x"}, "has no request logged, so it cannot be declined"),
+        (["proposed"], "proposed", {}, "dig NOV-1 is already proposed since 2020-01-01"),
+        (["proposed"], "declined", {}, "a declined request needs a reason"),
+        (["proposed"], "declined", {"reason": "   "}, "a declined request needs a reason"),
+        (["proposed", "agreed"], "proposed", {}, "it cannot go back to proposed"),
+        (["proposed", "agreed"], "agreed", {}, "dig NOV-1 is already agreed"),
+        (["proposed", "laid"], "agreed", {}, "its ducts are in the ground"),
+        (["proposed", "laid"], "laid", {}, "dig NOV-1 is already laid"),
+        (["proposed", "declined"], "laid", {}, "was declined since 2020-01-01 (no room)"),
+        ([], "maybe", {}, "'maybe' is not a decision status"),
+    ],
+)
+def test_illegal_transitions_are_refused_with_what_to_do(history, status, kw, expected):
+    log = co.empty_decisions()
+    for old in history:
+        reason = "no room" if old == "declined" else ""
+        log = co.next_decisions(log, rows(("NOV-1", old, {"reason": reason, "date": "2020-01-01"})))
+    with pytest.raises(co.InputError) as err:
+        co.next_decisions(log, rows(("NOV-1", status, kw)))
+    assert expected in str(err.value)
+    assert "feature NOV-1, field 'status'" in str(err.value)
+
+
+def test_every_refused_row_is_listed_and_none_is_appended():
+    log = co.next_decisions(co.empty_decisions(), rows(("A", "proposed", {})))
+    with pytest.raises(co.InputError) as err:
+        co.next_decisions(
+            log, rows(("A", "agreed", {}), ("B", "agreed", {}), ("C", "declined", {}))
+        )
+    assert str(err.value).startswith("2 decisions not logged:")
+    assert "feature B" in str(err.value) and "feature C" in str(err.value)
+
+
+def test_decision_counts_per_plan_year():
+    log = co.next_decisions(
+        co.empty_decisions(),
+        rows(
+            ("A", "proposed", {"year": 2020}),
+            ("B", "proposed", {"year": 2020}),
+            ("C", "proposed", {"year": 2021}),
+            ("A", "agreed", {}),
+            ("B", "declined", {"reason": "too narrow"}),
+            ("A", "laid", {}),
+            ("C", "agreed", {}),
+        ),
+    )
+    counts = co.decision_counts(log)
+    assert counts.loc[2020].to_dict() == {"requested": 2, "agreed": 1, "declined": 1, "laid": 1}
+    assert counts.loc[2021].to_dict() == {"requested": 1, "agreed": 1, "declined": 0, "laid": 0}
+
+
+def test_decide_logs_answers_in_the_workspace(planned: Path):
+    assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "proposed"]) == 0
+    assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "agreed"]) == 0
+    table = read_table(planned, co.DECISIONS_TABLE)
+    assert table["status"].tolist() == ["proposed", "agreed"]
+    first = co.read_decisions(planned).iloc[0]
+    # a request logged by hand takes its figures from the plan: Skolevej, 300 m
+    assert (first["owner"], first["year"], first["metres"]) == ("Novafos", 2020, 300.0)
+    assert first["opportunity_ids"] == "NOV-1@H1:1,NOV-1@H1:2,NOV-1@H1:3,NOV-1@H1:4"
+
+
+def test_decide_refuses_with_a_clear_message_and_leaves_the_workspace(planned: Path, capsys):
+    before = planned.read_bytes()
+    assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "agreed"]) == 1
+    err = capsys.readouterr().err
+    assert "dig NOV-1 has no request logged, so it cannot be agreed" in err
+    assert "`ductplanner decide WORKSPACE --dig NOV-1 --status proposed`" in err
+    assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "declined"]) == 1
+    assert "a declined request needs a reason" in capsys.readouterr().err
+    assert main(["decide", str(planned), "--dig", "NOV1", "--status", "proposed"]) == 1
+    assert "there is no dig 'NOV1' in the digs layer (3 digs) Fix: did you mean NOV-1?" in (
+        capsys.readouterr().err
+    )
+    assert planned.read_bytes() == before
+
+
+def test_laid_is_only_logged_by_record(planned: Path):
+    with pytest.raises(co.InputError, match="'laid' is logged when the ducts are recorded"):
+        co.log_decision(planned, "NOV-1", "laid")
+
+
+def test_decide_json_summary(planned: Path, capsys):
+    main(["decide", str(planned), "--dig", "RAD-1", "--status", "proposed", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["dig_id"] == "RAD-1" and summary["status"] == "proposed"
+    assert summary["owner"] == "Radius" and summary["year"] == 2021
+
+
+# --- requests ------------------------------------------------------------------------
+
+
+def test_requests_write_gpkg_csv_and_html_and_log_the_request_once(planned: Path):
+    result = co.requests_command(ns(workspace=str(planned), owner="novafos", out=None))
+    out = planned.parent / "requests-novafos"
+    files = [out / f"requests-novafos.{ext}" for ext in ("gpkg", "csv", "html")]
+    assert result.summary["files"] == [str(f) for f in files]
+    assert all(f.is_file() for f in files)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+    layer = gpd.read_file(files[0], layer="requests")
+    assert layer["edge_id"].tolist() == ["H1:1", "H1:2", "H1:3", "H1:4"]
+    assert list(layer.columns[:-1]) == list(co.REQUEST_COLUMNS)
+    with open(files[1], encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert [r["edge_id"] for r in table] == ["H1:1", "H1:2", "H1:3", "H1:4"]
+    assert {r["street"] for r in table} == {"Skolevej"}
+    assert sum(float(r["metres"]) for r in table) == 300.0
+    assert {(r["start"], r["end"], r["status"]) for r in table} == {
+        ("2020-04-01", "2020-06-30", "proposed")
+    }
+    assert table[0]["wkt"].startswith("LINESTRING (710000 6180100")
+    text = files[2].read_text(encoding="utf-8")
+    assert "Co-digging request to Novafos" in text and "NOV-1" in text and "300 m" in text
+    assert result.summary["proposed"] == ["NOV-1"]
+    assert result.summary["metres"] == 300.0 and result.summary["cost_dkk"] == 54_000
+    again = co.requests_command(ns(workspace=str(planned), owner="Novafos", out=None))
+    assert again.summary["proposed"] == []
+    assert "requested before: NOV-1" in again.text
+    log = co.read_decisions(planned)
+    assert log[["dig_id", "status", "year", "metres"]].to_dict("records") == [
+        {"dig_id": "NOV-1", "status": "proposed", "year": 2020, "metres": 300.0}
+    ]
+
+
+def test_request_summary_escapes_every_input_string(tmp_path: Path):
+    layers = tiny_layers()
+    evil = "<script>alert(1)</script> Vand & Co"
+    layers["digs"].loc[layers["digs"]["id"] == "NOV-1", "owner"] = evil
+    layers["streets"].loc[layers["streets"]["id"] == "H1", "name"] = "<b>Skolevej</b>"
+    path = tmp_path / "evil.gpkg"
+    write_layers(path, {**layers, "plan": plan_layer(layers, ("NOV-1",))})
+    result = co.requests_command(ns(workspace=str(path), owner=evil, out=str(tmp_path / "o")))
+    html_file = Path(result.summary["files"][2])
+    assert html_file.name == "requests-script-alert-1-script-vand-co.html"
+    text = html_file.read_text(encoding="utf-8")
+    assert "<script>" not in text and "<b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Vand &amp; Co" in text
+    assert "&lt;b&gt;Skolevej&lt;/b&gt;" in text
+
+
+def test_unknown_owner_lists_the_owners_present(planned: Path, capsys):
+    before = planned.read_bytes()
+    assert main(["requests", str(planned), "--owner", "Radious"]) == 1
+    err = capsys.readouterr().err
+    assert "no dig in the digs layer belongs to 'Radious'" in err
+    assert "did you mean 'Radius'? owners present: Ballerup Kommune, Novafos, Radius" in err
+    assert planned.read_bytes() == before
+    assert not (planned.parent / "requests-radious").exists()
+
+
+def test_requests_without_a_plan_use_the_opportunity_candidates(tmp_path: Path):
+    layers = tiny_layers()
+    path = tmp_path / "opp.gpkg"
+    write_layers(path, {**layers, "opportunities": opportunities(layers)})
+    request = co.build_requests(
+        read_layers(path, ["digs", "opportunities", "streets"]), "ballerup kommune"
+    )
+    assert request.source_layer == "opportunities"
+    # FIB-1's two 11 m touches of Skolevej and Østvej duct no edge: not asked for
+    assert request.stretches["edge_id"].tolist() == ["C1:1"]
+    assert request.digs[["dig_id", "metres", "households"]].to_dict("records") == [
+        {"dig_id": "FIB-1", "metres": 80.0, "households": 6.0}
+    ]
+
+
+def test_an_owner_without_chosen_stretches_gets_no_files(planned: Path):
+    result = co.requests_command(ns(workspace=str(planned), owner="Ballerup Kommune", out=None))
+    assert result.summary["files"] == [] and result.summary["digs_total"] == 0
+    assert "nothing to request from Ballerup Kommune" in result.text
+    assert not (planned.parent / "requests-ballerup-kommune").exists()
+
+
+def test_declined_and_laid_digs_are_not_asked_again(planned: Path):
+    co.log_decision(planned, "NOV-1", "proposed")
+    co.log_decision(planned, "NOV-1", "declined", reason="trench too narrow")
+    result = co.requests_command(ns(workspace=str(planned), owner="Novafos", out=None))
+    assert result.summary["digs_total"] == 0
+    assert result.summary["skipped"]["NOV-1"].endswith("trench too narrow")
+
+
+def test_a_failed_request_leaves_no_files_and_logs_nothing(planned: Path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    before = planned.read_bytes()
+    out = planned.parent / "out"
+    with pytest.raises(OSError, match="disk full"):
+        co.requests_command(ns(workspace=str(planned), owner="Novafos", out=str(out)))
+    assert list(out.iterdir()) == []
+    assert planned.read_bytes() == before
+
+
+def test_requests_json_keys(planned: Path, capsys):
+    assert main(["requests", str(planned), "--owner", "Radius", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["owner"] == "Radius" and summary["proposed"] == ["RAD-1"]
+    assert summary["digs"] == [
+        {
+            "dig_id": "RAD-1",
+            "start": "2021-03-01",
+            "end": "2021-05-31",
+            "year": 2021,
+            "metres": 200.0,
+            "cost_dkk": 36000.0,
+            "households": 4.0,
+            "status": "proposed",
+        }
+    ]
+
+
+# --- recording what was laid -------------------------------------------------------------
+
+
+def households_covered(path: Path) -> int:
+    return compute_coverage(read_layers(path)).summary()["households_duct_covered"]
+
+
+def test_as_built_loop_raises_coverage_by_the_hand_computed_households(planned: Path):
+    from ductplanner.coverage import coverage_workspace
+
+    coverage_workspace(planned)
+    first = co.record_dig(planned, "NOV-1")
+    assert (first.households_before, first.households_after) == (6, 6)  # an island so far
+    second = co.record_dig(planned, "RAD-1")
+    assert (second.households_before, second.households_after) == (6, 22)
+    assert households_covered(planned) == 22
+    # the workspace's coverage layers were refreshed in the same writes
+    coverage = read_layer(planned, "coverage")
+    assert int(coverage.loc[coverage["duct_covered"].astype(bool), "units"].sum()) == 22
+
+
+def test_record_turns_the_plan_rows_into_ducts_and_closes_the_dig(planned: Path):
+    co.log_decision(planned, "NOV-1", "proposed", date="2020-01-15")
+    co.log_decision(planned, "NOV-1", "agreed", date="2020-02-01")
+    result = co.record_command(ns(workspace=str(planned), dig="NOV-1", year=None))
+    ducts = read_layer(planned, "ducts")
+    new = ducts[ducts["dig_id"] == "NOV-1"]
+    assert new["id"].tolist() == ["NOV-1/H1:1", "NOV-1/H1:2", "NOV-1/H1:3", "NOV-1/H1:4"]
+    assert set(new["status"]) == {"existing"} and set(new["origin"]) == {"co-dig"}
+    assert set(new["owner"]) == {"municipality"} and set(new["year_laid"]) == {2020}
+    assert set(new["laid_on"]) == {"2020-06-30"}
+    assert new.geometry.length.sum() == pytest.approx(300.0)
+    digs = read_layer(planned, "digs").set_index("id")
+    assert digs.loc["NOV-1", "status"] == "done"
+    last = co.read_decisions(planned).iloc[-1]
+    assert (last["status"], last["metres"], last["cost_dkk"]) == ("laid", 300.0, 54_000.0)
+    assert result.summary["ducts"] == new["id"].tolist()
+    assert "recorded dig NOV-1: 4 ducts, 300 m, laid 2020" in result.text
+
+
+def test_record_twice_adds_nothing_and_says_so(planned: Path):
+    co.record_dig(planned, "RAD-1", year=2021)
+    before = planned.read_bytes()
+    result = co.record_command(ns(workspace=str(planned), dig="RAD-1", year=None))
+    assert result.summary["already_recorded"] is True
+    assert "dig RAD-1 was recorded before (2 ducts, laid 2021); nothing changed" in result.text
+    assert planned.read_bytes() == before
+    ducts = read_layer(planned, "ducts")
+    assert ducts["id"].is_unique and (ducts["dig_id"] == "RAD-1").sum() == 2
+
+
+def test_record_is_atomic(planned: Path, monkeypatch):
+    write_one = ws_module._write_one
+
+    def fail_on_log(path, name, frame):
+        if name == co.DECISIONS_TABLE:
+            raise OSError("disk full")
+        write_one(path, name, frame)
+
+    monkeypatch.setattr(ws_module, "_write_one", fail_on_log)
+    before = planned.read_bytes()
+    with pytest.raises(OSError, match="disk full"):
+        co.record_dig(planned, "NOV-1")
+    assert planned.read_bytes() == before
+    assert sorted(p.name for p in planned.parent.iterdir()) == ["tiny.gpkg"]
+
+
+def test_record_refuses_a_dig_the_plan_does_not_join(planned: Path, capsys):
+    assert main(["record", str(planned), "--dig", "FIB-1"]) == 1
+    err = capsys.readouterr().err
+    assert "the plan chose no stretch in dig FIB-1, so there is nothing to record" in err
+    assert "re-run `ductplanner plan`" in err and "--append" in err
+
+
+def test_record_refuses_a_declined_dig_and_a_year_before_the_dig(planned: Path):
+    co.log_decision(planned, "NOV-1", "proposed")
+    co.log_decision(planned, "NOV-1", "declined", reason="no room")
+    with pytest.raises(co.InputError, match=r"was declined since .* \(no room\)"):
+        co.record_dig(planned, "NOV-1")
+    with pytest.raises(co.InputError, match="year 2019 is before dig RAD-1 started"):
+        co.record_dig(planned, "RAD-1", year=2019)
+
+
+def test_record_without_a_plan_layer_says_how_to_fix(tiny_workspace: Path):
+    with pytest.raises(co.WorkspaceError, match="run `ductplanner plan"):
+        co.record_dig(tiny_workspace, "NOV-1")
+
+
+# --- the demo step -----------------------------------------------------------------------
+
+
+def demo_context(path: Path, seed: int = 3):
+    from ductplanner.pipeline import DemoContext, shipped_scenarios
+
+    return DemoContext(path, path.parent / "out", seed, shipped_scenarios(), label="made up")
+
+
+def test_demo_step_skips_without_a_plan(tiny_workspace: Path):
+    outcome = co.demo_step(demo_context(tiny_workspace))
+    assert outcome.summary["skipped"] is True and "no plan layer" in outcome.line
+
+
+@pytest.mark.slow
+def test_demo_step_writes_requests_and_a_consistent_seeded_history(planned: Path, tmp_path):
+    copy = tmp_path / "copy" / "tiny.gpkg"
+    copy.parent.mkdir()
+    copy.write_bytes(planned.read_bytes())
+    outcome = co.demo_step(demo_context(planned))
+    again = co.demo_step(demo_context(copy))
+    log = co.read_decisions(planned)
+    pd.testing.assert_frame_equal(log, co.read_decisions(copy))  # same seed, same history
+    assert outcome.summary == again.summary
+    assert set(log["dig_id"]) == {"NOV-1", "RAD-1"}  # both asked before mid-2021
+    ducts = read_layer(planned, "ducts")
+    for dig in co.decision_status(log).itertuples():
+        history = log.loc[log["dig_id"] == dig.dig_id, "status"].tolist()
+        assert history[0] == "proposed"
+        laid = (ducts.get("dig_id") == dig.dig_id).sum() if "dig_id" in ducts else 0
+        assert (dig.status == "laid") == (laid > 0)
+        if dig.status == "laid":
+            assert history[-2] == "agreed"
+    assert sorted(p.name for p in (planned.parent / "out" / "requests").iterdir()) == [
+        "novafos",
+        "radius",
+    ]
+    assert "coverage" in list_layers(planned)
+    assert outcome.summary["households_duct_covered"] == households_covered(planned)
+
+
+def test_decisions_table_is_plain_attributes(planned: Path):
+    co.log_decision(planned, "NOV-1", "proposed")
+    info = pyogrio.read_info(planned, layer=co.DECISIONS_TABLE)
+    assert info["geometry_type"] is None
+    assert list(info["fields"]) == list(co.DECISION_COLUMNS)
