@@ -165,9 +165,9 @@ def ler_ducts(ducts: gpd.GeoDataFrame, *, origins: Sequence[str] | None = None) 
 
     Multi-part lines are split into their parts; the result is in EPSG:25832.
     """
-    keep = ducts["status"].astype(str).eq("existing").to_numpy()
+    keep = ducts["status"].astype(str).eq("existing").to_numpy(dtype=bool, copy=True)
     if origins is not None:
-        keep &= ducts["origin"].astype(str).isin(list(origins)).to_numpy()
+        keep &= ducts["origin"].astype(str).isin(list(origins)).to_numpy(dtype=bool)
     chosen = ducts[keep]
     if chosen.crs is not None and len(chosen) and not chosen.crs.equals(WORKSPACE_CRS):
         chosen = chosen.to_crs(WORKSPACE_CRS)
