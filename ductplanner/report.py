@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 _INPUT_LAYERS = ("streets", "addresses", "ducts", "backbone", "sites", "districts")
-_DERIVED = ("opportunities", "plan", "conflicts")
+_DERIVED = ("opportunities", "plan")
 _TABLES = ("decisions", "forecast", "frontier", "forecast_runs")
 _SCENARIO_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 _ORIGINS = ("co-dig", "own-dig", "fibre-project", "unknown")
@@ -305,8 +305,9 @@ _WORDS: dict[str, tuple[str, str]] = {
         "(otte ud af ti fremtider: {p10} til {p90}).",
     ),
     "sentence_spent": (
-        "So far {spent} DKK has been spent on {m} of duct laid in others' trenches.",
-        "Indtil nu er der brugt {spent} kr. på {m} tomrør lagt i andres render.",
+        "So far {spent} DKK has been spent on the {m} of duct laid as agreed with the utilities.",
+        "Indtil nu er der brugt {spent} kr. på de {m} tomrør, der er lagt efter aftale med "
+        "forsyningsselskaberne.",
     ),
     "footer": (
         "Made by ductplanner {version}. Open source; figures reproducible from the manifest.",
@@ -454,25 +455,70 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _scenario_file(stem: str) -> Path | None:
-    """Find a scenario's file from the name a table stores (a stem, or a path)."""
-    candidates = [Path(stem), shipped_scenarios() / f"{Path(stem).stem}.toml"]
-    return next((p for p in candidates if p.is_file()), None)
+def _scenario_files(forecast: pd.DataFrame) -> dict[str, Path]:
+    """Map every name a table may store for a scenario to its file.
 
-
-def _load_scenarios(stems: Iterable[str]) -> tuple[dict[str, Scenario], dict[str, Path]]:
-    scenarios: dict[str, Scenario] = {}
+    The forecast tables store the file stem (``revised-2019``), the plan layer
+    the scenario's name (``Revised plan 2019: co-digging only``): both are
+    keys, for the shipped scenarios and for the stems the forecast names.
+    """
     files: dict[str, Path] = {}
-    for stem in dict.fromkeys(s for s in stems if s):
-        path = _scenario_file(stem)
-        if path is None:
-            continue
+    for path in sorted(shipped_scenarios().glob("*.toml")):
+        files[path.stem] = path
         try:
-            scenarios[stem] = load_scenario(path)
+            files.setdefault(load_scenario(path).name, path)
         except ScenarioError:
             continue
-        files[stem] = path
-    return scenarios, files
+    if len(forecast):
+        for stem, name in (
+            forecast[["scenario", "scenario_name"]].drop_duplicates().itertuples(index=False)
+        ):
+            if stem in files:
+                files.setdefault(name, files[stem])
+            elif Path(stem).is_file():
+                files[stem] = files.setdefault(name, Path(stem))
+    return files
+
+
+def _load_scenarios(
+    labels: Iterable[str], forecast: pd.DataFrame
+) -> tuple[dict[str, str], dict[str, Scenario], dict[str, Path]]:
+    """Resolve scenario labels (stems or names) to scenarios keyed by file stem.
+
+    Returns
+    -------
+    tuple
+        label → stem, stem → Scenario, stem → file (for the labels resolved).
+    """
+    known = _scenario_files(forecast)
+    stem_of: dict[str, str] = {}
+    scenarios: dict[str, Scenario] = {}
+    files: dict[str, Path] = {}
+    for label in dict.fromkeys(x for x in labels if x):
+        path = known.get(label)
+        if path is None:
+            continue
+        stem = path.stem
+        if stem not in scenarios:
+            try:
+                scenarios[stem] = load_scenario(path)
+            except ScenarioError:
+                continue
+            files[stem] = path
+        stem_of[label] = stem
+    return stem_of, scenarios, files
+
+
+def _plan_of_decisions(plan: pd.DataFrame, current: pd.DataFrame) -> str:
+    """Return the plan scenario the decision log follows (most digs in common; else the first)."""
+    labels = list(dict.fromkeys(_text_column(plan, "scenario")))
+    if len(labels) <= 1:
+        return labels[0] if labels else ""
+    logged = set(_text_column(current, "dig_id"))
+    digs = _text_column(plan, "dig_id")
+    scenario = _text_column(plan, "scenario")
+    shared = [len(logged & set(digs[scenario == label])) for label in labels]
+    return labels[int(np.argmax(shared))]
 
 
 def _text_column(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -488,14 +534,12 @@ def _number_column(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _current_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Return the latest row per dig of the decision log (its current status)."""
+    """Return the current status per dig (its latest row) and whether it was ever agreed."""
+    from .coordination import decision_status
+
     if decisions.empty or "dig_id" not in decisions.columns:
-        return decisions
-    log = decisions.reset_index(drop=True).copy()
-    log["_order"] = np.arange(len(log))
-    log["_date"] = _text_column(log, "date")
-    log = log.sort_values(["_date", "_order"], kind="stable")
-    return log.groupby("dig_id", sort=False).tail(1).drop(columns=["_order", "_date"])
+        return pd.DataFrame(columns=["dig_id", "status", "year", "cost_dkk", "ever_agreed"])
+    return decision_status(decisions)
 
 
 def _laid_metres(ducts: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -559,7 +603,8 @@ def _yearly(
         opp = opportunities[(opp_year == year).to_numpy()]
         planned = plan[(plan_year == year).to_numpy()]
         this = (dec_year == year).to_numpy()
-        agreed = current[this & status.isin(["agreed", "laid"]).to_numpy()]
+        ever = current["ever_agreed"].astype(bool) | (status == "laid")
+        agreed = current[this & ever.to_numpy()]
         done = current[this & (status == "laid").to_numpy()]
         covered = covered_by_year.get(year)
         if before is None:
@@ -580,7 +625,7 @@ def _yearly(
                 "laid_m": float(laid.loc[laid["year"] == year, "metres"].sum()),
                 "spent_dkk": spent,
                 "households_gained": gained,
-                "dkk_per_household": spent / gained if gained else None,
+                "dkk_per_household": spent / gained if gained and spent else None,
             }
         )
         if covered is not None:
@@ -601,6 +646,7 @@ def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame)
     dec_year = _number_column(current, "year")
     status = _text_column(current, "status")
     cost = _number_column(current, "cost_dkk")
+    laid_m = _number_column(current, "metres")
     years = set(budget) | {int(y) for y in plan_year.dropna()} | {int(y) for y in dec_year.dropna()}
     rows = []
     for year in sorted(years):
@@ -612,11 +658,11 @@ def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame)
                 "planned_dkk": float(_number_column(plan, "cost_dkk")[plan_year == year].sum()),
                 "agreed_dkk": float(cost[this & (status == "agreed").to_numpy()].sum()),
                 "spent_dkk": float(cost[this & (status == "laid").to_numpy()].sum()),
+                "laid_m": float(laid_m[this & (status == "laid").to_numpy()].sum()),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["year", "budget_dkk", "planned_dkk", "agreed_dkk", "spent_dkk"]
-    )
+    columns = ["year", "budget_dkk", "planned_dkk", "agreed_dkk", "spent_dkk", "laid_m"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -683,18 +729,18 @@ def collect_report(
     if "frontier" not in present:
         missing["frontier"] = f"ductplanner simulate {ws} --scenario revised-2019"
 
-    plan = derived["plan"]
     runs = tables["forecast_runs"]
-    plan_scenarios = list(dict.fromkeys(_text_column(plan, "scenario")))
-    run_scenarios = list(dict.fromkeys(_text_column(runs, "scenario")))
     forecast = _forecast_table(tables["forecast"])
     frontier = _forecast_table(tables["frontier"]) if len(tables["frontier"]) else pd.DataFrame()
-    stems = [*plan_scenarios, *run_scenarios]
-    stems += list(dict.fromkeys(_text_column(forecast, "scenario"))) if len(forecast) else []
-    scenarios, files = _load_scenarios(stems)
-    budget_stem = next((s for s in [*plan_scenarios, *run_scenarios] if s in scenarios), "")
-
     current = _current_decisions(tables["decisions"])
+    plan = derived["plan"]
+    followed = _plan_of_decisions(plan, current)
+    if followed:
+        plan = plan[(_text_column(plan, "scenario") == followed).to_numpy()]
+    labels = [followed, *_text_column(runs, "scenario"), *_text_column(forecast, "scenario")]
+    stem_of, scenarios, files = _load_scenarios(labels, forecast)
+    budget_stem = stem_of.get(followed) or next(iter(scenarios), "")
+
     laid = _laid_metres(ducts)
     years = sorted({int(y) for y in laid["year"] if y >= 0})
     covered = (
@@ -969,7 +1015,7 @@ def _in_short(data: ReportData, lang: Lang) -> str:
         sentences.append(_w("sentence_cov", lang, covered=covered))
         sentences.append(_w("sentence_served", lang, served=served))
     spent = float(data.money["spent_dkk"].sum()) if len(data.money) else 0.0
-    co_dig = data.laid.loc[data.laid["origin"] == "co-dig", "metres"].sum() if len(data.laid) else 0
+    co_dig = float(data.money["laid_m"].sum()) if len(data.money) else 0.0
     if spent:
         sentences.append(
             _w("sentence_spent", lang, spent=_n(spent, lang), m=metres(float(co_dig), lang=lang))

@@ -105,7 +105,7 @@ def add_step_outputs(
             "households": [8, 6],
             "why": ["connects 8 households", "connects 6 households"],
             "method": ["greedy", "greedy"],
-            "scenario": [scenarios[0], scenarios[0]],
+            "scenario": [load_scenario(scenarios[0]).name] * 2,  # the plan stores the name
         },
         geometry=edges.geometry.values,
         crs=streets.crs,
