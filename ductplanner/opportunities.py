@@ -228,14 +228,84 @@ def _dates(digs: gpd.GeoDataFrame, source: str) -> tuple[pd.Series, pd.Series]:
 # --- the overlay ---------------------------------------------------------------------------------
 
 
+def _line_pieces(lines: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split lines into their segments and inner vertices, each with its line's row.
+
+    Segments buffered with flat caps plus inner vertices buffered to discs
+    make the zone around the line with flat ends (a trench stops where it
+    stops) and round bends; many small zones intersect far faster than one
+    long line's zone.
+    """
+    xy, line = shapely.get_coordinates(lines, return_index=True)
+    same = line[:-1] == line[1:]
+    starts, ends = xy[:-1][same], xy[1:][same]
+    moves = np.any(starts != ends, axis=1)
+    segments = shapely.linestrings(
+        np.stack([starts[moves], ends[moves]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(int(moves.sum())), 2),
+    )
+    seg_line = line[:-1][same][moves]
+    inner = np.flatnonzero(same[1:] & same[:-1]) + 1 if len(same) > 1 else np.empty(0, int)
+    points = shapely.points(xy[inner])
+    pieces = np.concatenate([segments, points]) if len(points) else segments
+    return pieces, row[np.concatenate([seg_line, line[inner]]).astype(np.int64)]
+
+
+def _along_lines(
+    edges: np.ndarray, length: np.ndarray, lines: np.ndarray, row: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return (row, edge, a, b): the pieces of edges line digs open.
+
+    An edge a line runs along from end to end (the common case) is
+    recognised by sampling and opened whole; only the other edges near a line
+    are intersected exactly with the zones of :func:`_line_pieces`.
+    """
+    tree = shapely.STRtree(lines)
+    e, c = tree.query(edges, predicate="dwithin", distance=tolerance)
+    whole = _wholly_along(edges[e], lines[c], tolerance)
+    exact = np.unique(e[~whole])
+    pieces, owner = _line_pieces(lines, row)
+    ee, cc, a, b = _opened_intervals(edges[exact], pieces, tolerance)
+    return (
+        np.concatenate([row[c[whole]], owner[cc]]),
+        np.concatenate([e[whole], exact[ee]]),
+        np.concatenate([np.zeros(int(whole.sum())), a]),
+        np.concatenate([length[e[whole]], b]),
+    )
+
+
+def _wholly_along(edges: np.ndarray, lines: np.ndarray, tolerance: float) -> np.ndarray:
+    """Return, per (edge, line) pair, whether the line opens the whole edge.
+
+    Samples at most ``tolerance / 2`` apart along the edge must lie within
+    ``0.75 * tolerance`` of the line (so every point lies within the
+    tolerance), and an edge end that lies off the line's end point would
+    reach past the trench's flat end, so that pair is left to the exact test.
+    """
+    if len(edges) == 0:
+        return np.zeros(0, dtype=bool)
+    count = np.ceil(shapely.length(edges) / (tolerance / 2)).astype(np.int64) + 1
+    pair = np.repeat(np.arange(len(edges)), count)
+    starts = np.r_[0, np.cumsum(count)[:-1]]
+    fraction = (np.arange(len(pair)) - np.repeat(starts, count)) / np.repeat(count - 1, count)
+    samples = shapely.line_interpolate_point(edges[pair], fraction, normalized=True)
+    near = np.logical_and.reduceat(shapely.dwithin(samples, lines[pair], 0.75 * tolerance), starts)
+    ends = np.concatenate([shapely.get_point(edges, 0), shapely.get_point(edges, -1)])
+    host = np.tile(lines, 2)
+    along = shapely.line_locate_point(host, ends)
+    at_end = (along <= 1e-6) | (along >= shapely.length(host) - 1e-6)
+    off_end = at_end & ~shapely.dwithin(ends, shapely.line_interpolate_point(host, along), 1.0)
+    return near & ~off_end.reshape(2, -1).any(axis=0)
+
+
 def _opened_intervals(
-    edges: np.ndarray, covers: np.ndarray, tolerance: float, cap_style: str = "round"
+    edges: np.ndarray, covers: np.ndarray, tolerance: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return (edge, cover, a, b): each piece of an edge within ``tolerance`` of a cover.
 
     ``a`` and ``b`` are distances along the edge; every (edge, cover) pair is
-    kept (two digs on one edge are two stretches). ``cap_style="flat"`` ends
-    the zone around a line at the line's ends (a trench stops where it stops).
+    kept (two digs on one edge are two stretches). Lines are buffered with
+    flat caps, points to discs (see :func:`_line_pieces`).
     """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
     if len(edges) == 0 or len(covers) == 0:
@@ -245,7 +315,10 @@ def _opened_intervals(
     if len(e) == 0:
         return empty
     used, local = np.unique(c, return_inverse=True)
-    zones = shapely.buffer(covers[used], tolerance, quad_segs=4, cap_style=cap_style)
+    zones = covers[used].copy()
+    point = shapely.get_type_id(zones) == 0
+    zones[point] = shapely.buffer(zones[point], tolerance, quad_segs=4)
+    zones[~point] = shapely.buffer(zones[~point], tolerance, quad_segs=4, cap_style="flat")
     pieces = shapely.intersection(edges[e], zones[local])
     parts, which = shapely.get_parts(pieces, return_index=True)
     is_line = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
@@ -274,9 +347,11 @@ def _stretches(
         mask = (kind == 3) if is_area else np.isin(kind, (1, 2))
         if not mask.any():
             continue
-        cap = "round" if is_area else "flat"
-        e, c, a, b = _opened_intervals(edges, parts[mask], tolerance, cap)
-        rows = row[mask][c]
+        if is_area:
+            e, c, a, b = _opened_intervals(edges, parts[mask], tolerance)
+            rows = row[mask][c]
+        else:
+            rows, e, a, b = _along_lines(edges, length, parts[mask], row[mask], tolerance)
         merged = _merge_per_pair(rows, e, a, b, len(edges))
         if not is_area:
             short = merged["metres"] <= 2 * tolerance
