@@ -4,12 +4,20 @@ Builds a municipality the size of Ballerup with the demo generator when it
 exists (``--scale``), else (or with ``--synthetic``) one made here (25,000
 addresses, ~357 km of streets, ~30 km of ducts, 300 digs); computes coverage
 when the coverage step exists; then renders the project manager's and the
-committee's maps and prints file sizes and times. With ``--browser`` it also
-opens the self-contained map in headless Chromium and prints how long it takes
+committee's maps, the forecast's time view and the comparison of two
+scenarios, and prints file sizes and times. With ``--browser`` it also opens
+each self-contained map in headless Chromium and prints how long it takes
 until the map is drawn.
 
-    python benchmarks/bench_maps.py [--scale S | --synthetic --addresses N] [--seed K]
-                                    [--browser] [--keep DIR]
+The forecast maps read the simulation's tables. A workspace given with
+``--workspace`` (e.g. ``out/demo.gpkg`` of ``ductplanner demo``) is used as
+it is, forecast included; otherwise this script writes tables of the
+simulation's shape for three scenarios and 12 years, in which every street
+edge's chance of a duct rises year by year (a worst case for the map's size:
+every street is drawn in both classes at some time).
+
+    python benchmarks/bench_maps.py [--scale S | --synthetic --addresses N | --workspace GPKG]
+                                    [--seed K] [--browser] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -210,6 +218,73 @@ def build_workspace(path: Path, args: argparse.Namespace) -> str:
     return origin + f"; coverage computed in {time.perf_counter() - started:.1f} s"
 
 
+def made_up_forecast(workspace: Path, seed: int) -> dict[str, pd.DataFrame]:
+    """Return forecast tables of the simulation's shape: 3 scenarios, 12 years, every edge."""
+    from ductplanner.network import build_network
+    from ductplanner.workspace import read_layers
+
+    layers = read_layers(workspace)
+    edges = build_network(layers["streets"], layers["ducts"], layers["backbone"]).edges.index
+    districts = layers["districts"]["name"].astype(str).tolist()
+    years = np.arange(2020, 2032)
+    rng = np.random.default_rng(seed)
+    rows, edge_rows, runs = [], [], []
+    for k, (key, pace) in enumerate(
+        {"revised-2019": 5.5, "original-2016": 3.0, "shutdown": 40.0}.items()
+    ):
+        # each edge's chance of a duct by year y: 1 - exp(-(y - start) / pace), rounded
+        start = rng.uniform(2018, 2026, len(edges))
+        p = np.clip(1 - np.exp(-(years[None, :] - start[:, None]) / pace), 0, 1).round(3)
+        edge_rows.append(
+            pd.DataFrame(
+                {
+                    "scenario": key,
+                    "edge_id": np.repeat(edges.to_numpy(), len(years)),
+                    "year": np.tile(years, len(edges)),
+                    "p_covered": p.ravel(),
+                }
+            )
+        )
+        for district in ["", *districts]:
+            total = 23_000 if not district else 1_600
+            share = 1 - np.exp(-(years - 2019) / pace)
+            p50 = (total * share).round()
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "scenario": key,
+                        "scenario_name": f"Scenario {k}",
+                        "district": district,
+                        "year": years,
+                        "households_total": total,
+                        "p10": (p50 * 0.9).round(),
+                        "p50": p50,
+                        "p90": np.minimum(p50 * 1.1, total).round(),
+                        "mean": p50,
+                        "p_reach_target": np.clip(share - 0.5, 0, 1),
+                    }
+                )
+            )
+        runs.append(
+            {
+                "scenario": key,
+                "runs": 1000,
+                "seed": seed,
+                "horizon": int(years[-1]),
+                "distribution": "exponential",
+                "mean_cycle_years": pace,
+                "gamma_shape": np.nan,
+                "created": "made up by bench_maps.py",
+                "version": "-",
+            }
+        )
+    return {
+        "forecast": pd.concat(rows, ignore_index=True),
+        "forecast_edges": pd.concat(edge_rows, ignore_index=True),
+        "forecast_runs": pd.DataFrame(runs),
+    }
+
+
 def _browser_load_seconds(path: Path) -> float:
     from playwright.sync_api import sync_playwright
 
@@ -242,32 +317,56 @@ def main() -> int:
     )
     parser.add_argument("--addresses", type=int, default=25_000, help="with --synthetic")
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--workspace", type=Path, help="benchmark this workspace as it is")
     parser.add_argument("--browser", action="store_true", help="time loading in Chromium")
     parser.add_argument("--keep", type=Path, help="write workspace and maps into this folder")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-maps-"))
     folder.mkdir(parents=True, exist_ok=True)
-    workspace = folder / "municipality.gpkg"
-    workspace.unlink(missing_ok=True)
-    started = time.perf_counter()
-    origin = build_workspace(workspace, args)
-    print(f"workspace: {origin}; built in {time.perf_counter() - started:.1f} s")
+    if args.workspace:
+        workspace = args.workspace
+        print(f"workspace: {workspace}, as it is")
+    else:
+        workspace = folder / "municipality.gpkg"
+        workspace.unlink(missing_ok=True)
+        started = time.perf_counter()
+        origin = build_workspace(workspace, args)
+        print(f"workspace: {origin}; built in {time.perf_counter() - started:.1f} s")
+        write_layers(workspace, made_up_forecast(workspace, args.seed))
+        print("forecast: made up by this script (3 scenarios, 12 years, every street edge)")
     embed = assets_installed()
     if not embed:
         print("map assets not installed (npm ci --prefix ductplanner/assets): CDN maps only")
-    for audience in ("manager", "committee"):
+    from ductplanner.map_views import comparison_map, forecast_map
+    from ductplanner.workspace import read_table
+
+    views = {
+        "manager": lambda: workspace_map(workspace, self_contained=embed),
+        "committee": lambda: workspace_map(workspace, audience="committee", self_contained=embed),
+    }
+    scenarios = sorted(set(read_table(workspace, "forecast", required=False).get("scenario", [])))
+    if scenarios:
+        first = "revised-2019" if "revised-2019" in scenarios else scenarios[0]
+        other = next((s for s in ("shutdown", "original-2016", *scenarios) if s != first), None)
+        views["time"] = lambda: forecast_map(workspace, first, self_contained=embed)
+        if other:
+            views["compare"] = lambda: comparison_map(
+                workspace, [first, other], self_contained=embed
+            )
+    else:
+        print("no forecast in the workspace: no time or comparison map")
+    for view, render in views.items():
         started = time.perf_counter()
-        m = workspace_map(workspace, audience=audience, self_contained=embed)
-        out = save_map(m, folder / f"{audience}.html")
+        out = save_map(render(), folder / f"{view}.html")
         seconds = time.perf_counter() - started
         size = out.stat().st_size
         print(
-            f"{audience:<10} map: {size / 1e6:5.2f} MB ({'self-contained' if embed else 'CDN'}), "
+            f"{view:<10} map: {size / 1e6:5.2f} MB ({'self-contained' if embed else 'CDN'}), "
             f"rendered in {seconds:.1f} s -> {out}"
         )
         if args.browser and embed and Path("/usr/bin/chromium").exists():
             print(
-                f"{audience:<10} map: drawn in Chromium "
+                f"{view:<10} map: drawn in Chromium "
                 f"{_browser_load_seconds(out):.1f} s after opening"
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -279,6 +279,11 @@ def _figures(row: Mapping[str, Any], year: int) -> str:
     return _esc(line)
 
 
+def _share_of_runs(row: Mapping[str, Any]) -> str | None:
+    value = row.get("p_reach_target")
+    return None if value is None or pd.isna(value) else percent(float(value), 1, 0)
+
+
 def _district_years(
     forecast: Forecast, districts: gpd.GeoDataFrame, years: Sequence[int], table: _StyleTable
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -312,7 +317,7 @@ def _district_years(
                         ("Median share", percent(row["p50"], total)),
                         ("Mean", row["mean"]),
                         ("10th–90th percentile", f"{number(row['p10'])}–{number(row['p90'])}"),
-                        ("Runs reaching the target share", percent(row["p_reach_target"], 1, 0)),
+                        ("Runs reaching the target share", _share_of_runs(row)),
                         ("Scenario", forecast.name),
                     ],
                 )
@@ -725,7 +730,13 @@ def comparison_map(
     bounds = [o.bounds for overlays, _ in built for o in overlays if o.bounds is not None]
     maps = [
         framed_map(
-            bounds, basemap=basemap, token=token, position="absolute", width="50%", left=left
+            bounds,
+            basemap=basemap,
+            token=token,
+            legend_room=False,
+            position="absolute",
+            width="50%",
+            left=left,
         )
         for left in ("0%", "50%")
     ]

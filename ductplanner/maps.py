@@ -1340,6 +1340,7 @@ def framed_map(
     *,
     basemap: str = "osm",
     token: str | None = None,
+    legend_room: bool = True,
     **size: str,
 ) -> folium.Map:
     """Return an empty map framing ``bounds``, with the basemaps.
@@ -1352,6 +1353,8 @@ def framed_map(
         The basemap shown when the map opens (the others stay selectable).
     token : str, optional
         Dataforsyningen token; adds the skærmkort basemap.
+    legend_room : bool
+        Keep the data clear of a legend in the bottom right corner.
     **size
         ``width``, ``left``, ``position`` ... of the map's element (folium.Map).
     """
@@ -1371,7 +1374,7 @@ def framed_map(
         south, west, north, east = np.array(bounds).T
         m.fit_bounds(
             [[float(south.min()), float(west.min())], [float(north.max()), float(east.max())]],
-            padding_bottom_right=(_LEGEND_WIDTH_PX, 0),  # keep the data clear of the legend
+            padding_bottom_right=(_LEGEND_WIDTH_PX if legend_room else 0, 0),
         )
     _add_basemaps(m, basemap, token)
     return m

@@ -363,3 +363,87 @@ def test_save_map_writes_a_page_of_two_maps(forecast_workspace: Path, tmp_path: 
         comparison_map(forecast_workspace, ["revised-2019", "shutdown"]), tmp_path / "c.html"
     )
     assert out.read_text().count("L.map(") == 2
+
+
+# --- size at demo scale ----------------------------------------------------------------
+
+
+def worst_case_forecast(workspace: Path, years: range) -> dict[str, pd.DataFrame]:
+    """Return forecast tables in which every street edge's chance of a duct rises over the years.
+
+    Every edge reaches both street classes at some year and the three scenarios
+    differ, so each is drawn as often as a real forecast could make it.
+    """
+    import numpy as np
+
+    from ductplanner.network import build_network
+    from ductplanner.workspace import read_layers
+
+    layers = read_layers(workspace)
+    edges = build_network(layers["streets"], layers["ducts"], layers["backbone"]).edges.index
+    names = ["", *layers["districts"]["name"].astype(str)]
+    rng = np.random.default_rng(1)
+    year = np.array(years)
+    tables: dict[str, list[pd.DataFrame]] = {
+        "forecast": [],
+        "forecast_edges": [],
+        "forecast_runs": [],
+    }
+    for key in ("revised-2019", "original-2016", "shutdown"):
+        start = rng.uniform(year[0] - 2, year[-1], len(edges))
+        p = np.clip((year[None, :] - start[:, None]) / 4, 0, 1)
+        tables["forecast_edges"].append(
+            pd.DataFrame(
+                {
+                    "scenario": key,
+                    "edge_id": np.repeat(edges.to_numpy(), len(year)),
+                    "year": np.tile(year, len(edges)),
+                    "p_covered": p.ravel(),
+                }
+            )
+        )
+        share = np.linspace(0.1, 0.9, len(year))
+        tables["forecast"] += [
+            pd.DataFrame(
+                {
+                    "scenario": key,
+                    "scenario_name": key,
+                    "district": name,
+                    "year": year,
+                    "households_total": 1000,
+                    "p10": 900 * share,
+                    "p50": 1000 * share,
+                    "p90": 1000 * share + 50,
+                    "mean": 1000 * share,
+                    "p_reach_target": share,
+                }
+            )
+            for name in names
+        ]
+        row = {"scenario": key, "runs": 1000, "seed": 1, "horizon": year[-1]}
+        row |= {"distribution": "exponential", "mean_cycle_years": 5.5, "gamma_shape": None}
+        row |= {"created": "2026-11-30", "version": "test"}
+        tables["forecast_runs"].append(pd.DataFrame([row]))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
+
+
+@pytest.mark.slow
+def test_demo_maps_stay_under_10_mb(tmp_path: Path) -> None:
+    from ductplanner.coverage import coverage_workspace
+    from ductplanner.demo import write_demo_workspace
+    from ductplanner.maps import workspace_map
+
+    opportunities = pytest.importorskip("ductplanner.opportunities")
+    workspace = tmp_path / "demo.gpkg"
+    write_demo_workspace(workspace)
+    coverage_workspace(workspace)
+    opportunities.opportunities_workspace(workspace, None)
+    write_layers(workspace, worst_case_forecast(workspace, range(2019, 2031)))
+    pages = {
+        "workspace": workspace_map(workspace),
+        "time": forecast_map(workspace, "revised-2019"),
+        "compare": comparison_map(workspace, ["revised-2019", "shutdown"]),
+    }
+    for name, m in pages.items():
+        size = save_map(m, tmp_path / f"{name}.html").stat().st_size
+        assert 100_000 < size <= 10_000_000, name
