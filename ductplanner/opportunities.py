@@ -538,7 +538,7 @@ class OpportunityReport:
             ``scenario`` (name), ``years`` (plan years, first and last),
             ``year`` (the ``--year`` filter or None), ``digs_total``,
             ``digs_active`` (planned or confirmed), ``digs_done``,
-            ``digs_cancelled``, ``digs_not_open_in_year`` (with ``--year``),
+            ``digs_cancelled``, ``digs_not_open_in_year`` (None without ``year``),
             ``digs_with_candidates``, ``digs_off_street`` (active digs near no
             street), ``stretches`` (rows of the layer), ``candidates``,
             ``metres``, ``cost_dkk`` (of the candidates), ``households_now``
@@ -624,17 +624,17 @@ class OpportunityReport:
         """Return a short summary for people."""
         s = self.summary()
         lines = [
-            f"{s['candidates']:,} co-digging candidates from {s['digs_with_candidates']:,} of "
-            f"{s['digs_active']:,} open digs: {s['metres']:,.0f} m, DKK {s['cost_dkk']:,.0f} "
-            f"({self.scenario.name}); households {s['households_now']:,} at once, "
-            f"{s['households_potential']:,} once connected",
+            f"{_n(s['candidates'], 'co-digging candidate')} from {s['digs_with_candidates']:,} "
+            f"of {_n(s['digs_active'], 'open dig')}: {s['metres']:,.0f} m, "
+            f"DKK {s['cost_dkk']:,.0f} ({self.scenario.name}); households "
+            f"{s['households_now']:,} at once, {s['households_potential']:,} once connected",
             f"  touching the connected network: {s['touches']['network']:,}, an island: "
             f"{s['touches']['island']:,}, nothing: {s['touches']['none']:,}",
         ]
         if s["by_owner"]:
             lines.append("  by owner:")
             lines += [
-                f"    {owner}: {t['candidates']:,} stretches, {t['metres']:,.0f} m, "
+                f"    {owner}: {_n(t['candidates'], 'stretch')}, {t['metres']:,.0f} m, "
                 f"DKK {t['cost_dkk']:,.0f}, households {t['households_now']:,} / "
                 f"{t['households_potential']:,}"
                 for owner, t in s["by_owner"].items()
@@ -642,7 +642,7 @@ class OpportunityReport:
         if s["by_year"]:
             lines.append("  by year:")
             lines += [
-                f"    {year}: {t['candidates']:,} stretches, {t['metres']:,.0f} m, "
+                f"    {year}: {_n(t['candidates'], 'stretch')}, {t['metres']:,.0f} m, "
                 f"DKK {t['cost_dkk']:,.0f}"
                 for year, t in s["by_year"].items()
             ]
@@ -650,19 +650,19 @@ class OpportunityReport:
         if s["along_duct"]["stretches"]:
             a = s["along_duct"]
             left.append(
-                f"{a['stretches']:,} stretches ({a['metres']:,.0f} m) of {a['digs']:,} digs run "
-                "along streets that have a duct already: no candidate"
+                f"{_n(a['stretches'], 'stretch')} ({a['metres']:,.0f} m) of "
+                f"{_n(a['digs'], 'dig')} along streets that have a duct already: no candidate"
             )
         if s["partial"]["stretches"]:
             p = s["partial"]
             left.append(
-                f"{p['stretches']:,} short partial stretches ({p['metres']:,.0f} m, under half "
+                f"{_n(p['stretches'], 'short partial stretch')} ({p['metres']:,.0f} m, under half "
                 "their street edge): listed, not candidates"
             )
         if s["outside_years"]["stretches"]:
             o = s["outside_years"]
             left.append(
-                f"{o['stretches']:,} stretches of {o['digs']:,} digs outside the plan years "
+                f"{_n(o['stretches'], 'stretch')} of {_n(o['digs'], 'dig')} outside the plan years "
                 f"{s['years'][0]}-{s['years'][1]}: listed, not candidates"
             )
         if s["digs_done"] or s["digs_cancelled"]:
@@ -677,18 +677,25 @@ class OpportunityReport:
         fib = s["fibre_project"]
         if fib["digs"]:
             lines.append(
-                f"  the fibre project's {fib['digs']:,} digs give {fib['candidates']:,} "
-                f"candidates ({fib['metres']:,.0f} m)"
+                f"  the fibre project's {_n(fib['digs'], 'dig')}: "
+                f"{_n(fib['candidates'], 'candidate')} ({fib['metres']:,.0f} m)"
             )
         lines.append(
-            f"  conflicts: {s['conflicts']:,} stretches ({s['conflict_pairs']:,} pairs of digs) "
-            f"opened by two parties within {self.conflict_years:g} years"
+            f"  conflicts: {_n(s['conflicts'], 'stretch')} "
+            f"({_n(s['conflict_pairs'], 'pair')} of digs) opened by two parties within "
+            f"{self.conflict_years:g} years"
         )
         return "\n".join(lines)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """Return the ``opportunities`` and ``conflicts`` layers to write."""
         return {"opportunities": self.opportunities, "conflicts": self.conflicts}
+
+
+def _n(count: int, noun: str) -> str:
+    """Return ``"1 stretch"``, ``"2 stretches"``: a count with its noun."""
+    plural = noun + ("es" if noun.endswith(("ch", "s")) else "s")
+    return f"{count:,} {noun if count == 1 else plural}"
 
 
 def _default_scenario() -> Scenario:
@@ -784,8 +791,7 @@ def find_opportunities(
         "digs_done": int((status == "done").sum()),
         "digs_cancelled": int((status == "cancelled").sum()),
     }
-    if year is not None:
-        counts["digs_not_open_in_year"] = int((active & ~open_in_year).sum())
+    counts["digs_not_open_in_year"] = None if year is None else int((active & ~open_in_year).sum())
     considered = active & open_in_year
     on_street = np.zeros(len(digs), dtype=bool)
     on_street[stretches["dig"].to_numpy(dtype=np.int64)] = True

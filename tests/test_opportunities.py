@@ -332,6 +332,7 @@ KEYS = {
     "digs_active",
     "digs_done",
     "digs_cancelled",
+    "digs_not_open_in_year",
     "digs_with_candidates",
     "digs_off_street",
     "stretches",
