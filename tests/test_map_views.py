@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -120,6 +121,19 @@ def forecast_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def no_forecast(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny town without a forecast (read only: shared by the module)."""
+    return write_map_workspace(tmp_path_factory.mktemp("views") / "plain.gpkg", derived=False)
+
+
+def with_forecast(source: Path, path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Copy a workspace and write (replace) forecast tables in the copy."""
+    shutil.copy(source, path)
+    write_layers(path, tables)
+    return path
+
+
+@pytest.fixture(scope="module")
 def time_page(forecast_workspace: Path) -> str:
     return forecast_map(forecast_workspace, "revised-2019").get_root().render()
 
@@ -160,15 +174,14 @@ def test_unknown_scenario_lists_those_simulated(forecast_workspace: Path) -> Non
         forecast_map(forecast_workspace, "original-2016")
 
 
-def test_missing_forecast_says_to_simulate(tiny_workspace: Path) -> None:
+def test_missing_forecast_says_to_simulate(no_forecast: Path) -> None:
     with pytest.raises(WorkspaceError, match=r"ductplanner simulate .* --scenario"):
-        forecast_map(tiny_workspace, "revised-2019")
+        forecast_map(no_forecast, "revised-2019")
 
 
-def test_forecast_with_missing_columns_is_refused(tmp_path: Path) -> None:
-    path = write_map_workspace(tmp_path / "old.gpkg", derived=False)
-    tables = forecast_tables()
-    write_layers(path, {**tables, "forecast": tables["forecast"].drop(columns=["p90"])})
+def test_forecast_with_missing_columns_is_refused(no_forecast: Path, tmp_path: Path) -> None:
+    old = forecast_tables()["forecast"].drop(columns=["p90"])
+    path = with_forecast(no_forecast, tmp_path / "old.gpkg", {"forecast": old})
     with pytest.raises(WorkspaceError, match="lacks the columns p90"):
         forecast_map(path, "revised-2019")
 
@@ -226,8 +239,9 @@ def test_time_view_opens_at_a_chosen_year(forecast_workspace: Path) -> None:
         forecast_map(forecast_workspace, "revised-2019", year=2040)
 
 
-def test_forecast_text_is_escaped(tmp_path: Path) -> None:
-    path = write_forecast_workspace(tmp_path / "evil.gpkg", {**NAMES, "revised-2019": EVIL_NAME})
+def test_forecast_text_is_escaped(forecast_workspace: Path, tmp_path: Path) -> None:
+    evil = forecast_tables({**NAMES, "revised-2019": EVIL_NAME})
+    path = with_forecast(forecast_workspace, tmp_path / "evil.gpkg", {"forecast": evil["forecast"]})
     pages = [
         forecast_map(path, "revised-2019").get_root().render(),
         comparison_map(path, ["revised-2019", "shutdown"]).get_root().render(),
@@ -301,11 +315,12 @@ def test_cli_time_and_compare_views(
     out = tmp_path / "compare.html"
     assert main(["map", str(forecast_workspace), "--view", "compare", "--out", str(out)]) == 0
     assert "revised-2019 vs shutdown" in capsys.readouterr().out  # both, as the only two
+    assert out.read_text().count("L.map(") == 2
 
 
 def test_cli_forecast_errors_are_clear(
     forecast_workspace: Path,
-    tiny_workspace: Path,
+    no_forecast: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -315,7 +330,7 @@ def test_cli_forecast_errors_are_clear(
     args = ["map", str(forecast_workspace), "--view", "time", "--scenario", "nope", "--out", out]
     assert main(args) == 1
     assert "it has forecasts for: revised-2019, shutdown" in capsys.readouterr().err
-    assert main(["map", str(tiny_workspace), "--view", "compare", "--out", out]) == 1
+    assert main(["map", str(no_forecast), "--view", "compare", "--out", out]) == 1
     assert "ductplanner simulate" in capsys.readouterr().err
     assert not Path(out).exists()
 
@@ -347,22 +362,15 @@ def test_demo_step_writes_the_forecast_maps(forecast_workspace: Path, tmp_path: 
 
 
 def test_demo_without_a_forecast_skips_the_forecast_maps_and_says_so(
-    tiny_workspace: Path, tmp_path: Path
+    no_forecast: Path, tmp_path: Path
 ) -> None:
     from ductplanner.maps import _demo_forecast_maps
     from ductplanner.pipeline import DemoContext
 
     written, line = _demo_forecast_maps(
-        DemoContext(tiny_workspace, tmp_path / "out", 2019, tmp_path), self_contained=False
+        DemoContext(no_forecast, tmp_path / "out", 2019, tmp_path), self_contained=False
     )
     assert written == [] and "no forecast" in line
-
-
-def test_save_map_writes_a_page_of_two_maps(forecast_workspace: Path, tmp_path: Path) -> None:
-    out = save_map(
-        comparison_map(forecast_workspace, ["revised-2019", "shutdown"]), tmp_path / "c.html"
-    )
-    assert out.read_text().count("L.map(") == 2
 
 
 # --- size at demo scale ----------------------------------------------------------------
