@@ -115,23 +115,53 @@ class CoverageParams:
 
 @dataclass(frozen=True)
 class Regrowth:
-    """The renewal process of future digging on every street edge."""
+    """The renewal process of future digging on every street edge.
+
+    The gap between two digs of one street edge has mean ``mean_cycle_years``
+    and is ``exponential`` (no memory: digs come at random), ``gamma`` with
+    shape ``gamma_shape`` (4: moderately regular) or ``uniform`` within
+    ``mean x (1 +- uniform_spread)`` (spread 0: a strict cycle). The shape
+    matters as much as the mean: with a mean of 5.5 years a street with no
+    known history is dug within 5 years with probability 0.60 (exponential),
+    0.76 (gamma, shape 4) or 0.91 (strict cycle); see
+    :func:`ductplanner.simulate.p_dug_within`.
+    """
 
     mean_cycle_years: float = _spec(5.5, lo=0.5, hi=100, doc="mean years between two digs")
     distribution: Literal["exponential", "gamma", "uniform"] = _spec(
         "exponential", doc="shape of the gap between two digs"
     )
     gamma_shape: float = _spec(4.0, lo=0.1, hi=1000, doc="gamma shape k (larger: more regular)")
+    uniform_spread: float = _spec(
+        0.0,
+        lo=0,
+        hi=1,
+        doc="uniform gaps lie within mean x (1 +- spread); 0 is a strict cycle",
+    )
+    plans_complete_years: float = _spec(
+        0.0,
+        lo=0,
+        hi=10,
+        doc="the dig plans list every dig starting this many years ahead (0: not complete)",
+    )
 
 
 @dataclass(frozen=True)
 class Confidence:
-    """Probability that a planned dig opens its trench inside its window."""
+    """Probability that a planned dig opens its trench inside its window.
+
+    A dig that misses its window is cancelled (``cancel_share`` of them) or
+    delayed into a later year by ``ceil(D)`` years, ``D`` exponential with mean
+    ``slip_years`` (with ``slip_years = 0`` every miss is a cancellation).
+    """
 
     firm: float = _spec(0.95, lo=0, hi=1, doc="confirmed, with a permit")
     budgeted: float = _spec(0.75, lo=0, hi=1, doc="in the owner's budget")
     indicative: float = _spec(0.40, lo=0, hi=1, doc="announced, not decided")
     slip_years: float = _spec(1.0, lo=0, hi=10, doc="mean delay of a dig that slips, years")
+    cancel_share: float = _spec(
+        0.5, lo=0, hi=1, doc="of the digs that miss their window, the share cancelled, not delayed"
+    )
 
     def probability(self, confidence: str) -> float:
         """Return the probability for a dig's confidence class."""
@@ -281,6 +311,10 @@ def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
         end = values.get("end_year", Scenario.end_year)
         if isinstance(start, int) and isinstance(end, int) and end < start:
             say("scenario.end_year", f"{end} is before start_year {start}", rule="range")
+    horizon = sections["simulation"].horizon
+    start = values.get("start_year", Scenario.start_year)
+    if isinstance(start, int) and horizon < start:
+        say("simulation.horizon", f"{horizon} is before start_year {start}", rule="range")
     if problems:
         raise ScenarioError(_describe(problems, source))
     return Scenario(**values, **sections, source=source)

@@ -1,0 +1,843 @@
+"""The vectorised Monte Carlo engine: digs drawn, ducts laid, coverage counted, year by year.
+
+All runs advance together. Per-run state is an ``(R, E)`` array (runs x
+street edges); connectivity is computed for every run at once on the block
+graph of ``R`` copies of the street graph (node ``r * n + x`` is node ``x``
+in run ``r``) with one :func:`scipy.sparse.csgraph.connected_components`
+call, linear in the size of the block graph.
+
+The policy (what a year's money buys)
+-------------------------------------
+Each simulated year the runs see that year's open trenches (known digs that
+happen this year, and the renewal process's digs) and choose, within the
+year's co-digging budget, which to lay a duct in. The rule is a myopic,
+vectorised form of the optimizer's greedy (:func:`ductplanner.optimize.plan`
+with ``method="greedy"``): the same objective (households per DKK, counting
+what a stretch connects), no look-ahead (a run does not know its future
+digs, just as the municipality does not):
+
+1. *Trench clusters.* The open trenches and the duct islands (ducts not
+   linked to the backbone) form clusters: pieces that touch each other but
+   not the linked duct network (a node of that network splits them). A
+   cluster touching the linked network is worth the households on its open
+   edges and on the islands it joins; dead ends without households are cut
+   off first. Clusters are bought best households-per-DKK first, skipping
+   those that no longer fit (exactly the sequential greedy, done in passes).
+2. *Frontier.* Money left over buys single open edges next to the linked
+   network (worth their households and the island behind them), in rounds,
+   so part of a cluster too dear as a whole is still laid.
+3. Under ``own-dig`` the own-digging budget then buys own trenches, edge by
+   edge from the linked network by the same frontier rule, at the own-trench
+   price.
+
+The fibre project's own digs lay their duct in every policy, at no cost to
+the budget (the project pays for itself); under ``fibre-only`` they are the
+only new ducts.
+
+Compared with the full greedy of the optimizer, a run does not lay stretches
+that are linked only by a later dig (it cannot know them), and it buys whole
+clusters rather than re-pricing after every stretch. ``tests/test_simulate.py``
+checks on single years that it is not far below ``plan(method="greedy")``
+given the same year's digs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from ._renewal import Renewal
+
+__all__ = [
+    "POLICIES",
+    "DuctState",
+    "PlanFates",
+    "Policy",
+    "Prices",
+    "RawForecast",
+    "SimulationInput",
+    "YearDigs",
+    "draw_digs",
+    "greedy_pick",
+    "lay_year",
+    "run_engine",
+]
+
+POLICIES = ("co-dig", "own-dig", "fibre-only")
+"""The policies a scenario may follow."""
+
+_PRUNE_ROUNDS = 40
+_PICK_PASSES = 30
+_FRONTIER_ROUNDS = 30
+
+
+def _array(value: object, dtype: object) -> np.ndarray:
+    return np.asarray(value if value is not None else [], dtype=dtype)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationInput:
+    """A town to simulate, on plain arrays (from a planning instance or a workspace).
+
+    Parameters
+    ----------
+    n_nodes : int
+        Junctions ``0 .. n_nodes - 1``.
+    edge_u, edge_v : array of int, length E
+        End nodes of the street edges.
+    edge_length_m : array of float
+        Edge lengths (a trench of our own costs metres x the own-trench price).
+    edge_households : array of float
+        Households duct-covered when the edge carries a linked duct.
+    has_duct : array of bool
+        Existing ducts.
+    root_nodes : array of int
+        Nodes on the backbone.
+    edge_ids : array of str, optional
+        Edge ids (default ``"e0", ...``).
+    last_dug : array of float, optional
+        Year each edge was last dug (NaN: unknown; the process is then in
+        equilibrium).
+    dig_edge, dig_time, dig_group, dig_probability, dig_cost_dkk, dig_free : arrays
+        The known dig plans, one row per (dig, edge): the edge, when the
+        trench opens (a fractional calendar year, e.g. 2019.7), which dig
+        it belongs to (all rows of a dig share its fate), the probability
+        it opens in its window, what co-laying a duct costs, and whether it
+        is the fibre project's own dig (its duct is laid in every policy, at
+        no cost to the budget).
+    dig_ids : array of str, optional
+        Name of each dig group (index = ``dig_group``).
+    district_names : sequence of str
+        Reporting districts.
+    edge_district_households : sparse matrix (E x D), optional
+        Households of each edge in each district.
+    district_households : array of float, length D
+        All households of each district (also those no edge can cover).
+    households_total : float, optional
+        All households (default: the sum over the edges).
+    """
+
+    n_nodes: int
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_households: np.ndarray
+    has_duct: np.ndarray
+    root_nodes: np.ndarray
+    edge_ids: np.ndarray | None = None
+    last_dug: np.ndarray | None = None
+    dig_edge: np.ndarray | None = None
+    dig_time: np.ndarray | None = None
+    dig_group: np.ndarray | None = None
+    dig_probability: np.ndarray | None = None
+    dig_cost_dkk: np.ndarray | None = None
+    dig_free: np.ndarray | None = None
+    dig_ids: np.ndarray | None = None
+    district_names: Sequence[str] = ()
+    edge_district_households: sparse.csr_matrix | None = None
+    district_households: np.ndarray | None = None
+    households_total: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "edge_u", _array(self.edge_u, np.int64))
+        put(self, "edge_v", _array(self.edge_v, np.int64))
+        e = len(self.edge_u)
+        put(self, "edge_length_m", _array(self.edge_length_m, float))
+        put(self, "edge_households", _array(self.edge_households, float))
+        put(self, "has_duct", _array(self.has_duct, bool))
+        put(self, "root_nodes", np.unique(_array(self.root_nodes, np.int64)))
+        if self.edge_ids is None:
+            put(self, "edge_ids", np.array([f"e{i}" for i in range(e)], dtype=object))
+        put(self, "edge_ids", np.asarray(self.edge_ids, dtype=object))
+        last = np.full(e, np.nan) if self.last_dug is None else _array(self.last_dug, float)
+        put(self, "last_dug", last)
+        put(self, "dig_edge", _array(self.dig_edge, np.int64))
+        c = len(self.dig_edge)
+        put(self, "dig_time", _array(self.dig_time, float))
+        group = np.arange(c) if self.dig_group is None else _array(self.dig_group, np.int64)
+        put(self, "dig_group", group)
+        p = np.ones(c) if self.dig_probability is None else _array(self.dig_probability, float)
+        put(self, "dig_probability", p)
+        cost = (
+            self.edge_length_m[self.dig_edge] * 180.0
+            if self.dig_cost_dkk is None
+            else _array(self.dig_cost_dkk, float)
+        )
+        put(self, "dig_cost_dkk", cost)
+        free = np.zeros(c, bool) if self.dig_free is None else _array(self.dig_free, bool)
+        put(self, "dig_free", free)
+        n_groups = int(group.max()) + 1 if c else 0
+        if self.dig_ids is None:
+            put(self, "dig_ids", np.array([f"d{i}" for i in range(n_groups)], dtype=object))
+        put(self, "district_names", tuple(str(d) for d in self.district_names))
+        d = len(self.district_names)
+        if self.edge_district_households is None:
+            put(self, "edge_district_households", sparse.csr_matrix((e, d)))
+        put(self, "edge_district_households", sparse.csr_matrix(self.edge_district_households))
+        if self.district_households is None:
+            totals = np.asarray(self.edge_district_households.sum(axis=0)).ravel()
+            put(self, "district_households", totals)
+        put(self, "district_households", _array(self.district_households, float))
+        if self.households_total is None:
+            put(self, "households_total", float(self.edge_households.sum()))
+        lengths = {
+            len(getattr(self, n))
+            for n in (
+                "edge_v",
+                "edge_length_m",
+                "edge_households",
+                "has_duct",
+                "edge_ids",
+                "last_dug",
+            )
+        }
+        if lengths != {e}:
+            raise ValueError("every edge array must have one value per edge")
+        dig_lengths = {
+            len(getattr(self, n))
+            for n in (
+                "dig_time",
+                "dig_group",
+                "dig_probability",
+                "dig_cost_dkk",
+                "dig_free",
+            )
+        }
+        if c and dig_lengths != {c}:
+            raise ValueError("every dig array must have one value per (dig, edge) row")
+        if self.edge_district_households.shape != (e, d) or len(self.district_households) != d:
+            raise ValueError("district arrays must be E x D and D long")
+
+    @property
+    def n_edges(self) -> int:
+        """Number of street edges."""
+        return len(self.edge_u)
+
+    @property
+    def n_districts(self) -> int:
+        """Number of districts."""
+        return len(self.district_names)
+
+    def without_plans(self) -> SimulationInput:
+        """Return the same town with no known dig plans."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self,
+            dig_edge=None,
+            dig_time=None,
+            dig_group=None,
+            dig_probability=None,
+            dig_cost_dkk=None,
+            dig_free=None,
+            dig_ids=None,
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the municipality lays each simulated year, and with what money.
+
+    Parameters
+    ----------
+    kind : {"co-dig", "own-dig", "fibre-only"}
+        The scenario's policy.
+    budget_co_dig, budget_own_dig : float
+        DKK per year for co-laying in open trenches and for own trenches.
+    co_dig_per_m, own_dig_per_m : float
+        DKK per metre.
+    """
+
+    kind: str = "co-dig"
+    budget_co_dig: float = 500_000.0
+    budget_own_dig: float = 0.0
+    co_dig_per_m: float = 180.0
+    own_dig_per_m: float = 1030.0
+
+    @classmethod
+    def from_scenario(cls, scenario: object, *, budget_co_dig: float | None = None) -> Policy:
+        """Return the policy of a scenario (its yearly budgets: see ``scenario_budgets``)."""
+        from ..optimize import scenario_budgets
+
+        money = scenario_budgets(scenario)
+        co = money["budget_co_dig"][0] if budget_co_dig is None else float(budget_co_dig)
+        return cls(
+            kind=str(scenario.policy),  # type: ignore[attr-defined]
+            budget_co_dig=float(co),
+            budget_own_dig=float(money["budget_own_dig"][0]),
+            co_dig_per_m=float(scenario.costs.co_dig_per_m),  # type: ignore[attr-defined]
+            own_dig_per_m=float(scenario.costs.own_dig_per_m),  # type: ignore[attr-defined]
+        )
+
+
+@dataclass(frozen=True)
+class PlanFates:
+    """How known plans fare: cancelled or delayed when they miss their window."""
+
+    cancel_share: float = 0.5
+    slip_years: float = 1.0
+    complete_years: float = 0.0
+
+
+@dataclass
+class RawForecast:
+    """What the engine records, per run and simulated year (end of year).
+
+    Attributes
+    ----------
+    years : list of int
+    covered : ndarray (R, Y)
+        Households duct-covered.
+    district_covered : ndarray (R, Y, D)
+    edge_p_covered : ndarray (Y, E)
+        Share of runs in which each edge is duct-covered.
+    dug_share : ndarray (Y,)
+        Share of (run, edge) pairs dug at least once so far.
+    spent_co_dig, spent_own_dig : ndarray (Y,)
+        Mean DKK spent per year.
+    covered_now : float
+        Households duct-covered before the first simulated year.
+    """
+
+    years: list[int]
+    covered: np.ndarray
+    district_covered: np.ndarray
+    edge_p_covered: np.ndarray
+    dug_share: np.ndarray
+    spent_co_dig: np.ndarray
+    spent_own_dig: np.ndarray
+    covered_now: float
+
+
+# --- the ducts of every run ------------------------------------------------------------------
+
+
+def components(a: np.ndarray, b: np.ndarray, n_total: int) -> np.ndarray:
+    """Label the connected components of the undirected graph with edges ``a - b``.
+
+    The CSR matrix is built directly (rows sorted by a stable counting sort)
+    rather than through scipy's COO conversion, which dominates otherwise.
+    """
+    order = np.argsort(a, kind="stable")
+    indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n_total), out=indptr[1:])
+    graph = sparse.csr_matrix(
+        (np.ones(len(a)), b[order].astype(indptr.dtype), indptr), shape=(n_total, n_total)
+    )
+    return connected_components(graph, directed=False)[1]
+
+
+class DuctState:
+    """The ducts of all runs and which of them reach the backbone.
+
+    Block node ``r * n + x`` is node ``x`` in run ``r``. Nodes carry a
+    component ``label`` of the duct graph; ``linked_label`` says which
+    components hold a root node, ``label_hh`` the households on each
+    component's duct edges (what an island brings when it is joined). The
+    policy only lays ducts that touch the linked network, so laying updates
+    these in place; only the fibre project's digs (laid anywhere) merge
+    components, handled on a small graph of the labels they touch.
+    """
+
+    def __init__(self, inp: SimulationInput, runs: int) -> None:
+        self.n = inp.n_nodes
+        self.runs = runs
+        self.u = inp.edge_u
+        self.v = inp.edge_v
+        self.hh = inp.edge_households
+        self.duct = np.broadcast_to(inp.has_duct, (runs, inp.n_edges)).copy()
+        # every run starts alike: label one run, then offset the labels per run
+        e = np.flatnonzero(inp.has_duct)
+        one = components(self.u[e], self.v[e], self.n) if self.n else np.zeros(0, np.int64)
+        n_lab = int(one.max()) + 1 if len(one) else 0
+        self.label = (one[None, :] + n_lab * np.arange(runs)[:, None]).ravel()
+        linked = np.zeros(n_lab, dtype=bool)
+        linked[one[inp.root_nodes]] = True
+        self.linked_label = np.tile(linked, runs)
+        hh = np.bincount(one[self.u[e]], weights=self.hh[e], minlength=n_lab)
+        self.label_hh = np.tile(hh, runs)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def linked_nodes(self) -> np.ndarray:
+        """Per run and node (R, n): on a duct component holding a root."""
+        return self.linked_label[self.label].reshape(self.runs, self.n)
+
+    def linked_edges(self) -> np.ndarray:
+        """Per run and edge (R, E): carries a duct linked to the backbone."""
+        return self.duct & self.linked_nodes()[:, self.u]
+
+    # --- writing --------------------------------------------------------------------------
+
+    def link(self, run: np.ndarray, edge: np.ndarray) -> None:
+        """Lay ducts that touch the linked network: everything they reach becomes linked."""
+        if len(run) == 0:
+            return
+        self.duct[run, edge] = True
+        ends = np.concatenate([run * self.n + self.u[edge], run * self.n + self.v[edge]])
+        self.linked_label[self.label[ends]] = True
+
+    def lay_anywhere(self, run: np.ndarray, edge: np.ndarray) -> None:
+        """Lay ducts wherever they are (the fibre project's digs), merging components."""
+        if len(run) == 0:
+            return
+        self.duct[run, edge] = True
+        la = self.label[run * self.n + self.u[edge]]
+        lb = self.label[run * self.n + self.v[edge]]
+        touched, inverse = np.unique(np.concatenate([la, lb]), return_inverse=True)
+        k = len(la)
+        comp = components(inverse[:k], inverse[k:], len(touched))
+        # one representative label per merged group: its smallest label
+        rep = np.full(comp.max() + 1, np.iinfo(np.int64).max)
+        np.minimum.at(rep, comp, touched)
+        new = rep[comp]
+        linked = np.zeros(len(rep), dtype=bool)
+        np.logical_or.at(linked, comp, self.linked_label[touched])
+        hh = np.bincount(comp, weights=self.label_hh[touched], minlength=len(rep))
+        hh += np.bincount(comp[inverse[:k]], weights=self.hh[edge], minlength=len(rep))
+        remap = np.arange(len(self.linked_label))
+        remap[touched] = new
+        self.label = remap[self.label]
+        self.linked_label[touched] = linked[comp]
+        self.label_hh[touched] = hh[comp]
+
+
+# --- choosing within a budget ---------------------------------------------------------------
+
+
+def greedy_pick(
+    run: np.ndarray, ratio: np.ndarray, cost: np.ndarray, left: np.ndarray
+) -> np.ndarray:
+    """Pick items best ratio first within each run's budget, skipping those that do not fit.
+
+    The sequential greedy (walk the items by ratio, take one if it fits what
+    is left) done in vectorised passes: each pass takes, per run, the longest
+    prefix of the items that still fit; the next pass drops the items dearer
+    than what is left. Modifies ``left``.
+
+    >>> left = np.array([10.0])
+    >>> greedy_pick(np.zeros(3, int), np.array([3.0, 2.0, 1.0]), np.array([6.0, 5.0, 4.0]), left)
+    array([ True, False,  True])
+    >>> left
+    array([0.])
+    """
+    chosen = np.zeros(len(run), dtype=bool)
+    if len(run) == 0:
+        return chosen
+    order = np.lexsort((-ratio, run))
+    run_s, cost_s = run[order], cost[order]
+    open_ = np.ones(len(run), dtype=bool)
+    for _ in range(_PICK_PASSES):
+        idx = np.flatnonzero(open_ & (cost_s <= left[run_s] + 1e-9))
+        if len(idx) == 0:
+            break
+        r, c = run_s[idx], cost_s[idx]
+        total = np.cumsum(c)
+        first = np.r_[True, r[1:] != r[:-1]]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(r)), 0))
+        before = total[group_start] - c[group_start]
+        take = total - before <= left[r] + 1e-9
+        chosen[order[idx[take]]] = True
+        open_[idx[take]] = False
+        left -= np.bincount(r[take], weights=c[take], minlength=len(left))
+        if take.all():
+            break
+    return chosen
+
+
+# --- prices ---------------------------------------------------------------------------------
+
+
+class Prices:
+    """What laying a duct on (run, edge) costs: a price per edge, overridden per (run, edge)."""
+
+    def __init__(
+        self,
+        per_edge: np.ndarray,
+        run: np.ndarray | None = None,
+        edge: np.ndarray | None = None,
+        cost: np.ndarray | None = None,
+    ) -> None:
+        self.per_edge = per_edge
+        e_count = len(per_edge)
+        if run is None or len(run) == 0:
+            self.keys = np.zeros(0, np.int64)
+            self.cost = np.zeros(0)
+            return
+        keys = run * e_count + edge
+        order = np.lexsort((cost, keys))  # the cheapest price of a (run, edge) first
+        keys, cost = keys[order], cost[order]
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        self.keys, self.cost = keys[first], cost[first]
+
+    @property
+    def cheapest(self) -> float:
+        """The lowest price of any (run, edge)."""
+        prices = np.concatenate([self.per_edge, self.cost])
+        return float(prices.min()) if len(prices) else 0.0
+
+    def __call__(self, run: np.ndarray, edge: np.ndarray) -> np.ndarray:
+        """Return the price of each (run, edge)."""
+        out = self.per_edge[edge].astype(float)
+        if len(self.keys):
+            keys = run * len(self.per_edge) + edge
+            i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            hit = self.keys[i] == keys
+            out[hit] = self.cost[i[hit]]
+        return out
+
+
+# --- the policy -------------------------------------------------------------------------------
+
+
+def lay_clusters(state: DuctState, open_: np.ndarray, price: Prices, left: np.ndarray) -> None:
+    """Lay whole trench clusters that link to the network, best households per DKK first.
+
+    Modifies ``state`` and ``left``.
+    """
+    n, runs = state.n, state.runs
+    node = state.linked_nodes()
+    linked = node.ravel()
+    o_r, o_e = np.nonzero(open_ & ~state.duct)
+    if len(o_r) == 0:
+        return
+    i_r, i_e = np.nonzero(state.duct & ~node[:, state.u])
+    r = np.concatenate([o_r, i_r])
+    e = np.concatenate([o_e, i_e])
+    is_open = np.r_[np.ones(len(o_r), bool), np.zeros(len(i_r), bool)]
+    a = r * n + state.u[e]
+    b = r * n + state.v[e]
+    anchor_a, anchor_b = linked[a], linked[b]
+    # a node of the linked network splits clusters: each edge end there is a node of its own
+    base = runs * n
+    n_a = int(anchor_a.sum())
+    a2, b2 = a.copy(), b.copy()
+    a2[anchor_a] = base + np.arange(n_a)
+    b2[anchor_b] = base + n_a + np.arange(int(anchor_b.sum()))
+    n_total = base + n_a + int(anchor_b.sum())
+    hh = state.hh[e]
+    keep = _prune_dead_ends(a2, b2, anchor_a, anchor_b, is_open & (hh <= 0), n_total)
+    a2, b2, r, e, hh, is_open = a2[keep], b2[keep], r[keep], e[keep], hh[keep], is_open[keep]
+    anchor_a, anchor_b = anchor_a[keep], anchor_b[keep]
+    labels = components(a2, b2, n_total)
+    lab = labels[a2]
+    n_lab = int(labels.max()) + 1
+    anchored = np.zeros(n_lab, bool)
+    anchored[lab[anchor_a | anchor_b]] = True
+    edge_cost = np.zeros(len(r))
+    edge_cost[is_open] = price(r[is_open], e[is_open])
+    value = np.bincount(lab, weights=hh, minlength=n_lab)
+    cost = np.bincount(lab, weights=edge_cost, minlength=n_lab)
+    owner = np.zeros(n_lab, dtype=np.int64)
+    owner[lab] = r
+    items = np.flatnonzero(anchored & (value > 0))
+    if len(items) == 0:
+        return
+    ratio = value[items] / np.maximum(cost[items], 1e-9)
+    chosen = np.zeros(n_lab, bool)
+    chosen[items[greedy_pick(owner[items], ratio, cost[items], left)]] = True
+    taken = chosen[lab]
+    # laying the open edges links them and the islands of the cluster
+    state.link(r[taken], e[taken])
+
+
+def _prune_dead_ends(
+    a: np.ndarray,
+    b: np.ndarray,
+    anchor_a: np.ndarray,
+    anchor_b: np.ndarray,
+    prunable: np.ndarray,
+    n_total: int,
+) -> np.ndarray:
+    """Drop prunable edges that end in a dead end (repeatedly); return the kept mask."""
+    keep = np.ones(len(a), dtype=bool)
+    degree = np.bincount(np.concatenate([a, b]), minlength=n_total)
+    candidates = np.flatnonzero(prunable)
+    for _ in range(_PRUNE_ROUNDS):
+        ca, cb = a[candidates], b[candidates]
+        leaf = (~anchor_a[candidates] & (degree[ca] == 1)) | (
+            ~anchor_b[candidates] & (degree[cb] == 1)
+        )
+        if not leaf.any():
+            break
+        gone = candidates[leaf]
+        keep[gone] = False
+        np.subtract.at(degree, a[gone], 1)
+        np.subtract.at(degree, b[gone], 1)
+        candidates = candidates[~leaf]
+    return keep
+
+
+def lay_frontier(
+    state: DuctState,
+    avail: np.ndarray | None,
+    price: Prices,
+    left: np.ndarray,
+    *,
+    rounds: int,
+) -> None:
+    """Lay single edges next to the linked network, in rounds.
+
+    An edge is worth its households and those of the duct island at its far
+    end (one edge per island and run per round, so no island counts twice).
+    ``avail`` (R, E) limits the edges (None: every edge, own trenches).
+    Modifies ``state`` and ``left``.
+    """
+    n = state.n
+    cheapest = price.cheapest
+    runs = np.arange(state.runs)
+    for _ in range(rounds):
+        # only the runs with money left and something to lay (fewer every round)
+        runs = runs[left[runs] >= cheapest - 1e-9]
+        if len(runs) == 0:
+            break
+        node = state.linked_nodes()[runs]
+        ca, cb = node[:, state.u], node[:, state.v]
+        attached = ~state.duct[runs] & (ca | cb)
+        if avail is not None:
+            attached &= avail[runs]
+        i, e = np.nonzero(attached)
+        if len(i) == 0:
+            break
+        r = runs[i]
+        c = price(r, e)
+        a_in = ca[i, e]
+        both = a_in & cb[i, e]
+        far = np.where(a_in, r * n + state.v[e], r * n + state.u[e])
+        far_label = state.label[far]
+        behind = np.where(both | state.linked_label[far_label], 0.0, state.label_hh[far_label])
+        value = state.hh[e] + behind
+        useful = (value > 0) & (c <= left[r] + 1e-9)
+        r, e, c, value, behind, far_label = (x[useful] for x in (r, e, c, value, behind, far_label))
+        if len(r) == 0:
+            break
+        ratio = value / np.maximum(c, 1e-9)
+        # the best edge into each island only, this round (labels are unique across runs)
+        order = np.lexsort((-ratio, far_label))
+        first = np.r_[True, far_label[order][1:] != far_label[order][:-1]]
+        keep = np.ones(len(r), bool)
+        keep[order[~first & (behind[order] > 0)]] = False
+        r, e, c, ratio = r[keep], e[keep], c[keep], ratio[keep]
+        chosen = greedy_pick(r, ratio, c, left)
+        if not chosen.any():
+            break
+        state.link(r[chosen], e[chosen])
+        runs = np.unique(r[chosen])  # a run that laid nothing will not lay more
+
+
+def lay_year(
+    state: DuctState,
+    policy: Policy,
+    open_: np.ndarray,
+    price: Prices,
+    own_price: Prices,
+    *,
+    budget_co_dig: float | None = None,
+) -> tuple[float, float]:
+    """Apply one year's policy to every run: co-dig, then own trenches; return DKK spent.
+
+    ``open_`` (R, E) are the year's open trenches, ``price`` what co-laying
+    in each costs, ``own_price`` what an own trench costs.
+    """
+    if policy.kind == "fibre-only":
+        return 0.0, 0.0
+    runs = state.runs
+    co = policy.budget_co_dig if budget_co_dig is None else budget_co_dig
+    spent_co = spent_own = 0.0
+    if co > 0:
+        left = np.full(runs, float(co))
+        lay_clusters(state, open_, price, left)
+        lay_frontier(state, open_, price, left, rounds=_FRONTIER_ROUNDS)
+        spent_co = float(co * runs - left.sum())
+    if policy.kind == "own-dig" and policy.budget_own_dig > 0:
+        left = np.full(runs, float(policy.budget_own_dig))
+        lay_frontier(state, None, own_price, left, rounds=_FRONTIER_ROUNDS)
+        spent_own = float(policy.budget_own_dig * runs - left.sum())
+    return spent_co, spent_own
+
+
+# --- the dig draws ----------------------------------------------------------------------------
+
+
+@dataclass
+class YearDigs:
+    """One simulated year's digs, all runs.
+
+    Attributes
+    ----------
+    open : ndarray of bool (R, E)
+        Trenches open this year (all edges, with a duct or not).
+    price : Prices
+        DKK to co-lay a duct in each (the known dig's price where it has one).
+    free : tuple of (runs, edges) arrays
+        The fibre project's digs this year: their duct is laid regardless.
+    """
+
+    open: np.ndarray
+    price: Prices
+    free: tuple[np.ndarray, np.ndarray]
+
+
+def draw_digs(
+    inp: SimulationInput,
+    renewal: Renewal,
+    fates: PlanFates,
+    years: Sequence[int],
+    runs: int,
+    rng: np.random.Generator,
+    *,
+    co_dig_per_m: float,
+) -> Iterator[YearDigs]:
+    """Yield each simulated year's digs for every run.
+
+    Known plans first: each dig (all its rows together) opens on time with
+    its probability; otherwise it is cancelled (``fates.cancel_share``) or
+    delayed by ``ceil(D)`` years, ``D`` exponential with mean
+    ``fates.slip_years``. An edge's realised known digs override the renewal
+    process: its next renewal dig comes one gap after the last of them.
+    Other edges start in equilibrium, or from their ``last_dug`` year.
+    """
+    e_count, y_count = inp.n_edges, len(years)
+    start = float(years[0])
+    c = len(inp.dig_edge)
+    # --- known plans
+    n_groups = int(inp.dig_group.max()) + 1 if c else 0
+    p_group = np.zeros(n_groups)
+    np.maximum.at(p_group, inp.dig_group, inp.dig_probability)
+    u = rng.random((runs, n_groups))
+    delay = np.ceil(rng.standard_exponential((runs, n_groups)) * fates.slip_years)
+    on_time = u < p_group
+    missed = (u - p_group) / np.maximum(1.0 - p_group, 1e-12)
+    cancelled = ~on_time & ((missed < fates.cancel_share) | (fates.slip_years <= 0))
+    shift = np.where(on_time, 0.0, np.maximum(delay, 1.0))
+    when = inp.dig_time[None, :] - start + shift[:, inp.dig_group]  # (R, C) years from start
+    real = ~cancelled[:, inp.dig_group] & (when >= 0) & (when < y_count)
+    k_r, k_c = np.nonzero(real)
+    k_t = when[k_r, k_c]
+    k_e = inp.dig_edge[k_c]
+    # --- renewal: the next dig after the last realised known one, else from equilibrium
+    last_known = np.full((runs, e_count), -np.inf)
+    np.maximum.at(last_known, (k_r, k_e), k_t)
+    next_t = _first_digs(inp, renewal, fates.complete_years, start, runs, rng)
+    known = np.isfinite(last_known)
+    next_t[known] = last_known[known] + renewal.gaps(rng, int(known.sum()))
+    # --- known events by year
+    k_year = np.floor(k_t).astype(np.int64)
+    order = np.argsort(k_year, kind="stable")
+    k_r, k_c, k_e, k_year = k_r[order], k_c[order], k_e[order], k_year[order]
+    bounds = np.searchsorted(k_year, np.arange(y_count + 1))
+    base_cost = inp.edge_length_m * co_dig_per_m
+    flat = next_t.ravel()
+    for k in range(y_count):
+        dug = next_t < k + 1
+        idx = np.flatnonzero(dug)
+        t = flat[idx]
+        while True:
+            active = np.flatnonzero(t < k + 1)
+            if len(active) == 0:
+                break
+            t[active] += renewal.gaps(rng, len(active))
+        flat[idx] = t
+        sl = slice(bounds[k], bounds[k + 1])
+        r_k, c_k, e_k = k_r[sl], k_c[sl], k_e[sl]
+        free = inp.dig_free[c_k]
+        priced = ~free
+        dug[r_k, e_k] = True
+        # where a known dig opens the edge, its own price counts
+        price = Prices(base_cost, r_k[priced], e_k[priced], inp.dig_cost_dkk[c_k[priced]])
+        yield YearDigs(dug, price, (r_k[free], e_k[free]))
+
+
+def _first_digs(
+    inp: SimulationInput,
+    renewal: Renewal,
+    complete_years: float,
+    start: float,
+    runs: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Years from the start to each edge's first renewal dig (R, E)."""
+    e_count = inp.n_edges
+    out = renewal.first_after(rng, runs * e_count, complete_years).reshape(runs, e_count)
+    known = np.flatnonzero(np.isfinite(inp.last_dug))
+    if len(known):
+        # dug in the middle of its last year, on average
+        age = np.maximum(start - (inp.last_dug[known] + 0.5), 0.0) + complete_years
+        draw = renewal.residual(rng, np.tile(age, runs)).reshape(runs, len(known))
+        out[:, known] = complete_years + draw
+    return out
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def run_engine(
+    inp: SimulationInput,
+    *,
+    renewal: Renewal,
+    policy: Policy,
+    fates: PlanFates,
+    years: Sequence[int],
+    runs: int,
+    seed: int,
+    progress: bool = False,
+    description: str = "simulate",
+) -> RawForecast:
+    """Simulate ``runs`` futures year by year; return what they cover.
+
+    Same inputs and seed give identical results; the digs drawn do not
+    depend on the policy or budget, so scenarios with the same seed and
+    regrowth see the same futures (common random numbers).
+    """
+    rng = np.random.default_rng(seed)
+    years = list(years)
+    state = DuctState(inp, runs)
+    covered_now = float(inp.edge_households[DuctState(inp, 1).linked_edges()[0]].sum())
+    dug_ever = np.zeros((runs, inp.n_edges), dtype=bool)
+    y_count, d_count = len(years), inp.n_districts
+    covered = np.zeros((runs, y_count))
+    district_covered = np.zeros((runs, y_count, d_count))
+    edge_p = np.zeros((y_count, inp.n_edges))
+    dug_share = np.zeros(y_count)
+    spent = np.zeros((2, y_count))
+    own_price = Prices(inp.edge_length_m * policy.own_dig_per_m)
+    hh = inp.edge_households.astype(np.float32)
+    district_matrix = inp.edge_district_households.T.tocsr().astype(np.float32)
+    digs = draw_digs(inp, renewal, fates, years, runs, rng, co_dig_per_m=policy.co_dig_per_m)
+    for k, year in enumerate(_progress(digs, y_count, progress, description)):
+        dug_ever |= year.open
+        state.lay_anywhere(*year.free)
+        spent[:, k] = lay_year(state, policy, year.open, year.price, own_price)
+        on = state.linked_edges()
+        covered[:, k] = on.astype(np.float32) @ hh
+        if d_count:
+            district_covered[:, k, :] = (district_matrix @ on.T.astype(np.float32)).T
+        edge_p[k] = on.mean(axis=0)
+        dug_share[k] = dug_ever.mean()
+    return RawForecast(
+        years=years,
+        covered=covered,
+        district_covered=district_covered,
+        edge_p_covered=edge_p,
+        dug_share=dug_share,
+        spent_co_dig=spent[0] / max(runs, 1),
+        spent_own_dig=spent[1] / max(runs, 1),
+        covered_now=covered_now,
+    )
+
+
+def _progress(iterable: Iterator[YearDigs], total: int, show: bool, description: str) -> Any:
+    import sys
+
+    if not show or not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=description, unit="year", file=sys.stderr, leave=False)
