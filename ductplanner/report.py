@@ -924,7 +924,7 @@ def _frontier_chart(data: ReportData, lang: Lang) -> str:
         name = data.scenarios[stem].name if stem in data.scenarios else stem
         ax.set_title(name, fontsize=8)
         _style_axes(ax, lang)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v / 1e6, 1, lang=lang)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v / 1e6, 2, lang=lang)))
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
     axes[0].set_ylabel(_w("hh_reached", lang), fontsize=8)

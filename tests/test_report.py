@@ -465,3 +465,23 @@ def test_demo_step_writes_both_languages(full_workspace: Path, tmp_path: Path) -
     assert "LABEL" in outcome.written[0].read_text(encoding="utf-8")
     assert '<html lang="da">' in outcome.written[1].read_text(encoding="utf-8")
     assert outcome.summary["out"].endswith("report.html")
+
+
+def test_forecast_numbers_equal_the_simulate_command(
+    tiny_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulate = pytest.importorskip("ductplanner.simulate")
+    if not hasattr(simulate, "simulate_command"):
+        pytest.skip("the simulation is not built in this version")
+    args = ["simulate", str(tiny_workspace), "--scenario", "revised-2019", "--runs", "20"]
+    assert main([*args, "--seed", "7", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    page = build_report(tiny_workspace, lang="da")
+    shown = embedded(page)["forecast"]["revised-2019"]
+    for key in ("years", "households_total", "p10", "p50", "p90"):
+        assert shown[key] == printed[key], key
+    for name, district in printed["districts"].items():
+        assert shown["districts"][name]["p50"] == district["p50"]
+        assert shown["districts"][name]["p_reach_target"] == district["p_reach_target"]
+    assert embedded(page)["manifest"]["forecast_runs"][0]["seed"] == 7
+    assert "--runs 20 --seed 7" in page
