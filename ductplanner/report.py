@@ -675,6 +675,18 @@ def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _cli_has_flag(command: str, flag: str) -> bool:
+    """Whether ``ductplanner COMMAND`` takes ``flag`` (to name the right way to compute)."""
+    import argparse
+
+    from .cli import build_parser
+
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return flag in action.choices[command]._option_string_actions
+    return False
+
+
 def collect_report(
     workspace: str | os.PathLike[str], *, drop: float = DEFAULT_DROP_M
 ) -> ReportData:
@@ -727,7 +739,12 @@ def collect_report(
     if "forecast" not in present:
         missing["forecast"] = f"ductplanner simulate {ws} --scenario revised-2019"
     if "frontier" not in present:
-        missing["frontier"] = f"ductplanner simulate {ws} --scenario revised-2019"
+        missing["frontier"] = (
+            f"ductplanner simulate {ws} --scenario revised-2019 --frontier 0 500000 1000000"
+            if _cli_has_flag("simulate", "--frontier")
+            else f'ductplanner.simulate.simulate_workspace("{ws}", "revised-2019", '
+            "frontier=[0, 500_000, 1_000_000])"
+        )
 
     runs = tables["forecast_runs"]
     forecast = _forecast_table(tables["forecast"])
