@@ -29,6 +29,7 @@ Two steps, so a report in two languages reads the workspace once::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -238,7 +239,14 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "dist_exponential": ("an exponential distribution", "en eksponentialfordeling"),
     "dist_gamma": ("a gamma distribution with shape {k}", "en gammafordeling med form {k}"),
-    "dist_uniform": ("a uniform distribution", "en ligefordeling"),
+    "dist_uniform": (
+        "a uniform distribution within ±{spread} of the mean",
+        "en ligefordeling inden for ±{spread} af gennemsnittet",
+    ),
+    "dist_cycle": (
+        "a strict cycle (the same number of years every time)",
+        "en fast cyklus (samme antal år hver gang)",
+    ),
     "assume_drop": (
         "A house counts as reachable when it is at most {drop} m from a street with a "
         "connected duct (the drop distance).",
@@ -252,11 +260,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "assume_conf": (
         "A planned dig really opens its trench with a chance of {firm} when firm (permit "
         "given), {budgeted} when in the owner's budget and {indicative} when only "
-        "announced; a dig that slips is on average {slip} years late.",
+        "announced. Of the digs that miss their window, {cancel} are cancelled; the others "
+        "come on average {slip} years late.",
         "En planlagt gravning åbner faktisk renden med en chance på {firm}, når den er fast "
         "(tilladelse givet), {budgeted}, når den er i ejerens budget, og {indicative}, når "
-        "den kun er annonceret; en gravning der skrider, kommer i gennemsnit {slip} år "
-        "for sent.",
+        "den kun er annonceret. Af de gravninger, der ikke holder tiden, aflyses {cancel}; "
+        "de øvrige kommer i gennemsnit {slip} år for sent.",
+    ),
+    "assume_within": (
+        "So a street with no known history is dug within 5 years with a chance of {p}.",
+        "En vej uden kendt historik graves altså op inden for 5 år med en chance på {p}.",
     ),
     "assume_sim": (
         "The forecast simulates {runs} futures with seed {seed} up to {horizon}.",
@@ -1348,8 +1361,23 @@ def _distribution(regrowth: Any, lang: Lang) -> str:
     kind = str(regrowth.distribution)
     if kind == "gamma":
         return _w("dist_gamma", lang, k=_n(regrowth.gamma_shape, lang, 1))
+    if kind == "uniform":
+        spread = float(getattr(regrowth, "uniform_spread", 0.0))
+        if not spread:
+            return _w("dist_cycle", lang)
+        return _w("dist_uniform", lang, spread=percent(spread, 1, 0, lang=lang))
     key = f"dist_{kind}"
     return _w(key, lang) if key in _WORDS else kind
+
+
+def _dug_within_5(scenario: Scenario, lang: Lang) -> str:
+    """Return the regrowth assumption as one chance (where the simulation offers it)."""
+    try:
+        from .simulate import p_dug_within
+    except ImportError:  # pragma: no cover - a version without the simulation
+        return ""
+    chance = p_dug_within(5, scenario)[scenario.regrowth.distribution]
+    return _w("assume_within", lang, p=percent(chance, 1, 0, lang=lang))
 
 
 def _assumptions(data: ReportData, lang: Lang) -> str:
@@ -1359,14 +1387,15 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
     parts = []
     for stem, s in data.scenarios.items():
         run = runs.get(stem, {})
-        cycle = _plain(run.get("mean_cycle_years")) or s.regrowth.mean_cycle_years
         regrowth = s.regrowth
-        if run.get("distribution"):
-            regrowth = type(regrowth)(
-                mean_cycle_years=float(cycle),
+        if run.get("distribution"):  # what the forecast ran with
+            regrowth = dataclasses.replace(
+                regrowth,
+                mean_cycle_years=float(_plain(run.get("mean_cycle_years")) or 5.5),
                 distribution=str(run["distribution"]),
                 gamma_shape=float(_plain(run.get("gamma_shape")) or regrowth.gamma_shape),
             )
+            s = dataclasses.replace(s, regrowth=regrowth)
         b, c = s.budget, s.costs
         items = [
             _w(
@@ -1391,7 +1420,8 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
                 lang,
                 cycle=_n(regrowth.mean_cycle_years, lang, 1),
                 dist=_distribution(regrowth, lang),
-            ),
+            )
+            + (" " + _dug_within_5(s, lang)).rstrip(),
             _w("assume_drop", lang, drop=_n(s.coverage.drop_distance_m, lang)),
             _w(
                 "assume_target",
@@ -1405,6 +1435,7 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
                 budgeted=percent(s.confidence.budgeted, 1, 0, lang=lang),
                 indicative=percent(s.confidence.indicative, 1, 0, lang=lang),
                 slip=_n(s.confidence.slip_years, lang, 1),
+                cancel=percent(getattr(s.confidence, "cancel_share", 1.0), 1, 0, lang=lang),
             ),
             _w(
                 "assume_sim",
