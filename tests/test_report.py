@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -249,10 +250,12 @@ def test_report_renders_for_every_shipped_scenario(
 
 
 def test_numbers_equal_the_coverage_command(
-    full_workspace: Path, capsys: pytest.CaptureFixture[str]
+    full_data: report_module.ReportData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = build_report(full_workspace)
-    assert main(["coverage", str(full_workspace), "--json"]) == 0
+    page = render_report(full_data)
+    copy = tmp_path / "copy.gpkg"  # the command writes coverage layers; keep the shared one
+    shutil.copyfile(full_data.workspace, copy)
+    assert main(["coverage", str(copy), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     shown = embedded(page)["coverage"]
     keys = [
@@ -274,9 +277,9 @@ def test_numbers_equal_the_coverage_command(
     assert printed["households_duct_covered"] > 0
 
 
-def test_forecast_numbers_equal_the_forecast_table(full_workspace: Path) -> None:
-    page = build_report(full_workspace)
-    forecast = read_table(full_workspace, "forecast")
+def test_forecast_numbers_equal_the_forecast_table(full_data: report_module.ReportData) -> None:
+    page = render_report(full_data)
+    forecast = read_table(full_data.workspace, "forecast")
     shown = embedded(page)["forecast"]
     assert sorted(shown) == SHIPPED
     for stem, entry in shown.items():
