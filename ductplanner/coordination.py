@@ -860,7 +860,7 @@ def write_requests(
     request: RequestSet,
     out: str | os.PathLike[str],
     *,
-    requester: str = "the municipality",
+    requester: str = "The municipality",
     label: str = "",
 ) -> list[Path]:
     """Write a request as GeoPackage, CSV and HTML into ``out``, each file atomically.
@@ -1458,7 +1458,7 @@ def _demo_scenario(plan: gpd.GeoDataFrame) -> str | None:
     if "scenario" not in plan.columns:
         return None
     names = list(pd.unique(plan["scenario"].astype(str)))
-    preferred = [n for n in names if "revised" in n]
+    preferred = [n for n in names if "revised" in n.lower()]
     return (preferred or names or [None])[0]
 
 
