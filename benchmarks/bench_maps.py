@@ -215,7 +215,13 @@ def build_workspace(path: Path, args: argparse.Namespace) -> str:
         return origin + "; coverage step absent"
     started = time.perf_counter()
     coverage_workspace(path)
-    return origin + f"; coverage computed in {time.perf_counter() - started:.1f} s"
+    origin += f"; coverage computed in {time.perf_counter() - started:.1f} s"
+    try:
+        from ductplanner.opportunities import opportunities_workspace
+    except ImportError:
+        return origin + "; opportunities step absent"
+    report = opportunities_workspace(path, None)
+    return origin + f"; {len(report.candidates):,} co-digging stretches"
 
 
 def made_up_forecast(workspace: Path, seed: int) -> dict[str, pd.DataFrame]:
