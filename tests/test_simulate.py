@@ -214,8 +214,7 @@ def test_one_year_policy_is_not_far_below_the_optimizer_s_greedy() -> None:
         inst = random_instance(seed, rows=12, cols=12, years=1, n_digs=60)
         inp = input_from_instance(inst, fibre_project=np.zeros(inst.n_candidates, dtype=bool))
         state = DuctState(inp, 1)
-        opened = np.zeros((1, inp.n_edges), dtype=bool)
-        opened[0, inp.dig_edge] = True
+        opened = np.unique(inp.dig_edge)  # run 0: flat index = edge
         price = Prices(
             np.full(inp.n_edges, np.inf), 0 * inp.dig_edge, inp.dig_edge, inp.dig_cost_dkk
         )

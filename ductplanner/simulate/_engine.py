@@ -363,6 +363,10 @@ class DuctState:
         self.linked_label = np.tile(linked, runs)
         hh = np.bincount(one[self.u[e]], weights=self.hh[e], minlength=n_lab)
         self.label_hh = np.tile(hh, runs)
+        # the duct edges not linked (islands), as (run, edge) pairs: few, kept up to date
+        loose = e[~linked[one[self.u[e]]]]
+        self.island_run = np.repeat(np.arange(runs), len(loose))
+        self.island_edge = np.tile(loose, runs)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -374,7 +378,16 @@ class DuctState:
         """Per run and edge (R, E): carries a duct linked to the backbone."""
         return self.duct & self.linked_nodes()[:, self.u]
 
+    def islands(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the (run, edge) pairs of duct edges not linked to the backbone."""
+        return self.island_run, self.island_edge
+
     # --- writing --------------------------------------------------------------------------
+
+    def _drop_linked_islands(self) -> None:
+        r, e = self.island_run, self.island_edge
+        loose = ~self.linked_label[self.label[r * self.n + self.u[e]]]
+        self.island_run, self.island_edge = r[loose], e[loose]
 
     def link(self, run: np.ndarray, edge: np.ndarray) -> None:
         """Lay ducts that touch the linked network: everything they reach becomes linked."""
@@ -383,9 +396,13 @@ class DuctState:
         self.duct[run, edge] = True
         ends = np.concatenate([run * self.n + self.u[edge], run * self.n + self.v[edge]])
         self.linked_label[self.label[ends]] = True
+        self._drop_linked_islands()
 
     def lay_anywhere(self, run: np.ndarray, edge: np.ndarray) -> None:
         """Lay ducts wherever they are (the fibre project's digs), merging components."""
+        new = ~self.duct[run, edge]
+        keys = np.unique(run[new] * self.duct.shape[1] + edge[new])
+        run, edge = keys // self.duct.shape[1], keys % self.duct.shape[1]
         if len(run) == 0:
             return
         self.duct[run, edge] = True
@@ -407,6 +424,9 @@ class DuctState:
         self.label = remap[self.label]
         self.linked_label[touched] = linked[comp]
         self.label_hh[touched] = hh[comp]
+        self.island_run = np.concatenate([self.island_run, run])
+        self.island_edge = np.concatenate([self.island_edge, edge])
+        self._drop_linked_islands()
 
 
 # --- choosing within a budget ---------------------------------------------------------------
@@ -500,37 +520,49 @@ class Prices:
 def lay_clusters(state: DuctState, open_: np.ndarray, price: Prices, left: np.ndarray) -> None:
     """Lay whole trench clusters that link to the network, best households per DKK first.
 
-    Modifies ``state`` and ``left``.
+    ``open_`` are the year's open trenches as sorted flat indices ``run * E +
+    edge``. Modifies ``state`` and ``left``.
     """
     n, runs = state.n, state.runs
-    node = state.linked_nodes()
-    linked = node.ravel()
-    o_r, o_e = np.nonzero(open_ & ~state.duct)
-    if len(o_r) == 0:
+    linked = state.linked_label[state.label]
+    e_count = state.duct.shape[1]
+    opened = open_[~state.duct.ravel()[open_]]
+    if len(opened) == 0:
         return
-    i_r, i_e = np.nonzero(state.duct & ~node[:, state.u])
+    o_r, o_e = np.divmod(opened, e_count)
+    i_r, i_e = state.islands()
     r = np.concatenate([o_r, i_r])
     e = np.concatenate([o_e, i_e])
     is_open = np.r_[np.ones(len(o_r), bool), np.zeros(len(i_r), bool)]
     a = r * n + state.u[e]
     b = r * n + state.v[e]
     anchor_a, anchor_b = linked[a], linked[b]
+    # number the nodes these edges touch 0, 1, ... (a much smaller graph than runs x nodes)
+    used = np.zeros(runs * n, dtype=bool)
+    used[a[~anchor_a]] = True
+    used[b[~anchor_b]] = True
+    compact = np.cumsum(used) - 1
+    base = int(used.sum())
     # a node of the linked network splits clusters: each edge end there is a node of its own
-    base = runs * n
     n_a = int(anchor_a.sum())
-    a2, b2 = a.copy(), b.copy()
+    a2 = np.where(anchor_a, 0, compact[a])
+    b2 = np.where(anchor_b, 0, compact[b])
     a2[anchor_a] = base + np.arange(n_a)
     b2[anchor_b] = base + n_a + np.arange(int(anchor_b.sum()))
     n_total = base + n_a + int(anchor_b.sum())
-    hh = state.hh[e]
-    keep = _prune_dead_ends(a2, b2, anchor_a, anchor_b, is_open & (hh <= 0), n_total)
-    a2, b2, r, e, hh, is_open = a2[keep], b2[keep], r[keep], e[keep], hh[keep], is_open[keep]
-    anchor_a, anchor_b = anchor_a[keep], anchor_b[keep]
     labels = components(a2, b2, n_total)
     lab = labels[a2]
     n_lab = int(labels.max()) + 1
     anchored = np.zeros(n_lab, bool)
     anchored[lab[anchor_a | anchor_b]] = True
+    # only clusters touching the linked network can be laid (usually a small part)
+    near = anchored[lab]
+    a2, b2, r, e, is_open, lab = a2[near], b2[near], r[near], e[near], is_open[near], lab[near]
+    anchor_a, anchor_b = anchor_a[near], anchor_b[near]
+    hh = state.hh[e]
+    # cutting dead ends off never splits a cluster, so the labels stay valid
+    keep = _prune_dead_ends(a2, b2, anchor_a, anchor_b, is_open & (hh <= 0), n_total)
+    r, e, hh, is_open, lab = r[keep], e[keep], hh[keep], is_open[keep], lab[keep]
     edge_cost = np.zeros(len(r))
     edge_cost[is_open] = price(r[is_open], e[is_open])
     value = np.bincount(lab, weights=hh, minlength=n_lab)
@@ -587,10 +619,11 @@ def lay_frontier(
 
     An edge is worth its households and those of the duct island at its far
     end (one edge per island and run per round, so no island counts twice).
-    ``avail`` (R, E) limits the edges (None: every edge, own trenches).
-    Modifies ``state`` and ``left``.
+    ``avail`` (sorted flat indices ``run * E + edge``) limits the edges
+    (None: every edge, own trenches). Modifies ``state`` and ``left``.
     """
     n = state.n
+    e_count = state.duct.shape[1]
     cheapest = price.cheapest
     runs = np.arange(state.runs)
     for _ in range(rounds):
@@ -598,18 +631,25 @@ def lay_frontier(
         runs = runs[left[runs] >= cheapest - 1e-9]
         if len(runs) == 0:
             break
-        node = state.linked_nodes()[runs]
-        ca, cb = node[:, state.u], node[:, state.v]
-        attached = ~state.duct[runs] & (ca | cb)
-        if avail is not None:
-            attached &= avail[runs]
-        i, e = np.nonzero(attached)
-        if len(i) == 0:
+        if avail is None:
+            node = state.linked_nodes()[runs]
+            attached = ~state.duct[runs] & (node[:, state.u] | node[:, state.v])
+            i, e = np.nonzero(attached)
+            r = runs[i]
+        else:
+            active = np.zeros(state.runs, dtype=bool)
+            active[runs] = True
+            avail = avail[active[avail // e_count] & ~state.duct.ravel()[avail]]
+            r, e = np.divmod(avail, e_count)
+        linked = state.linked_label[state.label]
+        ca, cb = linked[r * n + state.u[e]], linked[r * n + state.v[e]]
+        touching = ca | cb
+        r, e, ca, cb = r[touching], e[touching], ca[touching], cb[touching]
+        if len(r) == 0:
             break
-        r = runs[i]
         c = price(r, e)
-        a_in = ca[i, e]
-        both = a_in & cb[i, e]
+        a_in = ca
+        both = a_in & cb
         far = np.where(a_in, r * n + state.v[e], r * n + state.u[e])
         far_label = state.label[far]
         behind = np.where(both | state.linked_label[far_label], 0.0, state.label_hh[far_label])
@@ -643,8 +683,9 @@ def lay_year(
 ) -> tuple[float, float]:
     """Apply one year's policy to every run: co-dig, then own trenches; return DKK spent.
 
-    ``open_`` (R, E) are the year's open trenches, ``price`` what co-laying
-    in each costs, ``own_price`` what an own trench costs.
+    ``open_`` are the year's open trenches (sorted flat indices ``run * E +
+    edge``), ``price`` what co-laying in each costs, ``own_price`` what an own
+    trench costs.
     """
     if policy.kind == "fibre-only":
         return 0.0, 0.0
@@ -674,6 +715,8 @@ class YearDigs:
     ----------
     open : ndarray of bool (R, E)
         Trenches open this year (all edges, with a duct or not).
+    open_index : ndarray of int
+        The same as sorted flat indices ``run * E + edge``.
     price : Prices
         DKK to co-lay a duct in each (the known dig's price where it has one).
     free : tuple of (runs, edges) arrays
@@ -681,6 +724,7 @@ class YearDigs:
     """
 
     open: np.ndarray
+    open_index: np.ndarray
     price: Prices
     free: tuple[np.ndarray, np.ndarray]
 
@@ -737,22 +781,22 @@ def draw_digs(
     flat = next_t.ravel()
     for k in range(y_count):
         dug = next_t < k + 1
-        idx = np.flatnonzero(dug)
-        t = flat[idx]
-        while True:
-            active = np.flatnonzero(t < k + 1)
-            if len(active) == 0:
-                break
-            t[active] += renewal.gaps(rng, len(active))
-        flat[idx] = t
         sl = slice(bounds[k], bounds[k + 1])
         r_k, c_k, e_k = k_r[sl], k_c[sl], k_e[sl]
+        dug[r_k, e_k] = True
+        idx = np.flatnonzero(dug)
+        # the renewal digs of this year (known ones are not due yet: they do not move)
+        t = flat[idx]
+        active = np.flatnonzero(t < k + 1)
+        while len(active):
+            t[active] += renewal.gaps(rng, len(active))
+            active = active[t[active] < k + 1]
+        flat[idx] = t
         free = inp.dig_free[c_k]
         priced = ~free
-        dug[r_k, e_k] = True
         # where a known dig opens the edge, its own price counts
         price = Prices(base_cost, r_k[priced], e_k[priced], inp.dig_cost_dkk[c_k[priced]])
-        yield YearDigs(dug, price, (r_k[free], e_k[free]))
+        yield YearDigs(dug, idx, price, (r_k[free], e_k[free]))
 
 
 def _first_digs(
@@ -814,7 +858,7 @@ def run_engine(
     for k, year in enumerate(_progress(digs, y_count, progress, description)):
         dug_ever |= year.open
         state.lay_anywhere(*year.free)
-        spent[:, k] = lay_year(state, policy, year.open, year.price, own_price)
+        spent[:, k] = lay_year(state, policy, year.open_index, year.price, own_price)
         on = state.linked_edges()
         covered[:, k] = on.astype(np.float32) @ hh
         if d_count:

@@ -15,7 +15,8 @@ equilibrium: the time to its next dig is the *forward recurrence time*, whose
 distribution function is ``F_e(t) = (1 / mu) * integral_0^t S(x) dx`` with
 ``S`` the survival function of a gap. It is drawn as ``U * L`` with ``U``
 uniform on (0, 1) and ``L`` a *size-biased* gap (density ``x f(x) / mu``):
-gamma(2, mu) for exponential gaps, gamma(k + 1, mu / k) for gamma gaps.
+gamma(k + 1, mu / k) for gamma gaps, ``sqrt(lo^2 + V (hi^2 - lo^2))`` for
+uniform ones; for exponential gaps it is exponential itself (no memory).
 Where the last dig is known, ``age`` years ago, the next dig comes after the
 *residual* gap ``X - age`` given ``X > age``.
 
@@ -149,9 +150,9 @@ class Renewal:
 
     def first(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` times to the next dig of edges in equilibrium (forward recurrence)."""
-        u = rng.random(n)
         if self.distribution == "exponential":
-            return u * rng.gamma(2.0, self.mean, n)
+            return rng.exponential(self.mean, n)  # no memory: as a gap
+        u = rng.random(n)
         if self.distribution == "gamma":
             k = self.gamma_shape
             return u * rng.gamma(k + 1.0, self.mean / k, n)
