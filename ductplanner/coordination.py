@@ -1109,16 +1109,9 @@ class RecordOutcome:
 
 
 def _laid_ducts(
-    layers: Mapping[str, gpd.GeoDataFrame],
-    dig: pd.Series,
-    rows: gpd.GeoDataFrame,
-    year: int,
-    laid_on: str,
+    dig_id: str, rows: gpd.GeoDataFrame, year: int, laid_on: str, taken: set[str]
 ) -> gpd.GeoDataFrame:
-    """Duct features for the plan rows of one finished dig (origin co-dig)."""
-    ducts = layers.get("ducts")
-    taken = set() if ducts is None else set(ducts["id"].astype(str))
-    dig_id = str(dig["id"])
+    """Duct features (not yet validated) for the plan rows of one finished dig."""
     ids = []
     for edge in rows["edge_id"].astype(str):
         new = base = f"{dig_id}/{edge}"
@@ -1142,12 +1135,7 @@ def _laid_ducts(
         }
     )
     crs = rows.crs or WORKSPACE_CRS
-    new_ducts = gpd.GeoDataFrame(frame, geometry=rows.geometry.to_numpy(), crs=crs)
-    from .layers import require_valid, validate_layer
-
-    clean, problems = validate_layer(new_ducts, "ducts", source=f"dig {dig_id}")
-    require_valid(problems)
-    return clean
+    return gpd.GeoDataFrame(frame, geometry=rows.geometry.to_numpy(), crs=crs)
 
 
 def _plan_rows_of(
@@ -1184,22 +1172,76 @@ def _plan_rows_of(
 def _record_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     log: pd.DataFrame,
-    dig_id: str,
+    digs_laid: Sequence[tuple[str, int | None, dt.date | str | None]],
     *,
-    year: int | None,
-    date: dt.date | str | None,
     scenario: str | None,
     source: str,
-) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, RecordOutcome]:
-    """Return the new ducts and digs layers and log after recording one dig (pure)."""
-    digs = layers["digs"]
-    dig = _find_dig(digs, dig_id, source)
-    dig_id = str(dig["id"])
-    ducts = layers.get("ducts")
-    before = _already_recorded(ducts, log, dig_id)
-    if before is not None:
-        return {}, log, before
-    rows = _plan_rows_of(layers, dig_id, scenario, source)
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, list[RecordOutcome]]:
+    """Return the new ducts and digs layers and log after recording finished digs (pure).
+
+    ``digs_laid`` holds (dig id, year laid or None, date of the log entry or
+    None) per dig. Digs recorded before are reported, not recorded again.
+    """
+    from .layers import require_valid, validate_layer
+
+    digs, ducts = layers["digs"], layers.get("ducts")
+    taken = set() if ducts is None else set(ducts["id"].astype(str))
+    outcomes: list[RecordOutcome] = []
+    new_parts: list[gpd.GeoDataFrame] = []
+    rows_logged: list[dict[str, Any]] = []
+    for dig_id, year, date in digs_laid:
+        dig = _find_dig(digs, dig_id, source)
+        dig_id = str(dig["id"])
+        if any(o.dig_id == dig_id for o in outcomes):
+            continue  # named twice
+        before = _already_recorded(ducts, log, dig_id)
+        if before is not None:
+            outcomes.append(before)
+            continue
+        rows = _plan_rows_of(layers, dig_id, scenario, source)
+        year = _year_laid(dig, year, source)
+        end = pd.Timestamp(dig["end"])
+        laid_on = end.date().isoformat() if year == end.year else f"{year}-12-31"
+        new_parts.append(_laid_ducts(dig_id, rows, year, laid_on, taken))
+        figures = _stretch_figures(rows, "plan")
+        rows_logged.append(
+            decision_row(
+                dig_id,
+                "laid",
+                owner=str(dig["owner"]),
+                date=date or dt.date.today(),
+                reason=f"recorded: {len(rows)} stretches laid in {year}",
+                **figures,
+            )
+        )
+        outcomes.append(
+            RecordOutcome(
+                dig_id,
+                True,
+                new_parts[-1],
+                year,
+                float(figures["metres"]),
+                float(figures["cost_dkk"]),
+                float(figures["households"]),
+            )
+        )
+    if not new_parts:
+        return {}, log, outcomes
+    log = next_decisions(log, rows_logged, source=source)
+    new = gpd.GeoDataFrame(pd.concat(new_parts, ignore_index=True), crs=new_parts[0].crs)
+    new, problems = validate_layer(new, "ducts", source=source)
+    require_valid(problems)
+    all_ducts = new if ducts is None or not len(ducts) else _concat(ducts, new)
+    recorded = {o.dig_id for o in outcomes if o.recorded}
+    digs = digs.copy()
+    digs.loc[digs["id"].astype(str).isin(recorded).to_numpy(), "status"] = "done"
+    for outcome in outcomes:
+        if outcome.recorded:
+            outcome.ducts = new[new["dig_id"] == outcome.dig_id]
+    return {"ducts": all_ducts, "digs": digs}, log, outcomes
+
+
+def _year_laid(dig: pd.Series, year: int | None, source: str) -> int:
     start, end = pd.Timestamp(dig["start"]), pd.Timestamp(dig["end"])
     year = int(end.year) if year is None else int(year)
     if year < start.year:
@@ -1208,44 +1250,16 @@ def _record_layers(
                 Problem(
                     source,
                     "ducts",
-                    dig_id,
+                    str(dig["id"]),
                     "year_laid",
                     "range",
-                    f"year {year} is before dig {dig_id} started ({start.date()})",
+                    f"year {year} is before dig {dig['id']} started ({start.date()})",
                     f"give the year the trench was open, {start.year} or later",
                 )
             ],
             summary="impossible year",
         )
-    laid_on = end.date().isoformat() if year == end.year else f"{year}-12-31"
-    new = _laid_ducts(layers, dig, rows, year, laid_on)
-    figures = _stretch_figures(rows, "plan")
-    row = decision_row(
-        dig_id,
-        "laid",
-        owner=str(dig["owner"]),
-        date=date or dt.date.today(),
-        year=figures["year"],
-        metres=figures["metres"],
-        cost_dkk=figures["cost_dkk"],
-        households=figures["households"],
-        opportunity_ids=figures["opportunity_ids"],
-        reason=f"recorded: {len(new)} stretches laid in {year}",
-    )
-    log = next_decisions(log, [row], source=source)
-    all_ducts = new if ducts is None or not len(ducts) else _concat(ducts, new)
-    digs = digs.copy()
-    digs.loc[digs["id"].astype(str) == dig_id, "status"] = "done"
-    outcome = RecordOutcome(
-        dig_id,
-        True,
-        new,
-        year,
-        float(row["metres"]),
-        float(row["cost_dkk"]),
-        float(row["households"]),
-    )
-    return {"ducts": all_ducts, "digs": digs}, log, outcome
+    return year
 
 
 def _concat(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -1350,8 +1364,8 @@ def record_dig(
     present = list_layers(path)
     layers = {n: read_layer(path, n) for n in ("digs", "plan", "ducts") if n in present}
     log = read_decisions(path)
-    changed, log, outcome = _record_layers(
-        layers, log, dig_id, year=year, date=date, scenario=scenario, source=str(path)
+    changed, log, (outcome,) = _record_layers(
+        layers, log, [(dig_id, year, date)], scenario=scenario, source=str(path)
     )
     if not outcome.recorded:
         return outcome
@@ -1481,8 +1495,7 @@ def demo_step(ctx: DemoContext) -> StepOutcome:
     if "plan" not in present:
         line = "skipped: the workspace has no plan layer (the plan step did not run)"
         return StepOutcome(line=line, summary={"skipped": True, "reason": line})
-    names = ["digs", "plan", "ducts", "streets", "addresses", "backbone", "sites", "districts"]
-    layers = {n: read_layer(path, n) for n in names if n in present}
+    layers = {n: read_layer(path, n) for n in ("digs", "plan", "ducts", "streets") if n in present}
     scenario = _demo_scenario(layers["plan"])
     plan = _one_scenario(layers["plan"], scenario, str(path))
     layers["plan"] = plan
@@ -1491,14 +1504,15 @@ def demo_step(ctx: DemoContext) -> StepOutcome:
     requests = [build_requests(layers, o, scenario=scenario, source=str(path)) for o in owners]
     requests = [r for r in requests if len(r.digs)]
     history, to_record = _demo_history(requests, layers["digs"], ctx.seed, DEMO_PLANNING_DATE)
-    log = next_decisions(read_decisions(path), history, source=str(path))
-    recorded: list[RecordOutcome] = []
-    for dig, end in to_record:
-        changed, log, outcome = _record_layers(
-            layers, log, dig, year=None, date=end, scenario=scenario, source=str(path)
-        )
-        layers.update(changed)
-        recorded.append(outcome)
+    log = next_decisions(empty_decisions(), history, source=str(path))  # the demo starts afresh
+    changed, log, recorded = _record_layers(
+        layers,
+        log,
+        [(dig, None, end) for dig, end in to_record],
+        scenario=scenario,
+        source=str(path),
+    )
+    layers.update(changed)
     out: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {DECISIONS_TABLE: log}
     if recorded:
         out.update(ducts=layers["ducts"], digs=layers["digs"])

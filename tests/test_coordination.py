@@ -454,3 +454,16 @@ def test_decisions_table_is_plain_attributes(planned: Path):
     info = pyogrio.read_info(planned, layer=co.DECISIONS_TABLE)
     assert info["geometry_type"] is None
     assert list(info["fields"]) == list(co.DECISION_COLUMNS)
+
+
+@pytest.mark.slow
+def test_recording_every_dig_of_the_real_plan_covers_26_households(tiny_workspace: Path):
+    from ductplanner.optimize._workspace import plan_workspace
+
+    _, layer = plan_workspace(tiny_workspace, "revised-2019", method="greedy")
+    assert sorted(set(layer["dig_id"])) == ["FIB-1", "NOV-1", "RAD-1"]
+    for dig in ("FIB-1", "NOV-1"):
+        co.record_dig(tiny_workspace, dig, refresh_coverage=False)
+    last = co.record_dig(tiny_workspace, "RAD-1")
+    # 22 as above, plus Blindgyden (A14 3, A15 1) linked through Østvej's island
+    assert (last.households_before, last.households_after) == (6, 26)
