@@ -760,7 +760,7 @@ def _skip_reason(dig: str, dig_info: pd.DataFrame, status: Mapping[str, Any]) ->
     if state is not None and state.status == "declined":
         return f"declined on {state.date}: {state.reason}"
     if state is not None and state.status == "laid":
-        return f"laid (recorded on {state.date})"
+        return f"laid, recorded on {state.date}"
     if dig not in dig_info.index:
         return "not in the digs layer any more"
     dig_status = str(dig_info.loc[dig, "status"])
