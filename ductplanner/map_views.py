@@ -352,7 +352,7 @@ def _class_runs(classes: np.ndarray) -> dict[tuple[int, int, int], list[int]]:
     the edges sharing a run are drawn as one line.
 
     >>> _class_runs(np.array([[0, 1, 1, 2], [0, 1, 1, 1]]))
-    {(1, 1, 2): [0, 1], (2, 3, 3): [0], (1, 1, 3): [1]}
+    {(1, 1, 2): [0], (1, 1, 3): [1], (2, 3, 3): [0]}
     """
     runs: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     patterns, inverse = np.unique(classes, axis=0, return_inverse=True)
