@@ -118,6 +118,7 @@ __all__ = [
     "record_command",
     "record_dig",
     "requests_command",
+    "resolve_owner",
     "write_requests",
 ]
 
