@@ -18,10 +18,10 @@ opportunities like any other: ducts for citizens go into the same trench.
 
 *What a dig opens.* A line dig opens the part of every street edge within
 :data:`LINE_TOLERANCE_M` (10 m, the duct tolerance of the network) of it,
-between its two ends; a
-polygon dig (an area, a junction box) the part of every edge inside it, give
-or take :data:`AREA_TOLERANCE_M` (1 m) — so a polygon over a junction opens a
-piece of every street meeting there. Pieces of one dig on one edge are merged;
+between its two ends (a trench stops where it stops); a polygon dig (an
+area, a junction box) the part of every edge inside it, give or take
+:data:`AREA_TOLERANCE_M` (1 m) — so a polygon over a junction opens a piece
+of every street meeting there. Pieces of one dig on one edge are merged;
 the stretch's ``metres`` are their length. A line dig crossing a street (or
 ending at a junction) touches the cross street for no more than about the
 tolerance: pieces of a line dig no longer than twice the tolerance are not
@@ -62,7 +62,7 @@ once), else 0. ``touches`` says ``network``, ``island`` or ``none``.
 
 Conflicts
 ---------
-Two digs of different owners that open the same stretch (at least
+Two digs of different owners (compared ignoring case) that open the same stretch (at least
 :data:`MIN_CONFLICT_M` metres of one edge in common) with at most
 ``conflict_years`` (default 2, the road authority's protection period)
 between the end of the first and the start of the second: the road
