@@ -210,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("--year", type=int, help="only digs whose trench is open in this year")
     p.add_argument(
+        "--scenario",
+        help="scenario TOML file or shipped name for costs, years and probabilities "
+        "(default revised-2019)",
+    )
+    p.add_argument(
         "--conflict-years",
         type=int,
         default=2,
