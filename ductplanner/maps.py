@@ -70,6 +70,7 @@ __all__ = [
     "VIEWS",
     "About",
     "Overlay",
+    "Popup",
     "about_html",
     "add_overlays",
     "add_page_head",
@@ -223,6 +224,43 @@ def _table(title: str, rows: Sequence[tuple[str, Any]]) -> str:
     return f'<div class="dp-popup"><b>{_esc(title)}</b><table>{cells}</table></div>'
 
 
+@dataclass(frozen=True)
+class Popup:
+    """A feature's popup: a title and rows of (label, value), empty values left out.
+
+    Written into a map compactly (each label once per layer) and turned into
+    HTML by the page; :meth:`html` gives the same HTML in Python.
+
+    >>> Popup.of("<1>", [("Owner", "A&B"), ("Permit", None)]).html()[22:]
+    '<b>&lt;1&gt;</b><table><tr><th>Owner</th><td>A&amp;B</td></tr></table></div>'
+    """
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, title: Any, rows: Sequence[tuple[str, Any]]) -> Popup:
+        """Return the popup of ``rows``, values as text, missing and empty ones dropped."""
+        kept = tuple(
+            (label, _text(value))
+            for label, value in rows
+            if not _missing(value) and str(value) != ""
+        )
+        return cls(_text(title), kept)
+
+    def html(self) -> str:
+        """Return the popup's HTML, every text escaped."""
+        return _table(self.title, self.rows)
+
+
+def _popup_data(popup: Popup, labels: dict[str, int]) -> list[Any]:
+    """Return ``[title, label number, value, ...]`` (escaped), numbering new labels."""
+    data: list[Any] = [_esc(popup.title)]
+    for label, value in popup.rows:
+        data += [labels.setdefault(_esc(label), len(labels)), _esc(value)]
+    return data
+
+
 def safe_json(data: Any) -> str:
     r"""Return compact JSON that is safe inside an HTML ``<script>`` element.
 
@@ -290,6 +328,9 @@ class Overlay:
         Shown when the map opens.
     bounds : tuple of float, optional
         ``(south, west, north, east)`` in degrees, to frame the map.
+    labels : list of str
+        Row labels of the features' compact popups (escaped HTML); a popup
+        is HTML, or ``[title, label number, value, ...]``.
     """
 
     name: str
@@ -300,6 +341,17 @@ class Overlay:
     legend: list[LegendEntry]
     show: bool = True
     bounds: tuple[float, float, float, float] | None = None
+    labels: list[str] = field(default_factory=list)
+
+    def popup_html(self, feature: Mapping[str, Any]) -> str:
+        """Return the HTML popup of one of :attr:`data`'s features, as the page shows it."""
+        p = feature["properties"]["p"]
+        if isinstance(p, str):
+            return p
+        cells = "".join(
+            f"<tr><th>{self.labels[p[k]]}</th><td>{p[k + 1]}</td></tr>" for k in range(1, len(p), 2)
+        )
+        return f'<div class="dp-popup"><b>{p[0]}</b><table>{cells}</table></div>'
 
 
 class _StyleTable:
@@ -324,11 +376,12 @@ def _geojson_overlay(
     styles: Sequence[dict[str, Any]],
     legend: list[LegendEntry],
     *,
-    popups: Sequence[str] | None = None,
+    popups: Sequence[str | Popup] | None = None,
     tooltips: Sequence[str] | None = None,
 ) -> Overlay:
     """Return an overlay of one feature per row, each with its style, popup and tooltip."""
     table = _StyleTable()
+    labels: dict[str, int] = {}
     numbers = [table.index(dict(s)) for s in styles]
     geoms = _lonlat(gdf)
     features = []
@@ -337,13 +390,23 @@ def _geojson_overlay(
             continue
         props: dict[str, Any] = {"s": numbers[i]}
         if popups is not None:
-            props["p"] = popups[i]
+            popup = popups[i]
+            props["p"] = popup if isinstance(popup, str) else _popup_data(popup, labels)
         if tooltips is not None:
             props["t"] = tooltips[i]
         features.append(
             {"type": "Feature", "geometry": _geojson_geometry(geom), "properties": props}
         )
-    return Overlay(name, source, "geojson", features, table.styles, legend, bounds=_bounds(geoms))
+    return Overlay(
+        name,
+        source,
+        "geojson",
+        features,
+        table.styles,
+        legend,
+        bounds=_bounds(geoms),
+        labels=list(labels),
+    )
 
 
 def _merged_overlay(
@@ -447,7 +510,7 @@ def _ducts(gdf: gpd.GeoDataFrame) -> Overlay:
         if has_connected:
             state += ", connected" if connected[i] else ", island (not connected to the backbone)"
         popups.append(
-            _table(
+            Popup.of(
                 f"Duct {row.id}",
                 [
                     ("Laid", _year(row.year_laid)),
@@ -476,7 +539,7 @@ def _backbone(gdf: gpd.GeoDataFrame) -> Overlay:
     is_point = gdf.geometry.geom_type.eq("Point").to_numpy()
     styles = [pop if p else fibre for p in is_point]
     popups = [
-        _table(
+        Popup.of(
             f"{'Point of presence' if row.kind == 'pop' else 'Fibre'} {row.id}",
             [("Name", row.name), ("Kind", row.kind)],
         )
@@ -504,7 +567,7 @@ def _sites(gdf: gpd.GeoDataFrame) -> Overlay:
     kinds = gdf["kind"].astype("object").fillna("other").to_numpy()
     styles = [_site_icon(k, c) for k, c in zip(kinds, connected, strict=True)]
     popups = [
-        _table(
+        Popup.of(
             str(row.name),
             [
                 ("Site", row.id),
@@ -586,7 +649,7 @@ def _dig_figures(
     return figures
 
 
-def _dig_popup(row: Any, figures: _DigFigures, have_opportunities: bool) -> str:
+def _dig_popup(row: Any, figures: _DigFigures, have_opportunities: bool) -> Popup:
     geom = row.geometry
     size = (
         ("Area (m²)", round(geom.area))
@@ -617,7 +680,7 @@ def _dig_popup(row: Any, figures: _DigFigures, have_opportunities: bool) -> str:
         rows.append(("Cost, households gained", "not computed (run `ductplanner opportunities`)"))
     if figures.plan_years:
         rows.append(("Chosen in the plan", ", ".join(figures.plan_years)))
-    return _table(f"Dig {row.id}", rows)
+    return Popup.of(f"Dig {row.id}", rows)
 
 
 def _digs(
@@ -675,9 +738,9 @@ _TOUCHES = {
 }
 
 
-def _opportunity_popup(row: Any) -> str:
+def _opportunity_popup(row: Any) -> Popup:
     touches = _get(row, "touches")
-    return _table(
+    return Popup.of(
         f"Candidate {_get(row, 'id')}",
         [
             ("Dig", _get(row, "dig_id")),
@@ -700,8 +763,8 @@ def _opportunity_popup(row: Any) -> str:
     )
 
 
-def _conflict_popup(row: Any) -> str:
-    return _table(
+def _conflict_popup(row: Any) -> Popup:
+    return Popup.of(
         f"Street opened twice: {_get(row, 'edge_id')}",
         [
             ("First dig", f"{_text(_get(row, 'dig_a'))} ({_text(_get(row, 'owner_a'))})"),
@@ -715,8 +778,8 @@ def _conflict_popup(row: Any) -> str:
     )
 
 
-def _plan_popup(row: Any) -> str:
-    return _table(
+def _plan_popup(row: Any) -> Popup:
+    return Popup.of(
         f"Chosen {_get(row, 'id')}: lay ducts in {_year(_get(row, 'year')) or 'the plan'}",
         [
             ("How", _get(row, "kind")),
@@ -740,7 +803,7 @@ def _derived_overlay(
     source: str,
     legend: Sequence[tuple[str, dict[str, Any]]],
     style_of: Callable[[Any], str],
-    popup: Callable[[Any], str],
+    popup: Callable[[Any], Popup],
 ) -> Overlay:
     """Draw a derived layer: a style (by legend label) and a popup per row."""
     colours = dict(legend)
@@ -862,7 +925,7 @@ def _districts(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
         style = {"color": "#3d3d3d", "weight": 1.5, "opacity": 0.9, "fill": False}
         tips = [f"<b>{_esc(n)}</b><br>coverage not computed" for n in gdf["name"]]
         popups = [
-            _table(f"District {n}", [("District", i)])
+            Popup.of(f"District {n}", [("District", i)])
             for n, i in zip(gdf["name"], gdf["id"], strict=True)
         ]
         legend = [LegendEntry("district (coverage not computed)", style, "area")]
@@ -878,7 +941,7 @@ def _districts(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
         stated = share(covered, total, "households")
         tips.append(f"<b>{_esc(row.name)}</b><br>{_esc(stated)}")
         popups.append(
-            _table(
+            Popup.of(
                 f"District {row.name}",
                 [
                     ("Duct-covered", stated),
@@ -996,7 +1059,14 @@ function dpReady(map) {
   dpMapIndex(map);
   if (!window.ductplanner.map) { window.ductplanner.map = map; }
 }
-function dpGeoJson(data, styles) {
+function dpPopup(p, labels) {
+  var rows = "";
+  for (var k = 1; k < p.length; k += 2) {
+    rows += "<tr><th>" + labels[p[k]] + "</th><td>" + p[k + 1] + "</td></tr>";
+  }
+  return '<div class="dp-popup"><b>' + p[0] + "</b><table>" + rows + "</table></div>";
+}
+function dpGeoJson(data, styles, labels) {
   return L.geoJSON(data, {
     style: function (f) { return styles[f.properties.s]; },
     pointToLayer: function (f, latlng) {
@@ -1008,7 +1078,11 @@ function dpGeoJson(data, styles) {
       return L.circleMarker(latlng, s);
     },
     onEachFeature: function (f, layer) {
-      if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 360}); }
+      var p = f.properties.p;
+      if (p) {
+        layer.bindPopup(typeof p === "string" ? p : function () { return dpPopup(p, labels); },
+                        {maxWidth: 360});
+      }
       if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
     }
   });
@@ -1088,7 +1162,8 @@ def _element_classes() -> tuple[type, type, type]:
                 self.factory = f"dpAddresses({safe_json(overlay.data)}, {styles}, {labels})"
             else:
                 data = {"type": "FeatureCollection", "features": overlay.data}
-                self.factory = f"dpGeoJson({safe_json(data)}, {styles})"
+                labels = safe_json(overlay.labels)
+                self.factory = f"dpGeoJson({safe_json(data)}, {styles}, {labels})"
 
     class Panels(MacroElement):
         _template = Template(

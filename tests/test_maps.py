@@ -27,6 +27,7 @@ from ductplanner.layers import WORKSPACE_CRS, require_valid, validate_layer
 from ductplanner.maps import (
     COVERAGE_DEFINITION,
     TOKEN_ENV,
+    Overlay,
     demo_step,
     layer_overlays,
     save_map,
@@ -285,11 +286,14 @@ def test_addresses_are_coloured_by_the_coverage_layer(page: str) -> None:
     assert {r[4] for r in rows if r[5]} == SERVED
 
 
-def test_dig_popup_has_owner_dates_metres_cost_and_households(page: str) -> None:
-    digs = next(d for d in embedded(page, "dpGeoJson") if "RAD-1" in json.dumps(d))
-    popup = next(
-        f["properties"]["p"] for f in digs["features"] if "Dig RAD-1" in f["properties"]["p"]
-    )
+def popups(overlay: Overlay) -> list[str]:
+    """Return the HTML popups of an overlay's features, as the page shows them."""
+    return [overlay.popup_html(f) for f in overlay.data]
+
+
+def test_dig_popup_has_owner_dates_metres_cost_and_households(map_workspace: Path) -> None:
+    digs = next(o for o in layer_overlays(_read(map_workspace)) if o.source == "digs")
+    popup = next(p for p in popups(digs) if "Dig RAD-1" in p)
     for fact in ("Radius", "2021-03-01 – 2021-05-31", "200", "36,000"):
         assert fact in popup
     assert "Households gained (covered at once)</th><td>7<" in popup
@@ -319,7 +323,7 @@ def _cells(popup: str) -> dict[str, str]:
 
 def test_opportunity_popup_has_owner_dates_metres_cost_and_households(map_workspace: Path) -> None:
     overlays = {o.name: o for o in layer_overlays(_read(map_workspace))}
-    popup = overlays["Co-digging opportunities"].data[0]["properties"]["p"]
+    (popup,) = popups(overlays["Co-digging opportunities"])
     assert "Candidate OPP-1" in popup
     assert _cells(popup) == {
         "Dig": "RAD-1",
@@ -343,7 +347,7 @@ def test_opportunity_popup_has_owner_dates_metres_cost_and_households(map_worksp
 def test_plan_is_highlighted_and_its_popup_says_why(map_workspace: Path) -> None:
     overlays = {o.name: o for o in layer_overlays(_read(map_workspace))}
     plan, opportunities = overlays["Chosen plan"], overlays["Co-digging opportunities"]
-    popup = plan.data[0]["properties"]["p"]
+    (popup,) = popups(plan)
     assert "Chosen PLAN-1: lay ducts in 2021" in popup
     cells = _cells(popup)
     assert cells["Owner"] == "Radius" and cells["Households gained"] == "7"
@@ -357,7 +361,7 @@ def test_plan_is_highlighted_and_its_popup_says_why(map_workspace: Path) -> None
 
 def test_conflict_popup_names_both_digs(map_workspace: Path) -> None:
     overlays = {o.name: o for o in layer_overlays(_read(map_workspace))}
-    popup = overlays["Digs in the same street"].data[0]["properties"]["p"]
+    (popup,) = popups(overlays["Digs in the same street"])
     cells = _cells(popup)
     assert (
         cells["First dig"] == "NOV-1 (Novafos)"
@@ -391,7 +395,7 @@ def test_ducts_use_a_connected_column_when_there_is_one(tiny: dict) -> None:
 def test_digs_are_coloured_by_owner_and_dashed_only_when_planned(tiny: dict) -> None:
     (overlay,) = layer_overlays({"digs": tiny["digs"]})
     styles = {
-        re.search(r"Dig ([^<]+)<", f["properties"]["p"]).group(1): overlay.styles[
+        re.search(r"Dig ([^<]+)<", overlay.popup_html(f)).group(1): overlay.styles[
             f["properties"]["s"]
         ]
         for f in overlay.data
@@ -412,8 +416,8 @@ def test_audiences_choose_layers(map_workspace: Path) -> None:
     assert "Addresses" in overlay_names(committee)
     utility = render(map_workspace, audience="utility", owner="Radius")
     assert "Addresses" not in overlay_names(utility)
-    (digs,) = [d for d in embedded(utility, "dpGeoJson") if "<b>Dig " in json.dumps(d)]
-    assert len(digs["features"]) == 1 and "Dig RAD-1" in digs["features"][0]["properties"]["p"]
+    (digs,) = [d for d in embedded(utility, "dpGeoJson") if '["Dig ' in json.dumps(d)]
+    assert len(digs["features"]) == 1 and digs["features"][0]["properties"]["p"][0] == "Dig RAD-1"
     with pytest.raises(WorkspaceError, match="owners with digs: Ballerup Kommune, Novafos"):
         workspace_map(map_workspace, audience="utility", owner="Nobody")
     with pytest.raises(WorkspaceError, match="unknown map audience"):
