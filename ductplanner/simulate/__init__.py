@@ -635,7 +635,8 @@ def budget_frontier(
 
     Each budget replaces the scenario's co-digging duct budget (co-digging
     plus materials); everything else, including the seed and so the futures
-    drawn, stays the same, so the frontier is not blurred by chance.
+    drawn, stays the same, so the frontier is not blurred by chance. Under
+    the ``fibre-only`` policy no budget is spent, so the frontier is flat.
 
     Returns
     -------
