@@ -852,19 +852,25 @@ def run_engine(
     dug_share = np.zeros(y_count)
     spent = np.zeros((2, y_count))
     own_price = Prices(inp.edge_length_m * policy.own_dig_per_m)
-    hh = inp.edge_households.astype(np.float32)
-    district_matrix = inp.edge_district_households.T.tocsr().astype(np.float32)
+    # households per edge in all and per district, one column each (float32 sums of whole
+    # households are exact below 2**24)
+    weights = sparse.hstack(
+        [sparse.csr_matrix(inp.edge_households[:, None]), inp.edge_district_households]
+    ).astype(np.float32)
+    if weights.shape[0] * weights.shape[1] <= 20_000_000:
+        weights = weights.toarray()
     digs = draw_digs(inp, renewal, fates, years, runs, rng, co_dig_per_m=policy.co_dig_per_m)
     for k, year in enumerate(_progress(digs, y_count, progress, description)):
         dug_ever |= year.open
         state.lay_anywhere(*year.free)
         spent[:, k] = lay_year(state, policy, year.open_index, year.price, own_price)
         on = state.linked_edges()
-        covered[:, k] = on.astype(np.float32) @ hh
-        if d_count:
-            district_covered[:, k, :] = (district_matrix @ on.T.astype(np.float32)).T
-        edge_p[k] = on.mean(axis=0)
-        dug_share[k] = dug_ever.mean()
+        on_f = on.astype(np.float32)
+        sums = on_f @ weights if isinstance(weights, np.ndarray) else (weights.T @ on_f.T).T
+        covered[:, k] = sums[:, 0]
+        district_covered[:, k, :] = sums[:, 1:]
+        edge_p[k] = np.count_nonzero(on, axis=0) / runs
+        dug_share[k] = np.count_nonzero(dug_ever) / dug_ever.size
     return RawForecast(
         years=years,
         covered=covered,
