@@ -239,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, help="scenario TOML file or shipped name")
     p.add_argument("--runs", type=int, help="Monte Carlo runs (default: the scenario's)")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument(
+        "--frontier",
+        type=float,
+        nargs="+",
+        metavar="DKK",
+        help="also forecast coverage at the horizon for these yearly duct budgets (frontier)",
+    )
     _add_json(p)
 
     p = sub.add_parser("map", help="render the workspace as a Leaflet map")
