@@ -136,6 +136,10 @@ def _cmd_decide(args: argparse.Namespace) -> Result:
     return _delegate("decide", "coordination", "decide_command", args)
 
 
+def _cmd_export_ler(args: argparse.Namespace) -> Result:
+    return _delegate("export-ler", "ler", "ler_command", args)
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "demo": _cmd_demo,
     "import": _cmd_import,
@@ -149,6 +153,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "requests": _cmd_requests,
     "record": _cmd_record,
     "decide": _cmd_decide,
+    "export-ler": _cmd_export_ler,
 }
 
 
@@ -167,6 +172,10 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
         help="field mapping: a TOML file, or a built-in name "
         "(geodanmark, vejman, osm, dar); default: guessed from the file",
     )
+
+
+def _add_plan_scenario(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", help="the plan's scenario, when the plan layer holds several")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -286,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("--owner", required=True, help="the utility, as named in the digs layer")
     p.add_argument("--out", help="folder for the GeoPackage, CSV and summary")
+    _add_plan_scenario(p)
     _add_json(p)
 
     p = sub.add_parser("decide", help="log a utility's answer to a co-digging request")
@@ -299,6 +309,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("--dig", required=True, help="the finished dig")
     p.add_argument("--year", type=int, help="year laid (default: the year the dig ended)")
+    p.add_argument("--ler", help="also write the LER 2.0 export of all ducts to FILE")
+    p.add_argument("--owner", help="with --ler: duct owner as registered in LER")
+    _add_plan_scenario(p)
+    _add_json(p)
+
+    p = sub.add_parser(
+        "export-ler", help="the municipality's ducts for the utility register LER 2.0"
+    )
+    p.add_argument("workspace")
+    p.add_argument("--out", help="GML file (default: <workspace>-ler.gml)")
+    p.add_argument("--owner", help="duct owner as registered in LER (default: the ducts' owner)")
+    p.add_argument("--cvr", help="the owner's CVR number (8 digits)")
+    p.add_argument(
+        "--origin",
+        action="append",
+        choices=["co-dig", "own-dig", "fibre-project", "unknown"],
+        help="only ducts of this origin (repeatable)",
+    )
     _add_json(p)
     return parser
 
