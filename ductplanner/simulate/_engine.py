@@ -340,10 +340,13 @@ class DuctState:
     Block node ``r * n + x`` is node ``x`` in run ``r``. Nodes carry a
     component ``label`` of the duct graph; ``linked_label`` says which
     components hold a root node, ``label_hh`` the households on each
-    component's duct edges (what an island brings when it is joined). The
-    policy only lays ducts that touch the linked network, so laying updates
-    these in place; only the fibre project's digs (laid anywhere) merge
-    components, handled on a small graph of the labels they touch.
+    component's duct edges (what an island brings when it is joined). Ducts
+    only ever grow, so everything is kept up to date in place, touching only
+    what changes: the policy only lays ducts that touch the linked network
+    (their components become linked), and the fibre project's digs (laid
+    anywhere) merge components on a small graph of the labels they touch.
+    The nodes and edges a component spans are found through the few duct
+    edges not linked (the islands), never by a pass over every node.
     """
 
     def __init__(self, inp: SimulationInput, runs: int) -> None:
@@ -361,6 +364,9 @@ class DuctState:
         linked = np.zeros(n_lab, dtype=bool)
         linked[one[inp.root_nodes]] = True
         self.linked_label = np.tile(linked, runs)
+        self.node_linked = np.tile(linked[one], runs)
+        self.on = np.broadcast_to(inp.has_duct & linked[one[self.u]], self.duct.shape).copy()
+        self._fresh: list[np.ndarray] = []
         hh = np.bincount(one[self.u[e]], weights=self.hh[e], minlength=n_lab)
         self.label_hh = np.tile(hh, runs)
         # the duct edges not linked (islands), as (run, edge) pairs: few, kept up to date
@@ -372,21 +378,41 @@ class DuctState:
 
     def linked_nodes(self) -> np.ndarray:
         """Per run and node (R, n): on a duct component holding a root."""
-        return self.linked_label[self.label].reshape(self.runs, self.n)
+        return self.node_linked.reshape(self.runs, self.n)
 
     def linked_edges(self) -> np.ndarray:
         """Per run and edge (R, E): carries a duct linked to the backbone."""
-        return self.duct & self.linked_nodes()[:, self.u]
+        return self.on.copy()
 
     def islands(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the (run, edge) pairs of duct edges not linked to the backbone."""
         return self.island_run, self.island_edge
 
+    def take_newly_linked(self) -> np.ndarray:
+        """Return the (run, edge) pairs linked since the last call, as flat ``run * E + edge``."""
+        fresh = np.concatenate(self._fresh) if self._fresh else np.zeros(0, np.int64)
+        self._fresh = []
+        return fresh
+
     # --- writing --------------------------------------------------------------------------
+
+    def _now_linked(self, run: np.ndarray, edge: np.ndarray) -> None:
+        """Mark distinct duct edges as linked, with their end nodes (their components' nodes)."""
+        flat_on = self.on.reshape(-1)
+        keys = run * self.on.shape[1] + edge
+        keys = keys[~flat_on[keys]]
+        if len(keys) == 0:
+            return
+        flat_on[keys] = True
+        self._fresh.append(keys)
+        run, edge = np.divmod(keys, self.on.shape[1])
+        self.node_linked[run * self.n + self.u[edge]] = True
+        self.node_linked[run * self.n + self.v[edge]] = True
 
     def _drop_linked_islands(self) -> None:
         r, e = self.island_run, self.island_edge
         loose = ~self.linked_label[self.label[r * self.n + self.u[e]]]
+        self._now_linked(r[~loose], e[~loose])
         self.island_run, self.island_edge = r[loose], e[loose]
 
     def link(self, run: np.ndarray, edge: np.ndarray) -> None:
@@ -396,6 +422,7 @@ class DuctState:
         self.duct[run, edge] = True
         ends = np.concatenate([run * self.n + self.u[edge], run * self.n + self.v[edge]])
         self.linked_label[self.label[ends]] = True
+        self._now_linked(run, edge)
         self._drop_linked_islands()
 
     def lay_anywhere(self, run: np.ndarray, edge: np.ndarray) -> None:
@@ -414,18 +441,21 @@ class DuctState:
         # one representative label per merged group: its smallest label
         rep = np.full(comp.max() + 1, np.iinfo(np.int64).max)
         np.minimum.at(rep, comp, touched)
-        new = rep[comp]
         linked = np.zeros(len(rep), dtype=bool)
         np.logical_or.at(linked, comp, self.linked_label[touched])
         hh = np.bincount(comp, weights=self.label_hh[touched], minlength=len(rep))
         hh += np.bincount(comp[inverse[:k]], weights=self.hh[edge], minlength=len(rep))
-        remap = np.arange(len(self.linked_label))
-        remap[touched] = new
-        self.label = remap[self.label]
         self.linked_label[touched] = linked[comp]
         self.label_hh[touched] = hh[comp]
         self.island_run = np.concatenate([self.island_run, run])
         self.island_edge = np.concatenate([self.island_edge, edge])
+        # the nodes of a component not linked are ends of its island edges (the new ones are
+        # islands now too); the nodes of a linked one may keep their label, as it is linked
+        r, e = self.island_run, self.island_edge
+        nodes = np.concatenate([r * self.n + self.u[e], r * self.n + self.v[e]])
+        at = np.minimum(np.searchsorted(touched, self.label[nodes]), len(touched) - 1)
+        hit = touched[at] == self.label[nodes]
+        self.label[nodes[hit]] = rep[comp[at[hit]]]
         self._drop_linked_islands()
 
 
@@ -517,92 +547,123 @@ class Prices:
 # --- the policy -------------------------------------------------------------------------------
 
 
-def lay_clusters(state: DuctState, open_: np.ndarray, price: Prices, left: np.ndarray) -> None:
+def lay_clusters(
+    state: DuctState, open_: np.ndarray, price: Prices, left: np.ndarray
+) -> np.ndarray:
     """Lay whole trench clusters that link to the network, best households per DKK first.
 
     ``open_`` are the year's open trenches as sorted flat indices ``run * E +
-    edge``. Modifies ``state`` and ``left``.
+    edge``. Modifies ``state`` and ``left``. Returns the open trenches of the
+    clusters touching the linked network that were not laid: the only ones a
+    duct from the linked network can reach this year.
     """
     n, runs = state.n, state.runs
-    linked = state.linked_label[state.label]
+    linked = state.node_linked
     e_count = state.duct.shape[1]
-    opened = open_[~state.duct.ravel()[open_]]
+    opened = open_[~state.duct.reshape(-1)[open_]]
     if len(opened) == 0:
-        return
-    o_r, o_e = np.divmod(opened, e_count)
+        return opened
     i_r, i_e = state.islands()
-    r = np.concatenate([o_r, i_r])
-    e = np.concatenate([o_e, i_e])
-    is_open = np.r_[np.ones(len(o_r), bool), np.zeros(len(i_r), bool)]
+    flat = np.concatenate([opened, i_r * e_count + i_e])
+    r, e = np.divmod(flat, e_count)
     a = r * n + state.u[e]
     b = r * n + state.v[e]
     anchor_a, anchor_b = linked[a], linked[b]
-    # number the nodes these edges touch 0, 1, ... (a much smaller graph than runs x nodes)
-    used = np.zeros(runs * n, dtype=bool)
-    used[a[~anchor_a]] = True
-    used[b[~anchor_b]] = True
-    compact = np.cumsum(used) - 1
-    base = int(used.sum())
-    # a node of the linked network splits clusters: each edge end there is a node of its own
-    n_a = int(anchor_a.sum())
-    a2 = np.where(anchor_a, 0, compact[a])
-    b2 = np.where(anchor_b, 0, compact[b])
-    a2[anchor_a] = base + np.arange(n_a)
-    b2[anchor_b] = base + n_a + np.arange(int(anchor_b.sum()))
-    n_total = base + n_a + int(anchor_b.sum())
-    labels = components(a2, b2, n_total)
-    lab = labels[a2]
-    n_lab = int(labels.max()) + 1
-    anchored = np.zeros(n_lab, bool)
+    lab, a2, b2 = trench_clusters(a, b, ~anchor_a, ~anchor_b, runs * n)
+    anchored = np.zeros(int(lab.max()) + 1, bool)
     anchored[lab[anchor_a | anchor_b]] = True
     # only clusters touching the linked network can be laid (usually a small part)
-    near = anchored[lab]
-    a2, b2, r, e, is_open, lab = a2[near], b2[near], r[near], e[near], is_open[near], lab[near]
-    anchor_a, anchor_b = anchor_a[near], anchor_b[near]
+    near = np.flatnonzero(anchored[lab])
+    # number those clusters 0, 1, ...
+    number = np.zeros(len(anchored), np.int64)
+    number[anchored] = np.arange(int(anchored.sum()))
+    lab = number[lab[near]]
+    r, e, a2, b2 = r[near], e[near], a2[near], b2[near]
+    is_open = near < len(opened)
     hh = state.hh[e]
     # cutting dead ends off never splits a cluster, so the labels stay valid
-    keep = _prune_dead_ends(a2, b2, anchor_a, anchor_b, is_open & (hh <= 0), n_total)
+    keep = _prune_dead_ends(a2, b2, is_open & (hh <= 0))
+    near_open = flat[near[is_open]]
     r, e, hh, is_open, lab = r[keep], e[keep], hh[keep], is_open[keep], lab[keep]
     edge_cost = np.zeros(len(r))
     edge_cost[is_open] = price(r[is_open], e[is_open])
+    n_lab = len(number) and int(anchored.sum())
     value = np.bincount(lab, weights=hh, minlength=n_lab)
     cost = np.bincount(lab, weights=edge_cost, minlength=n_lab)
     owner = np.zeros(n_lab, dtype=np.int64)
     owner[lab] = r
-    items = np.flatnonzero(anchored & (value > 0))
+    items = np.flatnonzero(value > 0)
     if len(items) == 0:
-        return
+        return near_open
     ratio = value[items] / np.maximum(cost[items], 1e-9)
     chosen = np.zeros(n_lab, bool)
     chosen[items[greedy_pick(owner[items], ratio, cost[items], left)]] = True
     taken = chosen[lab]
     # laying the open edges links them and the islands of the cluster
     state.link(r[taken], e[taken])
+    return near_open[~state.duct.reshape(-1)[near_open]]
 
 
-def _prune_dead_ends(
-    a: np.ndarray,
-    b: np.ndarray,
-    anchor_a: np.ndarray,
-    anchor_b: np.ndarray,
-    prunable: np.ndarray,
-    n_total: int,
-) -> np.ndarray:
-    """Drop prunable edges that end in a dead end (repeatedly); return the kept mask."""
+def trench_clusters(
+    a: np.ndarray, b: np.ndarray, free_a: np.ndarray, free_b: np.ndarray, n_nodes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Label edges ``a - b`` by cluster: edges are in one cluster when they share a free node.
+
+    An end that is not free (a node of the linked network) joins nothing.
+    The graph handed to :func:`connected_components` has a node per edge,
+    linked to its free end nodes (numbered ``1 ..`` over the nodes used):
+    built in order, with no sort. Returns the cluster of each edge and the
+    numbers of its ends (0 where not free).
+
+    >>> lab, _, _ = trench_clusters(
+    ...     np.array([0, 1, 5]), np.array([1, 2, 6]), np.array([True, True, True]),
+    ...     np.array([True, False, True]), 10)
+    >>> bool(lab[0] == lab[1]), bool(lab[0] == lab[2])
+    (True, False)
+    """
+    m = len(a)
+    used = np.zeros(n_nodes, dtype=bool)
+    used[a[free_a]] = True
+    used[b[free_b]] = True
+    number = np.cumsum(used, dtype=np.int64 if n_nodes >= 2**31 else np.int32)
+    n_used = int(number[-1]) if n_nodes else 0
+    a2 = np.where(free_a, number[a], 0)
+    b2 = np.where(free_b, number[b], 0)
+    free = np.empty((m, 2), dtype=bool)
+    free[:, 0], free[:, 1] = free_a, free_b
+    ends = np.empty((m, 2), dtype=number.dtype)
+    ends[:, 0], ends[:, 1] = a2, b2
+    indices = ends[free]
+    indices += m - 1
+    indptr = np.empty(m + n_used + 1, dtype=number.dtype)
+    indptr[0] = 0
+    np.cumsum(free_a.astype(number.dtype) + free_b, out=indptr[1 : m + 1])
+    indptr[m + 1 :] = indptr[m]
+    size = m + n_used
+    graph = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(size, size))
+    return connected_components(graph, directed=False)[1][:m], a2, b2
+
+
+def _prune_dead_ends(a: np.ndarray, b: np.ndarray, prunable: np.ndarray) -> np.ndarray:
+    """Drop prunable edges that end in a dead end (repeatedly); return the kept mask.
+
+    ``a`` and ``b`` number the end nodes ``1 ..``; 0 is an end on the linked
+    network, never a dead end.
+    """
     keep = np.ones(len(a), dtype=bool)
-    degree = np.bincount(np.concatenate([a, b]), minlength=n_total)
+    degree = np.bincount(np.concatenate([a, b]), minlength=1)
+    degree[0] = 2
     candidates = np.flatnonzero(prunable)
     for _ in range(_PRUNE_ROUNDS):
         ca, cb = a[candidates], b[candidates]
-        leaf = (~anchor_a[candidates] & (degree[ca] == 1)) | (
-            ~anchor_b[candidates] & (degree[cb] == 1)
-        )
+        leaf = (degree[ca] == 1) | (degree[cb] == 1)
         if not leaf.any():
             break
         gone = candidates[leaf]
         keep[gone] = False
         np.subtract.at(degree, a[gone], 1)
         np.subtract.at(degree, b[gone], 1)
+        degree[0] = 2
         candidates = candidates[~leaf]
     return keep
 
@@ -641,7 +702,7 @@ def lay_frontier(
             active[runs] = True
             avail = avail[active[avail // e_count] & ~state.duct.ravel()[avail]]
             r, e = np.divmod(avail, e_count)
-        linked = state.linked_label[state.label]
+        linked = state.node_linked
         ca, cb = linked[r * n + state.u[e]], linked[r * n + state.v[e]]
         touching = ca | cb
         r, e, ca, cb = r[touching], e[touching], ca[touching], cb[touching]
@@ -694,8 +755,8 @@ def lay_year(
     spent_co = spent_own = 0.0
     if co > 0:
         left = np.full(runs, float(co))
-        lay_clusters(state, open_, price, left)
-        lay_frontier(state, open_, price, left, rounds=_FRONTIER_ROUNDS)
+        reachable = lay_clusters(state, open_, price, left)
+        lay_frontier(state, reachable, price, left, rounds=_FRONTIER_ROUNDS)
         spent_co = float(co * runs - left.sum())
     if policy.kind == "own-dig" and policy.budget_own_dig > 0:
         left = np.full(runs, float(policy.budget_own_dig))
@@ -843,7 +904,6 @@ def run_engine(
     rng = np.random.default_rng(seed)
     years = list(years)
     state = DuctState(inp, runs)
-    covered_now = float(inp.edge_households[DuctState(inp, 1).linked_edges()[0]].sum())
     dug_ever = np.zeros((runs, inp.n_edges), dtype=bool)
     y_count, d_count = len(years), inp.n_districts
     covered = np.zeros((runs, y_count))
@@ -852,25 +912,32 @@ def run_engine(
     dug_share = np.zeros(y_count)
     spent = np.zeros((2, y_count))
     own_price = Prices(inp.edge_length_m * policy.own_dig_per_m)
-    # households per edge in all and per district, one column each (float32 sums of whole
-    # households are exact below 2**24)
+    # households per edge in all and per district, one column each; ducts only ever link up,
+    # so the sums are kept by adding what each year links
     weights = sparse.hstack(
         [sparse.csr_matrix(inp.edge_households[:, None]), inp.edge_district_households]
-    ).astype(np.float32)
-    if weights.shape[0] * weights.shape[1] <= 20_000_000:
-        weights = weights.toarray()
+    ).tocsr()
+    on_today = DuctState(inp, 1).linked_edges()[0]
+    today = weights.T @ on_today.astype(float)
+    covered_now = float(today[0])
+    sums = np.tile(today, (runs, 1))
+    edge_runs = runs * on_today.astype(np.int64)
+    state.take_newly_linked()
+    dug_count = 0
     digs = draw_digs(inp, renewal, fates, years, runs, rng, co_dig_per_m=policy.co_dig_per_m)
     for k, year in enumerate(_progress(digs, y_count, progress, description)):
-        dug_ever |= year.open
+        dug_count += _mark_dug(dug_ever, year.open_index)
         state.lay_anywhere(*year.free)
         spent[:, k] = lay_year(state, policy, year.open_index, year.price, own_price)
-        on = state.linked_edges()
-        on_f = on.astype(np.float32)
-        sums = on_f @ weights if isinstance(weights, np.ndarray) else (weights.T @ on_f.T).T
+        r, e = np.divmod(state.take_newly_linked(), inp.n_edges)
+        if len(r):
+            fresh = sparse.csr_matrix((np.ones(len(r)), (r, e)), shape=(runs, inp.n_edges))
+            sums += (fresh @ weights).toarray()
+            edge_runs += np.bincount(e, minlength=inp.n_edges)
         covered[:, k] = sums[:, 0]
         district_covered[:, k, :] = sums[:, 1:]
-        edge_p[k] = np.count_nonzero(on, axis=0) / runs
-        dug_share[k] = np.count_nonzero(dug_ever) / dug_ever.size
+        edge_p[k] = edge_runs / runs
+        dug_share[k] = dug_count / dug_ever.size
     return RawForecast(
         years=years,
         covered=covered,
@@ -881,6 +948,14 @@ def run_engine(
         spent_own_dig=spent[1] / max(runs, 1),
         covered_now=covered_now,
     )
+
+
+def _mark_dug(dug_ever: np.ndarray, flat: np.ndarray) -> int:
+    """Mark the (run, edge) pairs ``flat`` as dug; return how many were not before."""
+    ever = dug_ever.reshape(-1)
+    first = flat[~ever[flat]]
+    ever[first] = True
+    return len(first)
 
 
 def _progress(iterable: Iterator[YearDigs], total: int, show: bool, description: str) -> Any:
