@@ -828,18 +828,19 @@ def draw_digs(
     k_t = when[k_r, k_c]
     k_e = inp.dig_edge[k_c]
     # --- renewal: the next dig after the last realised known one, else from equilibrium
-    last_known = np.full((runs, e_count), -np.inf)
-    np.maximum.at(last_known, (k_r, k_e), k_t)
+    last_known = np.full(runs * e_count, -np.inf)
+    np.maximum.at(last_known, k_r * e_count + k_e, k_t)
     next_t = _first_digs(inp, renewal, fates.complete_years, start, runs, rng)
-    known = np.isfinite(last_known)
-    next_t[known] = last_known[known] + renewal.gaps(rng, int(known.sum()))
+    flat = next_t.reshape(-1)
+    known = np.flatnonzero(last_known > -np.inf)
+    flat[known] = last_known[known] + renewal.gaps(rng, len(known))
+    del last_known
     # --- known events by year
     k_year = np.floor(k_t).astype(np.int64)
     order = np.argsort(k_year, kind="stable")
     k_r, k_c, k_e, k_year = k_r[order], k_c[order], k_e[order], k_year[order]
     bounds = np.searchsorted(k_year, np.arange(y_count + 1))
     base_cost = inp.edge_length_m * co_dig_per_m
-    flat = next_t.ravel()
     for k in range(y_count):
         dug = next_t < k + 1
         sl = slice(bounds[k], bounds[k + 1])
@@ -848,10 +849,10 @@ def draw_digs(
         idx = np.flatnonzero(dug)
         # the renewal digs of this year (known ones are not due yet: they do not move)
         t = flat[idx]
-        active = np.flatnonzero(t < k + 1)
-        while len(active):
-            t[active] += renewal.gaps(rng, len(active))
-            active = active[t[active] < k + 1]
+        due = t < k + 1
+        while (n_due := np.count_nonzero(due)) > 0:
+            t[due] += renewal.gaps(rng, n_due)
+            due &= t < k + 1
         flat[idx] = t
         free = inp.dig_free[c_k]
         priced = ~free
