@@ -292,3 +292,20 @@ def test_read_forecast_of_a_workspace_without_one(tiny_workspace: Path) -> None:
     assert set(tables) == {"forecast", "forecast_edges", "frontier", "forecast_runs"}
     assert all(t.empty for t in tables.values())
     assert "p_reach_target" in tables["forecast"].columns
+
+
+def test_batches_of_runs_draw_different_futures() -> None:
+    from ductplanner.simulate._engine import RUNS_PER_BATCH
+
+    scenario = _scenario("fibre-only", mean_cycle_years=5.5)
+    runs = 2 * RUNS_PER_BATCH
+    a = simulate(_star(30), scenario, runs=runs, seed=4)
+    b = simulate(_star(30), scenario, runs=runs, seed=4)
+    assert np.array_equal(a.raw.edge_p_covered, b.raw.edge_p_covered)
+    assert np.array_equal(a.raw.dug_share, b.raw.dug_share)
+    # the second batch is not the first one again
+    first, second = a.raw.dug_share, simulate(_star(30), scenario, runs=RUNS_PER_BATCH, seed=4)
+    assert not np.array_equal(first, second.raw.dug_share)
+    t = np.arange(1, len(a.years) + 1)
+    expected = Renewal.from_scenario(scenario).cdf_first(t)
+    assert np.all(np.abs(a.raw.dug_share - expected) <= 5 * np.sqrt(expected / (runs * 30)))
