@@ -481,11 +481,12 @@ def greedy_pick(
     chosen = np.zeros(len(run), dtype=bool)
     if len(run) == 0:
         return chosen
-    order = np.lexsort((-ratio, run))
+    order = _by_run_then_ratio(run, ratio, len(left))
     run_s, cost_s = run[order], cost[order]
-    open_ = np.ones(len(run), dtype=bool)
+    # what is left only shrinks: an item too dear once is too dear for good
+    idx = np.arange(len(run))
     for _ in range(_PICK_PASSES):
-        idx = np.flatnonzero(open_ & (cost_s <= left[run_s] + 1e-9))
+        idx = idx[cost_s[idx] <= left[run_s[idx]] + 1e-9]
         if len(idx) == 0:
             break
         r, c = run_s[idx], cost_s[idx]
@@ -495,11 +496,21 @@ def greedy_pick(
         before = total[group_start] - c[group_start]
         take = total - before <= left[r] + 1e-9
         chosen[order[idx[take]]] = True
-        open_[idx[take]] = False
         left -= np.bincount(r[take], weights=c[take], minlength=len(left))
         if take.all():
             break
+        idx = idx[~take]
     return chosen
+
+
+def _by_run_then_ratio(run: np.ndarray, ratio: np.ndarray, runs: int) -> np.ndarray:
+    """Return the order of ``np.lexsort((-ratio, run))``, by two stable sorts.
+
+    Sorting the run numbers on their own, as small integers, is a radix sort.
+    """
+    by_ratio = np.argsort(-ratio, kind="stable")
+    small = np.int16 if runs <= np.iinfo(np.int16).max else run.dtype
+    return by_ratio[np.argsort(run[by_ratio].astype(small), kind="stable")]
 
 
 # --- prices ---------------------------------------------------------------------------------
