@@ -373,6 +373,11 @@ class DuctState:
         loose = e[~linked[one[self.u[e]]]]
         self.island_run = np.repeat(np.arange(runs), len(loose))
         self.island_edge = np.tile(loose, runs)
+        # the block nodes at the ends of each (run, edge), by flat index run * E + edge
+        dtype = np.int32 if runs * self.n < 2**31 else np.int64
+        first_node = (np.arange(runs, dtype=dtype) * self.n)[:, None]
+        self.end_u = (first_node + self.u.astype(dtype)).reshape(-1)
+        self.end_v = (first_node + self.v.astype(dtype)).reshape(-1)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -576,9 +581,7 @@ def lay_clusters(
         return opened
     i_r, i_e = state.islands()
     flat = np.concatenate([opened, i_r * e_count + i_e])
-    r, e = np.divmod(flat, e_count)
-    a = r * n + state.u[e]
-    b = r * n + state.v[e]
+    a, b = state.end_u[flat], state.end_v[flat]
     anchor_a, anchor_b = linked[a], linked[b]
     lab, a2, b2 = trench_clusters(a, b, ~anchor_a, ~anchor_b, runs * n)
     anchored = np.zeros(int(lab.max()) + 1, bool)
@@ -589,7 +592,8 @@ def lay_clusters(
     number = np.zeros(len(anchored), np.int64)
     number[anchored] = np.arange(int(anchored.sum()))
     lab = number[lab[near]]
-    r, e, a2, b2 = r[near], e[near], a2[near], b2[near]
+    r, e = np.divmod(flat[near], e_count)
+    a2, b2 = a2[near], b2[near]
     is_open = near < len(opened)
     hh = state.hh[e]
     # cutting dead ends off never splits a cluster, so the labels stay valid
