@@ -1,10 +1,14 @@
 """The vectorised Monte Carlo engine: digs drawn, ducts laid, coverage counted, year by year.
 
-All runs advance together. Per-run state is an ``(R, E)`` array (runs x
-street edges); connectivity is computed for every run at once on the block
-graph of ``R`` copies of the street graph (node ``r * n + x`` is node ``x``
-in run ``r``) with one :func:`scipy.sparse.csgraph.connected_components`
-call, linear in the size of the block graph.
+The runs advance together, in batches of :data:`RUNS_PER_BATCH`. Per-run
+state is an ``(R, E)`` array (runs x street edges) on the block graph of
+``R`` copies of the street graph (node ``r * n + x`` is node ``x`` in run
+``r``). Ducts only ever grow, so which nodes and edges reach the backbone,
+and the households they cover, are kept up to date as ducts are laid
+(:class:`DuctState`), never recomputed. What is computed afresh each year is
+how that year's open trenches cluster: one
+:func:`scipy.sparse.csgraph.connected_components` call for every run at
+once, on a graph built without a sort (:func:`trench_clusters`).
 
 The policy (what a year's money buys)
 -------------------------------------
@@ -865,9 +869,12 @@ def draw_digs(
         # the renewal digs of this year (known ones are not due yet: they do not move)
         t = flat[idx]
         due = t < k + 1
-        while (n_due := np.count_nonzero(due)) > 0:
-            t[due] += renewal.gaps(rng, n_due)
-            due &= t < k + 1
+        t[due] += renewal.gaps(rng, int(np.count_nonzero(due)))
+        # a gap shorter than the rest of the year: dug twice (few)
+        again = np.flatnonzero(t < k + 1)
+        while len(again):
+            t[again] += renewal.gaps(rng, len(again))
+            again = again[t[again] < k + 1]
         flat[idx] = t
         free = inp.dig_free[c_k]
         priced = ~free
