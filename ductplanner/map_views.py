@@ -69,6 +69,7 @@ from .maps import (
     offline_note,
     provenance_row,
 )
+from .simulate import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
 
 if TYPE_CHECKING:
     import folium
@@ -84,30 +85,9 @@ __all__ = [
 ]
 
 FORECAST_TABLES: dict[str, tuple[str, ...]] = {
-    "forecast": (
-        "scenario",
-        "scenario_name",
-        "district",
-        "year",
-        "households_total",
-        "p10",
-        "p50",
-        "p90",
-        "mean",
-        "p_reach_target",
-    ),
-    "forecast_edges": ("scenario", "edge_id", "year", "p_covered"),
-    "forecast_runs": (
-        "scenario",
-        "runs",
-        "seed",
-        "horizon",
-        "distribution",
-        "mean_cycle_years",
-        "gamma_shape",
-        "created",
-        "version",
-    ),
+    "forecast": FORECAST_COLUMNS,
+    "forecast_edges": EDGE_COLUMNS,
+    "forecast_runs": RUN_COLUMNS,
 }
 """The simulation's tables the forecast maps read, with the columns they need."""
 

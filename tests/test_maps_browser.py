@@ -25,15 +25,6 @@ from ductplanner.maps import save_map, workspace_map
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TILE_HOSTS = ("tile.openstreetmap.org",)
 
@@ -57,18 +48,6 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 BLANK_TILE = _png(256, 256, (236, 236, 232))
 TO_LONLAT = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (CI installs Debian's chromium package)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
