@@ -15,9 +15,10 @@ what it is a share of, "18,204 of 23,117 households, 78.7 %" does not. Use
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
-__all__ = ["Lang", "metres", "number", "percent", "share"]
+__all__ = ["Lang", "metres", "number", "percent", "share", "slug"]
 
 Lang = Literal["en", "da"]
 
@@ -115,3 +116,12 @@ def metres(value: float, *, lang: Lang = "en") -> str:
     if abs(value) >= 10_000:
         return f"{number(value / 1000, 1, lang=lang)} km"
     return f"{number(value, 0, lang=lang)} m"
+
+
+def slug(text: str) -> str:
+    """Return a file-name-safe form of a name (an owner's, a scenario's).
+
+    >>> slug("Ballerup Kommune"), slug("<script>"), slug("")
+    ('ballerup-kommune', 'script', 'owner')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "owner"

@@ -86,7 +86,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, Problem, WorkspaceError
-from ._format import metres, number
+from ._format import metres, number, slug
 from .layers import WORKSPACE_CRS
 
 if TYPE_CHECKING:
@@ -536,13 +536,8 @@ def _find_dig(digs: gpd.GeoDataFrame, dig_id: str, source: str) -> pd.Series:
 # --- requests to one utility ----------------------------------------------------------------
 
 
-def owner_slug(owner: str) -> str:
-    """Return a file-name-safe form of an owner's name (as the utility maps use).
-
-    >>> owner_slug("Ballerup Kommune"), owner_slug("<script>")
-    ('ballerup-kommune', 'script')
-    """
-    return re.sub(r"[^a-z0-9]+", "-", owner.lower()).strip("-") or "owner"
+owner_slug = slug
+"""Return a file-name-safe form of an owner's name (the utility maps use the same)."""
 
 
 def resolve_owner(name: str, owners: Iterable[str], *, source: str = "<memory>") -> str:

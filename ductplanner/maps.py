@@ -40,7 +40,6 @@ import html
 import itertools
 import json
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -54,7 +53,7 @@ import shapely
 
 from ._assets import ASSETS_DIR, asset_tags, assets_installed, install_command
 from ._errors import WorkspaceError
-from ._format import share
+from ._format import share, slug
 
 if TYPE_CHECKING:
     import folium
@@ -1684,7 +1683,7 @@ def _default_out(
     elif view == "compare":
         name = f"{workspace.stem}-compare-{'-'.join(keys)}"
     elif audience == "utility":
-        name = f"{workspace.stem}-utility-{_slug(owner or '')}"
+        name = f"{workspace.stem}-utility-{slug(owner or '')}"
     elif audience == "committee":
         name = f"{workspace.stem}-committee"
     else:
@@ -1815,10 +1814,6 @@ def _is_overlay(element: Any) -> bool:
     return getattr(element, "_name", "") == "DuctplannerOverlay"
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "owner"
-
-
 _DEMO_TIME_SCENARIO = "revised-2019"
 _DEMO_COMPARED = ("shutdown", "original-2016")
 """The demo compares the revised plan with the first of these that was simulated."""
@@ -1869,7 +1864,7 @@ def demo_step(ctx: DemoContext) -> StepOutcome:
         m = workspace_map(
             ctx.workspace, audience="utility", owner=owner, self_contained=self_contained
         )
-        written.append(save_map(m, ctx.out / f"utility-{_slug(owner)}.html"))
+        written.append(save_map(m, ctx.out / f"utility-{slug(owner)}.html"))
     forecast_maps, forecast_line = _demo_forecast_maps(ctx, self_contained)
     written += forecast_maps
     line = f"{len(written)} maps"
