@@ -93,7 +93,14 @@ from .layers import (
     require_valid,
     validate_layer,
 )
-from .workspace import SOURCES_TABLE, list_layers, read_layer, read_sources, write_layers
+from .workspace import (
+    ATTRIBUTE_TABLES,
+    SOURCES_TABLE,
+    list_layers,
+    read_layer,
+    read_sources,
+    write_layers,
+)
 
 __all__ = [
     "FieldMapping",
@@ -2090,7 +2097,7 @@ def _validate_workspace(
         layers[name] = _layer_counts(features, found)
     if layer is None:
         for other in present:
-            if other not in SCHEMAS and other != SOURCES_TABLE:
+            if other not in SCHEMAS and other not in ATTRIBUTE_TABLES:
                 problems.append(
                     _problem(
                         str(path),

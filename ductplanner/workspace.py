@@ -30,6 +30,7 @@ from ._errors import MissingInputError, WorkspaceError
 from .layers import SCHEMAS, WORKSPACE_CRS, validate_layer
 
 __all__ = [
+    "ATTRIBUTE_TABLES",
     "SOURCES_TABLE",
     "editing",
     "list_layers",
@@ -42,6 +43,16 @@ __all__ = [
 
 SOURCES_TABLE = "layer_sources"
 """Attribute-only table recording, per layer, where it came from and when."""
+
+ATTRIBUTE_TABLES: tuple[str, ...] = (
+    SOURCES_TABLE,
+    "decisions",  # ductplanner.coordination: the log of co-digging requests
+    "forecast",  # ductplanner.simulate: coverage bands per year and district
+    "forecast_edges",
+    "frontier",
+    "forecast_runs",
+)
+"""The attribute-only tables ductplanner writes beside the layers (no schema to validate)."""
 
 _SOURCE_COLUMNS = ["layer", "source", "updated", "synthetic", "features", "note"]
 

@@ -220,3 +220,21 @@ def test_point_layer_round_trips_many_rows(tmp_path):
     back = read_layer(path, "addresses")
     assert back["units"].sum() == points["units"].sum()
     assert back["id"].tolist() == points["id"].tolist()
+
+
+def test_every_table_ductplanner_writes_is_known_to_the_workspace():
+    from ductplanner.coordination import DECISIONS_TABLE
+    from ductplanner.simulate import TABLES
+    from ductplanner.workspace import ATTRIBUTE_TABLES, SOURCES_TABLE
+
+    assert {SOURCES_TABLE, DECISIONS_TABLE, *TABLES} == set(ATTRIBUTE_TABLES)
+
+
+def test_validate_does_not_warn_about_ductplanner_tables(tiny_workspace):
+    from ductplanner.io import validate_path
+
+    write_layers(tiny_workspace, {"forecast": pd.DataFrame({"scenario": ["x"], "year": [2020]})})
+    write_layers(tiny_workspace, {"mystery": pd.DataFrame({"a": [1]})})
+    text = validate_path(tiny_workspace).text
+    assert "'mystery' is not a ductplanner layer" in text
+    assert "'forecast'" not in text
