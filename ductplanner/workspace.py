@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -53,6 +54,9 @@ ATTRIBUTE_TABLES: tuple[str, ...] = (
     "forecast_runs",
 )
 """The attribute-only tables ductplanner writes beside the layers (no schema to validate)."""
+
+_GPKG_OPTIONS: dict[str, Any] = {"dataset_options": {"VERSION": "1.2"}}
+"""GeoPackage 1.2: what the GDAL of older QGIS installs reads without a warning."""
 
 _SOURCE_COLUMNS = ["layer", "source", "updated", "synthetic", "features", "note"]
 
@@ -250,7 +254,9 @@ def write_layers(
 
 def _write_one(path: Path, name: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> None:
     if not isinstance(gdf, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(_plain_text(pd.DataFrame(gdf)), path, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(
+            _plain_text(pd.DataFrame(gdf)), path, layer=name, driver="GPKG", **_GPKG_OPTIONS
+        )
         return
     if gdf.crs is None:
         raise WorkspaceError(f"layer {name!r} has no CRS; cannot write it to the workspace")
@@ -260,7 +266,7 @@ def _write_one(path: Path, name: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> N
     kwargs = {}
     if name in SCHEMAS and SCHEMAS[name].keep_multi:
         kwargs["promote_to_multi"] = True
-    frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **kwargs)
+    frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **_GPKG_OPTIONS, **kwargs)
 
 
 def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -279,4 +285,4 @@ def _update_sources(path: Path, rows: list[dict[str, object]]) -> None:
     new = pd.DataFrame(rows, columns=_SOURCE_COLUMNS)
     table = pd.concat([old[~old["layer"].isin(new["layer"])], new], ignore_index=True)
     table = _typed_sources(table)
-    pyogrio.write_dataframe(table, path, layer=SOURCES_TABLE, driver="GPKG")
+    pyogrio.write_dataframe(table, path, layer=SOURCES_TABLE, driver="GPKG", **_GPKG_OPTIONS)

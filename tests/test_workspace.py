@@ -238,3 +238,13 @@ def test_validate_does_not_warn_about_ductplanner_tables(tiny_workspace):
     text = validate_path(tiny_workspace).text
     assert "'mystery' is not a ductplanner layer" in text
     assert "'forecast'" not in text
+
+
+def test_workspace_is_a_geopackage_1_2_that_older_gdal_reads_without_warning(tiny_workspace):
+    write_layers(tiny_workspace, {"forecast": pd.DataFrame({"scenario": ["x"]})})
+    with sqlite3.connect(tiny_workspace) as db:
+        application_id, user_version = db.execute(
+            "SELECT * FROM pragma_application_id, pragma_user_version"
+        ).fetchone()
+    assert application_id == 0x47504B47  # "GPKG"
+    assert user_version == 10200
