@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_optimize import PUBLIC_KEYS
 
 from ductplanner.cli import main
 from ductplanner.demo import tiny_layers, write_demo_workspace
@@ -18,17 +19,6 @@ from ductplanner.optimize._workspace import PLAN_COLUMNS
 from ductplanner.pipeline import DemoContext, shipped_scenarios
 from ductplanner.workspace import list_layers, read_layer, write_layers
 
-PUBLIC_KEYS = {
-    "method",
-    "status",
-    "years",
-    "budget_dkk",
-    "spent_dkk",
-    "metres",
-    "households_covered",
-    "optimality_gap",
-    "chosen",
-}
 CHOSEN_KEYS = {"dig_id", "year", "metres", "cost_dkk", "households"}
 
 

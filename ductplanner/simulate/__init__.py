@@ -441,13 +441,7 @@ def simulation_input(
     totals = np.bincount(district[inside], weights=units[inside], minlength=len(names))
     last = pd.to_numeric(net.edges["last_dug"], errors="coerce").to_numpy(dtype=float)
     return SimulationInput(
-        n_nodes=instance.n_nodes,
-        edge_u=instance.edge_u,
-        edge_v=instance.edge_v,
-        edge_length_m=instance.edge_length_m,
-        edge_households=instance.edge_households,
-        has_duct=instance.has_duct,
-        root_nodes=instance.root_nodes,
+        **_street_fields(instance),
         edge_ids=edge_ids,
         last_dug=last,
         dig_edge=pos,
@@ -462,6 +456,19 @@ def simulation_input(
         district_households=totals,
         households_total=float(units.sum()),
     )
+
+
+def _street_fields(instance: PlanningInstance) -> dict[str, Any]:
+    """Return the street graph, households, ducts and roots shared with the instance."""
+    return {
+        "n_nodes": instance.n_nodes,
+        "edge_u": instance.edge_u,
+        "edge_v": instance.edge_v,
+        "edge_length_m": instance.edge_length_m,
+        "edge_households": instance.edge_households,
+        "has_duct": instance.has_duct,
+        "root_nodes": instance.root_nodes,
+    }
 
 
 def input_from_instance(
@@ -487,13 +494,7 @@ def input_from_instance(
     else:
         free = np.asarray(fibre_project, dtype=bool)[co]
     return SimulationInput(
-        n_nodes=instance.n_nodes,
-        edge_u=instance.edge_u,
-        edge_v=instance.edge_v,
-        edge_length_m=instance.edge_length_m,
-        edge_households=instance.edge_households,
-        has_duct=instance.has_duct,
-        root_nodes=instance.root_nodes,
+        **_street_fields(instance),
         edge_ids=np.asarray(instance.edge_ids, dtype=object),
         dig_edge=np.asarray(instance.cand_edge)[co],
         dig_time=when,
