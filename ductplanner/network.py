@@ -921,17 +921,28 @@ def _covered_intervals(targets: np.ndarray, covers: np.ndarray, tolerance: float
     t, c = t[~whole[t]], c[~whole[t]]
     used, c_local = np.unique(c, return_inverse=True)
     buffers = shapely.buffer(covers[used], tolerance, quad_segs=4)
-    pieces = shapely.intersection(targets[t], buffers[c_local])
+    which, a, b = _stretches_inside(targets[t], buffers[c_local])
+    exact_rows = pd.DataFrame({"target": t[which], "cover": c[which], "a": a, "b": b})
+    return pd.concat([full_rows, exact_rows], ignore_index=True)
+
+
+def _stretches_inside(
+    hosts: np.ndarray, zones: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the stretches of each host line that lie inside its zone (pairwise).
+
+    For every (host, zone) pair, each line piece of their intersection gives
+    the pair's index and its start and end in metres along the host
+    (``start <= end``); points and empty pieces are dropped.
+    """
+    pieces = shapely.intersection(hosts, zones)
     parts, which = shapely.get_parts(pieces, return_index=True)
     is_line = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
     parts, which = parts[is_line], which[is_line]
-    host = targets[t[which]]
+    host = hosts[which]
     a = shapely.line_locate_point(host, shapely.get_point(parts, 0))
     b = shapely.line_locate_point(host, shapely.get_point(parts, -1))
-    exact_rows = pd.DataFrame(
-        {"target": t[which], "cover": c[which], "a": np.minimum(a, b), "b": np.maximum(a, b)}
-    )
-    return pd.concat([full_rows, exact_rows], ignore_index=True)
+    return which, np.minimum(a, b), np.maximum(a, b)
 
 
 def _wholly_near(lines: np.ndarray, tree: shapely.STRtree, tolerance: float) -> np.ndarray:

@@ -97,7 +97,7 @@ import shapely.ops
 from ._errors import InputError, Problem
 from .coverage import _require_geometry, _require_layers, address_coverage, edge_demand
 from .layers import SCHEMAS, WORKSPACE_CRS
-from .network import StreetNetwork, _merge_intervals, build_network
+from .network import StreetNetwork, _merge_intervals, _stretches_inside, build_network
 from .scenarios import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -319,14 +319,8 @@ def _opened_intervals(
     point = shapely.get_type_id(zones) == 0
     zones[point] = shapely.buffer(zones[point], tolerance, quad_segs=4)
     zones[~point] = shapely.buffer(zones[~point], tolerance, quad_segs=4, cap_style="flat")
-    pieces = shapely.intersection(edges[e], zones[local])
-    parts, which = shapely.get_parts(pieces, return_index=True)
-    is_line = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
-    parts, which = parts[is_line], which[is_line]
-    host = edges[e[which]]
-    a = shapely.line_locate_point(host, shapely.get_point(parts, 0))
-    b = shapely.line_locate_point(host, shapely.get_point(parts, -1))
-    return e[which], c[which], np.minimum(a, b), np.maximum(a, b)
+    which, a, b = _stretches_inside(edges[e], zones[local])
+    return e[which], c[which], a, b
 
 
 def _stretches(
