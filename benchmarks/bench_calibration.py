@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_simulate import reference_run
 
-from ductplanner.demo import generate_demo
-from ductplanner.scenarios import load_scenario
+from ductplanner.app.demo import generate_demo
+from ductplanner.model.scenarios import load_scenario
 from ductplanner.simulate import simulate, simulation_input
 
 

@@ -37,12 +37,13 @@ def peak_mb() -> float:
 
 
 def run_scale(scale: float, seed: int) -> dict[str, Any]:
-    from ductplanner import coordination, coverage, opportunities
-    from ductplanner.demo import write_demo_workspace
-    from ductplanner.ler import export_ler
+    from ductplanner.analysis import coverage, opportunities
+    from ductplanner.app import coordination
+    from ductplanner.app.demo import write_demo_workspace
+    from ductplanner.io.ler import export_ler
+    from ductplanner.io.workspace import read_layer
     from ductplanner.optimize import _workspace
     from ductplanner.pipeline import DemoContext, shipped_scenarios
-    from ductplanner.workspace import read_layer
 
     out = Path(tempfile.mkdtemp(prefix="bench-coordination-"))
     ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios())

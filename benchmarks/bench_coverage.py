@@ -1,7 +1,7 @@
 """Benchmark: building the street network and computing coverage at national scale.
 
 The national case is the demo municipality tiled side by side
-(``ductplanner.demo.generate_tiled``): about 192 tiles make 2.5 million
+(``ductplanner.app.demo.generate_tiled``): about 192 tiles make 2.5 million
 addresses. Where that generator is absent, a synthetic grid town of the same
 size is generated here (``--source grid``: ~600,000 street edges, 2.5 million
 addresses). Each size runs in its own process, so peak memory is that size's
@@ -81,7 +81,7 @@ def measure(fn: Callable[[], Any]) -> tuple[Any, float, int]:
 
 
 def demo_layers(share: float, seed: int) -> dict:
-    from ductplanner.demo import generate_demo, generate_tiled
+    from ductplanner.app.demo import generate_demo, generate_tiled
 
     per_tile = len(generate_demo(seed)["addresses"])
     tiles = max(1, round(share * NATIONAL_ADDRESSES / per_tile))
@@ -199,8 +199,8 @@ def grid_layers(share: float, seed: int) -> dict:
 
 
 def run_one(share: float, source: str, seed: int, graph_max: int) -> dict[str, Any]:
-    from ductplanner.coverage import compute_coverage
-    from ductplanner.network import build_network
+    from ductplanner.analysis.coverage import compute_coverage
+    from ductplanner.model.network import build_network
 
     make = demo_layers if source == "demo" else grid_layers
     layers, gen_s, _ = measure(lambda: make(share, seed))
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source
     if source is None:
         try:
-            from ductplanner.demo import generate_tiled  # noqa: F401
+            from ductplanner.app.demo import generate_tiled  # noqa: F401
 
             source = "demo"
         except ImportError:

@@ -40,7 +40,7 @@ def _peak_mb() -> float:
 
 def _case(name: str, seed: int, addresses: int) -> dict:
     """Run one case in this process and return its figures."""
-    from ductplanner.demo import generate_demo, generate_tiled, write_demo_workspace
+    from ductplanner.app.demo import generate_demo, generate_tiled, write_demo_workspace
 
     before = _peak_mb()
     if name == "generate":

@@ -5,14 +5,14 @@ default, or a CSV with x/y columns), then each step runs in a fresh process
 so its peak resident memory (``ru_maxrss``) is that step's alone:
 
 ``import``
-    ``ductplanner.io.import_file`` into a new workspace (read, map, validate,
+    ``ductplanner.io.importer.import_file`` into a new workspace (read, map, validate,
     reproject, atomic write).
 ``validate-workspace``
-    ``ductplanner.io.validate_path`` on that workspace.
+    ``ductplanner.io.importer.validate_path`` on that workspace.
 ``validate-file``
-    ``ductplanner.io.validate_path`` on the input file (``--layer addresses``).
+    ``ductplanner.io.importer.validate_path`` on the input file (``--layer addresses``).
 ``validate-layer``
-    ``ductplanner.layers.validate_layer`` alone on the frame in memory (the
+    ``ductplanner.model.layers.validate_layer`` alone on the frame in memory (the
     part of every read of a workspace layer).
 
 Prints, per size and step: wall seconds, peak RSS, and the peak above the
@@ -82,9 +82,9 @@ def child(step: str, source: Path, workspace: Path, crs: str | None) -> None:
     """Run one step in this (fresh) process and print its figures as JSON."""
     import geopandas as gpd
 
-    from ductplanner._errors import InputError
-    from ductplanner.io import import_file, validate_path
-    from ductplanner.layers import validate_layer
+    from ductplanner.core._errors import InputError
+    from ductplanner.io.importer import import_file, validate_path
+    from ductplanner.model.layers import validate_layer
 
     frame = None
     if step == "validate-layer":

@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 from shapely import LineString, Point, box
 
-from ductplanner._assets import assets_installed
-from ductplanner.layers import WORKSPACE_CRS, require_valid, validate_layer
-from ductplanner.maps import save_map, workspace_map
-from ductplanner.workspace import write_layers
+from ductplanner.io.assets import assets_installed
+from ductplanner.io.workspace import write_layers
+from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ductplanner.render.maps import save_map, workspace_map
 
 ORIGIN = (716_000.0, 6_174_000.0)  # south-west corner, near Ballerup
 OWNERS = ("Novafos", "Radius", "Ballerup Kommune", "HOFOR", "TDC NET", "Norlys", "Vestforbrænding")
@@ -194,7 +194,7 @@ def synthetic_municipality(addresses: int, seed: int) -> dict[str, gpd.GeoDataFr
 def build_workspace(path: Path, args: argparse.Namespace) -> str:
     """Write the municipality (the demo generator's, else this script's); say which."""
     try:
-        from ductplanner.demo import generate_demo
+        from ductplanner.app.demo import generate_demo
     except ImportError:
         generate_demo = None
     if generate_demo is not None and not args.synthetic:
@@ -210,14 +210,14 @@ def build_workspace(path: Path, args: argparse.Namespace) -> str:
         f"{layers['ducts'].length.sum() / 1000:.0f} km of ducts, {len(layers['digs'])} digs"
     )
     try:
-        from ductplanner.coverage import coverage_workspace
+        from ductplanner.analysis.coverage import coverage_workspace
     except ImportError:
         return origin + "; coverage step absent"
     started = time.perf_counter()
     coverage_workspace(path)
     origin += f"; coverage computed in {time.perf_counter() - started:.1f} s"
     try:
-        from ductplanner.opportunities import opportunities_workspace
+        from ductplanner.analysis.opportunities import opportunities_workspace
     except ImportError:
         return origin + "; opportunities step absent"
     report = opportunities_workspace(path, None)
@@ -226,8 +226,8 @@ def build_workspace(path: Path, args: argparse.Namespace) -> str:
 
 def made_up_forecast(workspace: Path, seed: int) -> dict[str, pd.DataFrame]:
     """Return forecast tables of the simulation's shape: 3 scenarios, 12 years, every edge."""
-    from ductplanner.network import build_network
-    from ductplanner.workspace import read_layers
+    from ductplanner.io.workspace import read_layers
+    from ductplanner.model.network import build_network
 
     layers = read_layers(workspace)
     edges = build_network(layers["streets"], layers["ducts"], layers["backbone"]).edges.index
@@ -343,8 +343,8 @@ def main() -> int:
     embed = assets_installed()
     if not embed:
         print("map assets not installed (npm ci --prefix ductplanner/assets): CDN maps only")
-    from ductplanner.map_views import comparison_map, forecast_map
-    from ductplanner.workspace import read_table
+    from ductplanner.io.workspace import read_table
+    from ductplanner.render.forecast_maps import comparison_map, forecast_map
 
     views = {
         "manager": lambda: workspace_map(workspace, self_contained=embed),

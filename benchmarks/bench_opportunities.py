@@ -1,11 +1,11 @@
 """Benchmark: finding the co-digging opportunities and building the planning instance.
 
 Runs on the demo municipality and on larger cases made by tiling it
-(``ductplanner.demo.generate_tiled``); each size runs in its own process, so
+(``ductplanner.app.demo.generate_tiled``); each size runs in its own process, so
 peak memory is that size's alone. Prints, per size: the inputs (street
 edges, digs, addresses), the wall time and peak resident memory of
-(1) building the street network (:func:`ductplanner.network.build_network`,
-shared with coverage), (2) :func:`ductplanner.opportunities.find_opportunities`
+(1) building the street network (:func:`ductplanner.model.network.build_network`,
+shared with coverage), (2) :func:`ductplanner.analysis.opportunities.find_opportunities`
 on it (household assignment, overlay, conflicts), (3) :func:`planning_instance` from those
 opportunities, and (4) the greedy plan on that instance (``--plan``), with
 the numbers found (candidates, metres, conflicts).
@@ -40,10 +40,11 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
 
 
 def run_one(tiles: int, plan: bool) -> dict[str, Any]:
-    from ductplanner.demo import generate_demo, generate_tiled
-    from ductplanner.network import build_network
-    from ductplanner.opportunities import find_opportunities, planning_instance
-    from ductplanner.scenarios import load_scenario
+    from ductplanner.analysis.opportunities import find_opportunities
+    from ductplanner.app.demo import generate_demo, generate_tiled
+    from ductplanner.model.network import build_network
+    from ductplanner.model.scenarios import load_scenario
+    from ductplanner.optimize import planning_instance
 
     scenario = load_scenario("revised-2019")
     layers, gen_s, _ = timed(

@@ -132,9 +132,9 @@ def large(time_limit: float) -> None:
 
 
 def demo(time_limit: float) -> None:
-    from ductplanner.demo import generate_demo
-    from ductplanner.opportunities import planning_instance
-    from ductplanner.scenarios import load_scenario
+    from ductplanner.app.demo import generate_demo
+    from ductplanner.model.scenarios import load_scenario
+    from ductplanner.optimize import planning_instance
 
     layers = generate_demo(seed=2019)
     for name in ("revised-2019", "original-2016"):

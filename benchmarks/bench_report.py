@@ -23,10 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ductplanner.demo import write_demo_workspace
+from ductplanner.app.demo import write_demo_workspace
+from ductplanner.model.scenarios import shipped_scenarios
 from ductplanner.pipeline import STEPS, DemoContext, _find_step
-from ductplanner.report import collect_report, render_report
-from ductplanner.scenarios import shipped_scenarios
+from ductplanner.render.report import collect_report, render_report
 
 
 def _prepare(folder: Path, scale: float, seed: int) -> DemoContext:

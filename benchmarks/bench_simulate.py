@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from ductplanner.demo import generate_demo
-from ductplanner.scenarios import Scenario, load_scenario
+from ductplanner.app.demo import generate_demo
+from ductplanner.model.regrowth import Renewal
+from ductplanner.model.scenarios import Scenario, load_scenario
 from ductplanner.simulate import SimulationInput, simulate, simulation_input
 from ductplanner.simulate._engine import _FRONTIER_ROUNDS, Policy
-from ductplanner.simulate._renewal import Renewal
 
 # --- the same model, one run, edge by edge -------------------------------------------------------
 

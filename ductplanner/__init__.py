@@ -8,7 +8,7 @@ the budget, forecasts coverage over the regrowth cycle, and renders maps.
 
 from __future__ import annotations
 
-from ._errors import (
+from .core._errors import (
     DuctPlannerError,
     InputError,
     MissingInputError,

@@ -9,48 +9,19 @@ status: 0 done, 1 failed on the user's input (a clear message, no traceback),
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import DuctPlannerError
+from .core._errors import DuctPlannerError
+from .core.result import Result
 
 __all__ = ["Result", "main"]
 
 
-@dataclass
-class Result:
-    """What a subcommand reports: a summary for ``--json`` and text for people."""
-
-    summary: dict[str, Any] = field(default_factory=dict)
-    text: str = ""
-
-
-class NotBuiltError(DuctPlannerError):
-    """The subcommand exists in the design but is not built yet."""
-
-
 # --- subcommand handlers -------------------------------------------------------------
-
-
-def _delegate(command: str, module: str, function: str, args: argparse.Namespace) -> Result:
-    """Run ``ductplanner.<module>.<function>(args)``; a step not built yet says so."""
-    name = f"{__package__}.{module}"
-    try:
-        handler = getattr(importlib.import_module(name), function)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        handler = None
-    except AttributeError:
-        handler = None
-    if handler is None:
-        raise NotBuiltError(f"`ductplanner {command}` is not available in this version yet")
-    return handler(args)
 
 
 def _cmd_demo(args: argparse.Namespace) -> Result:
@@ -60,7 +31,7 @@ def _cmd_demo(args: argparse.Namespace) -> Result:
 
 
 def _cmd_import(args: argparse.Namespace) -> Result:
-    from .io import import_file
+    from .io.importer import import_file
 
     return import_file(
         Path(args.workspace),
@@ -75,7 +46,7 @@ def _cmd_import(args: argparse.Namespace) -> Result:
 
 
 def _cmd_validate(args: argparse.Namespace) -> Result:
-    from .io import validate_path
+    from .io.importer import validate_path
 
     return validate_path(
         Path(args.path),
@@ -88,7 +59,7 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> Result:
-    from .coverage import DEFAULT_DROP_M, coverage_workspace
+    from .analysis.coverage import DEFAULT_DROP_M, coverage_workspace
 
     drop = DEFAULT_DROP_M if args.drop is None else args.drop
     report = coverage_workspace(Path(args.workspace), drop=drop)
@@ -99,19 +70,25 @@ def _cmd_coverage(args: argparse.Namespace) -> Result:
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> Result:
-    return _delegate("opportunities", "opportunities", "opportunities_command", args)
+    from .analysis.opportunities import opportunities_command
+
+    return opportunities_command(args)
 
 
 def _cmd_plan(args: argparse.Namespace) -> Result:
-    return _delegate("plan", "optimize", "plan_command", args)
+    from .optimize._workspace import plan_command
+
+    return plan_command(args)
 
 
 def _cmd_simulate(args: argparse.Namespace) -> Result:
-    return _delegate("simulate", "simulate", "simulate_command", args)
+    from .simulate import simulate_command
+
+    return simulate_command(args)
 
 
 def _cmd_map(args: argparse.Namespace) -> Result:
-    from .maps import map_command
+    from .render.maps import map_command
 
     chosen = ("audience", "owner", "basemap", "view", "scenarios")
     options = {name: value for name in chosen if (value := getattr(args, name, None))}
@@ -121,23 +98,33 @@ def _cmd_map(args: argparse.Namespace) -> Result:
 
 
 def _cmd_report(args: argparse.Namespace) -> Result:
-    return _delegate("report", "report", "report_command", args)
+    from .render.report import report_command
+
+    return report_command(args)
 
 
 def _cmd_requests(args: argparse.Namespace) -> Result:
-    return _delegate("requests", "coordination", "requests_command", args)
+    from .app.coordination import requests_command
+
+    return requests_command(args)
 
 
 def _cmd_record(args: argparse.Namespace) -> Result:
-    return _delegate("record", "coordination", "record_command", args)
+    from .app.coordination import record_command
+
+    return record_command(args)
 
 
 def _cmd_decide(args: argparse.Namespace) -> Result:
-    return _delegate("decide", "coordination", "decide_command", args)
+    from .app.coordination import decide_command
+
+    return decide_command(args)
 
 
 def _cmd_export_ler(args: argparse.Namespace) -> Result:
-    return _delegate("export-ler", "ler", "ler_command", args)
+    from .io.ler import ler_command
+
+    return ler_command(args)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {

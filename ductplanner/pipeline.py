@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cli import Result
-from .scenarios import shipped_scenarios
+from .core.result import Result
+from .model.scenarios import shipped_scenarios
 
 __all__ = ["STEPS", "DemoContext", "StepOutcome", "run_demo", "shipped_scenarios"]
 
 STEPS: tuple[tuple[str, str], ...] = (
-    ("coverage", "ductplanner.coverage"),
-    ("opportunities", "ductplanner.opportunities"),
+    ("coverage", "ductplanner.analysis.coverage"),
+    ("opportunities", "ductplanner.analysis.opportunities"),
     ("plan", "ductplanner.optimize"),
-    ("requests", "ductplanner.coordination"),
+    ("requests", "ductplanner.app.coordination"),
     ("simulate", "ductplanner.simulate"),
-    ("maps", "ductplanner.maps"),
-    ("report", "ductplanner.report"),
+    ("maps", "ductplanner.render.maps"),
+    ("report", "ductplanner.render.report"),
 )
 """(step name, module offering ``demo_step(ctx: DemoContext) -> StepOutcome``)."""
 
@@ -109,7 +109,7 @@ def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool 
         Seed of the generator and of every random step.
     scale : float
         Size of the demo municipality (1.0: Ballerup-sized; smaller for a
-        quick look), see :func:`ductplanner.demo.generate_demo`.
+        quick look), see :func:`ductplanner.app.demo.generate_demo`.
     progress : bool
         Print progress lines on standard error.
 
@@ -125,7 +125,7 @@ def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool 
     Exception
         Whatever a step raises, with a note naming the step.
     """
-    from .demo import write_demo_workspace
+    from .app.demo import write_demo_workspace
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

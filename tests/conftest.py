@@ -9,8 +9,8 @@ from typing import Any
 import geopandas as gpd
 import pytest
 
-from ductplanner.demo import tiny_layers
-from ductplanner.workspace import write_layers
+from ductplanner.app.demo import tiny_layers
+from ductplanner.io.workspace import write_layers
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ductplanner import layers
 from ductplanner.cli import HANDLERS, build_parser, main
+from ductplanner.model import layers
 from ductplanner.optimize import METHODS
 
 

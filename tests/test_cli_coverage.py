@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ductplanner import WorkspaceError, workspace
+from ductplanner import WorkspaceError
+from ductplanner.app.demo import tiny_layers
 from ductplanner.cli import main
-from ductplanner.demo import tiny_layers
-from ductplanner.workspace import list_layers, read_layer, write_layers
+from ductplanner.io import workspace
+from ductplanner.io.workspace import list_layers, read_layer, write_layers
 
 PUBLIC_KEYS = {
     "households_total",

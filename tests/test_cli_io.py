@@ -12,8 +12,8 @@ import pytest
 from shapely import LineString, Point
 
 from ductplanner.cli import main
-from ductplanner.layers import WORKSPACE_CRS
-from ductplanner.workspace import read_layer
+from ductplanner.io.workspace import read_layer
+from ductplanner.model.layers import WORKSPACE_CRS
 
 X0, Y0 = 710_000.0, 6_180_000.0
 
@@ -255,7 +255,7 @@ def test_validate_one_layer_of_a_workspace(tiny_workspace, capsys):
 
 
 def test_validate_workspace_finds_problems_edited_in_by_hand(tiny, tmp_path, capsys):
-    from ductplanner.workspace import write_layers
+    from ductplanner.io.workspace import write_layers
 
     workspace = tmp_path / "ws.gpkg"
     write_layers(workspace, tiny)
@@ -353,8 +353,8 @@ def test_import_both_real_files_as_streets(shared_data, tmp_path, capsys):
 
 
 def test_empty_layer_in_a_workspace_is_a_warning(tiny, tmp_path, capsys):
-    from ductplanner.layers import empty_layer
-    from ductplanner.workspace import write_layers
+    from ductplanner.io.workspace import write_layers
+    from ductplanner.model.layers import empty_layer
 
     workspace = tmp_path / "ws.gpkg"
     write_layers(workspace, {**tiny, "ducts": empty_layer("ducts")})

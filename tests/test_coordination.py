@@ -1,6 +1,6 @@
 """Requests to utilities, the decision log and recording as-built ducts, on the tiny town.
 
-The tiny town's digs (see :mod:`ductplanner.demo`): NOV-1 (Novafos) opens all
+The tiny town's digs (see :mod:`ductplanner.app.demo`): NOV-1 (Novafos) opens all
 of Skolevej (H1, 300 m, 2020), RAD-1 (Radius) all of Møllevej (V2, 200 m,
 2021), FIB-1 (the fibre project, a polygon) Blindgyden (C1, 80 m, 2020).
 Coverage by hand: the connected duct D1 on Centervej x 0-200 covers A01 (4)
@@ -22,14 +22,14 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from ductplanner import coordination as co
-from ductplanner import workspace as ws_module
+from ductplanner.analysis.coverage import compute_coverage
+from ductplanner.analysis.opportunities import opportunities
+from ductplanner.app import coordination as co
+from ductplanner.app.demo import tiny_layers
 from ductplanner.cli import main
-from ductplanner.coverage import compute_coverage
-from ductplanner.demo import tiny_layers
-from ductplanner.layers import SCHEMAS
-from ductplanner.opportunities import opportunities
-from ductplanner.workspace import list_layers, read_layer, read_layers, read_table, write_layers
+from ductplanner.io import workspace as ws_module
+from ductplanner.io.workspace import list_layers, read_layer, read_layers, read_table, write_layers
+from ductplanner.model.layers import SCHEMAS
 
 PLAN_COLUMNS = SCHEMAS["plan"].field_names
 
@@ -328,7 +328,7 @@ def households_covered(path: Path) -> int:
 
 
 def test_as_built_loop_raises_coverage_by_the_hand_computed_households(planned: Path):
-    from ductplanner.coverage import coverage_workspace
+    from ductplanner.analysis.coverage import coverage_workspace
 
     coverage_workspace(planned)
     first = co.record_dig(planned, "NOV-1")

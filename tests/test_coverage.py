@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from shapely import LineString, Point
 
 from ductplanner import InputError
-from ductplanner._format import metres, number, percent, share
-from ductplanner.coverage import (
+from ductplanner.analysis.coverage import (
     address_coverage,
     assign_addresses,
     compute_coverage,
@@ -22,9 +21,10 @@ from ductplanner.coverage import (
     demo_step,
     edge_demand,
 )
-from ductplanner.demo import TINY_ORIGIN, tiny_layers
-from ductplanner.layers import validate_layer
-from ductplanner.network import build_network
+from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
+from ductplanner.core._format import metres, number, percent, share
+from ductplanner.model.layers import validate_layer
+from ductplanner.model.network import build_network
 
 CRS = "EPSG:25832"
 
@@ -325,7 +325,7 @@ def test_a_negative_drop_distance_is_refused(drop):
 
 
 def test_coverage_workspace_writes_both_layers(tiny_workspace):
-    from ductplanner.workspace import list_layers, read_layer
+    from ductplanner.io.workspace import list_layers, read_layer
 
     coverage_workspace(tiny_workspace)
     assert {"coverage", "district_coverage"} <= set(list_layers(tiny_workspace))

@@ -16,15 +16,15 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from ductplanner.demo import (
+from ductplanner.app.demo import (
     DEMO_BOUNDS,
     DEMO_HOUSEHOLDS,
     generate_demo,
     generate_tiled,
     write_demo_workspace,
 )
-from ductplanner.layers import INPUT_LAYERS, WORKSPACE_CRS, validate_layer
-from ductplanner.workspace import list_layers, read_layers, read_sources, write_layers
+from ductplanner.io.workspace import list_layers, read_layers, read_sources, write_layers
+from ductplanner.model.layers import INPUT_LAYERS, WORKSPACE_CRS, validate_layer
 
 ROAD_SUFFIXES = re.compile(
     r"(?i)(vej|gade|allé|parken|vænget|toften|høj|lunden|bakken|haven|engen|krogen|gården"

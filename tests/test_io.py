@@ -11,8 +11,8 @@ import pytest
 from pyproj import Transformer
 from shapely import LineString, MultiLineString, Point, Polygon
 
-from ductplanner._errors import InputError, MissingInputError
-from ductplanner.io import (
+from ductplanner.core._errors import InputError, MissingInputError
+from ductplanner.io.importer import (
     builtin_mappings,
     guess_layer,
     guess_mapping,
@@ -20,7 +20,7 @@ from ductplanner.io import (
     load_mapping,
     read_file,
 )
-from ductplanner.layers import ROAD_CLASSES, WORKSPACE_CRS
+from ductplanner.model.layers import ROAD_CLASSES, WORKSPACE_CRS
 
 X0, Y0 = 710_000.0, 6_180_000.0
 TO_UTM = Transformer.from_crs("EPSG:4326", WORKSPACE_CRS, always_xy=True)
@@ -872,7 +872,7 @@ def test_danish_dig_plan_is_recognised_and_translated(tmp_path):
 
 
 def audit_problems():
-    from ductplanner._errors import Problem
+    from ductplanner.core._errors import Problem
 
     return [
         Problem("plan.csv", "digs", "d1", "owner", "required", "owner is empty", "fill it in"),
@@ -882,7 +882,7 @@ def audit_problems():
 
 
 def test_audit_html_escapes_everything_from_the_input(tmp_path):
-    from ductplanner.audit import write_report
+    from ductplanner.io.audit import write_report
 
     path = write_report(audit_problems(), tmp_path / "r.html", summary={"file": "<b>x</b>"})
     text = path.read_text(encoding="utf-8")
@@ -896,7 +896,7 @@ def test_audit_html_escapes_everything_from_the_input(tmp_path):
 def test_audit_csv_rows_and_formula_guard(tmp_path):
     import csv as csv_module
 
-    from ductplanner.audit import REPORT_COLUMNS, write_report
+    from ductplanner.io.audit import REPORT_COLUMNS, write_report
 
     path = write_report(audit_problems(), tmp_path / "r.csv")
     raw = path.read_bytes()
@@ -909,7 +909,7 @@ def test_audit_csv_rows_and_formula_guard(tmp_path):
 
 
 def test_audit_json_counts_and_rows(tmp_path):
-    from ductplanner.audit import write_report
+    from ductplanner.io.audit import write_report
 
     path = write_report(audit_problems(), tmp_path / "r.json", title="Novafos 2025")
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -928,7 +928,7 @@ def test_audit_json_counts_and_rows(tmp_path):
 
 
 def test_audit_refuses_unknown_extension(tmp_path):
-    from ductplanner.audit import write_report
+    from ductplanner.io.audit import write_report
 
     with pytest.raises(InputError, match=r"\.html, \.json or \.csv"):
         write_report(audit_problems(), tmp_path / "r.xlsx")

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, MultiLineString, MultiPolygon, Point, Polygon, box
 
-from ductplanner._errors import InputError, Problem
-from ductplanner.layers import (
+from ductplanner.core._errors import InputError, Problem
+from ductplanner.model.layers import (
     DERIVED_LAYERS,
     INPUT_LAYERS,
     SCHEMAS,

@@ -13,9 +13,9 @@ import pytest
 from lxml import etree
 from shapely import LineString
 
-from ductplanner import ler
-from ductplanner.demo import tiny_layers
-from ductplanner.workspace import write_layers
+from ductplanner.app.demo import tiny_layers
+from ductplanner.io import ler
+from ductplanner.io.workspace import write_layers
 
 NS = {"dp": ler.EXPORT_NAMESPACE, "ler": ler.LER_NAMESPACE, "gml": ler.GML_NAMESPACE}
 DAY = dt.date(2021, 6, 30)
@@ -178,7 +178,7 @@ def test_the_shipped_schemas_are_package_data():
 
 
 def test_record_writes_the_ler_export_when_asked(tmp_path: Path):
-    from ductplanner.coordination import record_command
+    from ductplanner.app.coordination import record_command
 
     path = tmp_path / "tiny.gpkg"
     layers = tiny_layers()

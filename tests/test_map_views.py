@@ -19,9 +19,9 @@ from test_maps import embedded, overlay_names, panel, write_map_workspace
 
 from ductplanner import WorkspaceError
 from ductplanner.cli import main
-from ductplanner.map_views import comparison_map, forecast_map, read_forecasts
-from ductplanner.maps import TOKEN_ENV, demo_step, map_command, save_map
-from ductplanner.workspace import write_layers
+from ductplanner.io.workspace import write_layers
+from ductplanner.render.forecast_maps import comparison_map, forecast_map, read_forecasts
+from ductplanner.render.maps import TOKEN_ENV, demo_step, map_command, save_map
 
 EVIL_NAME = "<script>alert(5)</script> plan"
 YEARS = (2020, 2021, 2022)
@@ -364,8 +364,8 @@ def test_demo_step_writes_the_forecast_maps(forecast_workspace: Path, tmp_path: 
 def test_demo_without_a_forecast_skips_the_forecast_maps_and_says_so(
     no_forecast: Path, tmp_path: Path
 ) -> None:
-    from ductplanner.maps import _demo_forecast_maps
     from ductplanner.pipeline import DemoContext
+    from ductplanner.render.maps import _demo_forecast_maps
 
     written, line = _demo_forecast_maps(
         DemoContext(no_forecast, tmp_path / "out", 2019, tmp_path), self_contained=False
@@ -384,8 +384,8 @@ def worst_case_forecast(workspace: Path, years: range) -> dict[str, pd.DataFrame
     """
     import numpy as np
 
-    from ductplanner.network import build_network
-    from ductplanner.workspace import read_layers
+    from ductplanner.io.workspace import read_layers
+    from ductplanner.model.network import build_network
 
     layers = read_layers(workspace)
     edges = build_network(layers["streets"], layers["ducts"], layers["backbone"]).edges.index
@@ -437,11 +437,11 @@ def worst_case_forecast(workspace: Path, years: range) -> dict[str, pd.DataFrame
 
 @pytest.mark.slow
 def test_demo_maps_stay_under_10_mb(tmp_path: Path) -> None:
-    from ductplanner.coverage import coverage_workspace
-    from ductplanner.demo import write_demo_workspace
-    from ductplanner.maps import workspace_map
+    from ductplanner.analysis.coverage import coverage_workspace
+    from ductplanner.app.demo import write_demo_workspace
+    from ductplanner.render.maps import workspace_map
 
-    opportunities = pytest.importorskip("ductplanner.opportunities")
+    opportunities = pytest.importorskip("ductplanner.analysis.opportunities")
     workspace = tmp_path / "demo.gpkg"
     write_demo_workspace(workspace)
     coverage_workspace(workspace)

@@ -20,11 +20,12 @@ import pytest
 from shapely import LineString, Point
 
 from ductplanner import MissingInputError, WorkspaceError
-from ductplanner._assets import ASSETS_DIR, asset_tags, assets_installed
+from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
 from ductplanner.cli import main
-from ductplanner.demo import TINY_ORIGIN, tiny_layers
-from ductplanner.layers import WORKSPACE_CRS, require_valid, validate_layer
-from ductplanner.maps import (
+from ductplanner.io.assets import ASSETS_DIR, asset_tags, assets_installed
+from ductplanner.io.workspace import write_layers
+from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ductplanner.render.maps import (
     COVERAGE_DEFINITION,
     TOKEN_ENV,
     Overlay,
@@ -33,7 +34,6 @@ from ductplanner.maps import (
     save_map,
     workspace_map,
 )
-from ductplanner.workspace import write_layers
 
 EVIL_OWNER = "<script>alert(1)</script>"
 EVIL_CONTACT = '"><img src=x onerror=alert(2)>'
@@ -302,7 +302,7 @@ def test_dig_popup_has_owner_dates_metres_cost_and_households(map_workspace: Pat
 
 
 def test_map_of_coverage_computed_by_the_coverage_step(tmp_path: Path) -> None:
-    coverage = pytest.importorskip("ductplanner.coverage")
+    coverage = pytest.importorskip("ductplanner.analysis.coverage")
     path = tmp_path / "computed.gpkg"
     write_layers(path, tiny_layers(), synthetic=True)
     coverage.coverage_workspace(path)
@@ -373,7 +373,7 @@ def test_conflict_popup_names_both_digs(map_workspace: Path) -> None:
 
 
 def _read(workspace: Path) -> dict[str, gpd.GeoDataFrame]:
-    from ductplanner.workspace import list_layers, read_layer
+    from ductplanner.io.workspace import list_layers, read_layer
 
     return {
         name: read_layer(workspace, name)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shapely import LineString, Point
 
 from ductplanner import InputError
-from ductplanner.network import (
+from ductplanner.model.network import (
     EDGE_COLUMNS,
     StreetNetwork,
     build_network,

@@ -1,6 +1,6 @@
 """Opportunities: what each dig opens, households now and once connected, conflicts, the CLI.
 
-The toy cases use the tiny town (``ductplanner.demo.tiny_layers``): a 300 x 200 m
+The toy cases use the tiny town (``ductplanner.app.demo.tiny_layers``): a 300 x 200 m
 grid from the point of presence at (0, 0); duct D1 on Centervej (y = 0) from
 x = 0 to 200 is connected, duct D2 on Østvej (x = 300) from y = 100 to 200 is
 an island; Skolevej runs along y = 100 and is split at x = 100, 150 and 200.
@@ -17,22 +17,22 @@ import pandas as pd
 import pytest
 from shapely import LineString, Polygon
 
-from ductplanner import workspace
-from ductplanner._errors import WorkspaceError
-from ductplanner.cli import main
-from ductplanner.demo import TINY_ORIGIN, tiny_layers
-from ductplanner.layers import WORKSPACE_CRS, validate_layer
-from ductplanner.opportunities import (
+from ductplanner.analysis.opportunities import (
     CONFLICT_COLUMNS,
     OPPORTUNITY_COLUMNS,
     dig_probability,
     find_opportunities,
     is_fibre_project,
     opportunities,
-    planning_instance,
 )
-from ductplanner.scenarios import load_scenario, parse_scenario
-from ductplanner.workspace import list_layers, read_layer, write_layers
+from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
+from ductplanner.cli import main
+from ductplanner.core._errors import WorkspaceError
+from ductplanner.io import workspace
+from ductplanner.io.workspace import list_layers, read_layer, write_layers
+from ductplanner.model.layers import WORKSPACE_CRS, validate_layer
+from ductplanner.model.scenarios import load_scenario, parse_scenario
+from ductplanner.optimize import planning_instance
 
 REVISED = load_scenario("revised-2019")
 
@@ -436,6 +436,6 @@ def test_demo_scale_opportunities_are_plausible(small_demo):
 
 @pytest.fixture(scope="module")
 def small_demo() -> dict[str, gpd.GeoDataFrame]:
-    from ductplanner.demo import generate_demo
+    from ductplanner.app.demo import generate_demo
 
     return generate_demo(2019, scale=0.2)

@@ -13,16 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ductplanner._errors import InputError, SolverError
+from ductplanner.core._errors import InputError, SolverError
+from ductplanner.model.scenarios import load_scenario
 from ductplanner.optimize import (
     METHODS,
     CoDigMILP,
     PlanningInstance,
     plan,
     random_instance,
-    scenario_budgets,
 )
-from ductplanner.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_KEYS = {
@@ -429,11 +428,11 @@ def test_every_chosen_stretch_says_why():
 
 
 def test_scenario_budgets_follow_the_policy():
-    revised = scenario_budgets(load_scenario(ROOT / "scenarios" / "revised-2019.toml"))
+    revised = load_scenario(ROOT / "scenarios" / "revised-2019.toml").budgets()
     assert revised["budget_co_dig"][0] == 500_000 and set(revised["budget_own_dig"]) == {0}
-    original = scenario_budgets(load_scenario(ROOT / "scenarios" / "original-2016.toml"))
+    original = load_scenario(ROOT / "scenarios" / "original-2016.toml").budgets()
     assert original["budget_own_dig"][0] == 1_180_000
-    shutdown = scenario_budgets(load_scenario(ROOT / "scenarios" / "shutdown.toml"))
+    shutdown = load_scenario(ROOT / "scenarios" / "shutdown.toml").budgets()
     assert set(shutdown["budget_co_dig"]) == {0} and set(shutdown["budget_own_dig"]) == {0}
     assert len(revised["years"]) == len(revised["budget_co_dig"])
 

@@ -11,9 +11,9 @@ import pytest
 
 from ductplanner import pipeline
 from ductplanner.cli import main
-from ductplanner.layers import INPUT_LAYERS, validate_layer
+from ductplanner.io.workspace import read_layers, read_sources
+from ductplanner.model.layers import INPUT_LAYERS, validate_layer
 from ductplanner.pipeline import DemoContext, StepOutcome, run_demo
-from ductplanner.workspace import read_layers, read_sources
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from test_optimize import PUBLIC_KEYS
 
+from ductplanner.app.demo import tiny_layers, write_demo_workspace
 from ductplanner.cli import main
-from ductplanner.demo import tiny_layers, write_demo_workspace
-from ductplanner.layers import validate_layer
+from ductplanner.io.workspace import list_layers, read_layer, write_layers
+from ductplanner.model.layers import validate_layer
 from ductplanner.optimize import demo_step, plan_workspace
 from ductplanner.optimize._workspace import PLAN_COLUMNS
 from ductplanner.pipeline import DemoContext, shipped_scenarios
-from ductplanner.workspace import list_layers, read_layer, write_layers
 
 CHOSEN_KEYS = {"dig_id", "year", "metres", "cost_dkk", "households"}
 
@@ -150,7 +150,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_demo_plan_stays_within_budget_and_joins_back_to_the_opportunities(demo_workspace):
-    from ductplanner.opportunities import opportunities_workspace
+    from ductplanner.analysis.opportunities import opportunities_workspace
 
     report = opportunities_workspace(demo_workspace, "revised-2019")
     plan, layer = plan_workspace(demo_workspace, "revised-2019", method="greedy")

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from test_cli_coverage import PUBLIC_KEYS
 
-from ductplanner import report as report_module
+from ductplanner.app.demo import tiny_layers
 from ductplanner.cli import main
-from ductplanner.demo import tiny_layers
-from ductplanner.report import build_report, collect_report, render_report, write_report
-from ductplanner.scenarios import load_scenario, shipped_scenarios
-from ductplanner.workspace import read_layer, read_table, write_layers
+from ductplanner.io.workspace import read_layer, read_table, write_layers
+from ductplanner.model.scenarios import load_scenario, shipped_scenarios
+from ductplanner.render import report as report_module
+from ductplanner.render.report import build_report, collect_report, render_report, write_report
 
 SHIPPED = sorted(p.stem for p in shipped_scenarios().glob("*.toml"))
 EVIL = "<script>alert('x')</script>"

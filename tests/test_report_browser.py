@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from test_report import EVIL, SHIPPED, add_step_outputs
 
-from ductplanner.demo import tiny_layers
-from ductplanner.report import collect_report, write_report
-from ductplanner.workspace import write_layers
+from ductplanner.app.demo import tiny_layers
+from ductplanner.io.workspace import write_layers
+from ductplanner.render.report import collect_report, write_report
 
 pytestmark = pytest.mark.browser
 

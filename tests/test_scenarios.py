@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ductplanner import ScenarioError
-from ductplanner.scenarios import Scenario, load_scenario, parse_scenario
+from ductplanner.model.scenarios import Scenario, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from ductplanner import ScenarioError
+from ductplanner.app.demo import generate_demo
 from ductplanner.cli import main
-from ductplanner.demo import generate_demo
+from ductplanner.model.scenarios import load_scenario, parse_scenario
 from ductplanner.optimize import plan, random_instance
-from ductplanner.scenarios import load_scenario, parse_scenario
 from ductplanner.simulate import (
     Renewal,
     SimulationInput,
@@ -181,7 +181,7 @@ def test_bands_are_ordered_everywhere_and_counts_add_up(demo_input: SimulationIn
 
 
 def test_today_is_the_coverage_step_s_figure(demo_input: SimulationInput) -> None:
-    from ductplanner.coverage import compute_coverage
+    from ductplanner.analysis.coverage import compute_coverage
 
     layers = generate_demo(2019, scale=0.1)
     now = compute_coverage(layers).summary()["households_duct_covered"]

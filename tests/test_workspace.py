@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 from shapely import MultiPolygon, Point, box
 
-from ductplanner._errors import InputError, MissingInputError, WorkspaceError
-from ductplanner.io import import_file
-from ductplanner.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS
-from ductplanner.workspace import (
+from ductplanner.core._errors import InputError, MissingInputError, WorkspaceError
+from ductplanner.io.importer import import_file
+from ductplanner.io.workspace import (
     SOURCES_TABLE,
     editing,
     list_layers,
@@ -23,6 +22,7 @@ from ductplanner.workspace import (
     read_sources,
     write_layers,
 )
+from ductplanner.model.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS
 
 
 def digest(path: Path) -> str:
@@ -223,15 +223,15 @@ def test_point_layer_round_trips_many_rows(tmp_path):
 
 
 def test_every_table_ductplanner_writes_is_known_to_the_workspace():
-    from ductplanner.coordination import DECISIONS_TABLE
+    from ductplanner.app.coordination import DECISIONS_TABLE
+    from ductplanner.io.workspace import ATTRIBUTE_TABLES, SOURCES_TABLE
     from ductplanner.simulate import TABLES
-    from ductplanner.workspace import ATTRIBUTE_TABLES, SOURCES_TABLE
 
     assert {SOURCES_TABLE, DECISIONS_TABLE, *TABLES} == set(ATTRIBUTE_TABLES)
 
 
 def test_validate_does_not_warn_about_ductplanner_tables(tiny_workspace):
-    from ductplanner.io import validate_path
+    from ductplanner.io.importer import validate_path
 
     write_layers(tiny_workspace, {"forecast": pd.DataFrame({"scenario": ["x"], "year": [2020]})})
     write_layers(tiny_workspace, {"mystery": pd.DataFrame({"a": [1]})})

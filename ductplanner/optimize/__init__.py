@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import InputError, Problem
-from ._instance import KINDS, PlanningInstance, random_instance, scenario_budgets
+from ..core._errors import InputError, Problem
+from ._from_opportunities import planning_instance
+from ._instance import KINDS, PlanningInstance, random_instance
 from ._plan import CHOSEN_COLUMNS, Plan, build_plan
 from ._prepare import prepare
 from .fcfs import fcfs_candidates
@@ -46,8 +47,8 @@ __all__ = [
     "plan",
     "plan_command",
     "plan_workspace",
+    "planning_instance",
     "random_instance",
-    "scenario_budgets",
 ]
 
 METHODS = ("greedy", "milp", "fcfs")

@@ -52,7 +52,7 @@ field                 from
                       distance is this edge (the coverage step's assignment)
 ``has_duct``          the edge carries an existing duct (``ducts`` with status existing)
 ``root_nodes``        nodes at the backbone's points of presence (and on fibre lines)
-``years``, budgets    :func:`scenario_budgets` of the scenario
+``years``, budgets    :meth:`Scenario.budgets` of the scenario
 ``cand_*``            one row per (dig, edge) the dig opens: ``cand_dig_id`` and
                       ``cand_owner`` from the dig; ``cand_year`` the year its trench is
                       open (start year); ``cand_start`` its start date;
@@ -79,13 +79,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import InputError, Problem
+from ..core._errors import InputError, Problem
 
 __all__ = [
     "KINDS",
     "PlanningInstance",
     "random_instance",
-    "scenario_budgets",
 ]
 
 KINDS = ("co-dig", "own-dig")
@@ -493,35 +492,6 @@ def _check_budgets(inst: PlanningInstance, problems: list[Problem]) -> None:
                         "give a budget >= 0 for every plan year",
                     )
                 )
-
-
-def scenario_budgets(scenario: Any) -> dict[str, Any]:
-    """Return the plan years and yearly budgets a scenario gives the optimizer.
-
-    Co-dig candidates spend the co-digging and materials lines
-    (:attr:`Budget.duct_dkk`); own-dig candidates the own-digging line, only
-    under the ``own-dig`` policy. ``fibre-only`` lays no citizen ducts, so
-    both budgets are zero.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        A validated scenario.
-
-    Returns
-    -------
-    dict
-        ``years``, ``budget_co_dig`` and ``budget_own_dig`` (lists), ready to
-        pass to :class:`PlanningInstance`.
-    """
-    years = list(scenario.years)
-    co = scenario.budget.duct_dkk if scenario.policy != "fibre-only" else 0.0
-    own = scenario.budget.own_digging if scenario.policy == "own-dig" else 0.0
-    return {
-        "years": years,
-        "budget_co_dig": [float(co)] * len(years),
-        "budget_own_dig": [float(own)] * len(years),
-    }
 
 
 def random_instance(

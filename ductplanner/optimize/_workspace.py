@@ -2,7 +2,7 @@
 
 :func:`plan_workspace` reads the layers, finds the opportunities with the
 scenario's costs, years and probabilities
-(:func:`ductplanner.opportunities.planning_instance`), runs :func:`plan` and
+(:func:`ductplanner.analysis.opportunities.planning_instance`), runs :func:`plan` and
 turns the chosen stretches into the ``plan`` layer: one LineString per
 stretch (the opened part of the street edge; the whole edge for an own
 trench) with ``id``, ``opportunity_id``, ``dig_id``, ``owner``, ``edge_id``,
@@ -31,20 +31,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError, Problem
-from ..layers import SCHEMAS, WORKSPACE_CRS
-from ..opportunities import (
+from ..analysis.opportunities import (
     DEFAULT_SCENARIO,
     find_opportunities,
-    planning_instance,
-    read_planning_layers,
     root_nodes,
 )
-from ..scenarios import Scenario, load_scenario
+from ..core._errors import InputError, Problem
+from ..io.workspace import read_planning_layers
+from ..model.layers import SCHEMAS, WORKSPACE_CRS
+from ..model.scenarios import Scenario, load_scenario
+from ._from_opportunities import planning_instance
 from ._plan import Plan
 
 if TYPE_CHECKING:
-    from ..cli import Result
+    from ..core.result import Result
     from ..pipeline import DemoContext, StepOutcome
 
 __all__ = ["PLAN_COLUMNS", "demo_step", "plan_command", "plan_layer", "plan_workspace"]
@@ -117,7 +117,7 @@ def plan_workspace(
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
     if write:
         write_layers_note = f"scenario {scenario.name}, method {result.method}"
-        from ..workspace import write_layers
+        from ..io.workspace import write_layers
 
         write_layers(path, {"plan": layer}, note=write_layers_note)
     return result, layer
@@ -257,7 +257,7 @@ def plan_command(args: argparse.Namespace) -> Result:
     :meth:`Plan.summary`'s others, plus ``workspace``, ``scenario`` (its
     name), ``stretches`` and ``written``.
     """
-    from ..cli import Result
+    from ..core.result import Result
 
     scenario = load_scenario(args.scenario)
     with _solver_chatter_to_stderr():

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
-from .._errors import SolverError
+from ..core._errors import SolverError
 from ._instance import PlanningInstance
 from ._plan import Plan, build_plan
 from ._prepare import Prepared, prepare

@@ -26,7 +26,7 @@ results, and the digs drawn do not depend on the policy, so scenarios with
 the same seed see the same futures.
 
 >>> from ductplanner.optimize import random_instance
->>> from ductplanner.scenarios import load_scenario
+>>> from ductplanner.model.scenarios import load_scenario
 >>> fc = simulate(random_instance(1), load_scenario("revised-2019"), runs=20, seed=1)
 >>> s = fc.summary()
 >>> s["years"][0], s["runs"], len(s["p50"]) == len(s["years"])
@@ -38,7 +38,7 @@ Workspace tables
 ----------------
 :func:`simulate_workspace` (and ``ductplanner simulate``) write four
 attribute-only tables to the workspace (read them with :func:`read_forecast`
-or :func:`ductplanner.workspace.read_table`). Several scenarios coexist,
+or :func:`ductplanner.io.workspace.read_table`). Several scenarios coexist,
 keyed by ``scenario`` (the scenario file's stem, e.g. ``revised-2019``);
 writing one scenario replaces only its rows.
 
@@ -80,15 +80,15 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._errors import InputError, Problem
-from .._format import number, percent
-from ..scenarios import Scenario, load_scenario
+from ..core._errors import InputError, Problem
+from ..core._format import number, percent
+from ..model.regrowth import DISTRIBUTIONS, Renewal, p_dug_within
+from ..model.scenarios import Scenario, load_scenario
 from ._engine import PlanFates, Policy, RawForecast, SimulationInput, run_engine
-from ._renewal import DISTRIBUTIONS, Renewal
 
 if TYPE_CHECKING:
-    from ..cli import Result
-    from ..network import StreetNetwork
+    from ..core.result import Result
+    from ..model.network import StreetNetwork
     from ..optimize import PlanningInstance
     from ..pipeline import DemoContext, StepOutcome
 
@@ -149,23 +149,6 @@ _QUANTILE_METHOD = "inverted_cdf"  # a value some run had: whole households
 
 
 # --- the renewal shape, in words ----------------------------------------------------------------
-
-
-def p_dug_within(years: float, scenario: Scenario | Renewal) -> dict[str, float]:
-    r"""Return, per gap distribution, the chance a street is dug within ``years``.
-
-    For a street with no known history (the process in equilibrium), with
-    the scenario's mean cycle and shape parameters.
-
-    >>> from ductplanner.scenarios import parse_scenario
-    >>> p = p_dug_within(5, parse_scenario('[scenario]\nname = "x"\n'))
-    >>> {k: round(v, 2) for k, v in p.items()}
-    {'exponential': 0.6, 'gamma': 0.76, 'uniform': 0.91}
-    """
-    base = scenario if isinstance(scenario, Renewal) else Renewal.from_scenario(scenario)
-    return {
-        name: float(base.with_distribution(name).cdf_first(float(years))) for name in DISTRIBUTIONS
-    }
 
 
 def _renewal_sentence(renewal: Renewal, years: float = 5.0) -> str:
@@ -387,7 +370,7 @@ def simulation_input(
     """Build the town to simulate from workspace layers.
 
     The street graph, households per edge, existing ducts and backbone roots
-    come from :func:`ductplanner.opportunities.planning_instance`; the known
+    come from :func:`ductplanner.analysis.opportunities.planning_instance`; the known
     digs from its opportunities (every stretch that gives an edge a duct,
     also those outside the plan years); districts from the coverage step's
     address assignment; ``last_dug`` from the streets.
@@ -404,8 +387,9 @@ def simulation_input(
     source : str
         Where the layers came from, for messages.
     """
-    from ..coverage import compute_coverage
-    from ..opportunities import WHOLE_EDGE_SHARE, is_fibre_project, planning_instance
+    from ..analysis.coverage import compute_coverage
+    from ..analysis.opportunities import WHOLE_EDGE_SHARE, is_fibre_project
+    from ..optimize import planning_instance
 
     report = compute_coverage(
         layers, drop=scenario.coverage.drop_distance_m, network=network, source=source
@@ -480,7 +464,7 @@ def input_from_instance(
     ``cand_start``); ``fibre_project`` flags the fibre project's own digs per
     candidate (default: an owner naming a fibre project).
     """
-    from ..opportunities import is_fibre_project
+    from ..analysis.opportunities import is_fibre_project
 
     co = np.asarray(instance.cand_kind) == "co-dig"
     start = np.asarray(instance.cand_start)[co].astype("datetime64[D]")
@@ -514,8 +498,7 @@ def _as_input(town: Any, scenario: Scenario) -> SimulationInput:
     if isinstance(town, PlanningInstance):
         return input_from_instance(town)
     if isinstance(town, str | os.PathLike):
-        from ..opportunities import read_planning_layers
-        from ..workspace import list_layers, read_layer
+        from ..io.workspace import list_layers, read_layer, read_planning_layers
 
         layers = read_planning_layers(town)
         if "districts" in list_layers(town):
@@ -678,7 +661,7 @@ def budget_frontier(
 def _replace_rows(
     path: Path, name: str, rows: pd.DataFrame, scenarios: Sequence[str], columns: Sequence[str]
 ) -> pd.DataFrame:
-    from ..workspace import read_table
+    from ..io.workspace import read_table
 
     old = read_table(path, name, required=False)
     if len(old) and "scenario" in old.columns:
@@ -697,7 +680,7 @@ def write_forecast(
 
     Each scenario's rows replace only that scenario's earlier rows.
     """
-    from ..workspace import write_layers
+    from ..io.workspace import write_layers
 
     path = Path(path)
     tables: dict[str, pd.DataFrame] = {}
@@ -763,7 +746,7 @@ def read_forecast(
         ``forecast``, ``forecast_edges``, ``frontier``, ``forecast_runs``,
         with their documented columns and types.
     """
-    from ..workspace import read_table
+    from ..io.workspace import read_table
 
     columns = {
         "forecast": FORECAST_COLUMNS,
@@ -788,7 +771,7 @@ def read_forecast(
 
 def simulate_command(args: argparse.Namespace) -> Result:
     """Run ``ductplanner simulate WORKSPACE --scenario FILE [--runs N] [--seed K] [--json]``."""
-    from ..cli import Result
+    from ..core.result import Result
 
     path = Path(args.workspace)
     frontier = getattr(args, "frontier", None)

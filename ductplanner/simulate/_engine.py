@@ -55,7 +55,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ._renewal import Renewal
+from ..model.regrowth import Renewal
 
 __all__ = [
     "POLICIES",
@@ -267,10 +267,8 @@ class Policy:
 
     @classmethod
     def from_scenario(cls, scenario: object, *, budget_co_dig: float | None = None) -> Policy:
-        """Return the policy of a scenario (its yearly budgets: see ``scenario_budgets``)."""
-        from ..optimize import scenario_budgets
-
-        money = scenario_budgets(scenario)
+        """Return the policy of a scenario (its yearly budgets: see ``Scenario.budgets``)."""
+        money = scenario.budgets()  # type: ignore[attr-defined]
         co = money["budget_co_dig"][0] if budget_co_dig is None else float(budget_co_dig)
         return cls(
             kind=str(scenario.policy),  # type: ignore[attr-defined]

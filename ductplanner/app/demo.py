@@ -72,7 +72,7 @@ import pandas as pd
 import shapely
 from shapely import LineString, Point, Polygon, box
 
-from .layers import WORKSPACE_CRS, require_valid, validate_layer
+from ..model.layers import WORKSPACE_CRS, require_valid, validate_layer
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -2225,7 +2225,7 @@ def write_demo_workspace(
     dict of str to int
         Feature count per layer.
     """
-    from .workspace import write_layers
+    from ..io.workspace import write_layers
 
     layers = generate_demo(seed, scale=scale)
     path = Path(path)

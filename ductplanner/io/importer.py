@@ -81,10 +81,9 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from ._errors import InputError, MissingInputError, Problem, WorkspaceError
-from .audit import problem_rows, severity_counts, write_report
-from .cli import Result
-from .layers import (
+from ..core._errors import InputError, MissingInputError, Problem, WorkspaceError
+from ..core.result import Result
+from ..model.layers import (
     INPUT_LAYERS,
     SCHEMAS,
     WORKSPACE_CRS,
@@ -93,6 +92,7 @@ from .layers import (
     require_valid,
     validate_layer,
 )
+from .audit import problem_rows, severity_counts, write_report
 from .workspace import (
     ATTRIBUTE_TABLES,
     SOURCES_TABLE,

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from ._errors import Problem, ScenarioError
+from ..core._errors import Problem, ScenarioError
 
 __all__ = [
+    "DEFAULT_SCENARIO",
     "Budget",
     "Confidence",
     "CoverageParams",
@@ -124,7 +125,7 @@ class Regrowth:
     matters as much as the mean: with a mean of 5.5 years a street with no
     known history is dug within 5 years with probability 0.60 (exponential),
     0.76 (gamma, shape 4) or 0.91 (strict cycle); see
-    :func:`ductplanner.simulate.p_dug_within`.
+    :func:`ductplanner.model.regrowth.p_dug_within`.
     """
 
     mean_cycle_years: float = _spec(5.5, lo=0.5, hi=100, doc="mean years between two digs")
@@ -224,6 +225,29 @@ class Scenario:
         """The planned years, first to last."""
         return list(range(self.start_year, self.end_year + 1))
 
+    def budgets(self) -> dict[str, Any]:
+        """Return the plan years and the yearly budgets this scenario gives the planner.
+
+        Co-dig candidates spend the co-digging and materials lines
+        (:attr:`Budget.duct_dkk`); own-dig candidates the own-digging line, only
+        under the ``own-dig`` policy. ``fibre-only`` lays no citizen ducts, so
+        both budgets are zero.
+
+        Returns
+        -------
+        dict
+            ``years``, ``budget_co_dig`` and ``budget_own_dig`` (lists), ready to
+            pass to :class:`ductplanner.optimize.PlanningInstance`.
+        """
+        years = self.years
+        co = self.budget.duct_dkk if self.policy != "fibre-only" else 0.0
+        own = self.budget.own_digging if self.policy == "own-dig" else 0.0
+        return {
+            "years": years,
+            "budget_co_dig": [float(co)] * len(years),
+            "budget_own_dig": [float(own)] * len(years),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Return every parameter as plain data (for run manifests and JSON)."""
         return dataclasses.asdict(self)
@@ -245,9 +269,13 @@ _SECTIONS: dict[str, type] = {
 _TOP_KEYS = ("name", "description", "policy", "start_year", "end_year")
 
 
+DEFAULT_SCENARIO = "revised-2019"
+"""The shipped scenario a command uses when none is named."""
+
+
 def shipped_scenarios() -> Path:
     """Return the folder of the scenario files shipped beside the package."""
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["Lang", "metres", "number", "percent", "share", "slug"]
+import pandas as pd
+
+__all__ = ["Lang", "is_nan", "metres", "number", "percent", "share", "slug"]
 
 Lang = Literal["en", "da"]
 
@@ -125,3 +127,15 @@ def slug(text: str) -> str:
     ('ballerup-kommune', 'script', 'owner')
     """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "owner"
+
+
+def is_nan(value: Any) -> bool:
+    """Whether one value is missing (None, NaN, NaT or NA); False for anything not a scalar.
+
+    >>> is_nan(float("nan")), is_nan(None), is_nan("x"), is_nan([1])
+    (True, True, False, False)
+    """
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -10,7 +10,7 @@ three audiences (``manager``: everything; ``committee``: coverage first;
 ``utility``: one owner's digs and what we ask of them). Each is a list of
 :class:`Overlay`, turned into a map with a legend and an About panel by
 :func:`assemble_map`. The forecast's time view and the side-by-side scenario
-comparison are built from the same parts in :mod:`ductplanner.map_views`.
+comparison are built from the same parts in :mod:`ductplanner.render.forecast_maps`.
 
 Everything that came from an input file is HTML-escaped before it reaches the
 page, and every piece of data is embedded as JSON that cannot close a
@@ -27,7 +27,7 @@ plugin (npm packages pinned in ``ductplanner/assets``; install them with
 ``npm ci --prefix ductplanner/assets``) and open with no internet; only the
 basemap tiles need a connection.
 
->>> from ductplanner.demo import tiny_layers
+>>> from ductplanner.app.demo import tiny_layers
 >>> overlays = layer_overlays(tiny_layers())
 >>> [o.name for o in overlays][:3]
 ['Districts', 'Streets', 'Third-party digs']
@@ -51,16 +51,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._assets import ASSETS_DIR, asset_tags, assets_installed, install_command
-from ._errors import WorkspaceError
-from ._format import share, slug
+from ..core._errors import WorkspaceError
+from ..core._format import share, slug
+from ..io.assets import ASSETS_DIR, asset_tags, assets_installed, install_command
+from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
 
 if TYPE_CHECKING:
     import folium
     from branca.element import Figure
 
-    from .cli import Result
-    from .pipeline import DemoContext, StepOutcome
+    from ..core.result import Result
+    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "AUDIENCES",
@@ -165,9 +166,6 @@ _OWNER_COLOURS = (  # Dark2 without its blue-violet and magenta (ducts, backbone
 )
 _OTHER_OWNERS = "#444444"
 _YEAR_COLOURS = ("#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
-_SHARE_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")  # YlGn
-_SHARE_BREAKS = (10, 25, 50, 75)
-"""Upper bounds (per cent) of the choropleth's classes but the last: low shares differ."""
 _SITE_LETTERS = {"school": "S", "care-home": "C", "institution": "I", "admin": "A", "other": "O"}
 _ADDRESS_STATES = (
     ("covered", "#1a9850"),
@@ -258,21 +256,6 @@ def _popup_data(popup: Popup, labels: dict[str, int]) -> list[Any]:
     for label, value in popup.rows:
         data += [labels.setdefault(_esc(label), len(labels)), _esc(value)]
     return data
-
-
-def safe_json(data: Any) -> str:
-    r"""Return compact JSON that is safe inside an HTML ``<script>`` element.
-
-    ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so no string can
-    close the script or open a comment, whatever a file contained.
-
-    >>> safe_json({"owner": "</script>"})
-    '{"owner":"\\u003c/script\\u003e"}'
-    """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 # --- geometry: simplified, in EPSG:4326, rounded ---------------------------------------
@@ -902,12 +885,6 @@ def _addresses(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
     return Overlay("Addresses", source, "points", rows, styles, legend, bounds=_bounds(geoms))
 
 
-def _share_class(part: int, whole: int) -> int | None:
-    if whole <= 0:
-        return None
-    return int(np.searchsorted(_SHARE_BREAKS, 100 * part / whole, side="right"))
-
-
 def _district_style(colour: str) -> dict[str, Any]:
     return {
         "color": "#3d3d3d",
@@ -935,8 +912,8 @@ def _districts(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
     styles, tips, popups = [], [], []
     for row in gdf.itertuples(index=False):
         total, covered = int(row.households_total or 0), int(row.households_duct_covered or 0)
-        level = _share_class(covered, total)
-        styles.append(no_households if level is None else _district_style(_SHARE_COLOURS[level]))
+        level = share_class(covered, total)
+        styles.append(no_households if level is None else _district_style(SHARE_COLOURS[level]))
         stated = share(covered, total, "households")
         tips.append(f"<b>{_esc(row.name)}</b><br>{_esc(stated)}")
         popups.append(
@@ -953,10 +930,10 @@ def _districts(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
                 ],
             )
         )
-    edges = (0, *_SHARE_BREAKS, 100)
+    edges = (0, *SHARE_BREAKS, 100)
     legend = [
         LegendEntry(f"{lo}–{hi} % of households covered", _district_style(colour), "area")
-        for (lo, hi), colour in zip(itertools.pairwise(edges), _SHARE_COLOURS, strict=True)
+        for (lo, hi), colour in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
     ]
     legend.append(LegendEntry("no households", no_households, "area"))
     return _geojson_overlay("Districts", source, gdf, styles, legend, popups=popups, tooltips=tips)
@@ -1548,7 +1525,7 @@ def assemble_map(
 
 
 def _read_workspace(workspace: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, list[str]]:
-    from .workspace import list_layers, read_layer, read_sources
+    from ..io.workspace import list_layers, read_layer, read_sources
 
     present = list_layers(workspace)
     wanted = [n for n in _DRAWN_AS if n in present]
@@ -1693,7 +1670,7 @@ def _default_out(
 
 def _chosen_scenarios(workspace: Path, view: str, scenarios: Sequence[str] | None) -> list[str]:
     """Return the scenario keys a forecast view draws: as given, or all when they fit."""
-    from .map_views import forecast_scenarios, scenario_key
+    from .forecast_maps import forecast_scenarios, scenario_key
 
     wanted = 1 if view == "time" else 2
     present = forecast_scenarios(workspace)
@@ -1750,7 +1727,7 @@ def map_command(
         ``layers`` (map layer names) and ``not_computed`` (derived layers
         absent); forecast views add ``scenarios`` and ``years``.
     """
-    from .cli import Result
+    from ..core.result import Result
 
     workspace = Path(workspace)
     if view not in VIEWS:
@@ -1764,19 +1741,19 @@ def map_command(
     options = {"basemap": basemap, "self_contained": self_contained}
     summary: dict[str, Any] = {"view": view}
     if view == "time":
-        from .map_views import forecast_map, read_forecasts
+        from .forecast_maps import forecast_map, read_forecasts
 
         m = forecast_map(workspace, keys[0], **options)
         summary |= {"scenarios": keys, "years": list(read_forecasts(workspace, keys)[0].years)}
     elif view == "compare":
-        from .map_views import comparison_map
+        from .forecast_maps import comparison_map
 
         m = comparison_map(workspace, keys, **options)
         summary["scenarios"] = keys
     else:
         m = workspace_map(workspace, audience=audience, owner=owner, **options)
     save_map(m, out_path)
-    from .workspace import list_layers
+    from ..io.workspace import list_layers
 
     present = set(list_layers(workspace))
     names = list(dict.fromkeys(_overlay_names(m.get_root())))
@@ -1821,8 +1798,8 @@ _DEMO_COMPARED = ("shutdown", "original-2016")
 
 def _demo_forecast_maps(ctx: DemoContext, self_contained: bool) -> tuple[list[Path], str]:
     """Write the demo's time and comparison maps when the forecast exists; say what was done."""
-    from .map_views import comparison_map, forecast_map
-    from .workspace import read_table
+    from ..io.workspace import read_table
+    from .forecast_maps import comparison_map, forecast_map
 
     forecast = read_table(ctx.workspace, "forecast", required=False)
     if forecast.empty or "scenario" not in forecast.columns:
@@ -1845,8 +1822,8 @@ def _demo_forecast_maps(ctx: DemoContext, self_contained: bool) -> tuple[list[Pa
 
 def demo_step(ctx: DemoContext) -> StepOutcome:
     """Write the demo's maps: manager, committee, one per utility, and the forecast's."""
-    from .pipeline import StepOutcome
-    from .workspace import read_layer
+    from ..io.workspace import read_layer
+    from ..pipeline import StepOutcome
 
     self_contained = assets_installed()
     written = [

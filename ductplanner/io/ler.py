@@ -84,13 +84,13 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from ._errors import DuctPlannerError, InputError, Problem
-from .layers import WORKSPACE_CRS
+from ..core._errors import DuctPlannerError, InputError, Problem
+from ..model.layers import WORKSPACE_CRS
 
 if TYPE_CHECKING:
     import argparse
 
-    from .cli import Result
+    from ..core.result import Result
 
 __all__ = [
     "BEFORE_CUTOFF",
@@ -116,7 +116,7 @@ GML_NAMESPACE = "http://www.opengis.net/gml/3.2"
 EXPORT_NAMESPACE = "urn:ductplanner:ler-export:1"
 """Namespace of ductplanner's container around the LER features."""
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "ler-foeringsroer.xsd"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "ler-foeringsroer.xsd"
 """The XSD an export validates against."""
 
 SRS_NAME = "http://www.opengis.net/def/crs/EPSG/0/25832"
@@ -402,7 +402,7 @@ def _write_atomically(tree: etree._ElementTree, out: Path) -> Path:
 
 def ler_command(args: argparse.Namespace) -> Result:
     """``ductplanner export-ler WORKSPACE [--out FILE] [--owner NAME] [--cvr N] [--origin O]``."""
-    from .cli import Result
+    from ..core.result import Result
 
     path = Path(args.workspace)
     out = getattr(args, "out", None) or path.with_name(f"{path.stem}-ler.gml")

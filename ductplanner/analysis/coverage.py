@@ -13,9 +13,9 @@ Municipal sites are required targets: a site is connected when its
 carries a connected duct; for the others the report gives the metres of duct
 missing along the streets and where they would start from.
 
-Every figure is a count with its denominator (see :func:`ductplanner._format.share`).
+Every figure is a count with its denominator (see :func:`ductplanner.core._format.share`).
 
->>> from ductplanner.demo import tiny_layers
+>>> from ductplanner.app.demo import tiny_layers
 >>> report = compute_coverage(tiny_layers())
 >>> s = report.summary()
 >>> s["households_duct_covered"], s["households_served"], s["households_total"]
@@ -37,13 +37,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import InputError, Problem
-from ._format import metres, share
-from .layers import SCHEMAS
-from .network import StreetNetwork, build_network
+from ..core._errors import InputError, Problem
+from ..core._format import metres, share
+from ..model.layers import SCHEMAS
+from ..model.network import StreetNetwork, build_network
 
 if TYPE_CHECKING:
-    from .pipeline import DemoContext, StepOutcome
+    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "DEFAULT_DROP_M",
@@ -772,7 +772,7 @@ def compute_coverage(
     source : str
         Where the layers came from, for error messages.
     **network_options
-        Passed to :func:`~ductplanner.network.build_network`.
+        Passed to :func:`~ductplanner.model.network.build_network`.
 
     Returns
     -------
@@ -964,7 +964,7 @@ def coverage_workspace(
     -------
     CoverageReport
     """
-    from .workspace import list_layers, read_layer, write_layers
+    from ..io.workspace import list_layers, read_layer, write_layers
 
     _check_drop(drop)
     path = Path(path)
@@ -981,7 +981,7 @@ def coverage_workspace(
 
 def demo_step(ctx: DemoContext) -> StepOutcome:
     """Compute the demo workspace's coverage and write its layers (demo pipeline step)."""
-    from .pipeline import StepOutcome
+    from ..pipeline import StepOutcome
 
     report = coverage_workspace(ctx.workspace)
     return StepOutcome(written=[], line=report.headline(), summary=report.summary())

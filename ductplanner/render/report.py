@@ -1,7 +1,7 @@
 """The committee's evaluation report: one self-contained HTML file, printable to PDF.
 
 Rendering only. Every figure in the report comes from a public step: coverage
-from :func:`~ductplanner.coverage.compute_coverage` (so the numbers equal
+from :func:`~ductplanner.analysis.coverage.compute_coverage` (so the numbers equal
 ``ductplanner coverage --json``), the forecast, frontier and decision log from
 the tables that ``simulate``, ``plan``, ``requests``, ``decide`` and
 ``record`` write into the workspace. A section whose input is missing says
@@ -18,8 +18,8 @@ Two steps, so a report in two languages reads the workspace once::
     html = render_report(data, lang="da")     # render (en or da)
 
 >>> import tempfile, pathlib
->>> from ductplanner.demo import tiny_layers
->>> from ductplanner.workspace import write_layers
+>>> from ductplanner.app.demo import tiny_layers
+>>> from ductplanner.io.workspace import write_layers
 >>> ws = pathlib.Path(tempfile.mkdtemp()) / "town.gpkg"
 >>> write_layers(ws, tiny_layers(), synthetic=True)
 >>> page = build_report(ws)
@@ -51,19 +51,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from ._errors import ScenarioError
-from ._format import Lang, metres, number, percent, share
-from .coverage import DEFAULT_DROP_M, compute_coverage
-from .scenarios import Scenario, load_scenario, shipped_scenarios
-from .workspace import list_layers, read_layer, read_sources, read_table
+from .. import __version__
+from ..analysis.coverage import DEFAULT_DROP_M, compute_coverage
+from ..core._errors import ScenarioError
+from ..core._format import Lang, metres, number, percent, share
+from ..io.workspace import list_layers, read_layer, read_sources, read_table
+from ..model.scenarios import Scenario, load_scenario, shipped_scenarios
+from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .cli import Result
-    from .pipeline import DemoContext, StepOutcome
+    from ..core.result import Result
+    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "ReportData",
@@ -548,7 +549,7 @@ def _number_column(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _current_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
     """Return the current status per dig (its latest row) and whether it was ever agreed."""
-    from .coordination import decision_status
+    from ..model.decisions import decision_status
 
     if decisions.empty or "dig_id" not in decisions.columns:
         return pd.DataFrame(columns=["dig_id", "status", "year", "cost_dkk", "ever_agreed"])
@@ -648,11 +649,9 @@ def _yearly(
 
 def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """Per year: the budget that buys ducts, planned, agreed and spent DKK."""
-    from .optimize import scenario_budgets
-
     budget: dict[int, float] = {}
     if scenario is not None:
-        b = scenario_budgets(scenario)
+        b = scenario.budgets()
         for year, co, own in zip(b["years"], b["budget_co_dig"], b["budget_own_dig"], strict=True):
             budget[int(year)] = float(co) + float(own)
     plan_year = _number_column(plan, "year")
@@ -692,7 +691,7 @@ def _cli_has_flag(command: str, flag: str) -> bool:
     """Whether ``ductplanner COMMAND`` takes ``flag`` (to name the right way to compute)."""
     import argparse
 
-    from .cli import build_parser
+    from ..cli import build_parser
 
     for action in build_parser()._actions:
         if isinstance(action, argparse._SubParsersAction) and command in action.choices:
@@ -964,17 +963,12 @@ def _frontier_chart(data: ReportData, lang: Lang) -> str:
 
 
 def _share_colour(part: float, whole: float) -> str:
-    from .maps import _SHARE_BREAKS, _SHARE_COLOURS
-
-    if whole <= 0:
-        return "#dddddd"
-    return _SHARE_COLOURS[int(np.searchsorted(_SHARE_BREAKS, 100 * part / whole, side="right"))]
+    level = share_class(part, whole)
+    return "#dddddd" if level is None else SHARE_COLOURS[level]
 
 
 def _district_map(data: ReportData, lang: Lang) -> str:
     from matplotlib.patches import Patch
-
-    from .maps import _SHARE_BREAKS, _SHARE_COLOURS
 
     districts = data.districts
     fig = _figure(6.5, 5.2)
@@ -994,10 +988,10 @@ def _district_map(data: ReportData, lang: Lang) -> str:
         ax.annotate(str(row.name), (point.x, point.y), ha="center", fontsize=6.5, color="#222")
     ax.set_axis_off()
     ax.set_aspect("equal")
-    edges = (0, *_SHARE_BREAKS, 100)
+    edges = (0, *SHARE_BREAKS, 100)
     handles = [
         Patch(facecolor=c, edgecolor="#3d3d3d", label=f"{lo}–{hi} %")
-        for (lo, hi), c in zip(itertools.pairwise(edges), _SHARE_COLOURS, strict=True)
+        for (lo, hi), c in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
     ]
     handles.append(Patch(facecolor="#dddddd", edgecolor="#3d3d3d", label=_w("no_households", lang)))
     ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, title=None)
@@ -1373,7 +1367,7 @@ def _distribution(regrowth: Any, lang: Lang) -> str:
 def _dug_within_5(scenario: Scenario, lang: Lang) -> str:
     """Return the regrowth assumption as one chance (where the simulation offers it)."""
     try:
-        from .simulate import p_dug_within
+        from ..model.regrowth import p_dug_within
     except ImportError:  # pragma: no cover - a version without the simulation
         return ""
     chance = p_dug_within(5, scenario)[scenario.regrowth.distribution]
@@ -1557,8 +1551,6 @@ def render_report(data: ReportData, *, lang: Lang = "en", label: str | None = No
     str
         The HTML page.
     """
-    from .maps import safe_json
-
     if lang not in ("en", "da"):
         raise ValueError(f"lang must be 'en' or 'da', got {lang!r}")
     banners = []
@@ -1701,7 +1693,7 @@ def _summary(data: ReportData, out: Path, lang: Lang) -> dict[str, Any]:
 
 def report_command(args: Any) -> Result:
     """Run ``ductplanner report WORKSPACE [--out FILE] [--lang en|da] [--json]``."""
-    from .cli import Result
+    from ..core.result import Result
 
     workspace = Path(args.workspace)
     lang = getattr(args, "lang", "en") or "en"
@@ -1727,7 +1719,7 @@ def report_command(args: Any) -> Result:
 
 def demo_step(ctx: DemoContext) -> StepOutcome:
     """Write the demo's report in English and Danish (demo pipeline step)."""
-    from .pipeline import StepOutcome
+    from ..pipeline import StepOutcome
 
     data = collect_report(ctx.workspace)
     written = [

@@ -5,7 +5,7 @@ original with :func:`os.replace` only once everything is written. A command
 that fails therefore leaves the workspace byte-for-byte as it was.
 
 >>> import tempfile, pathlib
->>> from ductplanner.demo import tiny_layers
+>>> from ductplanner.app.demo import tiny_layers
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "ws.gpkg"
 >>> write_layers(path, tiny_layers())
 >>> sorted(list_layers(path))[:3]
@@ -27,16 +27,18 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from ._errors import MissingInputError, WorkspaceError
-from .layers import SCHEMAS, WORKSPACE_CRS, validate_layer
+from ..core._errors import MissingInputError, WorkspaceError
+from ..model.layers import SCHEMAS, WORKSPACE_CRS, validate_layer
 
 __all__ = [
     "ATTRIBUTE_TABLES",
+    "PLANNING_LAYERS",
     "SOURCES_TABLE",
     "editing",
     "list_layers",
     "read_layer",
     "read_layers",
+    "read_planning_layers",
     "read_sources",
     "read_table",
     "write_layers",
@@ -47,7 +49,7 @@ SOURCES_TABLE = "layer_sources"
 
 ATTRIBUTE_TABLES: tuple[str, ...] = (
     SOURCES_TABLE,
-    "decisions",  # ductplanner.coordination: the log of co-digging requests
+    "decisions",  # ductplanner.app.coordination: the log of co-digging requests
     "forecast",  # ductplanner.simulate: coverage bands per year and district
     "forecast_edges",
     "frontier",
@@ -110,7 +112,7 @@ def read_layer(
                 f"workspace {path} has no layer {layer!r} (it has: {have}); "
                 f"import one with `ductplanner import {path} {layer} FILE`"
             )
-        from .layers import empty_layer
+        from ..model.layers import empty_layer
 
         return empty_layer(layer)
     gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
@@ -286,3 +288,17 @@ def _update_sources(path: Path, rows: list[dict[str, object]]) -> None:
     table = pd.concat([old[~old["layer"].isin(new["layer"])], new], ignore_index=True)
     table = _typed_sources(table)
     pyogrio.write_dataframe(table, path, layer=SOURCES_TABLE, driver="GPKG", **_GPKG_OPTIONS)
+
+
+PLANNING_LAYERS = ("streets", "addresses", "ducts", "backbone", "digs")
+"""The layers opportunities, the plan and the forecast read (the first two required)."""
+
+
+def read_planning_layers(path: str | os.PathLike[str]) -> dict[str, gpd.GeoDataFrame]:
+    """Read the layers the opportunities and the plan need (optional ones when present)."""
+    present = set(list_layers(path))
+    return {
+        name: read_layer(path, name)
+        for name in PLANNING_LAYERS
+        if name in present or name in ("streets", "addresses")
+    }

@@ -15,7 +15,7 @@ severity. The format follows the report file's extension:
     header line, one row per problem. Cells that a spreadsheet would run as a
     formula are prefixed with an apostrophe.
 
->>> from ductplanner._errors import Problem
+>>> from ductplanner.core._errors import Problem
 >>> rows = problem_rows([Problem("digs.csv", "digs", "d7", "end", "date", "bad date")])
 >>> rows[0]["file"], rows[0]["feature_id"], rows[0]["severity"]
 ('digs.csv', 'd7', 'error')
@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import InputError, Problem
+from ..core._errors import InputError, Problem
 
 __all__ = [
     "REPORT_COLUMNS",

@@ -1,6 +1,6 @@
 """Forecast maps: coverage year by year for one scenario, and two scenarios side by side.
 
-Rendering only, like :mod:`ductplanner.maps`: every figure comes from the
+Rendering only, like :mod:`ductplanner.render.maps`: every figure comes from the
 tables the simulation writes into the workspace (``ductplanner simulate``):
 
 ``forecast``
@@ -21,7 +21,7 @@ least half (or nine in ten) of the runs, merged into one line per style.
 with one legend and pan and zoom kept in step.
 
 Street edges are drawn with the geometry of the street network
-(:func:`~ductplanner.network.build_network` on the workspace's streets,
+(:func:`~ductplanner.model.network.build_network` on the workspace's streets,
 ducts and backbone), whose edge ids the simulation uses.
 """
 
@@ -42,12 +42,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._assets import ASSETS_DIR
-from ._errors import WorkspaceError
-from ._format import number, percent
+from ..core._errors import WorkspaceError
+from ..core._format import number, percent
+from ..io.assets import ASSETS_DIR
+from ..simulate import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
 from .maps import (
-    _SHARE_BREAKS,
-    _SHARE_COLOURS,
     TOKEN_ENV,
     About,
     LegendEntry,
@@ -58,7 +57,6 @@ from .maps import (
     _geojson_geometry,
     _line,
     _lonlat,
-    _share_class,
     _StyleTable,
     _table,
     about_html,
@@ -69,7 +67,7 @@ from .maps import (
     offline_note,
     provenance_row,
 )
-from .simulate import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
+from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
 
 if TYPE_CHECKING:
     import folium
@@ -151,7 +149,7 @@ def scenario_key(text: str) -> str:
 
 
 def _read_tables(workspace: Path) -> dict[str, pd.DataFrame]:
-    from .workspace import read_table
+    from ..io.workspace import read_table
 
     tables = {name: read_table(workspace, name, required=False) for name in FORECAST_TABLES}
     if tables["forecast"].empty:
@@ -238,7 +236,7 @@ def _forecast(tables: Mapping[str, pd.DataFrame], key: str) -> Forecast:
 
 def _edge_lines(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoSeries:
     """Return each street edge's line in EPSG:4326, indexed by edge id."""
-    from .network import build_network
+    from ..model.network import build_network
 
     if "streets" not in layers or layers["streets"].empty:
         return gpd.GeoSeries([], crs=4326)
@@ -284,8 +282,8 @@ def _district_years(
                 continue
             row = rows.loc[(name, year)]
             total = int(row["households_total"])
-            level = _share_class(int(row["p50"]), total)
-            style = _NO_FORECAST if level is None else _district_style(_SHARE_COLOURS[level])
+            level = share_class(int(row["p50"]), total)
+            style = _NO_FORECAST if level is None else _district_style(SHARE_COLOURS[level])
             styles.append(table.index(style))
             tips.append(f"<b>{_esc(name)}</b><br>{_figures(row, year)}")
             popups.append(
@@ -376,10 +374,10 @@ def _covered_lines(
 
 def _legend(table: _StyleTable) -> list[Overlay]:
     """Return legend-only overlays: the districts' classes and the streets' classes."""
-    edges = (0, *_SHARE_BREAKS, 100)
+    edges = (0, *SHARE_BREAKS, 100)
     areas = [
         LegendEntry(f"{lo}–{hi} %", _district_style(c), "area")
-        for (lo, hi), c in zip(itertools.pairwise(edges), _SHARE_COLOURS, strict=True)
+        for (lo, hi), c in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
     ]
     areas.append(LegendEntry("no forecast", _NO_FORECAST, "area"))
     streets = [LegendEntry(label, style, "line") for _, label, style in reversed(_LINE_CLASSES)]
@@ -421,7 +419,7 @@ _METHOD_NOTE = (
 def _about(
     title: str, workspace: Path, forecasts: Sequence[Forecast], notes: Sequence[str]
 ) -> About:
-    from .workspace import read_sources
+    from ..io.workspace import read_sources
 
     sources = read_sources(workspace)
     by_layer = {str(r["layer"]): r for _, r in sources.iterrows()} if len(sources) else {}
@@ -441,7 +439,7 @@ def _about(
 
 
 def _read_geometry(workspace: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoSeries]:
-    from .workspace import list_layers, read_layer
+    from ..io.workspace import list_layers, read_layer
 
     present = list_layers(workspace)
     layers = {
@@ -519,7 +517,7 @@ def forecast_map(
     year : int, optional
         The year shown when the map opens (default: the first).
     basemap, token, self_contained, assets_dir
-        As for :func:`ductplanner.maps.workspace_map`.
+        As for :func:`ductplanner.render.maps.workspace_map`.
 
     Raises
     ------
@@ -677,12 +675,12 @@ def comparison_map(
         The year compared (default: the last year both forecasts have, the
         horizon).
     basemap, token, self_contained, assets_dir
-        As for :func:`ductplanner.maps.workspace_map`.
+        As for :func:`ductplanner.render.maps.workspace_map`.
 
     Returns
     -------
     branca.element.Figure
-        One page holding both maps; save it with :func:`ductplanner.maps.save_map`.
+        One page holding both maps; save it with :func:`ductplanner.render.maps.save_map`.
 
     Raises
     ------
@@ -833,8 +831,6 @@ def _view_elements() -> tuple[type, type]:
     """Build the year switch and map sync elements (folium is imported only when drawing)."""
     from branca.element import Element, MacroElement
     from jinja2 import Template
-
-    from .maps import safe_json
 
     class YearSwitch(MacroElement):
         _template = Template(

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-__all__ = ["DISTRIBUTIONS", "Renewal"]
+__all__ = ["DISTRIBUTIONS", "Renewal", "p_dug_within"]
 
 DISTRIBUTIONS = ("exponential", "gamma", "uniform")
 """The gap distributions a scenario may choose."""
@@ -205,3 +205,21 @@ class Renewal:
         # still short after many tries (a very long window): past it, a residual from there
         out[low] = after + self.residual(rng, np.full(int(low.sum()), after))
         return out
+
+
+def p_dug_within(years: float, scenario: Any) -> dict[str, float]:
+    r"""Return, per gap distribution, the chance a street is dug within ``years``.
+
+    For a street with no known history (the process in equilibrium), with
+    the mean cycle and shape parameters of ``scenario`` (a
+    :class:`~ductplanner.model.scenarios.Scenario` or a :class:`Renewal`).
+
+    >>> from ductplanner.model.scenarios import parse_scenario
+    >>> p = p_dug_within(5, parse_scenario('[scenario]\nname = "x"\n'))
+    >>> {k: round(v, 2) for k, v in p.items()}
+    {'exponential': 0.6, 'gamma': 0.76, 'uniform': 0.91}
+    """
+    base = scenario if isinstance(scenario, Renewal) else Renewal.from_scenario(scenario)
+    return {
+        name: float(base.with_distribution(name).cdf_first(float(years))) for name in DISTRIBUTIONS
+    }

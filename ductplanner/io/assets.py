@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ._errors import MissingInputError
+from ..core._errors import MissingInputError
 
 __all__ = [
     "ASSETS",
@@ -32,7 +32,7 @@ __all__ = [
     "install_command",
 ]
 
-ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
 """Folder of ``package.json``; ``npm ci`` installs into its ``node_modules``."""
 
 CDN = "https://cdn.jsdelivr.net/npm"

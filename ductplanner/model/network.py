@@ -27,7 +27,7 @@ duct-only edges are ``"duct:<duct id>:<part>"``. Later steps work on numpy
 arrays in edge order (``network.edges`` row order): a boolean ``has_duct``
 array in, :meth:`StreetNetwork.connected_edges` out.
 
->>> from ductplanner.demo import tiny_layers
+>>> from ductplanner.app.demo import tiny_layers
 >>> layers = tiny_layers()
 >>> net = build_network(layers["streets"], layers["ducts"], layers["backbone"])
 >>> len(net.edges), len(net.nodes)
@@ -55,7 +55,7 @@ import shapely.ops
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from ._errors import InputError, Problem
+from ..core._errors import InputError, Problem
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -145,7 +145,7 @@ class StreetNetwork:
     Which duct edges would be connected if a duct were laid on ``H0:3`` and
     ``V3:1`` too (they join the island ``V3:2`` to the backbone):
 
-    >>> from ductplanner.demo import tiny_layers
+    >>> from ductplanner.app.demo import tiny_layers
     >>> layers = tiny_layers()
     >>> net = build_network(layers["streets"], layers["ducts"], layers["backbone"])
     >>> more = net.has_duct | net.edges.index.isin(["H0:3", "V3:1"])

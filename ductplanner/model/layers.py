@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import InputError, Problem
+from ..core._errors import InputError, Problem
 
 __all__ = [
     "DERIVED_LAYERS",

@@ -69,7 +69,7 @@ between the end of the first and the start of the second: the road
 authority can ask them to dig once. ``done`` digs count (the street was just
 restored); ``cancelled`` ones do not.
 
->>> from ductplanner.demo import tiny_layers
+>>> from ductplanner.app.demo import tiny_layers
 >>> report = find_opportunities(tiny_layers())
 >>> report.candidates[["dig_id", "edge_id", "metres", "touches"]].tail(3)
   dig_id edge_id  metres  touches
@@ -94,16 +94,15 @@ import pandas as pd
 import shapely
 import shapely.ops
 
-from ._errors import InputError, Problem
+from ..core._errors import InputError, Problem
+from ..model.layers import SCHEMAS, WORKSPACE_CRS
+from ..model.network import StreetNetwork, _merge_intervals, _stretches_inside, build_network
+from ..model.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from .coverage import _require_geometry, _require_layers, address_coverage, edge_demand
-from .layers import SCHEMAS, WORKSPACE_CRS
-from .network import StreetNetwork, _merge_intervals, _stretches_inside, build_network
-from .scenarios import Scenario, load_scenario
 
 if TYPE_CHECKING:
-    from .cli import Result
-    from .optimize import PlanningInstance
-    from .pipeline import DemoContext, StepOutcome
+    from ..core.result import Result
+    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -122,12 +121,10 @@ __all__ = [
     "is_fibre_project",
     "opportunities",
     "opportunities_command",
-    "planning_instance",
+    "plan_year",
     "root_nodes",
 ]
 
-DEFAULT_SCENARIO = "revised-2019"
-"""Scenario whose costs and years are used when none is given."""
 LINE_TOLERANCE_M = 10.0
 """Metres between a line dig and the street centre line it opens."""
 AREA_TOLERANCE_M = 1.0
@@ -417,7 +414,7 @@ def root_nodes(network: StreetNetwork) -> np.ndarray:
     junctions along a fibre line), and both ends of any edge the backbone
     touches without touching either of its ends (a fibre line crossing a
     street), so that a duct on any edge the backbone touches is connected, as
-    in :meth:`~ductplanner.network.StreetNetwork.connected_edges`.
+    in :meth:`~ductplanner.model.network.StreetNetwork.connected_edges`.
     """
     nodes = network.backbone_node.copy()
     touched = network.backbone_edge & ~(nodes[network.u] | nodes[network.v])
@@ -798,7 +795,7 @@ def find_opportunities(
         rows, digs, network, households, scenario, start, end, status, crs
     )
     share = opportunities["edge_share"].to_numpy(dtype=float)
-    in_years = _plan_year(opportunities, scenario) >= 0
+    in_years = plan_year(opportunities, scenario) >= 0
     partial = share < WHOLE_EDGE_SHARE
     counts["partial"] = _count(opportunities[partial], dig_column="dig_id")
     counts["outside_years"] = _count(opportunities[~partial & ~in_years], dig_column="dig_id")
@@ -911,8 +908,8 @@ def _opportunity_rows(
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs).values, crs=crs)
 
 
-def _plan_year(opportunities: pd.DataFrame, scenario: Scenario) -> np.ndarray:
-    """Return the plan year a stretch can be laid in (-1: outside the plan years).
+def plan_year(opportunities: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Return the plan year each stretch can be laid in (-1: outside the plan years).
 
     The start year when it is a plan year; the first plan year for a dig that
     starts earlier and is still open then.
@@ -998,124 +995,6 @@ def _conflicts(
     )
 
 
-# --- the planning instance -----------------------------------------------------------------------
-
-
-def planning_instance(
-    layers: Mapping[str, gpd.GeoDataFrame],
-    scenario: Scenario,
-    *,
-    network: StreetNetwork | None = None,
-    report: OpportunityReport | None = None,
-) -> tuple[PlanningInstance, gpd.GeoDataFrame]:
-    """Return the optimizer's planning instance and the opportunities it was built from.
-
-    Street graph and households from the network and the coverage step's
-    assignment (drop distance from the scenario); roots from the backbone
-    (:func:`root_nodes`); one co-dig candidate per candidate stretch (see the
-    module docstring); under the ``own-dig`` policy one own-dig candidate per
-    street edge without a duct (id ``own@<edge id>``, dig ``own:<edge id>``,
-    owner ``own trench``, metres the edge's length at
-    ``costs.own_dig_per_m``, from the first plan year, probability 1).
-
-    Parameters
-    ----------
-    layers : mapping of str to GeoDataFrame
-        The workspace layers (see :func:`find_opportunities`).
-    scenario : Scenario
-        Years, budgets, costs, drop distance, probabilities.
-    network : StreetNetwork, optional
-        A network built already from the same layers.
-    report : OpportunityReport, optional
-        Opportunities found already (then ``layers`` and ``network`` are not
-        read again).
-
-    Returns
-    -------
-    instance : PlanningInstance
-    opportunities : GeoDataFrame
-        The ``opportunities`` layer; its first ``k`` rows are the co-dig
-        candidates in instance order (``opportunities["id"][:k]`` equals
-        ``instance.cand_id[:k]``); the rows after them are no candidates.
-        Own-dig candidates follow the co-dig ones in the instance and have
-        no row.
-
-    Raises
-    ------
-    InputError
-        Missing layers, unusable dig dates, or an instance the optimizer
-        refuses (no street edges; no backbone: no root nodes).
-
-    Examples
-    --------
-    >>> from ductplanner.demo import tiny_layers
-    >>> inst, opp = planning_instance(tiny_layers(), load_scenario("revised-2019"))
-    >>> inst.n_candidates, list(inst.cand_id[:2])
-    (7, ['NOV-1@H1:1', 'NOV-1@H1:2'])
-    >>> bool((opp["id"][: inst.n_candidates] == inst.cand_id).all())
-    True
-    """
-    from .optimize import PlanningInstance, scenario_budgets
-
-    if report is None:
-        report = find_opportunities(layers, scenario, network=network)
-    net = report.network
-    opp = report.opportunities
-    cand = opp[opp["candidate"].to_numpy(dtype=bool)]
-    k = len(cand)
-    cand_edge = net.positions(cand["edge_id"].astype(str))
-    cand_year = _plan_year(cand, scenario)
-    fields: dict[str, list[Any]] = {
-        "edge": [cand_edge],
-        "year": [cand_year],
-        "cost": [cand["cost_dkk"].to_numpy(dtype=float)],
-        "id": [cand["id"].to_numpy(dtype=object)],
-        "dig": [cand["dig_id"].to_numpy(dtype=object)],
-        "owner": [cand["owner"].to_numpy(dtype=object)],
-        "metres": [cand["metres"].to_numpy(dtype=float)],
-        "p": [cand["probability"].to_numpy(dtype=float)],
-        "kind": [np.full(k, "co-dig", dtype=object)],
-        "start": [pd.to_datetime(cand["start"]).to_numpy(dtype="datetime64[D]")],
-    }
-    if scenario.policy == "own-dig":
-        own = np.flatnonzero(~net.has_duct & (net.edges["kind"].to_numpy() == "street"))
-        ids = net.edges.index.to_numpy(dtype=object)[own]
-        first = scenario.years[0]
-        fields["edge"].append(own)
-        fields["year"].append(np.full(len(own), first))
-        fields["cost"].append(np.round(net.length[own] * scenario.costs.own_dig_per_m, 2))
-        fields["id"].append(np.array([f"own@{e}" for e in ids], dtype=object))
-        fields["dig"].append(np.array([f"own:{e}" for e in ids], dtype=object))
-        fields["owner"].append(np.full(len(own), "own trench", dtype=object))
-        fields["metres"].append(np.round(net.length[own], 1))
-        fields["p"].append(np.ones(len(own)))
-        fields["kind"].append(np.full(len(own), "own-dig", dtype=object))
-        fields["start"].append(np.full(len(own), np.datetime64(f"{first:04d}-01-01", "D")))
-    joined = {name: np.concatenate(parts) for name, parts in fields.items()}
-    instance = PlanningInstance(
-        n_nodes=net.n_nodes,
-        edge_u=net.u,
-        edge_v=net.v,
-        edge_length_m=net.length,
-        edge_households=report.edge_households.astype(float),
-        root_nodes=root_nodes(net),
-        **scenario_budgets(scenario),
-        cand_edge=joined["edge"],
-        cand_year=joined["year"],
-        cand_cost_dkk=joined["cost"],
-        edge_ids=net.edges.index.to_numpy(dtype=object),
-        has_duct=net.has_duct,
-        cand_id=joined["id"],
-        cand_dig_id=joined["dig"],
-        cand_owner=joined["owner"],
-        cand_metres=joined["metres"],
-        cand_probability=joined["p"],
-        cand_kind=joined["kind"],
-        cand_start=joined["start"],
-    )
-    return instance, opp
-
-
 def opportunities(
     layers: Mapping[str, gpd.GeoDataFrame],
     scenario: Scenario | None = None,
@@ -1143,21 +1022,6 @@ def opportunities(
 
 # --- workspace, command line and demo ------------------------------------------------------------
 
-_READ = ("streets", "addresses", "ducts", "backbone", "digs")
-
-
-def read_planning_layers(path: str | os.PathLike[str]) -> dict[str, gpd.GeoDataFrame]:
-    """Read the layers the opportunities and the plan need (optional ones when present)."""
-    from .workspace import list_layers, read_layer
-
-    present = set(list_layers(path))
-    return {
-        name: read_layer(path, name)
-        for name in _READ
-        if name in present or name in ("streets", "addresses")
-    }
-
-
 def opportunities_workspace(
     path: str | os.PathLike[str],
     scenario: Scenario | str | os.PathLike[str] | None = None,
@@ -1171,7 +1035,7 @@ def opportunities_workspace(
     Everything is computed before anything is written; both layers are
     written in one atomic step, so a failure leaves the workspace unchanged.
     """
-    from .workspace import write_layers
+    from ..io.workspace import read_planning_layers, write_layers
 
     path = Path(path)
     scenario = _as_scenario(scenario)
@@ -1198,7 +1062,7 @@ def _as_scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario
 
 def opportunities_command(args: argparse.Namespace) -> Result:
     """Run ``ductplanner opportunities WORKSPACE [--year Y] [--conflict-years N] [--json]``."""
-    from .cli import Result
+    from ..core.result import Result
 
     report = opportunities_workspace(
         args.workspace,
@@ -1220,7 +1084,7 @@ def opportunities_command(args: argparse.Namespace) -> Result:
 
 def demo_step(ctx: DemoContext) -> StepOutcome:
     """Find the demo workspace's opportunities and conflicts (demo pipeline step)."""
-    from .pipeline import StepOutcome
+    from ..pipeline import StepOutcome
 
     scenario = load_scenario(Path(ctx.scenarios) / f"{DEFAULT_SCENARIO}.toml")
     report = opportunities_workspace(ctx.workspace, scenario)

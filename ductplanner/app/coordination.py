@@ -17,54 +17,8 @@ module closes that loop:
    becomes ``done`` and a ``laid`` row is logged, in one atomic write.
    Recording twice changes nothing.
 
-The decision log
-----------------
-An attribute-only workspace table named ``decisions`` (read it with
-:func:`read_decisions`; QGIS shows it as a table). One row per event, oldest
-first; nothing is ever overwritten, so the history of every request stays.
-The *current* status of a dig is its last row (:func:`decision_status`).
+The decision log and its rules live in :mod:`ductplanner.model.decisions`.
 
-=================== =================================================================
-column              meaning
-=================== =================================================================
-``dig_id``          the dig (``digs`` layer id)
-``owner``           who digs (the utility asked)
-``status``          ``proposed`` (we asked), ``agreed``, ``declined`` (with a
-                    reason), ``laid`` (ducts recorded in the finished trench)
-``reason``          why (required for ``declined``; free text otherwise)
-``date``            ISO date (``YYYY-MM-DD``) of the event
-``year``            the plan year of the dig's stretches (the year the trench is
-                    open); count per evaluation year by this column
-``metres``          metres of duct asked for (``laid``: metres recorded)
-``cost_dkk``        what laying them costs us, DKK
-``households``      households on the stretches' own street edges
-``opportunity_ids`` the stretches concerned, comma-separated (``plan`` layer
-                    ``opportunity_id``, else ``opportunities`` layer ``id``)
-=================== =================================================================
-
-For the evaluation: *requested* = digs with a ``proposed`` row, *agreed* =
-digs whose history holds ``agreed``, *declined* = current status
-``declined``, *laid* = current status ``laid`` (*found* is the number of
-digs in the ``opportunities`` layer). :func:`decision_counts` counts them
-per year.
-
-Allowed transitions (anything else is refused with a message saying what to
-do instead)::
-
-    (none)   -> proposed, laid
-    proposed -> agreed, declined, laid
-    agreed   -> declined, laid
-    declined -> proposed, agreed
-    laid     -> (final)
-
-``laid`` is only logged by :func:`record_dig`, which also refuses a dig whose
-current status is ``declined``.
-
->>> log = empty_decisions()
->>> log = next_decisions(log, [decision_row("NOV-1", "proposed", owner="Novafos", year=2020)])
->>> log = next_decisions(log, [decision_row("NOV-1", "agreed", owner="Novafos")])
->>> decision_status(log)[["dig_id", "status"]].to_dict("records")
-[{'dig_id': 'NOV-1', 'status': 'agreed'}]
 """
 
 from __future__ import annotations
@@ -75,7 +29,6 @@ import html
 import os
 import re
 import tempfile
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,16 +38,27 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError, Problem, WorkspaceError
-from ._format import metres, number, slug
-from .layers import WORKSPACE_CRS
+from ..core._errors import InputError, Problem, WorkspaceError
+from ..core._format import is_nan, metres, number, slug
+from ..model.decisions import (
+    DECISION_COLUMNS,
+    DECISION_STATUSES,
+    DECISIONS_TABLE,
+    decision_counts,
+    decision_row,
+    decision_status,
+    empty_decisions,
+    next_decisions,
+    typed_decisions,
+)
+from ..model.layers import WORKSPACE_CRS
 
 if TYPE_CHECKING:
     import argparse
 
-    from .cli import Result
-    from .coverage import CoverageReport
-    from .pipeline import DemoContext, StepOutcome
+    from ..analysis.coverage import CoverageReport
+    from ..core.result import Result
+    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "DECISIONS_TABLE",
@@ -121,34 +85,6 @@ __all__ = [
     "resolve_owner",
     "write_requests",
 ]
-
-DECISIONS_TABLE = "decisions"
-"""Name of the attribute-only workspace table holding the decision log."""
-
-DECISION_COLUMNS = (
-    "dig_id",
-    "owner",
-    "status",
-    "reason",
-    "date",
-    "year",
-    "metres",
-    "cost_dkk",
-    "households",
-    "opportunity_ids",
-)
-"""Columns of the decision log, in order (see the module docstring)."""
-
-DECISION_STATUSES = ("proposed", "agreed", "declined", "laid")
-"""Where a request can stand."""
-
-_ALLOWED: dict[str | None, tuple[str, ...]] = {
-    None: ("proposed", "laid"),
-    "proposed": ("agreed", "declined", "laid"),
-    "agreed": ("declined", "laid"),
-    "declined": ("proposed", "agreed"),
-    "laid": (),
-}
 
 EVALUATION_DATE = dt.date(2021, 6, 30)
 """The demo's evaluation day: its decision history runs up to this date."""
@@ -190,229 +126,11 @@ _MUNICIPALITY = "municipality"
 # --- the decision log -------------------------------------------------------------------
 
 
-def empty_decisions() -> pd.DataFrame:
-    """Return an empty decision log with its columns and dtypes.
-
-    >>> empty_decisions().columns.tolist()[:3]
-    ['dig_id', 'owner', 'status']
-    """
-    return _typed_decisions(pd.DataFrame(columns=list(DECISION_COLUMNS)))
-
-
-def _typed_decisions(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.reindex(columns=list(DECISION_COLUMNS)).reset_index(drop=True)
-    for column in ("dig_id", "owner", "status", "reason", "date", "opportunity_ids"):
-        values = table[column].astype("object")
-        table[column] = values.where(values.notna(), "").map(str)
-    table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
-    for column in ("metres", "cost_dkk", "households"):
-        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
-    return table
-
-
 def read_decisions(workspace: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a workspace's decision log (an empty log when it has none)."""
-    from .workspace import read_table
+    from ..io.workspace import read_table
 
-    return _typed_decisions(read_table(workspace, DECISIONS_TABLE, required=False))
-
-
-def decision_row(
-    dig_id: str,
-    status: str,
-    *,
-    owner: str = "",
-    reason: str = "",
-    date: dt.date | str | None = None,
-    year: int | None = None,
-    metres: float | None = None,
-    cost_dkk: float | None = None,
-    households: float | None = None,
-    opportunity_ids: Iterable[str] | str = (),
-) -> dict[str, Any]:
-    """Return one decision-log row (a dict with :data:`DECISION_COLUMNS`).
-
-    ``date`` defaults to today; ``opportunity_ids`` may be a list or a
-    comma-separated string.
-    """
-    if date is None:
-        date = dt.date.today()
-    ids = (
-        opportunity_ids if isinstance(opportunity_ids, str) else ",".join(map(str, opportunity_ids))
-    )
-    return {
-        "dig_id": str(dig_id),
-        "owner": owner,
-        "status": status,
-        "reason": reason.strip(),
-        "date": date.isoformat() if isinstance(date, dt.date) else str(date),
-        "year": year,
-        "metres": metres,
-        "cost_dkk": cost_dkk,
-        "households": households,
-        "opportunity_ids": ids,
-    }
-
-
-def decision_status(log: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
-    """Return the current status of every dig in the log: its last row.
-
-    Parameters
-    ----------
-    log : DataFrame or path-like
-        A decision log, or a workspace to read it from.
-
-    Returns
-    -------
-    DataFrame
-        One row per dig (in order of first appearance) with the columns of
-        :data:`DECISION_COLUMNS` taken from its latest event, plus
-        ``requested`` (the date of its first ``proposed`` row, ``""`` if none)
-        and ``ever_agreed`` (whether its history holds ``agreed``).
-    """
-    if not isinstance(log, pd.DataFrame):
-        log = read_decisions(log)
-    log = _typed_decisions(log)
-    current = log.groupby("dig_id", sort=False).tail(1)
-    order = pd.unique(log["dig_id"])
-    current = current.set_index("dig_id").reindex(order).reset_index()
-    proposed = log[log["status"] == "proposed"].groupby("dig_id")["date"].first()
-    agreed = log[log["status"] == "agreed"].groupby("dig_id").size()
-    requested = current["dig_id"].map(proposed).astype(object)
-    current["requested"] = requested.where(requested.notna(), "").astype(str)
-    current["ever_agreed"] = current["dig_id"].isin(agreed.index)
-    return current.reset_index(drop=True)
-
-
-def decision_counts(log: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
-    """Count requested, agreed, declined and laid digs per plan year.
-
-    >>> log = next_decisions(empty_decisions(), [
-    ...     decision_row("A", "proposed", year=2020), decision_row("B", "proposed", year=2020)])
-    >>> log = next_decisions(log, [decision_row("A", "agreed"), decision_row("B", "declined",
-    ...     reason="no room")])
-    >>> decision_counts(log).loc[2020].to_dict()
-    {'requested': 2, 'agreed': 1, 'declined': 1, 'laid': 0}
-    """
-    current = decision_status(log)
-    years = current["year"].astype("Int64")
-    frame = pd.DataFrame(
-        {
-            "year": years,
-            "requested": current["requested"] != "",
-            "agreed": current["ever_agreed"] | (current["status"] == "laid"),
-            "declined": current["status"] == "declined",
-            "laid": current["status"] == "laid",
-        }
-    )
-    counts = frame.dropna(subset=["year"]).groupby("year").sum().astype(int)
-    counts.index = counts.index.astype(int)
-    return counts
-
-
-def next_decisions(
-    log: pd.DataFrame, rows: Sequence[Mapping[str, Any]], *, source: str = "<memory>"
-) -> pd.DataFrame:
-    """Return the log with ``rows`` appended, after checking every transition.
-
-    A row's empty fields (owner, year, metres, cost, households, stretches)
-    are carried over from the dig's previous row, so each row stands alone.
-
-    Raises
-    ------
-    InputError
-        A transition that is not allowed, an unknown status, or ``declined``
-        without a reason; every problem of ``rows`` is listed and nothing
-        is appended.
-    """
-    log = _typed_decisions(log)
-    current = {r.dig_id: r for r in decision_status(log).itertuples(index=False)}
-    problems: list[Problem] = []
-    new_rows: list[dict[str, Any]] = []
-    for row in rows:
-        row = dict(row)
-        dig = str(row["dig_id"])
-        before = current.get(dig)
-        problem = _transition_problem(before, row, source)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        if before is not None:
-            for key in ("owner", "year", "metres", "cost_dkk", "households", "opportunity_ids"):
-                if row.get(key) in (None, "") or _is_nan(row.get(key)):
-                    row[key] = getattr(before, key)
-        new_rows.append(row)
-        current[dig] = types.SimpleNamespace(**row)
-    if problems:
-        noun = "decision" if len(problems) == 1 else "decisions"
-        raise InputError(problems, summary=f"{len(problems)} {noun} not logged")
-    if not new_rows:
-        return log
-    added = _typed_decisions(pd.DataFrame(new_rows))
-    return _typed_decisions(pd.concat([log, added], ignore_index=True) if len(log) else added)
-
-
-def _is_nan(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _transition_problem(before: Any, row: Mapping[str, Any], source: str) -> Problem | None:
-    dig, status = str(row["dig_id"]), str(row["status"])
-    old = None if before is None else str(before.status)
-    since = "" if before is None else f" since {before.date}"
-
-    def problem(message: str, hint: str, rule: str = "transition") -> Problem:
-        return Problem(source, DECISIONS_TABLE, dig, "status", rule, message, hint)
-
-    if status not in DECISION_STATUSES:
-        return problem(
-            f"{status!r} is not a decision status",
-            f"use one of: {', '.join(DECISION_STATUSES)}",
-            "allowed",
-        )
-    if status == "declined" and not str(row.get("reason") or "").strip():
-        return problem(
-            "a declined request needs a reason",
-            "say why the utility declined, e.g. --reason 'trench too narrow'",
-            "required",
-        )
-    if status in _ALLOWED[old]:
-        return None
-    if old == status:
-        extra = {
-            "proposed": "it was requested once; wait for the utility's answer",
-            "laid": "its ducts are recorded already",
-        }.get(status, "nothing to change")
-        return problem(f"dig {dig} is already {status}{since}", extra, "duplicate")
-    if old == "laid":
-        return problem(
-            f"dig {dig} is laid{since}: its ducts are in the ground, the log of it is final",
-            "nothing to decide any more",
-        )
-    if old is None:
-        return problem(
-            f"dig {dig} has no request logged, so it cannot be {status}",
-            f"log the request first: `ductplanner requests WORKSPACE --owner OWNER` or "
-            f"`ductplanner decide WORKSPACE --dig {dig} --status proposed`",
-        )
-    if old == "agreed" and status == "proposed":
-        return problem(
-            f"dig {dig} is agreed{since}; it cannot go back to proposed",
-            "if the utility withdrew, log --status declined with its reason",
-        )
-    if old == "declined" and status == "laid":
-        return problem(
-            f"dig {dig} was declined{since} ({before.reason}), so no ducts were laid in it",
-            f"if it was joined after all, log `ductplanner decide WORKSPACE --dig {dig} "
-            "--status agreed` first, then record it",
-        )
-    return problem(
-        f"dig {dig} cannot go from {old} to {status}",
-        f"from {old} it can become: {', '.join(_ALLOWED[old]) or 'nothing'}",
-    )
+    return typed_decisions(read_table(workspace, DECISIONS_TABLE, required=False))
 
 
 def log_decision(
@@ -449,7 +167,7 @@ def log_decision(
         Unknown dig (with the nearest ids), ``laid`` asked for, a transition
         that is not allowed, or ``declined`` without a reason.
     """
-    from .workspace import list_layers, read_layer, write_layers
+    from ..io.workspace import list_layers, read_layer, write_layers
 
     path = Path(workspace)
     source = str(path)
@@ -481,7 +199,7 @@ def log_decision(
 
 def _dig_figures(path: Path, present: Sequence[str], dig: pd.Series) -> dict[str, Any]:
     """Year, metres, cost, households and stretches of a dig from the plan (or opportunities)."""
-    from .workspace import read_layer
+    from ..io.workspace import read_layer
 
     dig_id = str(dig["id"])
     figures: dict[str, Any] = {"year": int(pd.Timestamp(dig["start"]).year)}
@@ -944,7 +662,7 @@ with its street, metres and cost).</p>
 
 
 def _read_for_requests(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
-    from .workspace import list_layers, read_layer
+    from ..io.workspace import list_layers, read_layer
 
     present = list_layers(path)
     layers = {"digs": read_layer(path, "digs")}
@@ -978,8 +696,8 @@ def _proposals(
 
 def requests_command(args: argparse.Namespace) -> Result:
     """``ductplanner requests WORKSPACE --owner NAME [--out DIR]``."""
-    from .cli import Result
-    from .workspace import read_sources, write_layers
+    from ..core.result import Result
+    from ..io.workspace import read_sources, write_layers
 
     path = Path(args.workspace)
     layers, log = _read_for_requests(path)
@@ -1036,7 +754,7 @@ def requests_command(args: argparse.Namespace) -> Result:
 
 def decide_command(args: argparse.Namespace) -> Result:
     """``ductplanner decide WORKSPACE --dig ID --status agreed|declined|proposed``."""
-    from .cli import Result
+    from ..core.result import Result
 
     row = log_decision(Path(args.workspace), args.dig, args.status, reason=args.reason or "")
     summary = {"workspace": str(args.workspace), **_jsonable(row)}
@@ -1048,7 +766,7 @@ def decide_command(args: argparse.Namespace) -> Result:
 def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in row.items():
-        if _is_nan(value):
+        if is_nan(value):
             out[key] = None
         elif isinstance(value, np.generic):
             out[key] = value.item()
@@ -1178,7 +896,7 @@ def _record_layers(
     ``digs_laid`` holds (dig id, year laid or None, date of the log entry or
     None) per dig. Digs recorded before are reported, not recorded again.
     """
-    from .layers import require_valid, validate_layer
+    from ..model.layers import require_valid, validate_layer
 
     digs, ducts = layers["digs"], layers.get("ducts")
     taken = set() if ducts is None else set(ducts["id"].astype(str))
@@ -1290,8 +1008,8 @@ def _already_recorded(
 
 def _coverage_drop(path: Path) -> float:
     """Return the drop distance the workspace's coverage layers were computed with."""
-    from .coverage import DEFAULT_DROP_M
-    from .workspace import read_sources
+    from ..analysis.coverage import DEFAULT_DROP_M
+    from ..io.workspace import read_sources
 
     sources = read_sources(path)
     notes = sources.loc[sources["layer"] == "coverage", "note"].astype(str)
@@ -1303,7 +1021,7 @@ def _coverage_drop(path: Path) -> float:
 
 
 def _coverage(layers: Mapping[str, gpd.GeoDataFrame], drop: float) -> CoverageReport | None:
-    from .coverage import compute_coverage
+    from ..analysis.coverage import compute_coverage
 
     if "streets" not in layers or "addresses" not in layers:
         return None
@@ -1354,7 +1072,7 @@ def record_dig(
         Unknown dig, no plan rows for it, a year before the dig, or a dig
         whose request was declined.
     """
-    from .workspace import list_layers, read_layer, write_layers
+    from ..io.workspace import list_layers, read_layer, write_layers
 
     path = Path(workspace)
     present = list_layers(path)
@@ -1384,7 +1102,7 @@ def record_dig(
 
 def record_command(args: argparse.Namespace) -> Result:
     """``ductplanner record WORKSPACE --dig ID [--year Y]``."""
-    from .cli import Result
+    from ..core.result import Result
 
     path = Path(args.workspace)
     outcome = record_dig(path, args.dig, year=args.year, scenario=getattr(args, "scenario", None))
@@ -1408,7 +1126,7 @@ def record_command(args: argparse.Namespace) -> Result:
                 f"{number(outcome.households_after or 0)} ({gain:+d})"
             )
     if ler:
-        from .ler import export_ler
+        from ..io.ler import export_ler
 
         written = export_ler(path, Path(ler), owner=getattr(args, "owner", None))
         summary["ler"] = str(written)
@@ -1481,10 +1199,10 @@ def demo_step(ctx: DemoContext) -> StepOutcome:
     reason), records agreed digs that ended before that date as ducts, and
     recomputes the coverage layers.
     """
-    from .coverage import coverage_workspace
+    from ..analysis.coverage import coverage_workspace
+    from ..io.workspace import list_layers, read_layer, write_layers
+    from ..pipeline import StepOutcome
     from .demo import DEMO_PLANNING_DATE
-    from .pipeline import StepOutcome
-    from .workspace import list_layers, read_layer, write_layers
 
     path = ctx.workspace
     present = list_layers(path)

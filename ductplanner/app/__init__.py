@@ -1,0 +1,1 @@
+"""The applications: one workflow per command (read, compute, write) and the demo."""
