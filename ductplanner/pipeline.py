@@ -1,17 +1,16 @@
-"""The demo pipeline: build the demo municipality, then run every step that exists.
+"""The demo pipeline: build the demo municipality, then run each command's workflow on it.
 
-Each step of the data flow lives in its own module and offers a
-``demo_step(ctx)`` function there. The pipeline imports them by name, in the
-order of :data:`STEPS`, so a step that is not built yet is skipped (and said
-to be skipped) instead of breaking ``ductplanner demo``.
+A step is a function of the :class:`DemoContext` that calls one command's
+workflow (:mod:`ductplanner.app`) as the project manager would, and says in one
+line what came of it (a :class:`StepOutcome`). :data:`STEPS` lists them in the
+order of the data flow.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,19 +18,7 @@ from typing import Any
 from .core.result import Result
 from .model.scenarios import shipped_scenarios
 
-__all__ = ["STEPS", "DemoContext", "StepOutcome", "run_demo", "shipped_scenarios"]
-
-STEPS: tuple[tuple[str, str], ...] = (
-    ("coverage", "ductplanner.analysis.coverage"),
-    ("opportunities", "ductplanner.analysis.opportunities"),
-    ("plan", "ductplanner.optimize"),
-    ("requests", "ductplanner.app.coordination"),
-    ("simulate", "ductplanner.simulate"),
-    ("maps", "ductplanner.render.maps"),
-    ("report", "ductplanner.render.report"),
-)
-"""(step name, module offering ``demo_step(ctx: DemoContext) -> StepOutcome``)."""
-
+__all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]
 
 @dataclass
 class DemoContext:
@@ -71,14 +58,75 @@ class StepOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _find_step(module_name: str) -> Callable[[DemoContext], StepOutcome] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    return getattr(module, "demo_step", None)
+Step = Callable[[DemoContext], StepOutcome]
+"""A demo step: runs one workflow on the demo workspace."""
+
+
+# --- the steps, in the order of the data flow ---------------------------------------------------
+
+
+def coverage_step(ctx: DemoContext) -> StepOutcome:
+    """Compute the demo workspace's coverage and write its layers."""
+    from .analysis.coverage import demo_step
+
+    return demo_step(ctx)
+
+
+def opportunities_step(ctx: DemoContext) -> StepOutcome:
+    """Find the demo workspace's co-digging opportunities and conflicts."""
+    from .analysis.opportunities import demo_step
+
+    return demo_step(ctx)
+
+
+def plan_step(ctx: DemoContext) -> StepOutcome:
+    """Plan the revised 2019 scenario on the demo workspace."""
+    from .optimize._workspace import demo_step
+
+    return demo_step(ctx)
+
+
+def requests_step(ctx: DemoContext) -> StepOutcome:
+    """Send the requests, and play the utilities' answers and the finished digs."""
+    from .app.coordination import demo_step
+
+    return demo_step(ctx)
+
+
+def simulate_step(ctx: DemoContext) -> StepOutcome:
+    """Forecast the shipped scenarios on the demo workspace."""
+    from .simulate import demo_step
+
+    return demo_step(ctx)
+
+
+def maps_step(ctx: DemoContext) -> StepOutcome:
+    """Render the maps of every audience."""
+    from .render.maps import demo_step
+
+    return demo_step(ctx)
+
+
+def report_step(ctx: DemoContext) -> StepOutcome:
+    """Write the committee's report."""
+    from .render.report import demo_step
+
+    return demo_step(ctx)
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("coverage", coverage_step),
+    ("opportunities", opportunities_step),
+    ("plan", plan_step),
+    ("requests", requests_step),
+    ("simulate", simulate_step),
+    ("maps", maps_step),
+    ("report", report_step),
+)
+"""(step name, step) in the order the demo runs them."""
+
+
+# --- running them --------------------------------------------------------------------------------
 
 
 def _say(progress: bool, text: str) -> None:
@@ -98,7 +146,14 @@ def _size(path: Path) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
-def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool = True) -> Result:
+def run_demo(
+    out: Path,
+    *,
+    seed: int = 2019,
+    scale: float = 1.0,
+    progress: bool = True,
+    steps: Sequence[tuple[str, Step]] | None = None,
+) -> Result:
     """Build the demo workspace in ``out`` and run every available step on it.
 
     Parameters
@@ -112,6 +167,8 @@ def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool 
         quick look), see :func:`ductplanner.app.demo.generate_demo`.
     progress : bool
         Print progress lines on standard error.
+    steps : sequence of (name, step), optional
+        The steps to run after building the workspace (default :data:`STEPS`).
 
     Returns
     -------
@@ -131,7 +188,8 @@ def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool 
     out.mkdir(parents=True, exist_ok=True)
     label = f"Synthetic demo municipality (seed {seed}): made-up data placed at Ballerup"
     ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios(), label=label)
-    total = len(STEPS) + 1
+    steps_to_run = STEPS if steps is None else tuple(steps)
+    total = len(steps_to_run) + 1
     started = time.perf_counter()
     _say(progress, f"[1/{total}] workspace: building the demo municipality (seed {seed})")
     counts = write_demo_workspace(ctx.workspace, seed=seed, scale=scale)
@@ -139,29 +197,23 @@ def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool 
     features = ", ".join(f"{n:,} {k}" for k, n in counts.items())
     _say(progress, f"      done in {seconds:.1f} s: {features}")
     written = [ctx.workspace]
-    steps: dict[str, Any] = {
+    done: dict[str, Any] = {
         "workspace": {"status": "done", "seconds": round(seconds, 2), "line": features, **counts}
     }
     lines = [label, "", f"{'workspace':<13} {features}"]
-    for number, (name, module_name) in enumerate(STEPS, start=2):
-        step = _find_step(module_name)
-        if step is None:
-            _say(progress, f"[{number}/{total}] {name}: not built yet, skipped")
-            steps[name] = {"status": "skipped", "line": "not built yet"}
-            lines.append(f"{name:<13} skipped (not built yet)")
-            continue
+    for number, (name, step) in enumerate(steps_to_run, start=2):
         _say(progress, f"[{number}/{total}] {name}")
         step_started = time.perf_counter()
         try:
             outcome = step(ctx)
         except Exception as exc:
-            exc.add_note(f"while running the demo step {name!r} ({module_name}.demo_step)")
+            exc.add_note(f"while running the demo step {name!r}")
             raise
         seconds = time.perf_counter() - step_started
         _say(progress, f"      done in {seconds:.1f} s: {outcome.line}")
         ctx.results[name] = outcome.summary
         written += [Path(p) for p in outcome.written if Path(p) not in written]
-        steps[name] = {
+        done[name] = {
             "status": "done",
             "seconds": round(seconds, 2),
             "line": outcome.line,
@@ -179,7 +231,7 @@ def run_demo(out: Path, *, seed: int = 2019, scale: float = 1.0, progress: bool 
         "synthetic": True,
         "label": label,
         "seconds": round(elapsed, 2),
-        "steps": steps,
+        "steps": done,
         "written": [str(p) for p in written],
     }
     return Result(summary=summary, text="\n".join(lines))

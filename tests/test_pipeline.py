@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from ductplanner.pipeline import DemoContext, StepOutcome, run_demo
 
 @pytest.fixture
 def fake_steps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Two working steps around one that is not built; returns the call log."""
+    """Two working steps; returns the call log."""
     calls: list[str] = []
 
     def first(ctx: DemoContext) -> StepOutcome:
@@ -33,26 +31,12 @@ def fake_steps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         assert ctx.results["first"] == {"answer": 42}  # earlier steps' summaries are shared
         return StepOutcome(line="second done", summary={"seen": ctx.results["first"]["answer"]})
 
-    for name, step in (("first", first), ("second", second)):
-        module = types.ModuleType(f"fake_demo_step_{name}")
-        module.demo_step = step
-        monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(
-        pipeline,
-        "STEPS",
-        (
-            ("first", "fake_demo_step_first"),
-            ("missing", "fake_demo_step_that_does_not_exist"),
-            ("second", "fake_demo_step_second"),
-        ),
-    )
+    monkeypatch.setattr(pipeline, "STEPS", (("first", first), ("second", second)))
     return calls
 
 
-def test_demo_command_end_to_end_with_the_steps_skipped(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(
-        pipeline, "STEPS", tuple((name, f"{module}_not_built") for name, module in pipeline.STEPS)
-    )
+def test_demo_command_end_to_end_builds_the_workspace(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pipeline, "STEPS", ())
     out = tmp_path / "maps"
     assert main(["demo", "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -61,7 +45,7 @@ def test_demo_command_end_to_end_with_the_steps_skipped(tmp_path, monkeypatch, c
     assert summary["seed"] == 2019 and summary["synthetic"] is True
     assert summary["steps"]["workspace"]["status"] == "done"
     assert summary["steps"]["workspace"]["addresses"] > 10_000
-    assert {s["status"] for n, s in summary["steps"].items() if n != "workspace"} == {"skipped"}
+    assert list(summary["steps"]) == ["workspace"]
     assert summary["written"] == [str(workspace)]
     layers = read_layers(workspace, INPUT_LAYERS)
     for name, gdf in layers.items():
@@ -69,20 +53,19 @@ def test_demo_command_end_to_end_with_the_steps_skipped(tmp_path, monkeypatch, c
     assert read_sources(workspace)["synthetic"].astype(bool).all()
 
 
-def test_steps_run_in_order_and_the_unbuilt_one_is_skipped(tmp_path, fake_steps, capsys):
+def test_steps_run_in_order_and_share_their_summaries(tmp_path, fake_steps, capsys):
     result = run_demo(tmp_path, seed=5, scale=0.02)
     assert fake_steps == ["first", "second"]
     steps = result.summary["steps"]
-    assert list(steps) == ["workspace", "first", "missing", "second"]
+    assert list(steps) == ["workspace", "first", "second"]
     assert steps["first"]["status"] == "done" and steps["first"]["answer"] == 42
-    assert steps["missing"] == {"status": "skipped", "line": "not built yet"}
     assert steps["second"]["seen"] == 42
     assert result.summary["written"] == [str(tmp_path / "demo.gpkg"), str(tmp_path / "first.txt")]
     assert "synthetic" in (tmp_path / "first.txt").read_text(encoding="utf-8").lower()
     progress = capsys.readouterr().err
-    for line in ("[1/4] workspace", "[2/4] first", "[3/4] missing: not built yet", "[4/4] second"):
+    for line in ("[1/3] workspace", "[2/3] first", "[3/3] second"):
         assert line in progress
-    assert "first done" in result.text and "missing       skipped" in result.text
+    assert "first done" in result.text and "second done" in result.text
     assert str(tmp_path / "first.txt") in result.text
     assert result.text.startswith("Synthetic demo municipality (seed 5)")
 
@@ -96,29 +79,17 @@ def test_a_failing_step_is_named_and_stops_the_demo(tmp_path, fake_steps, monkey
     def broken(ctx: DemoContext) -> StepOutcome:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(sys.modules["fake_demo_step_first"], "demo_step", broken)
+    monkeypatch.setattr(pipeline, "STEPS", (("first", broken), *pipeline.STEPS[1:]))
     with pytest.raises(ZeroDivisionError) as info:
         run_demo(tmp_path, scale=0.02, progress=False)
     assert any("'first'" in note for note in info.value.__notes__)
     assert fake_steps == []  # the second step did not run
 
 
-def test_a_step_module_with_a_missing_dependency_is_an_error_not_a_skip(tmp_path, monkeypatch):
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "broken_demo_step.py").write_text(
-        "import a_dependency_nobody_installed\n", encoding="utf-8"
-    )
-    monkeypatch.syspath_prepend(str(package))
-    monkeypatch.setattr(pipeline, "STEPS", (("broken", "broken_demo_step"),))
-    with pytest.raises(ModuleNotFoundError, match="a_dependency_nobody_installed"):
-        run_demo(tmp_path / "out", scale=0.02, progress=False)
-
-
-def test_a_module_without_demo_step_is_skipped(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "STEPS", (("json", "json"),))
-    result = run_demo(tmp_path, scale=0.02, progress=False)
-    assert result.summary["steps"]["json"]["status"] == "skipped"
+def test_the_steps_follow_the_data_flow():
+    assert [name for name, _ in pipeline.STEPS] == [
+        "coverage", "opportunities", "plan", "requests", "simulate", "maps", "report"
+    ]
 
 
 def test_shipped_scenarios_folder_exists():
