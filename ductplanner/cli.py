@@ -24,10 +24,15 @@ __all__ = ["Result", "main"]
 # --- subcommand handlers -------------------------------------------------------------
 
 
+def _shows_progress(args: argparse.Namespace) -> bool:
+    """Progress on standard error unless ``--quiet`` or ``--json`` (a script is reading)."""
+    return not (args.quiet or args.json)
+
+
 def _cmd_demo(args: argparse.Namespace) -> Result:
     from .pipeline import run_demo
 
-    return run_demo(Path(args.out), seed=args.seed, progress=not args.json)
+    return run_demo(Path(args.out), seed=args.seed, progress=_shows_progress(args))
 
 
 def _cmd_import(args: argparse.Namespace) -> Result:
@@ -147,8 +152,11 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
 # --- the parser ----------------------------------------------------------------------
 
 
-def _add_json(p: argparse.ArgumentParser) -> None:
+def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress on standard error (only errors)"
+    )
 
 
 def _add_mapping(p: argparse.ArgumentParser) -> None:
@@ -179,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the demo municipality and run every step on it")
     p.add_argument("--out", default="maps", help="output folder (default: maps/)")
     p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("import", help="import a file into a workspace layer")
     p.add_argument("workspace", help="workspace GeoPackage (created when absent)")
@@ -188,19 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--append", action="store_true", help="add to the layer; ids stay unique")
     p.add_argument("--repair", action="store_true", help="repair invalid geometries")
     _add_mapping(p)
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("validate", help="check a workspace or a file, listing every problem")
     p.add_argument("path", help="workspace GeoPackage or input file")
     p.add_argument("--layer", help="layer to check (for a file: the layer it is meant for)")
     p.add_argument("--report", help="write the findings to FILE (.html, .json or .csv)")
     _add_mapping(p)
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("coverage", help="who can get broadband through our ducts")
     p.add_argument("workspace")
     p.add_argument("--drop", type=float, default=None, help="drop distance in metres")
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("opportunities", help="co-digging candidates from the dig plans")
     p.add_argument("workspace")
@@ -216,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         help="flag one stretch opened by two parties within this many years (default 2)",
     )
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("plan", help="choose the digs to join, year by year, within budget")
     p.add_argument("workspace")
@@ -228,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="planning method (default: the scenario's)",
     )
     p.add_argument("--time-limit", type=float, help="MILP: seconds for the solve")
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("simulate", help="forecast coverage over the regrowth cycle")
     p.add_argument("workspace")
@@ -242,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DKK",
         help="also forecast coverage at the horizon for these yearly duct budgets (frontier)",
     )
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("map", help="render the workspace as a Leaflet map")
     p.add_argument("workspace")
@@ -270,27 +278,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="scenario of the forecast to show (time: one; compare: two); as simulated",
     )
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("report", help="the committee's evaluation report")
     p.add_argument("workspace")
     p.add_argument("--out", help="HTML file (default: maps/<workspace>-report.html)")
     p.add_argument("--lang", choices=["en", "da"], default="en", help="language and numbers")
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("requests", help="what to ask one utility for")
     p.add_argument("workspace")
     p.add_argument("--owner", required=True, help="the utility, as named in the digs layer")
     p.add_argument("--out", help="folder for the GeoPackage, CSV and summary")
     _add_plan_scenario(p)
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("decide", help="log a utility's answer to a co-digging request")
     p.add_argument("workspace")
     p.add_argument("--dig", required=True, help="the dig whose request was answered")
     p.add_argument("--status", required=True, choices=["agreed", "declined", "proposed"])
     p.add_argument("--reason", default="", help="why (required when declined)")
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser("record", help="record the ducts laid in a finished dig")
     p.add_argument("workspace")
@@ -299,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ler", help="also write the LER 2.0 export of all ducts to FILE")
     p.add_argument("--owner", help="with --ler: duct owner as registered in LER")
     _add_plan_scenario(p)
-    _add_json(p)
+    _add_output_options(p)
 
     p = sub.add_parser(
         "export-ler", help="the municipality's ducts for the utility register LER 2.0"
@@ -314,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["co-dig", "own-dig", "fibre-project", "unknown"],
         help="only ducts of this origin (repeatable)",
     )
-    _add_json(p)
+    _add_output_options(p)
     return parser
 
 

@@ -1,0 +1,42 @@
+"""Progress bars: on a terminal when asked for, never in a pipe, never with --quiet."""
+
+from __future__ import annotations
+
+import io
+
+from ductplanner.cli import build_parser
+from ductplanner.core.progress import progress_bar
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_bar_is_drawn_on_a_terminal() -> None:
+    terminal = _Terminal()
+    with progress_bar(4, show=True, desc="forecast", unit="year", file=terminal) as bar:
+        bar.update(4)
+    assert "forecast" in terminal.getvalue()
+
+
+def test_no_bar_when_the_caller_asks_for_none() -> None:
+    terminal = _Terminal()
+    with progress_bar(4, show=False, desc="forecast", file=terminal) as bar:
+        bar.update(4)
+    assert terminal.getvalue() == ""
+
+
+def test_no_bar_in_a_pipe() -> None:
+    pipe = io.StringIO()
+    with progress_bar(4, show=True, desc="forecast", file=pipe) as bar:
+        bar.update(4)
+    assert pipe.getvalue() == ""
+
+
+def test_every_subcommand_takes_quiet_and_json() -> None:
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, sub in commands.items():
+        options = sub._option_string_actions
+        assert "--quiet" in options and "--json" in options, name
