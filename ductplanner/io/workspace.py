@@ -18,7 +18,6 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ..core._atomic import replacing
 from ..core._errors import MissingInputError, WorkspaceError
 from ..model.layers import SCHEMAS, WORKSPACE_CRS, validate_layer
 
@@ -188,26 +188,17 @@ def _typed_sources(table: pd.DataFrame) -> pd.DataFrame:
 def editing(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary copy of the workspace; it replaces the original on success.
 
-    The copy lives in the same folder (so the final :func:`os.replace` is
-    atomic). On any exception the copy is deleted and the original is left
-    untouched.
+    The copy lives in the same folder and replaces the original in one rename
+    (:func:`ductplanner.core._atomic.replacing`). On any exception the copy is
+    deleted and the original is left untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    if path.exists():
+        _require_workspace(path)
+    with replacing(path, suffix=".gpkg") as tmp:
         if path.exists():
-            _require_workspace(path)
             shutil.copyfile(path, tmp)
-        else:
-            tmp.unlink()
         yield tmp
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def write_layers(
