@@ -113,7 +113,7 @@ class Renewal:
             return special.gammaincc(k, x * k / self.mean)
         lo, hi = self._low_high
         if hi == lo:
-            return (x < lo).astype(float)
+            return np.less(x, lo).astype(float)
         return np.clip((hi - x) / (hi - lo), 0.0, 1.0)
 
     def cdf_first(self, t: np.ndarray | float) -> np.ndarray:
@@ -201,9 +201,9 @@ class Renewal:
             if len(low) == 0:
                 break
             out[low] = self.first(rng, len(low))
-        low = out < after
+        short = out < after
         # still short after many tries (a very long window): past it, a residual from there
-        out[low] = after + self.residual(rng, np.full(int(low.sum()), after))
+        out[short] = after + self.residual(rng, np.full(int(short.sum()), after))
         return out
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import tomllib
 import types
@@ -278,7 +279,7 @@ def shipped_scenarios() -> Path:
     return Path(__file__).resolve().parents[2] / "scenarios"
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario TOML file.
 
     A bare name (``revised-2019`` or ``revised-2019.toml``) that is not a file

@@ -77,7 +77,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ..core._errors import InputError, Problem
 
@@ -164,27 +163,30 @@ class PlanningInstance:
     (2, 2)
     """
 
+    # The constructor takes anything array-like (lists, Series); __post_init__ turns every
+    # field into a NumPy array of its dtype (None: the documented default), so code that
+    # reads an instance sees arrays: that is what the annotations say.
     n_nodes: int
-    edge_u: npt.ArrayLike
-    edge_v: npt.ArrayLike
-    edge_length_m: npt.ArrayLike
-    edge_households: npt.ArrayLike
-    root_nodes: npt.ArrayLike
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_households: np.ndarray
+    root_nodes: np.ndarray
     years: Sequence[int]
-    cand_edge: npt.ArrayLike
-    cand_year: npt.ArrayLike
-    cand_cost_dkk: npt.ArrayLike
-    budget_co_dig: Sequence[float] | Mapping[int, float]
-    budget_own_dig: Sequence[float] | Mapping[int, float] = field(default=())
-    edge_ids: npt.ArrayLike | None = None
-    has_duct: npt.ArrayLike | None = None
-    cand_id: npt.ArrayLike | None = None
-    cand_dig_id: npt.ArrayLike | None = None
-    cand_owner: npt.ArrayLike | None = None
-    cand_metres: npt.ArrayLike | None = None
-    cand_probability: npt.ArrayLike | None = None
-    cand_kind: npt.ArrayLike | None = None
-    cand_start: npt.ArrayLike | None = None
+    cand_edge: np.ndarray
+    cand_year: np.ndarray
+    cand_cost_dkk: np.ndarray
+    budget_co_dig: np.ndarray
+    budget_own_dig: np.ndarray = field(default=())  # type: ignore[arg-type]
+    edge_ids: np.ndarray = None  # type: ignore[assignment]
+    has_duct: np.ndarray = None  # type: ignore[assignment]
+    cand_id: np.ndarray = None  # type: ignore[assignment]
+    cand_dig_id: np.ndarray = None  # type: ignore[assignment]
+    cand_owner: np.ndarray = None  # type: ignore[assignment]
+    cand_metres: np.ndarray = None  # type: ignore[assignment]
+    cand_probability: np.ndarray = None  # type: ignore[assignment]
+    cand_kind: np.ndarray = None  # type: ignore[assignment]
+    cand_start: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -642,15 +644,15 @@ def random_instance(
         cand_edge=edges,
         cand_year=np.asarray(cand["year"], dtype=np.int64),
         cand_cost_dkk=np.round(np.asarray(cost, dtype=float), 0),
-        budget_co_dig=budget_co,
-        budget_own_dig=budget_own,
+        budget_co_dig=np.asarray(budget_co, dtype=float),
+        budget_own_dig=np.asarray(budget_own, dtype=float),
         has_duct=has_duct,
-        cand_id=[f"c{i}" for i in range(len(edges))],
-        cand_dig_id=cand["dig"],
-        cand_owner=cand["owner"],
-        cand_metres=length[edges] if len(edges) else [],
-        cand_probability=cand["p"],
-        cand_kind=kind,
+        cand_id=np.array([f"c{i}" for i in range(len(edges))], dtype=object),
+        cand_dig_id=np.asarray(cand["dig"], dtype=object),
+        cand_owner=np.asarray(cand["owner"], dtype=object),
+        cand_metres=length[edges] if len(edges) else np.zeros(0),
+        cand_probability=np.asarray(cand["p"], dtype=float),
+        cand_kind=np.asarray(kind, dtype=object),
     )
 
 

@@ -212,10 +212,10 @@ class CoDigMILP:
                 if len(members):
                     rows.add(members, p.opt_cost[members], -np.inf, p.budgets[line, t])
         laid_by = [opt[p.opt_edge == j] for j in range(p.n_edges)]
-        arcs_of = [[] for _ in range(p.n_edges)]
+        arcs_of: list[list[int]] = [[] for _ in range(p.n_edges)]
         for a, j in enumerate(self.arc_edge.tolist()):
             arcs_of[j].append(a)
-        into = [[] for _ in range(k)]
+        into: list[list[int]] = [[] for _ in range(k)]
         for a, v in enumerate(self.arc_head.tolist()):
             into[v].append(a)
         for t in range(n_years):
@@ -340,7 +340,8 @@ class CoDigMILP:
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         rows: _Rows = model["rows"]
         a_matrix = rows.matrix(self.n_cols)
-        status = h.passModel(
+        # highspy's stubs name list[float] where it takes any float array
+        status = h.passModel(  # type: ignore[call-overload]
             self.n_cols,
             rows.count,
             a_matrix.nnz,
