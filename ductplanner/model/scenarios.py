@@ -45,8 +45,10 @@ __all__ = [
     "Scenario",
     "SimulationParams",
     "UnitCosts",
+    "as_scenario",
     "load_scenario",
     "parse_scenario",
+    "scenario_key",
     "shipped_scenarios",
 ]
 
@@ -277,6 +279,36 @@ DEFAULT_SCENARIO = "revised-2019"
 def shipped_scenarios() -> Path:
     """Return the folder of the scenario files shipped beside the package."""
     return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike[str] | None = None) -> Scenario:
+    """Return ``scenario`` itself, or the scenario a path or shipped name names.
+
+    ``None`` is the default scenario (:data:`DEFAULT_SCENARIO`).
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load_scenario(DEFAULT_SCENARIO if scenario is None else scenario)
+
+
+def scenario_key(scenario: Scenario | str | os.PathLike[str]) -> str:
+    """Return a scenario's key in the workspace tables (the forecast's ``scenario`` column).
+
+    A scenario read from a file is keyed by the file's stem, one made in
+    memory by a slug of its name; a text (what a user types) is a shipped
+    name or a TOML path.
+
+    >>> scenario_key("scenarios/revised-2019.toml"), scenario_key("shutdown")
+    ('revised-2019', 'shutdown')
+    >>> scenario_key(Scenario(name="Co-dig, 2 mio."))
+    'co-dig-2-mio'
+    """
+    if isinstance(scenario, Scenario):
+        if scenario.source and scenario.source != "<memory>":
+            return Path(scenario.source).stem
+        return re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-") or "scenario"
+    text = os.fspath(scenario)
+    return Path(text).stem if text.lower().endswith(".toml") else text
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
