@@ -264,6 +264,13 @@ def requests_command(
         write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
     proposed = [r["dig_id"] for r in proposals]
     summary.update(files=[str(f) for f in files], proposed=proposed)
+    return Result(summary=summary, text=_request_text(request, summary, proposed, files))
+
+
+def _request_text(
+    request: RequestSet, summary: Mapping[str, Any], proposed: Sequence[str], files: Sequence[Path]
+) -> str:
+    """Return the ``requests`` text: the request per dig, what was logged, what was skipped."""
     already = [d for d in request.digs["dig_id"] if d not in proposed]
     lines = [
         f"Request to {request.owner}: {len(request.digs)} digs, "
@@ -282,7 +289,7 @@ def requests_command(
     for dig, why in request.skipped.items():
         lines.append(f"not requested: {dig} ({why})")
     lines.append("wrote " + ", ".join(str(f) for f in files))
-    return Result(summary=summary, text="\n".join(lines))
+    return "\n".join(lines)
 
 
 def decide_command(
