@@ -37,23 +37,28 @@ def peak_mb() -> float:
 
 
 def run_scale(scale: float, seed: int) -> dict[str, Any]:
-    from ductplanner.analysis import coverage, opportunities
-    from ductplanner.app import coordination
     from ductplanner.app.demo import write_demo_workspace
+    from ductplanner.app.workflows import coordination
     from ductplanner.io.ler import export_ler
     from ductplanner.io.workspace import read_layer
-    from ductplanner.optimize import _workspace
-    from ductplanner.pipeline import DemoContext, shipped_scenarios
+    from ductplanner.pipeline import (
+        DemoContext,
+        coverage_step,
+        opportunities_step,
+        plan_step,
+        requests_step,
+        shipped_scenarios,
+    )
 
     out = Path(tempfile.mkdtemp(prefix="bench-coordination-"))
     ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios())
     write_demo_workspace(ctx.workspace, seed=seed, scale=scale)
-    for step in (coverage.demo_step, opportunities.demo_step, _workspace.demo_step):
+    for step in (coverage_step, opportunities_step, plan_step):
         step(ctx)
     result: dict[str, Any] = {"scale": scale}
 
     started = time.perf_counter()
-    outcome = coordination.demo_step(ctx)
+    outcome = requests_step(ctx)
     result["requests_step_s"] = round(time.perf_counter() - started, 2)
     result["requests_step_peak_mb"] = round(peak_mb())
     result["requested"] = outcome.summary.get("requested")

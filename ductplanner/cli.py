@@ -109,27 +109,38 @@ def _cmd_report(args: argparse.Namespace) -> Result:
 
 
 def _cmd_requests(args: argparse.Namespace) -> Result:
-    from .app.coordination import requests_command
+    from .app.workflows.coordination import requests_command
 
-    return requests_command(args)
+    return requests_command(
+        args.workspace, args.owner, out=args.out, scenario=args.scenario
+    )
 
 
 def _cmd_record(args: argparse.Namespace) -> Result:
-    from .app.coordination import record_command
+    from .app.workflows.coordination import record_command
 
-    return record_command(args)
+    return record_command(
+        args.workspace,
+        args.dig,
+        year=args.year,
+        scenario=args.scenario,
+        ler=args.ler,
+        owner=args.owner,
+    )
 
 
 def _cmd_decide(args: argparse.Namespace) -> Result:
-    from .app.coordination import decide_command
+    from .app.workflows.coordination import decide_command
 
-    return decide_command(args)
+    return decide_command(args.workspace, args.dig, args.status, reason=args.reason or "")
 
 
 def _cmd_export_ler(args: argparse.Namespace) -> Result:
-    from .io.ler import ler_command
+    from .app.workflows.ler import ler_command
 
-    return ler_command(args)
+    return ler_command(
+        args.workspace, out=args.out, owner=args.owner, cvr=args.cvr, origins=args.origin
+    )
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {

@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analysis.coverage import coverage_workspace
+from .app.demo_history import EVALUATION_DATE, play_demo_history
+from .core._format import metres
 from .core.result import Result
+from .model.decisions import DECISION_STATUSES, decision_counts, decision_status
 from .model.scenarios import shipped_scenarios
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]
@@ -87,10 +91,41 @@ def plan_step(ctx: DemoContext) -> StepOutcome:
 
 
 def requests_step(ctx: DemoContext) -> StepOutcome:
-    """Send the requests, and play the utilities' answers and the finished digs."""
-    from .app.coordination import demo_step
+    """Send the requests, and play the utilities' answers and the finished digs.
 
-    return demo_step(ctx)
+    Writes ``requests/<owner>/`` for every owner with chosen stretches, logs
+    the requests the plan's digs would have had by
+    :data:`~ductplanner.app.demo_history.EVALUATION_DATE` (a seeded share
+    agreed, the rest declined with a reason), records agreed digs that ended
+    before that date as ducts, and recomputes the coverage layers.
+    """
+    history = play_demo_history(ctx.workspace, ctx.out / "requests", seed=ctx.seed, label=ctx.label)
+    if history is None:
+        line = "skipped: the workspace has no plan layer (the plan step did not run)"
+        return StepOutcome(line=line, summary={"skipped": True, "reason": line})
+    report = coverage_workspace(ctx.workspace)
+    log, recorded = history.log, history.recorded
+    counts = decision_counts(log)
+    status = decision_status(log)["status"].value_counts()
+    summary = {
+        "scenario": history.scenario,
+        "evaluation_date": EVALUATION_DATE.isoformat(),
+        "owners": [r.owner for r in history.requests],
+        "requested": len(decision_status(log)),
+        "status": {s: int(status.get(s, 0)) for s in DECISION_STATUSES},
+        "per_year": {int(y): {k: int(v) for k, v in row.items()} for y, row in counts.iterrows()},
+        "recorded_digs": [o.dig_id for o in recorded],
+        "recorded_metres": round(sum(o.metres for o in recorded), 1),
+        "recorded_cost_dkk": round(sum(o.cost_dkk for o in recorded), 0),
+        "households_duct_covered": report.summary()["households_duct_covered"],
+    }
+    line = (
+        f"{summary['requested']} digs requested from {len(history.requests)} utilities by "
+        f"{EVALUATION_DATE}: {summary['status']['agreed']} agreed, "
+        f"{summary['status']['declined']} declined, {len(recorded)} laid "
+        f"({metres(summary['recorded_metres'])}); {report.headline()}"
+    )
+    return StepOutcome(written=history.written, line=line, summary=summary)
 
 
 def simulate_step(ctx: DemoContext) -> StepOutcome:

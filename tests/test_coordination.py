@@ -12,7 +12,6 @@ and Østvej's island D2 (A12 2) are covered: +16, 22 in all.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from pathlib import Path
@@ -22,14 +21,18 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from ductplanner.analysis import requests as rq
 from ductplanner.analysis.coverage import compute_coverage
 from ductplanner.analysis.opportunities import opportunities
-from ductplanner.app import coordination as co
 from ductplanner.app.demo import tiny_layers
+from ductplanner.app.workflows import coordination as co
 from ductplanner.cli import main
+from ductplanner.core._errors import InputError, WorkspaceError
 from ductplanner.io import workspace as ws_module
 from ductplanner.io.workspace import list_layers, read_layer, read_layers, read_table, write_layers
+from ductplanner.model import decisions as dec
 from ductplanner.model.layers import SCHEMAS
+from ductplanner.pipeline import requests_step
 
 PLAN_COLUMNS = SCHEMAS["plan"].field_names
 
@@ -74,19 +77,15 @@ def planned(tmp_path: Path, planned_bytes: bytes) -> Path:
     return path
 
 
-def ns(**kwargs: object) -> argparse.Namespace:
-    return argparse.Namespace(**kwargs)
-
-
 def rows(*specs: tuple) -> list[dict]:
-    return [co.decision_row(dig, status, **kw) for dig, status, kw in specs]
+    return [dec.decision_row(dig, status, **kw) for dig, status, kw in specs]
 
 
 # --- the decision log ------------------------------------------------------------------
 
 
 def test_a_request_goes_proposed_agreed_declined_agreed_laid_and_keeps_its_history():
-    log = co.empty_decisions()
+    log = dec.empty_decisions()
     for status, kw in [
         ("proposed", {"owner": "Novafos", "year": 2020, "metres": 300.0}),
         ("agreed", {}),
@@ -94,9 +93,9 @@ def test_a_request_goes_proposed_agreed_declined_agreed_laid_and_keeps_its_histo
         ("agreed", {}),
         ("laid", {}),
     ]:
-        log = co.next_decisions(log, rows(("NOV-1", status, kw)))
+        log = dec.next_decisions(log, rows(("NOV-1", status, kw)))
     assert log["status"].tolist() == ["proposed", "agreed", "declined", "agreed", "laid"]
-    current = co.decision_status(log)
+    current = dec.decision_status(log)
     assert current[["dig_id", "status", "owner", "year"]].to_dict("records") == [
         {"dig_id": "NOV-1", "status": "laid", "owner": "Novafos", "year": 2020}
     ]
@@ -122,20 +121,21 @@ def test_a_request_goes_proposed_agreed_declined_agreed_laid_and_keeps_its_histo
     ],
 )
 def test_illegal_transitions_are_refused_with_what_to_do(history, status, kw, expected):
-    log = co.empty_decisions()
+    log = dec.empty_decisions()
     for old in history:
         reason = "no room" if old == "declined" else ""
-        log = co.next_decisions(log, rows(("NOV-1", old, {"reason": reason, "date": "2020-01-01"})))
-    with pytest.raises(co.InputError) as err:
-        co.next_decisions(log, rows(("NOV-1", status, kw)))
+        earlier = rows(("NOV-1", old, {"reason": reason, "date": "2020-01-01"}))
+        log = dec.next_decisions(log, earlier)
+    with pytest.raises(InputError) as err:
+        dec.next_decisions(log, rows(("NOV-1", status, kw)))
     assert expected in str(err.value)
     assert "feature NOV-1, field 'status'" in str(err.value)
 
 
 def test_every_refused_row_is_listed_and_none_is_appended():
-    log = co.next_decisions(co.empty_decisions(), rows(("A", "proposed", {})))
-    with pytest.raises(co.InputError) as err:
-        co.next_decisions(
+    log = dec.next_decisions(dec.empty_decisions(), rows(("A", "proposed", {})))
+    with pytest.raises(InputError) as err:
+        dec.next_decisions(
             log, rows(("A", "agreed", {}), ("B", "agreed", {}), ("C", "declined", {}))
         )
     assert str(err.value).startswith("2 decisions not logged:")
@@ -143,8 +143,8 @@ def test_every_refused_row_is_listed_and_none_is_appended():
 
 
 def test_decision_counts_per_plan_year():
-    log = co.next_decisions(
-        co.empty_decisions(),
+    log = dec.next_decisions(
+        dec.empty_decisions(),
         rows(
             ("A", "proposed", {"year": 2020}),
             ("B", "proposed", {"year": 2020}),
@@ -155,7 +155,7 @@ def test_decision_counts_per_plan_year():
             ("C", "agreed", {}),
         ),
     )
-    counts = co.decision_counts(log)
+    counts = dec.decision_counts(log)
     assert counts.loc[2020].to_dict() == {"requested": 2, "agreed": 1, "declined": 1, "laid": 1}
     assert counts.loc[2021].to_dict() == {"requested": 1, "agreed": 1, "declined": 0, "laid": 0}
 
@@ -163,7 +163,7 @@ def test_decision_counts_per_plan_year():
 def test_decide_logs_answers_in_the_workspace(planned: Path):
     assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "proposed"]) == 0
     assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "agreed"]) == 0
-    table = read_table(planned, co.DECISIONS_TABLE)
+    table = read_table(planned, dec.DECISIONS_TABLE)
     assert table["status"].tolist() == ["proposed", "agreed"]
     first = co.read_decisions(planned).iloc[0]
     # a request logged by hand takes its figures from the plan: Skolevej, 300 m
@@ -187,7 +187,7 @@ def test_decide_refuses_with_a_clear_message_and_leaves_the_workspace(planned: P
 
 
 def test_laid_is_only_logged_by_record(planned: Path):
-    with pytest.raises(co.InputError, match="'laid' is logged when the ducts are recorded"):
+    with pytest.raises(InputError, match="'laid' is logged when the ducts are recorded"):
         co.log_decision(planned, "NOV-1", "laid")
 
 
@@ -202,7 +202,7 @@ def test_decide_json_summary(planned: Path, capsys):
 
 
 def test_requests_write_gpkg_csv_and_html_and_log_the_request_once(planned: Path):
-    result = co.requests_command(ns(workspace=str(planned), owner="novafos", out=None))
+    result = co.requests_command(str(planned), "novafos")
     out = planned.parent / "requests-novafos"
     files = [out / f"requests-novafos.{ext}" for ext in ("gpkg", "csv", "html")]
     assert result.summary["files"] == [str(f) for f in files]
@@ -210,7 +210,7 @@ def test_requests_write_gpkg_csv_and_html_and_log_the_request_once(planned: Path
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
     layer = gpd.read_file(files[0], layer="requests")
     assert layer["edge_id"].tolist() == ["H1:1", "H1:2", "H1:3", "H1:4"]
-    assert list(layer.columns[:-1]) == list(co.REQUEST_COLUMNS)
+    assert list(layer.columns[:-1]) == list(rq.REQUEST_COLUMNS)
     with open(files[1], encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
     assert [r["edge_id"] for r in table] == ["H1:1", "H1:2", "H1:3", "H1:4"]
@@ -224,7 +224,7 @@ def test_requests_write_gpkg_csv_and_html_and_log_the_request_once(planned: Path
     assert "Co-digging request to Novafos" in text and "NOV-1" in text and "300 m" in text
     assert result.summary["proposed"] == ["NOV-1"]
     assert result.summary["metres"] == 300.0 and result.summary["cost_dkk"] == 54_000
-    again = co.requests_command(ns(workspace=str(planned), owner="Novafos", out=None))
+    again = co.requests_command(str(planned), "Novafos")
     assert again.summary["proposed"] == []
     assert "requested before: NOV-1" in again.text
     log = co.read_decisions(planned)
@@ -240,7 +240,7 @@ def test_request_summary_escapes_every_input_string(tmp_path: Path):
     layers["streets"].loc[layers["streets"]["id"] == "H1", "name"] = "<b>Skolevej</b>"
     path = tmp_path / "evil.gpkg"
     write_layers(path, {**layers, "plan": plan_layer(layers, ("NOV-1",))})
-    result = co.requests_command(ns(workspace=str(path), owner=evil, out=str(tmp_path / "o")))
+    result = co.requests_command(str(path), evil, out=str(tmp_path / "o"))
     html_file = Path(result.summary["files"][2])
     assert html_file.name == "requests-script-alert-1-script-vand-co.html"
     text = html_file.read_text(encoding="utf-8")
@@ -263,7 +263,7 @@ def test_requests_without_a_plan_use_the_opportunity_candidates(tmp_path: Path):
     layers = tiny_layers()
     path = tmp_path / "opp.gpkg"
     write_layers(path, {**layers, "opportunities": opportunities(layers)})
-    request = co.build_requests(
+    request = rq.build_requests(
         read_layers(path, ["digs", "opportunities", "streets"]), "ballerup kommune"
     )
     assert request.source_layer == "opportunities"
@@ -275,7 +275,7 @@ def test_requests_without_a_plan_use_the_opportunity_candidates(tmp_path: Path):
 
 
 def test_an_owner_without_chosen_stretches_gets_no_files(planned: Path):
-    result = co.requests_command(ns(workspace=str(planned), owner="Ballerup Kommune", out=None))
+    result = co.requests_command(str(planned), "Ballerup Kommune")
     assert result.summary["files"] == [] and result.summary["digs_total"] == 0
     assert "nothing to request from Ballerup Kommune" in result.text
     assert not (planned.parent / "requests-ballerup-kommune").exists()
@@ -284,7 +284,7 @@ def test_an_owner_without_chosen_stretches_gets_no_files(planned: Path):
 def test_declined_and_laid_digs_are_not_asked_again(planned: Path):
     co.log_decision(planned, "NOV-1", "proposed")
     co.log_decision(planned, "NOV-1", "declined", reason="trench too narrow")
-    result = co.requests_command(ns(workspace=str(planned), owner="Novafos", out=None))
+    result = co.requests_command(str(planned), "Novafos")
     assert result.summary["digs_total"] == 0
     assert result.summary["skipped"]["NOV-1"].endswith("trench too narrow")
 
@@ -297,7 +297,7 @@ def test_a_failed_request_leaves_no_files_and_logs_nothing(planned: Path, monkey
     before = planned.read_bytes()
     out = planned.parent / "out"
     with pytest.raises(OSError, match="disk full"):
-        co.requests_command(ns(workspace=str(planned), owner="Novafos", out=str(out)))
+        co.requests_command(str(planned), "Novafos", out=str(out))
     assert list(out.iterdir()) == []
     assert planned.read_bytes() == before
 
@@ -344,7 +344,7 @@ def test_as_built_loop_raises_coverage_by_the_hand_computed_households(planned: 
 def test_record_turns_the_plan_rows_into_ducts_and_closes_the_dig(planned: Path):
     co.log_decision(planned, "NOV-1", "proposed", date="2020-01-15")
     co.log_decision(planned, "NOV-1", "agreed", date="2020-02-01")
-    result = co.record_command(ns(workspace=str(planned), dig="NOV-1", year=None))
+    result = co.record_command(str(planned), "NOV-1")
     ducts = read_layer(planned, "ducts")
     new = ducts[ducts["dig_id"] == "NOV-1"]
     assert new["id"].tolist() == ["NOV-1/H1:1", "NOV-1/H1:2", "NOV-1/H1:3", "NOV-1/H1:4"]
@@ -363,7 +363,7 @@ def test_record_turns_the_plan_rows_into_ducts_and_closes_the_dig(planned: Path)
 def test_record_twice_adds_nothing_and_says_so(planned: Path):
     co.record_dig(planned, "RAD-1", year=2021)
     before = planned.read_bytes()
-    result = co.record_command(ns(workspace=str(planned), dig="RAD-1", year=None))
+    result = co.record_command(str(planned), "RAD-1")
     assert result.summary["already_recorded"] is True
     assert "dig RAD-1 was recorded before (2 ducts, laid 2021); nothing changed" in result.text
     assert planned.read_bytes() == before
@@ -375,7 +375,7 @@ def test_record_is_atomic(planned: Path, monkeypatch):
     write_one = ws_module._write_one
 
     def fail_on_log(path, name, frame):
-        if name == co.DECISIONS_TABLE:
+        if name == dec.DECISIONS_TABLE:
             raise OSError("disk full")
         write_one(path, name, frame)
 
@@ -397,14 +397,14 @@ def test_record_refuses_a_dig_the_plan_does_not_join(planned: Path, capsys):
 def test_record_refuses_a_declined_dig_and_a_year_before_the_dig(planned: Path):
     co.log_decision(planned, "NOV-1", "proposed")
     co.log_decision(planned, "NOV-1", "declined", reason="no room")
-    with pytest.raises(co.InputError, match=r"was declined since .* \(no room\)"):
+    with pytest.raises(InputError, match=r"was declined since .* \(no room\)"):
         co.record_dig(planned, "NOV-1")
-    with pytest.raises(co.InputError, match="year 2019 is before dig RAD-1 started"):
+    with pytest.raises(InputError, match="year 2019 is before dig RAD-1 started"):
         co.record_dig(planned, "RAD-1", year=2019)
 
 
 def test_record_without_a_plan_layer_says_how_to_fix(tiny_workspace: Path):
-    with pytest.raises(co.WorkspaceError, match="run `ductplanner plan"):
+    with pytest.raises(WorkspaceError, match="run `ductplanner plan"):
         co.record_dig(tiny_workspace, "NOV-1")
 
 
@@ -418,7 +418,7 @@ def demo_context(path: Path, seed: int = 3):
 
 
 def test_demo_step_skips_without_a_plan(tiny_workspace: Path):
-    outcome = co.demo_step(demo_context(tiny_workspace))
+    outcome = requests_step(demo_context(tiny_workspace))
     assert outcome.summary["skipped"] is True and "no plan layer" in outcome.line
 
 
@@ -427,14 +427,14 @@ def test_demo_step_writes_requests_and_a_consistent_seeded_history(planned: Path
     copy = tmp_path / "copy" / "tiny.gpkg"
     copy.parent.mkdir()
     copy.write_bytes(planned.read_bytes())
-    outcome = co.demo_step(demo_context(planned))
-    again = co.demo_step(demo_context(copy))
+    outcome = requests_step(demo_context(planned))
+    again = requests_step(demo_context(copy))
     log = co.read_decisions(planned)
     pd.testing.assert_frame_equal(log, co.read_decisions(copy))  # same seed, same history
     assert outcome.summary == again.summary
     assert set(log["dig_id"]) == {"NOV-1", "RAD-1"}  # both asked before mid-2021
     ducts = read_layer(planned, "ducts")
-    for dig in co.decision_status(log).itertuples():
+    for dig in dec.decision_status(log).itertuples():
         history = log.loc[log["dig_id"] == dig.dig_id, "status"].tolist()
         assert history[0] == "proposed"
         laid = (ducts.get("dig_id") == dig.dig_id).sum() if "dig_id" in ducts else 0
@@ -451,9 +451,9 @@ def test_demo_step_writes_requests_and_a_consistent_seeded_history(planned: Path
 
 def test_decisions_table_is_plain_attributes(planned: Path):
     co.log_decision(planned, "NOV-1", "proposed")
-    info = pyogrio.read_info(planned, layer=co.DECISIONS_TABLE)
+    info = pyogrio.read_info(planned, layer=dec.DECISIONS_TABLE)
     assert info["geometry_type"] is None
-    assert list(info["fields"]) == list(co.DECISION_COLUMNS)
+    assert list(info["fields"]) == list(dec.DECISION_COLUMNS)
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime as dt
 from pathlib import Path
@@ -14,6 +13,8 @@ from lxml import etree
 from shapely import LineString
 
 from ductplanner.app.demo import tiny_layers
+from ductplanner.app.workflows.coordination import record_command
+from ductplanner.app.workflows.ler import ler_command
 from ductplanner.io import ler
 from ductplanner.io.workspace import write_layers
 
@@ -95,7 +96,7 @@ def test_dates_are_exact_before_the_cutoff_guessed_or_undated(tmp_path: Path):
     ducts.loc[ducts["id"] == "D2", "year_laid"] = None
     path = tmp_path / "ws.gpkg"
     write_layers(path, {"ducts": ducts})
-    result = ler.ler_command(argparse.Namespace(workspace=str(path), out=None, owner=None))
+    result = ler_command(str(path))
     assert result.summary["dated"] == {"exact": 0, "before-cutoff": 1, "guessed": 1, "undated": 1}
     assert result.summary["guessed_dates"] == ["NOV-9/H2:1"]
     assert result.summary["undated"] == ["D2"]
@@ -178,8 +179,6 @@ def test_the_shipped_schemas_are_package_data():
 
 
 def test_record_writes_the_ler_export_when_asked(tmp_path: Path):
-    from ductplanner.app.coordination import record_command
-
     path = tmp_path / "tiny.gpkg"
     layers = tiny_layers()
     plan = gpd.GeoDataFrame(
@@ -191,10 +190,7 @@ def test_record_writes_the_ler_export_when_asked(tmp_path: Path):
         crs=layers["ducts"].crs,
     )  # fmt: skip
     write_layers(path, {"digs": layers["digs"], "ducts": layers["ducts"], "plan": plan})
-    args = argparse.Namespace(
-        workspace=str(path), dig="RAD-1", year=None, ler=str(tmp_path / "l.gml")
-    )
-    result = record_command(args)
+    result = record_command(str(path), "RAD-1", ler=str(tmp_path / "l.gml"))
     assert result.summary["ler"] == str(tmp_path / "l.gml")
     tree = etree.parse(str(tmp_path / "l.gml"))
     assert tree.xpath("//ler:id/text()", namespaces=NS) == ["D1", "D2", "RAD-1/V2:1"]

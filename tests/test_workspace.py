@@ -223,8 +223,8 @@ def test_point_layer_round_trips_many_rows(tmp_path):
 
 
 def test_every_table_ductplanner_writes_is_known_to_the_workspace():
-    from ductplanner.app.coordination import DECISIONS_TABLE
     from ductplanner.io.workspace import ATTRIBUTE_TABLES, SOURCES_TABLE
+    from ductplanner.model.decisions import DECISIONS_TABLE
     from ductplanner.simulate import TABLES
 
     assert {SOURCES_TABLE, DECISIONS_TABLE, *TABLES} == set(ATTRIBUTE_TABLES)

@@ -77,7 +77,7 @@ import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -86,11 +86,7 @@ from lxml import etree
 
 from ..core._errors import DuctPlannerError, InputError, Problem
 from ..model.layers import WORKSPACE_CRS
-
-if TYPE_CHECKING:
-    import argparse
-
-    from ..core.result import Result
+from .workspace import read_layer
 
 __all__ = [
     "BEFORE_CUTOFF",
@@ -99,12 +95,13 @@ __all__ = [
     "LER_NAMESPACE",
     "SCHEMA_PATH",
     "SRS_NAME",
+    "LerExport",
     "LerExportError",
     "build_ler_document",
     "export_ler",
-    "ler_command",
     "ler_ducts",
     "validate_ler",
+    "write_ler_export",
 ]
 
 LER_NAMESPACE = "http://data.gov.dk/schemas/LER/2/gml"
@@ -337,20 +334,51 @@ def export_ler(
     LerExportError
         The document does not match the schema (names every error).
     """
-    return _export(workspace, out, owner=owner, cvr=cvr, origins=origins, created=created)[0]
+    return write_ler_export(
+        workspace, out, owner=owner, cvr=cvr, origins=origins, created=created
+    ).path
 
 
-def _export(
+class LerExport(NamedTuple):
+    """What :func:`write_ler_export` wrote.
+
+    Attributes
+    ----------
+    path : Path
+        The GML file.
+    ducts : GeoDataFrame
+        The ducts exported.
+    owner : str
+        The owner named in the file.
+    dating : dict of str to list of str
+        How each duct's establishment date was found: ``exact``,
+        ``before-cutoff``, ``guessed`` or ``undated`` → duct ids.
+    """
+
+    path: Path
+    ducts: gpd.GeoDataFrame
+    owner: str
+    dating: dict[str, list[str]]
+
+
+def write_ler_export(
     workspace: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    owner: str | None,
-    cvr: str | None,
-    origins: Sequence[str] | None,
-    created: dt.date | None,
-) -> tuple[Path, gpd.GeoDataFrame, str, dict[str, list[str]]]:
-    from .workspace import read_layer
+    owner: str | None = None,
+    cvr: str | None = None,
+    origins: Sequence[str] | None = None,
+    created: dt.date | None = None,
+) -> LerExport:
+    """Write the LER 2.0 export like :func:`export_ler`, and say what it holds.
 
+    Parameters are those of :func:`export_ler`.
+
+    Returns
+    -------
+    LerExport
+        The file, the ducts in it, the owner named and how the ducts are dated.
+    """
     path = Path(workspace)
     ducts = ler_ducts(read_layer(path, "ducts", required=False), origins=origins)
     owner = owner or _usual_owner(ducts)
@@ -362,7 +390,7 @@ def _export(
             f"the LER export of {path} does not match {SCHEMA_PATH.name}:\n  "
             + "\n  ".join(errors[:25])
         )
-    return _write_atomically(tree, Path(out)), ducts, owner, dating
+    return LerExport(_write_atomically(tree, Path(out)), ducts, owner, dating)
 
 
 def _usual_owner(ducts: gpd.GeoDataFrame) -> str:
@@ -398,42 +426,3 @@ def _write_atomically(tree: etree._ElementTree, out: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return out
-
-
-def ler_command(args: argparse.Namespace) -> Result:
-    """``ductplanner export-ler WORKSPACE [--out FILE] [--owner NAME] [--cvr N] [--origin O]``."""
-    from ..core.result import Result
-
-    path = Path(args.workspace)
-    out = getattr(args, "out", None) or path.with_name(f"{path.stem}-ler.gml")
-    cvr = getattr(args, "cvr", None)
-    written, ducts, owner, dating = _export(
-        path,
-        out,
-        owner=getattr(args, "owner", None),
-        cvr=cvr,
-        origins=getattr(args, "origin", None) or None,
-        created=None,
-    )
-    metres_total = round(float(ducts.geometry.length.sum()), 1)
-    summary: dict[str, Any] = {
-        "workspace": str(path),
-        "out": str(written),
-        "features": len(ducts),
-        "metres": metres_total,
-        "owner": owner,
-        "cvr": cvr,
-        "dated": {k: len(v) for k, v in dating.items()},
-        "guessed_dates": dating["guessed"],
-        "undated": dating["undated"],
-    }
-    text = (
-        f"wrote {written}: {len(ducts)} Foeringsroer features ({metres_total:,.0f} m of duct), "
-        f"valid against {SCHEMA_PATH.name}"
-    )
-    if dating["guessed"] or dating["undated"]:
-        text += (
-            f"\n{len(dating['guessed'])} establishment dates guessed (1 January of the year laid), "
-            f"{len(dating['undated'])} ducts without a year: fix them before registering"
-        )
-    return Result(summary=summary, text=text)

@@ -171,7 +171,7 @@ def decision_status(log: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     log : DataFrame
-        A decision log (:func:`ductplanner.app.coordination.read_decisions`
+        A decision log (:func:`ductplanner.app.workflows.coordination.read_decisions`
         reads a workspace's).
 
     Returns

@@ -1,0 +1,466 @@
+"""The co-digging commands: requests to a utility, its answers, and the ducts laid.
+
+Co-digging only happens when the utility that opens the street agrees. These
+workflows close that loop on a workspace:
+
+1. :func:`requests_command` (``ductplanner requests WORKSPACE --owner NAME``):
+   for one utility, the digs the plan wants to join (the ``plan`` layer; the
+   ``opportunities`` layer where there is no plan yet), written by
+   :func:`write_requests` as a GeoPackage, a CSV and a short HTML letter. Each
+   requested dig is logged ``proposed`` (once).
+2. :func:`log_decision` / :func:`decide_command` (``ductplanner decide``): the
+   utility's answer, ``agreed`` or ``declined`` (with a reason).
+3. :func:`record_dig` / :func:`record_command` (``ductplanner record``): after
+   a joined dig is finished its chosen stretches become ``ducts``, the dig's
+   status becomes ``done`` and a ``laid`` row is logged, in one atomic write.
+   Recording twice changes nothing.
+
+What to request is computed in :mod:`ductplanner.analysis.requests`, the
+ducts laid in :mod:`ductplanner.analysis.as_built`, the letter in
+:mod:`ductplanner.render.letters`; the decision log's rules live in
+:mod:`ductplanner.model.decisions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ...analysis.as_built import RecordOutcome, record_layers
+from ...analysis.coverage import DEFAULT_DROP_M, CoverageReport, compute_coverage
+from ...analysis.requests import (
+    RequestSet,
+    build_requests,
+    find_dig,
+    owner_slug,
+    proposal_rows,
+    stretch_figures,
+)
+from ...core._errors import InputError, Problem
+from ...core._format import is_nan, metres, number
+from ...core.result import Result
+from ...io.ler import export_ler
+from ...io.workspace import list_layers, read_layer, read_sources, read_table, write_layers
+from ...model.decisions import DECISIONS_TABLE, decision_row, next_decisions, typed_decisions
+from ...render.letters import request_letter
+
+__all__ = [
+    "RecordOutcome",
+    "decide_command",
+    "log_decision",
+    "read_decisions",
+    "record_command",
+    "record_dig",
+    "requests_command",
+    "write_requests",
+]
+
+
+def read_decisions(workspace: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a workspace's decision log (an empty log when it has none)."""
+    return typed_decisions(read_table(workspace, DECISIONS_TABLE, required=False))
+
+
+def log_decision(
+    workspace: str | os.PathLike[str],
+    dig_id: str,
+    status: str,
+    *,
+    reason: str = "",
+    date: dt.date | str | None = None,
+) -> dict[str, Any]:
+    """Log a utility's answer (or a request) for one dig in the workspace.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage.
+    dig_id : str
+        The dig, as in the ``digs`` layer.
+    status : {"proposed", "agreed", "declined"}
+        ``laid`` is logged by :func:`record_dig` only.
+    reason : str
+        Why; required when ``declined``.
+    date : date or str, optional
+        When (default today).
+
+    Returns
+    -------
+    dict
+        The row logged.
+
+    Raises
+    ------
+    InputError
+        Unknown dig (with the nearest ids), ``laid`` asked for, a transition
+        that is not allowed, or ``declined`` without a reason.
+    """
+    path = Path(workspace)
+    source = str(path)
+    if status == "laid":
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    DECISIONS_TABLE,
+                    str(dig_id),
+                    "status",
+                    "allowed",
+                    "'laid' is logged when the ducts are recorded, not by hand",
+                    f"once the trench is closed run `ductplanner record {path} --dig {dig_id}`",
+                )
+            ],
+            summary="decision not logged",
+        )
+    digs = read_layer(path, "digs")
+    dig = find_dig(digs, dig_id, source)
+    log = read_decisions(path)
+    row = decision_row(dig_id, status, owner=str(dig["owner"]), reason=reason, date=date)
+    if dig_id not in set(log["dig_id"]):
+        row.update(_dig_figures(path, list_layers(path), dig))
+    log = next_decisions(log, [row], source=source)
+    write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
+    return log.iloc[-1].to_dict()
+
+
+def _dig_figures(path: Path, present: Sequence[str], dig: pd.Series) -> dict[str, Any]:
+    """Year, metres, cost, households and stretches of a dig from the plan (or opportunities)."""
+    dig_id = str(dig["id"])
+    figures: dict[str, Any] = {"year": int(pd.Timestamp(dig["start"]).year)}
+    for name in ("plan", "opportunities"):
+        if name not in present:
+            continue
+        layer = read_layer(path, name)
+        if "dig_id" not in layer.columns:
+            continue
+        rows = layer[layer["dig_id"].astype(str) == dig_id]
+        if len(rows):
+            figures.update(stretch_figures(rows, "plan" if name == "plan" else "opportunities"))
+            break
+    return figures
+
+
+
+
+def write_requests(
+    request: RequestSet,
+    out: str | os.PathLike[str],
+    *,
+    requester: str = "The municipality",
+    label: str = "",
+) -> list[Path]:
+    """Write a request as GeoPackage, CSV and HTML into ``out``, each file atomically.
+
+    Files: ``requests-<owner>.gpkg`` (layer ``requests``, one line per
+    stretch), ``requests-<owner>.csv`` (the same rows, geometry as WKT) and
+    ``requests-<owner>.html`` (a short letter with one table row per dig).
+    Every file is written beside its target under a temporary name and
+    renamed into place only once all three are written.
+
+    Returns
+    -------
+    list of Path
+        The three files.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"requests-{owner_slug(request.owner)}"
+    targets = [out / f"{stem}.gpkg", out / f"{stem}.csv", out / f"{stem}.html"]
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=out)
+            os.close(fd)
+            temps.append(Path(name))
+        Path(temps[0]).unlink()  # the GeoPackage driver wants to create the file itself
+        request.stretches.to_file(temps[0], layer="requests", driver="GPKG", engine="pyogrio")
+        table = pd.DataFrame(request.stretches.drop(columns="geometry"))
+        table["wkt"] = request.stretches.geometry.to_wkt().to_numpy()
+        table.to_csv(temps[1], index=False, encoding="utf-8")
+        letter = request_letter(request, requester=requester, label=label)
+        temps[2].write_text(letter, encoding="utf-8")
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+    return targets
+
+
+
+def _read_for_requests(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
+    present = list_layers(path)
+    layers = {"digs": read_layer(path, "digs")}
+    for name in ("plan", "opportunities", "streets"):
+        if name in present:
+            layers[name] = read_layer(path, name)
+    return layers, read_decisions(path)
+
+
+
+def requests_command(
+    workspace: str | os.PathLike[str],
+    owner: str,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    scenario: str | None = None,
+) -> Result:
+    """``ductplanner requests WORKSPACE --owner NAME [--out DIR]``.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage.
+    owner : str
+        The utility, as named in the ``digs`` layer (case and spacing ignored).
+    out : path-like, optional
+        Folder for the files (default ``requests-<owner>`` beside the workspace).
+    scenario : str, optional
+        The plan's scenario, when the ``plan`` layer holds several.
+
+    Returns
+    -------
+    Result
+        The request's summary, the files written and the digs logged ``proposed``.
+    """
+    path = Path(workspace)
+    layers, log = _read_for_requests(path)
+    request = build_requests(
+        layers,
+        owner,
+        decisions=log,
+        scenario=scenario,
+        source=str(path),
+    )
+    if not len(request.digs):
+        summary: dict[str, Any] = {"workspace": str(path), **request.summary()}
+        skipped = "".join(f"\n  {d}: {why}" for d, why in request.skipped.items())
+        summary.update(files=[], proposed=[])
+        text = (
+            f"nothing to request from {request.owner}: the {request.source_layer} layer "
+            f"joins none of its open digs; no files written{skipped}"
+        )
+        return Result(summary=summary, text=text)
+    folder = Path(out) if out else path.parent / f"requests-{owner_slug(request.owner)}"
+    sources = read_sources(path)
+    synthetic = bool(sources.loc[sources["layer"] == "digs", "synthetic"].any())
+    label = "Synthetic demo data: made-up digs, not a real request" if synthetic else ""
+    proposals = proposal_rows(request, log, None)
+    request.digs.loc[request.digs["status"] == "", "status"] = "proposed"
+    request.stretches.loc[request.stretches["status"] == "", "status"] = "proposed"
+    summary = {"workspace": str(path), **request.summary()}
+    files = write_requests(request, folder, label=label)
+    if proposals:  # after the files: a request is logged only once it is written
+        log = next_decisions(log, proposals, source=str(path))
+        write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
+    proposed = [r["dig_id"] for r in proposals]
+    summary.update(files=[str(f) for f in files], proposed=proposed)
+    return Result(summary=summary, text=_request_text(request, summary, proposed, files))
+
+
+def _request_text(
+    request: RequestSet, summary: Mapping[str, Any], proposed: Sequence[str], files: Sequence[Path]
+) -> str:
+    """Return the ``requests`` text: the request per dig, what was logged, what was skipped."""
+    already = [d for d in request.digs["dig_id"] if d not in proposed]
+    lines = [
+        f"Request to {request.owner}: {len(request.digs)} digs, "
+        f"{len(request.stretches)} stretches, "
+        f"{metres(summary['metres'])} of duct, DKK {number(summary['cost_dkk'])}, "
+        f"{number(summary['households'])} households (from the {request.source_layer} layer)",
+    ]
+    for r in request.digs.itertuples(index=False):
+        lines.append(
+            f"  {r.dig_id}  {r.start} – {r.end}  {metres(float(r.metres))}"
+            f"  DKK {number(float(r.cost_dkk))}  {r.streets}  [{r.status}]"
+        )
+    lines.append(f"logged as proposed: {', '.join(proposed) or 'none (all requested before)'}")
+    if already:
+        lines.append(f"requested before: {', '.join(already)}")
+    for dig, why in request.skipped.items():
+        lines.append(f"not requested: {dig} ({why})")
+    lines.append("wrote " + ", ".join(str(f) for f in files))
+    return "\n".join(lines)
+
+
+def decide_command(
+    workspace: str | os.PathLike[str], dig: str, status: str, *, reason: str = ""
+) -> Result:
+    """``ductplanner decide WORKSPACE --dig ID --status agreed|declined|proposed``.
+
+    See :func:`log_decision` for the parameters; returns the row logged.
+    """
+    row = log_decision(Path(workspace), dig, status, reason=reason or "")
+    summary = {"workspace": str(workspace), **_jsonable(row)}
+    why = f" ({row['reason']})" if row["reason"] else ""
+    text = f"logged: dig {row['dig_id']} ({row['owner']}) {row['status']} on {row['date']}{why}"
+    return Result(summary=summary, text=text)
+
+
+def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if is_nan(value):
+            out[key] = None
+        elif isinstance(value, np.generic):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
+
+
+
+def _coverage_drop(path: Path) -> float:
+    """Return the drop distance the workspace's coverage layers were computed with."""
+    sources = read_sources(path)
+    notes = sources.loc[sources["layer"] == "coverage", "note"].astype(str)
+    for note in notes:
+        found = re.search(r"drop distance ([0-9.]+) m", note)
+        if found:
+            return float(found.group(1))
+    return DEFAULT_DROP_M
+
+
+def _coverage(layers: Mapping[str, gpd.GeoDataFrame], drop: float) -> CoverageReport | None:
+    if "streets" not in layers or "addresses" not in layers:
+        return None
+    return compute_coverage(layers, drop=drop)
+
+
+def record_dig(
+    workspace: str | os.PathLike[str],
+    dig_id: str,
+    *,
+    year: int | None = None,
+    date: dt.date | str | None = None,
+    scenario: str | None = None,
+    refresh_coverage: bool = True,
+) -> RecordOutcome:
+    """Record the ducts laid in a finished dig, all in one atomic workspace write.
+
+    The dig's stretches in the ``plan`` layer become ``ducts`` features (id
+    ``<dig>/<edge>``, status ``existing``, origin ``co-dig``, owner
+    ``municipality``, ``year_laid``; extra columns ``dig_id``, ``laid_on``
+    (ISO date: the dig's end) and ``plan_id``), the dig's status becomes
+    ``done``, and a ``laid`` row (metres, cost, households) is logged. When
+    the workspace has coverage layers they are recomputed in the same write.
+
+    Parameters
+    ----------
+    workspace : path-like
+    dig_id : str
+    year : int, optional
+        Year laid (default: the year the dig ended).
+    date : date or str, optional
+        Date of the log entry (default today).
+    scenario : str, optional
+        The plan's scenario, when the ``plan`` layer holds several.
+    refresh_coverage : bool
+        Compute coverage before and after (and rewrite the coverage layers
+        when the workspace has them).
+
+    Returns
+    -------
+    RecordOutcome
+        ``recorded`` is False (and nothing is written) when the dig was
+        recorded before.
+
+    Raises
+    ------
+    InputError
+        Unknown dig, no plan rows for it, a year before the dig, or a dig
+        whose request was declined.
+    """
+    path = Path(workspace)
+    present = list_layers(path)
+    layers = {n: read_layer(path, n) for n in ("digs", "plan", "ducts") if n in present}
+    log = read_decisions(path)
+    changed, log, (outcome,) = record_layers(
+        layers, log, [(dig_id, year, date)], scenario=scenario, source=str(path)
+    )
+    if not outcome.recorded:
+        return outcome
+    out: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {**changed, DECISIONS_TABLE: log}
+    if refresh_coverage:
+        for name in ("streets", "addresses", "backbone", "sites", "districts"):
+            if name in present:
+                layers[name] = read_layer(path, name)
+        drop = _coverage_drop(path)
+        before = _coverage(layers, drop)
+        after = _coverage({**layers, **changed}, drop)
+        if before is not None and after is not None:
+            outcome.households_before = before.summary()["households_duct_covered"]
+            outcome.households_after = after.summary()["households_duct_covered"]
+            if "coverage" in present:
+                out.update(after.layers())
+    write_layers(path, out, note=f"as-built: dig {outcome.dig_id} recorded")
+    return outcome
+
+
+def record_command(
+    workspace: str | os.PathLike[str],
+    dig: str,
+    *,
+    year: int | None = None,
+    scenario: str | None = None,
+    ler: str | os.PathLike[str] | None = None,
+    owner: str | None = None,
+) -> Result:
+    """``ductplanner record WORKSPACE --dig ID [--year Y] [--ler FILE [--owner NAME]]``.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage.
+    dig : str
+        The finished dig.
+    year : int, optional
+        Year laid (default: the year the dig ended).
+    scenario : str, optional
+        The plan's scenario, when the ``plan`` layer holds several.
+    ler : path-like, optional
+        Also write the LER 2.0 export of all ducts to this file.
+    owner : str, optional
+        With ``ler``: the duct owner as registered in LER.
+
+    Returns
+    -------
+    Result
+        :meth:`RecordOutcome.summary` (and ``ler``, the export written).
+    """
+    path = Path(workspace)
+    outcome = record_dig(path, dig, year=year, scenario=scenario)
+    summary = {"workspace": str(path), **outcome.summary()}
+    if not outcome.recorded:
+        text = (
+            f"dig {outcome.dig_id} was recorded before ({len(outcome.ducts)} ducts, laid "
+            f"{outcome.year}); nothing changed"
+        )
+    else:
+        text = (
+            f"recorded dig {outcome.dig_id}: {len(outcome.ducts)} ducts, "
+            f"{metres(outcome.metres)}, laid {outcome.year}, DKK {number(outcome.cost_dkk)}; "
+            f"the dig is done"
+        )
+        if outcome.households_before is not None:
+            gain = int(outcome.households_after or 0) - int(outcome.households_before)
+            text += (
+                f"\nhouseholds duct-covered: {number(outcome.households_before)} -> "
+                f"{number(outcome.households_after or 0)} ({gain:+d})"
+            )
+    if ler:
+        written = export_ler(path, Path(ler), owner=owner)
+        summary["ler"] = str(written)
+        text += f"\nwrote the LER 2.0 export {written}"
+    return Result(summary=summary, text=text)
+
+
