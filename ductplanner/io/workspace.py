@@ -49,7 +49,7 @@ SOURCES_TABLE = "layer_sources"
 
 ATTRIBUTE_TABLES: tuple[str, ...] = (
     SOURCES_TABLE,
-    "decisions",  # ductplanner.app.coordination: the log of co-digging requests
+    "decisions",  # ductplanner.model.decisions: the log of co-digging requests
     "forecast",  # ductplanner.simulate: coverage bands per year and district
     "forecast_edges",
     "frontier",
