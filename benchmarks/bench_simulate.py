@@ -33,8 +33,12 @@ from scipy import special
 from ductplanner.app.demo import generate_demo
 from ductplanner.model.regrowth import Renewal
 from ductplanner.model.scenarios import Scenario, load_scenario
+from ductplanner.optimize import PlanningInstance, plan
 from ductplanner.simulate import SimulationInput, simulate, simulation_input
-from ductplanner.simulate._engine import _FRONTIER_ROUNDS, Policy
+from ductplanner.simulate.digs import PlanFates, draw_digs
+from ductplanner.simulate.ducts import DuctState
+from ductplanner.simulate.policy import FRONTIER_ROUNDS, Policy, lay_year
+from ductplanner.simulate.prices import Prices
 
 # --- the same model, one run, edge by edge -------------------------------------------------------
 
@@ -288,7 +292,7 @@ def _clusters(inp, adjacency, duct, opened, price, budget) -> float:
 def _frontier(inp, adjacency, duct, avail, price, left) -> float:
     u, v, hh = inp.edge_u, inp.edge_v, inp.edge_households
     pool = avail if avail is not None else range(inp.n_edges)
-    for _ in range(_FRONTIER_ROUNDS):
+    for _ in range(FRONTIER_ROUNDS):
         linked = _linked_nodes(inp, adjacency, duct)
         label, island_hh = _islands(inp, adjacency, duct, linked)
         best: dict = {}
@@ -347,9 +351,6 @@ def policy_vs_greedy(
     instance (ducts as they are in that run, the year's budget) for the
     optimizer's greedy. Returns (run, year, households ours, households greedy).
     """
-    from ductplanner.optimize import PlanningInstance, plan
-    from ductplanner.simulate._engine import DuctState, PlanFates, Prices, draw_digs, lay_year
-
     policy = Policy.from_scenario(scenario)
     years = list(range(scenario.start_year, scenario.simulation.horizon + 1))
     fates = PlanFates(

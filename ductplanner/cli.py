@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .app.workflows.simulate import simulate_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
 
@@ -87,9 +88,14 @@ def _cmd_plan(args: argparse.Namespace) -> Result:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> Result:
-    from .simulate import simulate_command
-
-    return simulate_command(args)
+    return simulate_command(
+        Path(args.workspace),
+        args.scenario,
+        runs=args.runs,
+        seed=args.seed,
+        frontier=args.frontier,
+        progress=not args.json,
+    )
 
 
 def _cmd_map(args: argparse.Namespace) -> Result:

@@ -8,20 +8,25 @@ import pytest
 
 from ductplanner import ScenarioError
 from ductplanner.app.demo import generate_demo
+from ductplanner.app.workflows.simulate import read_forecast
 from ductplanner.cli import main
 from ductplanner.model.scenarios import load_scenario, parse_scenario
 from ductplanner.optimize import plan, random_instance
+from ductplanner.pipeline import DemoContext, simulate_step
 from ductplanner.simulate import (
+    Forecast,
     Renewal,
     SimulationInput,
     budget_frontier,
     input_from_instance,
     p_dug_within,
-    read_forecast,
     simulate,
     simulation_input,
 )
-from ductplanner.simulate._engine import DuctState, Policy, Prices, lay_year
+from ductplanner.simulate.ducts import DuctState
+from ductplanner.simulate.policy import Policy, lay_year
+from ductplanner.simulate.prices import Prices
+from ductplanner.simulate.run import RUNS_PER_BATCH
 
 
 def _scenario(policy: str = "co-dig", **regrowth: object) -> object:
@@ -276,12 +281,10 @@ def test_a_failing_run_leaves_the_workspace_byte_identical(
     bad.write_text('[scenario]\nname = "x"\n[simulation]\nruns = -1\n')
     assert main(["simulate", str(tiny_workspace), "--scenario", str(bad)]) == 1
     assert main(["simulate", str(tiny_workspace), "--scenario", "shutdown", "--runs", "0"]) == 1
-    import ductplanner.simulate as sim
-
     def broken(self: object) -> dict:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.Forecast, "tables", broken)
+    monkeypatch.setattr(Forecast, "tables", broken)
     with pytest.raises(RuntimeError):
         main(["simulate", str(tiny_workspace), "--scenario", "shutdown", "--runs", "3"])
     assert tiny_workspace.read_bytes() == before
@@ -295,8 +298,6 @@ def test_read_forecast_of_a_workspace_without_one(tiny_workspace: Path) -> None:
 
 
 def test_batches_of_runs_draw_different_futures() -> None:
-    from ductplanner.simulate._engine import RUNS_PER_BATCH
-
     scenario = _scenario("fibre-only", mean_cycle_years=5.5)
     runs = 2 * RUNS_PER_BATCH
     a = simulate(_star(30), scenario, runs=runs, seed=4)
@@ -309,3 +310,18 @@ def test_batches_of_runs_draw_different_futures() -> None:
     t = np.arange(1, len(a.years) + 1)
     expected = Renewal.from_scenario(scenario).cdf_first(t)
     assert np.all(np.abs(a.raw.dug_share - expected) <= 5 * np.sqrt(expected / (runs * 30)))
+
+
+def test_the_demo_step_forecasts_every_shipped_scenario(
+    tiny_workspace: Path, tmp_path: Path
+) -> None:
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    ctx = DemoContext(tiny_workspace, tmp_path, 2019, scenarios)
+    outcome = simulate_step(ctx)
+    assert outcome.line.startswith("P50 duct-covered by 2030: original-2016 ")
+    assert "(200 runs each, fewer than the scenarios' 1,000" in outcome.line
+    assert set(outcome.summary) == {"original-2016", "revised-2019", "shutdown"}
+    assert [row["budget_dkk"] for row in ctx.results["frontier"]][:2] == [0.0, 250_000.0]
+    tables = read_forecast(tiny_workspace)
+    assert set(tables["forecast_runs"]["scenario"]) == set(outcome.summary)
+    assert len(tables["frontier"]) == 5

@@ -1,0 +1,206 @@
+"""The ``simulate`` workflow: read a workspace, forecast a scenario, write the forecast tables.
+
+The forecast itself computes on data (:mod:`ductplanner.simulate`); this
+module reads the town from the workspace, writes the ``forecast``,
+``forecast_edges``, ``frontier`` and ``forecast_runs`` tables (each
+scenario's rows replacing only its own), and reads them back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ...core.result import Result
+from ...io.workspace import list_layers, read_layer, read_planning_layers, read_table, write_layers
+from ...model.scenarios import Scenario
+from ...simulate import (
+    EDGE_COLUMNS,
+    FORECAST_COLUMNS,
+    FRONTIER_COLUMNS,
+    RUN_COLUMNS,
+    Forecast,
+    SimulationInput,
+    as_scenario,
+    budget_frontier,
+    simulate,
+    simulation_input,
+)
+
+__all__ = [
+    "read_forecast",
+    "simulate_command",
+    "simulate_workspace",
+    "workspace_input",
+    "write_forecast",
+]
+
+
+def workspace_input(path: str | os.PathLike[str], scenario: Scenario) -> SimulationInput:
+    """Read the town to simulate from a workspace: its planning layers and districts.
+
+    Parameters
+    ----------
+    path : path-like
+        The workspace GeoPackage.
+    scenario : Scenario
+        Drop distance, costs and dig probabilities.
+
+    Returns
+    -------
+    SimulationInput
+    """
+    layers = read_planning_layers(path)
+    if "districts" in list_layers(path):
+        layers["districts"] = read_layer(path, "districts")
+    return simulation_input(layers, scenario, source=str(path))
+
+
+def _replace_rows(
+    path: Path, name: str, rows: pd.DataFrame, scenarios: Sequence[str], columns: Sequence[str]
+) -> pd.DataFrame:
+    old = read_table(path, name, required=False)
+    if len(old) and "scenario" in old.columns:
+        old = old[~old["scenario"].astype(str).isin(list(scenarios))]
+        old = old.reindex(columns=list(columns))
+        return pd.concat([old, rows], ignore_index=True) if len(old) else rows
+    return rows
+
+
+def write_forecast(
+    path: str | os.PathLike[str],
+    forecasts: Sequence[Forecast] = (),
+    frontiers: Sequence[pd.DataFrame] = (),
+) -> None:
+    """Write forecasts and frontiers to a workspace in one atomic step.
+
+    Each scenario's rows replace only that scenario's earlier rows.
+    """
+    path = Path(path)
+    tables: dict[str, pd.DataFrame] = {}
+    if forecasts:
+        keys = [f.key for f in forecasts]
+        parts = [f.tables() for f in forecasts]
+        for name, columns in (
+            ("forecast", FORECAST_COLUMNS),
+            ("forecast_edges", EDGE_COLUMNS),
+            ("forecast_runs", RUN_COLUMNS),
+        ):
+            new = pd.concat([p[name] for p in parts], ignore_index=True)
+            tables[name] = _replace_rows(path, name, new, keys, columns)
+    if frontiers:
+        new = pd.concat(list(frontiers), ignore_index=True)
+        keys = sorted(set(new["scenario"].astype(str)))
+        tables["frontier"] = _replace_rows(path, "frontier", new, keys, FRONTIER_COLUMNS)
+    if tables:
+        write_layers(path, tables, note="regrowth forecast")
+
+
+def simulate_workspace(
+    path: str | os.PathLike[str],
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    frontier: Sequence[float] | None = None,
+    progress: bool = False,
+    write: bool = True,
+) -> tuple[Forecast, pd.DataFrame | None]:
+    """Forecast a workspace's scenario and write the forecast tables.
+
+    The tables are described in :mod:`ductplanner.simulate`.
+
+    Everything is computed before anything is written, in one atomic step,
+    so a failure leaves the workspace byte-for-byte as it was.
+    """
+    path = Path(path)
+    scenario = as_scenario(scenario)
+    inp = workspace_input(path, scenario)
+    fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress)
+    table = None
+    if frontier:
+        table = budget_frontier(inp, scenario, budgets=frontier, runs=runs, seed=seed)
+    if write:
+        write_forecast(path, [fc], [table] if table is not None else [])
+    return fc, table
+
+
+def read_forecast(
+    workspace: str | os.PathLike[str], scenario: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read the forecast tables of a workspace (empty frames where none was written).
+
+    Parameters
+    ----------
+    workspace : path-like
+    scenario : str, optional
+        Only this scenario's rows (its key, e.g. ``"revised-2019"``).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``forecast``, ``forecast_edges``, ``frontier``, ``forecast_runs``,
+        with their documented columns and types.
+    """
+    columns = {
+        "forecast": FORECAST_COLUMNS,
+        "forecast_edges": EDGE_COLUMNS,
+        "frontier": FRONTIER_COLUMNS,
+        "forecast_runs": RUN_COLUMNS,
+    }
+    out = {}
+    for name, cols in columns.items():
+        table = read_table(workspace, name, required=False).reindex(columns=list(cols))
+        if scenario is not None:
+            table = table[table["scenario"].astype(str) == scenario]
+        for col in ("district", "scenario", "scenario_name", "edge_id"):
+            if col in table.columns:
+                table[col] = table[col].astype(object).where(table[col].notna(), "").astype(str)
+        out[name] = table.reset_index(drop=True)
+    return out
+
+
+def simulate_command(
+    workspace: str | os.PathLike[str],
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    frontier: Sequence[float] | None = None,
+    progress: bool = False,
+) -> Result:
+    """Run ``ductplanner simulate WORKSPACE --scenario FILE [--runs N] [--seed K] [--json]``.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage.
+    scenario : Scenario, or path or shipped name
+        The scenario to forecast.
+    runs, seed : int, optional
+        Default: the scenario's ``[simulation]`` values.
+    frontier : sequence of float, optional
+        Also forecast the horizon for these yearly duct budgets (DKK).
+    progress : bool
+        Show a progress bar on standard error (only when it is a terminal).
+
+    Returns
+    -------
+    Result
+        The forecast summary (``workspace`` and :meth:`Forecast.summary`, and
+        ``frontier`` when asked for) and its text.
+    """
+    path = Path(workspace)
+    fc, table = simulate_workspace(
+        path, scenario, runs=runs, seed=seed, frontier=frontier, progress=progress
+    )
+    summary = {"workspace": str(path), **fc.summary()}
+    written = ["forecast", "forecast_edges", "forecast_runs"]
+    if table is not None:
+        summary["frontier"] = table.drop(columns="scenario").to_dict("records")
+        written.append("frontier")
+    text = fc.text() + f"\nwrote {', '.join(written)} (scenario {fc.key}) to {path}"
+    return Result(summary=summary, text=text)

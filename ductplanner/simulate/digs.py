@@ -1,0 +1,151 @@
+"""The digs of every simulated year: known plans (with their fates) and the renewal process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.regrowth import Renewal
+from ..model.scenarios import Confidence, Regrowth, Scenario
+from .prices import Prices
+from .town import SimulationInput
+
+__all__ = ["PlanFates", "YearDigs", "draw_digs", "first_digs"]
+
+@dataclass(frozen=True)
+class PlanFates:
+    """How known plans fare: cancelled or delayed when they miss their window.
+
+    The defaults are the scenarios' (``[confidence]`` and ``[regrowth]``).
+    """
+
+    cancel_share: float = Confidence().cancel_share
+    slip_years: float = Confidence().slip_years
+    complete_years: float = Regrowth().plans_complete_years
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> PlanFates:
+        """Return the plan fates of a scenario."""
+        return cls(
+            cancel_share=scenario.confidence.cancel_share,
+            slip_years=scenario.confidence.slip_years,
+            complete_years=scenario.regrowth.plans_complete_years,
+        )
+
+
+@dataclass
+class YearDigs:
+    """One simulated year's digs, all runs.
+
+    Attributes
+    ----------
+    open : ndarray of bool (R, E)
+        Trenches open this year (all edges, with a duct or not).
+    open_index : ndarray of int
+        The same as sorted flat indices ``run * E + edge``.
+    price : Prices
+        DKK to co-lay a duct in each (the known dig's price where it has one).
+    free : tuple of (runs, edges) arrays
+        The fibre project's digs this year: their duct is laid regardless.
+    """
+
+    open: np.ndarray
+    open_index: np.ndarray
+    price: Prices
+    free: tuple[np.ndarray, np.ndarray]
+
+
+def draw_digs(
+    inp: SimulationInput,
+    renewal: Renewal,
+    fates: PlanFates,
+    years: Sequence[int],
+    runs: int,
+    rng: np.random.Generator,
+    *,
+    co_dig_per_m: float,
+) -> Iterator[YearDigs]:
+    """Yield each simulated year's digs for every run.
+
+    Known plans first: each dig (all its rows together) opens on time with
+    its probability; otherwise it is cancelled (``fates.cancel_share``) or
+    delayed by ``ceil(D)`` years, ``D`` exponential with mean
+    ``fates.slip_years``. An edge's realised known digs override the renewal
+    process: its next renewal dig comes one gap after the last of them.
+    Other edges start in equilibrium, or from their ``last_dug`` year.
+    """
+    e_count, y_count = inp.n_edges, len(years)
+    start = float(years[0])
+    c = len(inp.dig_edge)
+    # --- known plans
+    n_groups = int(inp.dig_group.max()) + 1 if c else 0
+    p_group = np.zeros(n_groups)
+    np.maximum.at(p_group, inp.dig_group, inp.dig_probability)
+    u = rng.random((runs, n_groups))
+    delay = np.ceil(rng.standard_exponential((runs, n_groups)) * fates.slip_years)
+    on_time = u < p_group
+    missed = (u - p_group) / np.maximum(1.0 - p_group, 1e-12)
+    cancelled = ~on_time & ((missed < fates.cancel_share) | (fates.slip_years <= 0))
+    shift = np.where(on_time, 0.0, np.maximum(delay, 1.0))
+    when = inp.dig_time[None, :] - start + shift[:, inp.dig_group]  # (R, C) years from start
+    real = ~cancelled[:, inp.dig_group] & (when >= 0) & (when < y_count)
+    k_r, k_c = np.nonzero(real)
+    k_t = when[k_r, k_c]
+    k_e = inp.dig_edge[k_c]
+    # --- renewal: the next dig after the last realised known one, else from equilibrium
+    last_known = np.full(runs * e_count, -np.inf)
+    np.maximum.at(last_known, k_r * e_count + k_e, k_t)
+    next_t = first_digs(inp, renewal, fates.complete_years, start, runs, rng)
+    flat = next_t.reshape(-1)
+    known = np.flatnonzero(last_known > -np.inf)
+    flat[known] = last_known[known] + renewal.gaps(rng, len(known))
+    del last_known
+    # --- known events by year
+    k_year = np.floor(k_t).astype(np.int64)
+    order = np.argsort(k_year, kind="stable")
+    k_r, k_c, k_e, k_year = k_r[order], k_c[order], k_e[order], k_year[order]
+    bounds = np.searchsorted(k_year, np.arange(y_count + 1))
+    base_cost = inp.edge_length_m * co_dig_per_m
+    for k in range(y_count):
+        dug = next_t < k + 1
+        sl = slice(bounds[k], bounds[k + 1])
+        r_k, c_k, e_k = k_r[sl], k_c[sl], k_e[sl]
+        dug[r_k, e_k] = True
+        idx = np.flatnonzero(dug)
+        # the renewal digs of this year (known ones are not due yet: they do not move)
+        t = flat[idx]
+        due = t < k + 1
+        t[due] += renewal.gaps(rng, int(np.count_nonzero(due)))
+        # a gap shorter than the rest of the year: dug twice (few)
+        again = np.flatnonzero(t < k + 1)
+        while len(again):
+            t[again] += renewal.gaps(rng, len(again))
+            again = again[t[again] < k + 1]
+        flat[idx] = t
+        free = inp.dig_free[c_k]
+        priced = ~free
+        # where a known dig opens the edge, its own price counts
+        price = Prices(base_cost, r_k[priced], e_k[priced], inp.dig_cost_dkk[c_k[priced]])
+        yield YearDigs(dug, idx, price, (r_k[free], e_k[free]))
+
+
+def first_digs(
+    inp: SimulationInput,
+    renewal: Renewal,
+    complete_years: float,
+    start: float,
+    runs: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Years from the start to each edge's first renewal dig (R, E)."""
+    e_count = inp.n_edges
+    out = renewal.first_after(rng, runs * e_count, complete_years).reshape(runs, e_count)
+    known = np.flatnonzero(np.isfinite(inp.last_dug))
+    if len(known):
+        # dug in the middle of its last year, on average
+        age = np.maximum(start - (inp.last_dug[known] + 0.5), 0.0) + complete_years
+        draw = renewal.residual(rng, np.tile(age, runs)).reshape(runs, len(known))
+        out[:, known] = complete_years + draw
+    return out

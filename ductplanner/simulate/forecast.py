@@ -1,0 +1,271 @@
+"""The forecast of one scenario: its bands over the runs, its summary, and its workspace tables.
+
+The table schemas (:data:`TABLES` and the column tuples) are documented in
+:mod:`ductplanner.simulate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..core._format import number, percent
+from ..model.regrowth import DISTRIBUTIONS, Renewal, p_dug_within
+from ..model.scenarios import Scenario
+from .policy import Policy
+from .run import RawForecast
+from .town import SimulationInput
+
+__all__ = [
+    "EDGE_COLUMNS",
+    "FORECAST_COLUMNS",
+    "FRONTIER_COLUMNS",
+    "RUN_COLUMNS",
+    "TABLES",
+    "Forecast",
+    "renewal_sentence",
+    "scenario_key",
+]
+
+TABLES = ("forecast", "forecast_edges", "frontier", "forecast_runs")
+"""The attribute-only workspace tables the forecast writes."""
+
+FORECAST_COLUMNS = (
+    "scenario",
+    "scenario_name",
+    "district",
+    "year",
+    "households_total",
+    "p10",
+    "p50",
+    "p90",
+    "mean",
+    "p_reach_target",
+)
+EDGE_COLUMNS = ("scenario", "edge_id", "year", "p_covered")
+FRONTIER_COLUMNS = ("scenario", "budget_dkk", "year", "p10", "p50", "p90", "households_total")
+RUN_COLUMNS = (
+    "scenario",
+    "runs",
+    "seed",
+    "horizon",
+    "distribution",
+    "mean_cycle_years",
+    "gamma_shape",
+    "created",
+    "version",
+)
+
+_QUANTILE_METHOD = "inverted_cdf"  # a value some run had: whole households
+
+
+# --- the renewal shape, in words ----------------------------------------------------------------
+
+
+def renewal_sentence(renewal: Renewal, years: float = 5.0) -> str:
+    """Return the renewal shape in words: its P(dug within ``years``), and the other shapes'."""
+    p = p_dug_within(years, renewal)
+    others = [
+        f"{renewal.with_distribution(name).label()} would give {p[name]:.2f}"
+        for name in DISTRIBUTIONS
+        if name != renewal.distribution
+    ]
+    return (
+        f"assumed gaps between digs: {renewal.label()}, mean {renewal.mean:g} years, so "
+        f"P(street dug within {years:g} years) = {p[renewal.distribution]:.2f}; "
+        + "; ".join(others)
+    )
+
+
+# --- the result ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Forecast:
+    """The simulated coverage of one scenario: per run, year and district.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    key : str
+        The scenario's key in the workspace tables (its file stem).
+    runs, seed : int
+    raw : RawForecast
+        Per-run results (``covered`` (runs x years), ``district_covered``
+        (runs x years x districts), ``edge_p_covered`` (years x edges), ...).
+    inp : SimulationInput
+        The town simulated.
+    renewal : Renewal
+    seconds : float
+        Wall-clock time of the simulation.
+    """
+
+    scenario: Scenario
+    key: str
+    runs: int
+    seed: int
+    raw: RawForecast
+    inp: SimulationInput
+    renewal: Renewal
+    seconds: float = 0.0
+
+    @property
+    def years(self) -> list[int]:
+        """The simulated years (coverage at the end of each)."""
+        return list(self.raw.years)
+
+    @property
+    def households_total(self) -> int:
+        """All households of the municipality."""
+        return round(float(self.inp.households_total))
+
+    def _bands(self, values: np.ndarray, total: float) -> dict[str, list[float]]:
+        """P10, P50, P90, mean and P(reach target) over the runs (axis 0)."""
+        q = np.quantile(values, [0.1, 0.5, 0.9], axis=0, method=_QUANTILE_METHOD)
+        target = self.scenario.coverage.target_share * total
+        reach = (values >= target - 1e-9).mean(axis=0) if total > 0 else np.zeros(values.shape[1])
+        return {
+            "p10": [round(float(x)) for x in q[0]],
+            "p50": [round(float(x)) for x in q[1]],
+            "p90": [round(float(x)) for x in q[2]],
+            "mean": [round(float(x), 1) for x in values.mean(axis=0)],
+            "p_reach_target": [round(float(x), 4) for x in reach],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Return the JSON summary (the public keys of ``ductplanner simulate --json``)."""
+        s = self.scenario
+        total = float(self.inp.households_total)
+        out: dict[str, Any] = {
+            "scenario": self.key,
+            "scenario_name": s.name,
+            "policy": s.policy,
+            "years": self.years,
+            "horizon": self.years[-1],
+            "runs": self.runs,
+            "seed": self.seed,
+            "households_total": self.households_total,
+            "households_now": round(self.raw.covered_now),
+            **self._bands(self.raw.covered, total),
+            "target_share": s.coverage.target_share,
+            "distribution": self.renewal.distribution,
+            "mean_cycle_years": self.renewal.mean,
+            "gamma_shape": self.renewal.gamma_shape,
+            "uniform_spread": self.renewal.uniform_spread,
+            "p_dug_within_5_years": {
+                k: round(v, 3) for k, v in p_dug_within(5.0, self.renewal).items()
+            },
+            "budget_co_dig_dkk": Policy.from_scenario(s).budget_co_dig,
+            "budget_own_dig_dkk": Policy.from_scenario(s).budget_own_dig,
+            "spent_co_dig_dkk": [round(float(x)) for x in self.raw.spent_co_dig],
+            "spent_own_dig_dkk": [round(float(x)) for x in self.raw.spent_own_dig],
+            "share_of_streets_dug": [round(float(x), 4) for x in self.raw.dug_share],
+            "seconds": round(self.seconds, 2),
+        }
+        districts = {}
+        for j, name in enumerate(self.inp.district_names):
+            d_total = float(self.inp.district_households[j])
+            districts[name] = {
+                "households_total": round(d_total),
+                **self._bands(self.raw.district_covered[:, :, j], d_total),
+            }
+        out["districts"] = districts
+        return out
+
+    def districts_reaching_target(self, *, at_least: float = 0.5) -> list[str]:
+        """Districts that reach the target share by the horizon in at least this share of runs."""
+        summary = self.summary()["districts"]
+        return [
+            name
+            for name, d in summary.items()
+            if d["households_total"] > 0 and d["p_reach_target"][-1] >= at_least
+        ]
+
+    def text(self) -> str:
+        """Return the human summary."""
+        s = self.summary()
+        total, horizon = s["households_total"], s["horizon"]
+        reaching = self.districts_reaching_target()
+        names = ", ".join(reaching[:8]) + (" ..." if len(reaching) > 8 else "")
+        n_districts = sum(1 for d in s["districts"].values() if d["households_total"] > 0)
+        lines = [
+            f"Forecast: {s['scenario_name']} ({s['scenario']}), {number(s['runs'])} runs, "
+            f"seed {s['seed']}, {s['years'][0]}-{horizon}",
+            f"  duct-covered now   {number(s['households_now'])} of {number(total)} households"
+            f" ({percent(s['households_now'], total)})",
+            f"  by the end of {horizon}: P10 {number(s['p10'][-1])}, P50 {number(s['p50'][-1])}, "
+            f"P90 {number(s['p90'][-1])} of {number(total)} households "
+            f"(median {percent(s['p50'][-1], total)})",
+            f"  districts reaching {s['target_share']:.0%} by {horizon} in at least half the "
+            f"runs: {len(reaching)} of {n_districts}" + (f" ({names})" if reaching else ""),
+            f"  {renewal_sentence(self.renewal)}",
+        ]
+        return "\n".join(lines)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return this scenario's rows of ``forecast``, ``forecast_edges``, ``forecast_runs``."""
+        s = self.summary()
+        rows = []
+        parts = [("", s["households_total"], s)] + [
+            (name, d["households_total"], d) for name, d in s["districts"].items()
+        ]
+        for district, total, bands in parts:
+            for k, year in enumerate(s["years"]):
+                rows.append(
+                    {
+                        "scenario": self.key,
+                        "scenario_name": self.scenario.name,
+                        "district": district,
+                        "year": year,
+                        "households_total": int(total),
+                        "p10": float(bands["p10"][k]),
+                        "p50": float(bands["p50"][k]),
+                        "p90": float(bands["p90"][k]),
+                        "mean": float(bands["mean"][k]),
+                        "p_reach_target": float(bands["p_reach_target"][k]),
+                    }
+                )
+        forecast = pd.DataFrame(rows, columns=list(FORECAST_COLUMNS))
+        p = self.raw.edge_p_covered
+        y_idx, e_idx = np.nonzero(p > 0)
+        edges = pd.DataFrame(
+            {
+                "scenario": self.key,
+                "edge_id": self.inp.edge_ids[e_idx].astype(str),
+                "year": np.asarray(self.years, dtype=np.int64)[y_idx],
+                "p_covered": np.round(p[y_idx, e_idx], 4),
+            },
+            columns=list(EDGE_COLUMNS),
+        )
+        manifest = pd.DataFrame(
+            [
+                {
+                    "scenario": self.key,
+                    "runs": self.runs,
+                    "seed": self.seed,
+                    "horizon": s["horizon"],
+                    "distribution": self.renewal.distribution,
+                    "mean_cycle_years": self.renewal.mean,
+                    "gamma_shape": self.renewal.gamma_shape,
+                    "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "version": __version__,
+                }
+            ],
+            columns=list(RUN_COLUMNS),
+        )
+        return {"forecast": forecast, "forecast_edges": edges, "forecast_runs": manifest}
+
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """Return a scenario's key in the workspace tables: its file stem (or a slug of its name)."""
+    if scenario.source and scenario.source != "<memory>":
+        return Path(scenario.source).stem
+    return re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-") or "scenario"
