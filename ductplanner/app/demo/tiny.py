@@ -27,19 +27,8 @@ def _frame(rows: list[dict[str, object]], layer: str) -> gpd.GeoDataFrame:
     return clean
 
 
-def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Return the seven input layers of the tiny hand-checkable town.
-
-    Returns
-    -------
-    dict of str to GeoDataFrame
-        ``streets`` (9 centre lines, unnoded: they cross), ``ducts`` (a
-        connected one and an island), ``backbone`` (one point of presence),
-        ``sites`` (a school and a care home), ``digs`` (Novafos, Radius and the
-        fibre project), ``addresses`` (16 addresses, 40 households, one beyond
-        the drop distance) and ``districts`` (Vest and Øst).
-    """
-    streets = _frame(
+def _tiny_streets() -> gpd.GeoDataFrame:
+    return _frame(
         [
             {
                 "id": "H0",
@@ -99,7 +88,10 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ],
         "streets",
     )
-    ducts = _frame(
+
+
+def _tiny_ducts() -> gpd.GeoDataFrame:
+    return _frame(
         [
             {
                 "id": "D1",
@@ -124,11 +116,10 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ],
         "ducts",
     )
-    backbone = _frame(
-        [{"id": "POP1", "kind": "pop", "name": "Rådhuset POP", "geometry": Point(_at(0, 0))}],
-        "backbone",
-    )
-    sites = _frame(
+
+
+def _tiny_sites() -> gpd.GeoDataFrame:
+    return _frame(
         [
             {
                 "id": "SITE1",
@@ -149,7 +140,10 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ],
         "sites",
     )
-    digs = _frame(
+
+
+def _tiny_digs() -> gpd.GeoDataFrame:
+    return _frame(
         [
             {
                 "id": "NOV-1",
@@ -185,6 +179,9 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ],
         "digs",
     )
+
+
+def _tiny_addresses() -> gpd.GeoDataFrame:
     # (x, y, units, kind, speed down, speed up): 16 addresses, 40 households.
     spec = [
         (50, 10, 4, "home", None, None),  # Centervej, duct D1
@@ -204,7 +201,7 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         (380, 120, 1, "business", None, None),  # Blindgyden, end
         (150, 260, 3, "home", None, None),  # 60 m north of Parkvej: beyond drop
     ]
-    addresses = _frame(
+    return _frame(
         [
             {
                 "id": f"A{i + 1:02d}",
@@ -218,6 +215,29 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ],
         "addresses",
     )
+
+
+def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Return the seven input layers of the tiny hand-checkable town.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``streets`` (9 centre lines, unnoded: they cross), ``ducts`` (a
+        connected one and an island), ``backbone`` (one point of presence),
+        ``sites`` (a school and a care home), ``digs`` (Novafos, Radius and the
+        fibre project), ``addresses`` (16 addresses, 40 households, one beyond
+        the drop distance) and ``districts`` (Vest and Øst).
+    """
+    streets = _tiny_streets()
+    ducts = _tiny_ducts()
+    backbone = _frame(
+        [{"id": "POP1", "kind": "pop", "name": "Rådhuset POP", "geometry": Point(_at(0, 0))}],
+        "backbone",
+    )
+    sites = _tiny_sites()
+    digs = _tiny_digs()
+    addresses = _tiny_addresses()
     districts = _frame(
         [
             {"id": "DIS1", "name": "Vest", "geometry": box(*_at(-50, -50), *_at(150, 300))},

@@ -11,7 +11,7 @@ from ...model.layers import WORKSPACE_CRS, require_valid, validate_layer
 from .addresses import make_addresses
 from .digs import make_digs
 from .ducts import Router, choose_pops, make_backbone, make_ducts, place_sites
-from .plan import DISTRICTS, NamePool, make_layout
+from .plan import DISTRICTS, Layout, NamePool, make_layout
 from .streets import StreetNetwork, build_network
 
 # --- assembling the layers -----------------------------------------------------------------
@@ -54,6 +54,70 @@ def _streets_layer(
         }
     )
     return _validated(frame, "streets")
+
+
+def _ducts_layer(network: StreetNetwork, ducts: pd.DataFrame) -> gpd.GeoDataFrame:
+    return _validated(
+        pd.DataFrame(
+            {
+                "id": _numbered("D", len(ducts), 4),
+                "year_laid": ducts["year_laid"],
+                "status": "existing",
+                "origin": ducts["origin"],
+                "owner": "Ballerup Kommune",
+                "diameter_mm": ducts["diameter_mm"],
+                "tubes": ducts["tubes"],
+                "spare_tubes": ducts["spare_tubes"],
+                "geometry": network.geometry[ducts["street"].to_numpy(dtype=np.int64)],
+            }
+        ),
+        "ducts",
+    )
+
+
+def _sites_layer(sites: pd.DataFrame, connected: np.ndarray) -> gpd.GeoDataFrame:
+    return _validated(
+        pd.DataFrame(
+            {
+                "id": _numbered("SITE", len(sites), 2),
+                "name": sites["name"],
+                "kind": sites["kind"],
+                "priority": sites["priority"],
+                "connected": connected,
+                "geometry": shapely.points(sites["x"], sites["y"]),
+            }
+        ),
+        "sites",
+    )
+
+
+def _addresses_layer(addresses: pd.DataFrame) -> gpd.GeoDataFrame:
+    return _validated(
+        pd.DataFrame(
+            {
+                "id": _numbered("A", len(addresses), 6),
+                "units": addresses["units"],
+                "kind": addresses["kind"],
+                "speed_down_mbps": addresses["speed_down_mbps"],
+                "speed_up_mbps": addresses["speed_up_mbps"],
+                "geometry": shapely.points(addresses["x"], addresses["y"]),
+            }
+        ),
+        "addresses",
+    )
+
+
+def _districts_layer(layout: Layout) -> gpd.GeoDataFrame:
+    return _validated(
+        pd.DataFrame(
+            {
+                "id": _numbered("DIS", len(DISTRICTS), 2),
+                "name": [d.name for d in DISTRICTS],
+                "geometry": layout.polygons,
+            }
+        ),
+        "districts",
+    )
 
 
 def generate_demo(seed: int = 2019, *, scale: float = 1.0) -> dict[str, gpd.GeoDataFrame]:
@@ -101,58 +165,10 @@ def generate_demo(seed: int = 2019, *, scale: float = 1.0) -> dict[str, gpd.GeoD
     digs = make_digs(layout, network, router, backbone_nodes, sites, connected, rng)
     return {
         "streets": _streets_layer(network, ducts, digs, rng),
-        "ducts": _validated(
-            pd.DataFrame(
-                {
-                    "id": _numbered("D", len(ducts), 4),
-                    "year_laid": ducts["year_laid"],
-                    "status": "existing",
-                    "origin": ducts["origin"],
-                    "owner": "Ballerup Kommune",
-                    "diameter_mm": ducts["diameter_mm"],
-                    "tubes": ducts["tubes"],
-                    "spare_tubes": ducts["spare_tubes"],
-                    "geometry": network.geometry[ducts["street"].to_numpy(dtype=np.int64)],
-                }
-            ),
-            "ducts",
-        ),
+        "ducts": _ducts_layer(network, ducts),
         "backbone": _validated(pd.DataFrame(backbone), "backbone"),
-        "sites": _validated(
-            pd.DataFrame(
-                {
-                    "id": _numbered("SITE", len(sites), 2),
-                    "name": sites["name"],
-                    "kind": sites["kind"],
-                    "priority": sites["priority"],
-                    "connected": connected,
-                    "geometry": shapely.points(sites["x"], sites["y"]),
-                }
-            ),
-            "sites",
-        ),
+        "sites": _sites_layer(sites, connected),
         "digs": _validated(pd.DataFrame(digs), "digs"),
-        "addresses": _validated(
-            pd.DataFrame(
-                {
-                    "id": _numbered("A", len(addresses), 6),
-                    "units": addresses["units"],
-                    "kind": addresses["kind"],
-                    "speed_down_mbps": addresses["speed_down_mbps"],
-                    "speed_up_mbps": addresses["speed_up_mbps"],
-                    "geometry": shapely.points(addresses["x"], addresses["y"]),
-                }
-            ),
-            "addresses",
-        ),
-        "districts": _validated(
-            pd.DataFrame(
-                {
-                    "id": _numbered("DIS", len(DISTRICTS), 2),
-                    "name": [d.name for d in DISTRICTS],
-                    "geometry": layout.polygons,
-                }
-            ),
-            "districts",
-        ),
+        "addresses": _addresses_layer(addresses),
+        "districts": _districts_layer(layout),
     }
