@@ -5,12 +5,12 @@ default, or a CSV with x/y columns), then each step runs in a fresh process
 so its peak resident memory (``ru_maxrss``) is that step's alone:
 
 ``import``
-    ``ductplanner.io.importer.import_file`` into a new workspace (read, map, validate,
+    ``ductplanner.app.workflows.layers.import_file`` into a new workspace (read, map, validate,
     reproject, atomic write).
 ``validate-workspace``
-    ``ductplanner.io.importer.validate_path`` on that workspace.
+    ``ductplanner.app.workflows.layers.validate_path`` on that workspace.
 ``validate-file``
-    ``ductplanner.io.importer.validate_path`` on the input file (``--layer addresses``).
+    ``ductplanner.app.workflows.layers.validate_path`` on the input file (``--layer addresses``).
 ``validate-layer``
     ``ductplanner.model.layers.validate_layer`` alone on the frame in memory (the
     part of every read of a workspace layer).
@@ -82,8 +82,8 @@ def child(step: str, source: Path, workspace: Path, crs: str | None) -> None:
     """Run one step in this (fresh) process and print its figures as JSON."""
     import geopandas as gpd
 
+    from ductplanner.app.workflows.layers import import_file, validate_path
     from ductplanner.core._errors import InputError
-    from ductplanner.io.importer import import_file, validate_path
     from ductplanner.model.layers import validate_layer
 
     frame = None

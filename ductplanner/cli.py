@@ -37,7 +37,7 @@ def _cmd_demo(args: argparse.Namespace) -> Result:
 
 
 def _cmd_import(args: argparse.Namespace) -> Result:
-    from .io.importer import import_file
+    from .app.workflows.layers import import_file
 
     return import_file(
         Path(args.workspace),
@@ -52,7 +52,7 @@ def _cmd_import(args: argparse.Namespace) -> Result:
 
 
 def _cmd_validate(args: argparse.Namespace) -> Result:
-    from .io.importer import validate_path
+    from .app.workflows.layers import validate_path
 
     return validate_path(
         Path(args.path),

@@ -12,14 +12,8 @@ from pyproj import Transformer
 from shapely import LineString, MultiLineString, Point, Polygon
 
 from ductplanner.core._errors import InputError, MissingInputError
-from ductplanner.io.importer import (
-    builtin_mappings,
-    guess_layer,
-    guess_mapping,
-    load_file,
-    load_mapping,
-    read_file,
-)
+from ductplanner.io.importer import guess_layer, load_file, read_file
+from ductplanner.io.mappings import builtin_mappings, guess_mapping, load_mapping
 from ductplanner.model.layers import ROAD_CLASSES, WORKSPACE_CRS
 
 X0, Y0 = 710_000.0, 6_180_000.0

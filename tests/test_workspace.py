@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from shapely import MultiPolygon, Point, box
 
+from ductplanner.app.workflows.layers import import_file
 from ductplanner.core._errors import InputError, MissingInputError, WorkspaceError
-from ductplanner.io.importer import import_file
 from ductplanner.io.workspace import (
     SOURCES_TABLE,
     editing,
@@ -231,7 +231,7 @@ def test_every_table_ductplanner_writes_is_known_to_the_workspace():
 
 
 def test_validate_does_not_warn_about_ductplanner_tables(tiny_workspace):
-    from ductplanner.io.importer import validate_path
+    from ductplanner.app.workflows.layers import validate_path
 
     write_layers(tiny_workspace, {"forecast": pd.DataFrame({"scenario": ["x"], "year": [2020]})})
     write_layers(tiny_workspace, {"mystery": pd.DataFrame({"a": [1]})})

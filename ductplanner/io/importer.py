@@ -59,17 +59,12 @@ A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
 from __future__ import annotations
 
 import contextlib
-import difflib
-import fnmatch
 import io as _stdio
 import json
 import re
-import tomllib
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib import resources
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,27 +74,29 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 
-from ..core._errors import InputError, MissingInputError, Problem, WorkspaceError
-from ..core.result import Result
+from ..core._errors import InputError, MissingInputError, Problem
 from ..model.layers import (
     INPUT_LAYERS,
     SCHEMAS,
     WORKSPACE_CRS,
-    LayerSchema,
-    _may_need_strip,
     require_valid,
     validate_layer,
 )
-from .audit import problem_rows, severity_counts, write_report
-from .workspace import (
-    ATTRIBUTE_TABLES,
-    SOURCES_TABLE,
-    list_layers,
-    read_layer,
-    read_sources,
-    write_layers,
+from .mappings import (
+    FieldMapping,
+    FieldRule,
+    GeometryColumns,
+    as_text,
+    builtin_mappings,
+    column_lookup,
+    crs_or_none,
+    did_you_mean,
+    guess_mapping,
+    load_mapping,
+    make_problem,
+    normalise_names,
+    text_of,
 )
 
 __all__ = [
@@ -108,688 +105,18 @@ __all__ = [
     "GeometryColumns",
     "LoadedFile",
     "builtin_mappings",
+    "crs_name",
     "guess_layer",
     "guess_mapping",
-    "import_file",
     "load_file",
     "load_mapping",
     "read_file",
-    "validate_path",
+    "require_file",
 ]
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
-def _problem(
-    source: str,
-    layer: str,
-    rule: str,
-    message: str,
-    hint: str = "",
-    *,
-    feature_id: str = "",
-    field: str = "",
-    severity: str = "error",
-) -> Problem:
-    return Problem(source, layer, feature_id, field, rule, message, hint, severity)
-
-
-# ---------------------------------------------------------------------------------------
-# Field mappings
-# ---------------------------------------------------------------------------------------
-
-_MAPPING_KEYS = {
-    "name",
-    "title",
-    "description",
-    "layer",
-    "detect",
-    "drivers",
-    "source_layer",
-    "keep",
-    "crs",
-    "extends",
-    "fields",
-    "filter",
-    "geometry",
-    "group",
-}
-_RULE_KEYS = {"source", "template", "value", "values", "default", "unmapped"}
-_TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
-
-
-@dataclass(frozen=True)
-class FieldRule:
-    """How one target field of a layer is filled from a foreign file.
-
-    Parameters
-    ----------
-    target : str
-        The layer's field.
-    sources : tuple of str
-        Foreign fields, tried in order per feature (case-insensitive names).
-    template : str, optional
-        Text built from foreign fields, e.g. ``"w{osm_id}"``.
-    value : Any, optional
-        One value for every feature.
-    values : dict
-        Foreign value (lower case) to layer value.
-    patterns : tuple of (str, Any)
-        Wildcard patterns (lower case, ``*`` and ``?``) to layer value, in order.
-    default : Any, optional
-        Used where every source is empty.
-    unmapped : Any, optional
-        Used where a value is not in ``values``/``patterns``; when ``None`` the
-        foreign value is kept (and refused by validation if not allowed).
-    """
-
-    target: str
-    sources: tuple[str, ...] = ()
-    template: str | None = None
-    value: Any = None
-    values: Mapping[str, Any] = field(default_factory=dict)
-    patterns: tuple[tuple[str, Any], ...] = ()
-    default: Any = None
-    unmapped: Any = None
-
-    @property
-    def translates(self) -> bool:
-        """Whether the rule maps values (not only renames a field)."""
-        return bool(self.values or self.patterns)
-
-
-@dataclass(frozen=True)
-class GeometryColumns:
-    """Where a table (CSV) keeps its geometry: a WKT column or x and y columns."""
-
-    x: str | None = None
-    y: str | None = None
-    wkt: str | None = None
-    crs: str | None = None
-    assumed: bool = False
-
-    def columns(self) -> tuple[str, ...]:
-        """Return the columns this geometry needs."""
-        return (self.wkt,) if self.wkt else (str(self.x), str(self.y))
-
-
-@dataclass(frozen=True)
-class FieldMapping:
-    """A foreign schema mapped onto one layer (see the module docstring).
-
-    Build one with :func:`load_mapping`; apply it with :meth:`apply`.
-    """
-
-    name: str
-    layer: str
-    origin: str
-    title: str = ""
-    detect: tuple[str, ...] = ()
-    drivers: tuple[str, ...] = ()
-    source_layer: str | None = None
-    keep: tuple[str, ...] = ()
-    crs: str | None = None
-    rules: tuple[FieldRule, ...] = ()
-    require: tuple[str, ...] = ()
-    exclude: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    geometry: tuple[GeometryColumns, ...] = ()
-    group_by: str | None = None
-    group_count: str | None = None
-
-    def matches(self, columns: Iterable[str], driver: str | None = None) -> int:
-        """Return how strongly a file's fields (or driver) match; 0 for no match."""
-        if driver and driver in self.drivers:
-            return 100
-        names = {str(c).lower() for c in columns}
-        if self.detect and all(d.lower() in names for d in self.detect):
-            return len(self.detect)
-        return 0
-
-    def apply(
-        self, frame: gpd.GeoDataFrame, source: str = "<memory>"
-    ) -> tuple[gpd.GeoDataFrame, list[Problem], int]:
-        """Map a foreign frame onto the layer's fields.
-
-        Parameters
-        ----------
-        frame : GeoDataFrame
-            Features as read from the foreign file.
-        source : str
-            File name for problems.
-
-        Returns
-        -------
-        mapped : GeoDataFrame
-            The layer's fields (those the mapping or the file provides), the
-            kept foreign fields, the geometry; indexed like the surviving rows.
-        problems : list of Problem
-            Warnings about values the mapping does not list and fields it
-            refers to that the file lacks.
-        skipped : int
-            Features dropped by ``[filter]`` or merged by ``[group]``.
-        """
-        problems: list[Problem] = []
-        n_in = len(frame)
-        frame = self._filtered(frame, source, problems)
-        frame = self._grouped(frame)
-        skipped = n_in - len(frame)
-        lookup = _column_lookup(frame)
-        columns: dict[str, pd.Series] = {}
-        for rule in self.rules:
-            values = self._apply_rule(rule, frame, lookup, source, problems)
-            if values is not None:
-                columns[rule.target] = values
-        schema = SCHEMAS[self.layer]
-        for name in schema.field_names:
-            if name not in columns and name.lower() in lookup:
-                columns[name] = frame[lookup[name.lower()]]
-        for name in self.keep:
-            if name not in columns and name.lower() in lookup:
-                columns[name] = frame[lookup[name.lower()]]
-        mapped = gpd.GeoDataFrame(
-            pd.DataFrame(columns, index=frame.index),
-            geometry=frame.geometry.values,
-            crs=frame.crs,
-        )
-        mapped.index = frame.index
-        return mapped, problems, skipped
-
-    def _filtered(
-        self, frame: gpd.GeoDataFrame, source: str, problems: list[Problem]
-    ) -> gpd.GeoDataFrame:
-        lookup = _column_lookup(frame)
-        keep = np.ones(len(frame), dtype=bool)
-        if self.require:
-            present = [lookup[r.lower()] for r in self.require if r.lower() in lookup]
-            if not present:
-                problems.append(
-                    _problem(
-                        source,
-                        self.layer,
-                        "mapping-field",
-                        f"the file has none of the fields {', '.join(self.require)} that the "
-                        f"{self.name} mapping needs to pick features",
-                        "check that the file is in the format of the mapping, or choose "
-                        "another mapping with --mapping",
-                        field=self.require[0],
-                    )
-                )
-            has_any = np.zeros(len(frame), dtype=bool)
-            for col in present:
-                has_any |= _as_text(frame[col]).notna().to_numpy(dtype=bool)
-            keep &= has_any
-        for name, excluded in self.exclude.items():
-            if name.lower() in lookup:
-                text = _as_text(frame[lookup[name.lower()]]).str.lower()
-                keep &= ~text.isin(excluded).fillna(False).to_numpy(dtype=bool)
-        return frame[keep] if not keep.all() else frame
-
-    def _grouped(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        if not self.group_by or not self.group_count:
-            return frame
-        lookup = _column_lookup(frame)
-        if self.group_by.lower() not in lookup:
-            return frame
-        key = _as_text(frame[lookup[self.group_by.lower()]])
-        has_key = key.notna().to_numpy(dtype=bool)
-        first = ~key.duplicated().to_numpy(dtype=bool) | ~has_key
-        counts = key[has_key].value_counts()
-        out = frame[first].copy()
-        out[self.group_count] = key[first].map(counts).fillna(1).astype("int64").to_numpy()
-        return out
-
-    def _apply_rule(
-        self,
-        rule: FieldRule,
-        frame: pd.DataFrame,
-        lookup: Mapping[str, str],
-        source: str,
-        problems: list[Problem],
-    ) -> pd.Series | None:
-        if rule.value is not None:
-            return pd.Series([rule.value] * len(frame), index=frame.index, dtype="object")
-        if rule.template is not None:
-            return self._apply_template(rule, frame, lookup, source, problems)
-        present = [lookup[s.lower()] for s in rule.sources if s.lower() in lookup]
-        if not present:
-            if rule.default is None:
-                return None
-            return pd.Series([rule.default] * len(frame), index=frame.index, dtype="object")
-        if not rule.translates:
-            result = _coalesce([frame[c] for c in present])
-        else:
-            result = self._translate(rule, frame, present, source, problems)
-        if rule.default is not None:
-            result = result.astype("object").where(result.notna(), rule.default)
-        return result
-
-    def _apply_template(
-        self,
-        rule: FieldRule,
-        frame: pd.DataFrame,
-        lookup: Mapping[str, str],
-        source: str,
-        problems: list[Problem],
-    ) -> pd.Series | None:
-        template = str(rule.template)
-        names = _TEMPLATE_FIELD.findall(template)
-        missing = [n for n in names if n.lower() not in lookup]
-        if missing:
-            have = ", ".join(str(c) for c in frame.columns if c != "geometry") or "none"
-            problems.append(
-                _problem(
-                    source,
-                    self.layer,
-                    "mapping-field",
-                    f"the {self.name} mapping builds {rule.target!r} from "
-                    f"{', '.join(missing)}, which the file does not have (fields: {have})",
-                    "check that the file is in the format of the mapping, or write a "
-                    "mapping of your own and pass it with --mapping",
-                    field=rule.target,
-                )
-            )
-            return None
-        result = pd.Series("", index=frame.index, dtype="string")
-        for literal, name in zip(_TEMPLATE_FIELD.split(template)[::2], [*names, None], strict=True):
-            result = result + literal
-            if name is not None:
-                result = result + _as_text(frame[lookup[name.lower()]])
-        return result.astype("object").where(result.notna(), None)
-
-    def _translate(
-        self,
-        rule: FieldRule,
-        frame: pd.DataFrame,
-        present: list[str],
-        source: str,
-        problems: list[Problem],
-    ) -> pd.Series:
-        result = pd.Series(pd.NA, index=frame.index, dtype="object")
-        first_raw = pd.Series(pd.NA, index=frame.index, dtype="object")
-        first_field = pd.Series(pd.NA, index=frame.index, dtype="object")
-        for column in present:
-            text = _as_text(frame[column])
-            mapped = _lookup_values(text, rule)
-            take = result.isna() & mapped.notna()
-            result = result.where(~take, mapped)
-            first = first_raw.isna() & text.notna()
-            first_raw = first_raw.where(~first, text.astype("object"))
-            first_field = first_field.where(~first, column)
-        unresolved = result.isna() & first_raw.notna()
-        if unresolved.any():
-            if rule.unmapped is not None:
-                result = result.where(~unresolved, rule.unmapped)
-                unmapped = pd.DataFrame({"field": first_field, "value": first_raw})[unresolved]
-                for (name, value), count in unmapped.value_counts(sort=False).items():
-                    problems.append(
-                        _problem(
-                            source,
-                            self.layer,
-                            "mapping-unmapped",
-                            f"{count} feature(s) have {name} {value!r}, which the {self.name} "
-                            f"mapping does not list; {rule.target} set to {rule.unmapped!r}",
-                            f"add {value!r} under [fields.{rule.target}.values] in a mapping "
-                            "file if another value fits better",
-                            field=rule.target,
-                            severity="warning",
-                        )
-                    )
-            else:
-                result = result.where(~unresolved, first_raw)
-        return result.where(result.notna(), None)
-
-
-def _column_lookup(frame: pd.DataFrame) -> dict[str, str]:
-    """Map lower-case column names to the frame's own (first wins)."""
-    lookup: dict[str, str] = {}
-    for column in frame.columns:
-        lookup.setdefault(str(column).lower(), column)
-    return lookup
-
-
-def _text_of(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Return values as stripped text (string dtype), blanks as missing.
-
-    Whole floats print without ``.0`` (``4613900.0`` -> ``"4613900"``).
-    """
-    dtype = values.dtype
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
-        text = values.astype("string")
-    elif pd.api.types.is_float_dtype(dtype):
-        finite = values.dropna()
-        whole = bool(((finite % 1) == 0).all()) and bool((finite.abs() < 2**53).all())
-        text = values.astype("Int64").astype("string") if whole else values.astype("string")
-    else:
-        objects = values.astype("object")
-        kind = pd.api.types.infer_dtype(objects, skipna=True)
-        if kind in ("string", "empty"):
-            text = objects.astype("string")
-        else:
-            text = objects.map(_text_of, na_action="ignore").astype("string")
-    if _may_need_strip(text, text.isna().to_numpy(dtype=bool)):
-        text = text.str.strip()
-        return text.mask(text == "")
-    return text
-
-
-def _coalesce(columns: Sequence[pd.Series]) -> pd.Series:
-    """Per row, the first non-empty value of the columns (in order)."""
-    result = columns[0].astype("object")
-    result = result.where(_as_text(columns[0]).notna(), None)
-    for column in columns[1:]:
-        empty = result.isna()
-        if not empty.any():
-            break
-        fill = column.astype("object").where(_as_text(column).notna(), None)
-        result = result.where(~empty, fill)
-    return result
-
-
-def _lookup_values(text: pd.Series, rule: FieldRule) -> pd.Series:
-    """Translate text through a rule's exact values, then its patterns."""
-    key = text.str.lower()
-    mapped = key.map(rule.values).astype("object") if rule.values else key.astype("object")
-    if not rule.values:
-        mapped[:] = pd.NA
-    mapped = mapped.where(pd.notna(mapped), pd.NA)
-    for pattern, target in rule.patterns:
-        todo = mapped.isna() & key.notna()
-        if not todo.any():
-            break
-        regex = fnmatch.translate(pattern)
-        hit = key[todo].str.fullmatch(regex).fillna(False).astype(bool)
-        mapped.loc[hit[hit].index] = target
-    return mapped
-
-
-def _mapping_folder() -> Any:
-    return resources.files("ductplanner").joinpath("mappings")
-
-
-@cache
-def _builtin_tables() -> dict[str, tuple[str, dict[str, Any]]]:
-    tables = {}
-    for entry in _mapping_folder().iterdir():
-        if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            tables[str(data.get("name", entry.name[:-5]))] = (f"built-in:{entry.name}", data)
-    return tables
-
-
-def builtin_mappings() -> dict[str, FieldMapping]:
-    """Return the built-in mappings by name (geodanmark, vejman, osm, dar, ...)."""
-    return {
-        name: _parse_mapping(data, origin) for name, (origin, data) in _builtin_tables().items()
-    }
-
-
-def load_mapping(spec: str | Path) -> FieldMapping:
-    """Return a mapping: a built-in one by name, or one read from a TOML file.
-
-    Parameters
-    ----------
-    spec : str or Path
-        ``geodanmark``, ``vejman``, ``osm``, ``dar``, ... or a path to a TOML file.
-
-    Raises
-    ------
-    MissingInputError
-        When the TOML file does not exist.
-    InputError
-        When the name is unknown, or the file has unknown keys, fields the
-        layer does not have, or values the layer does not allow.
-    """
-    text = str(spec)
-    builtins = _builtin_tables()
-    if text in builtins:
-        origin, data = builtins[text]
-        return _parse_mapping(data, origin)
-    path = Path(text)
-    if path.suffix.lower() != ".toml" and not path.exists():
-        raise InputError(
-            [
-                _problem(
-                    text,
-                    "",
-                    "mapping-unknown",
-                    f"there is no built-in mapping called {text!r}",
-                    f"use one of {', '.join(sorted(builtins))}, or the path of a TOML mapping file",
-                )
-            ]
-        )
-    if not path.exists():
-        raise MissingInputError(f"mapping file {path} does not exist{_did_you_mean(path)}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [
-                _problem(
-                    str(path),
-                    "",
-                    "mapping-syntax",
-                    f"the mapping file is not valid TOML: {exc}",
-                    "fix the TOML syntax (quote keys that hold spaces or æ, ø, å)",
-                )
-            ]
-        ) from exc
-    base = data.get("extends")
-    if isinstance(base, str):
-        if base not in builtins:
-            raise InputError(
-                [
-                    _problem(
-                        str(path),
-                        "",
-                        "mapping-unknown",
-                        f"extends = {base!r}, which is not a built-in mapping",
-                        f"use one of {', '.join(sorted(builtins))}",
-                        field="extends",
-                    )
-                ]
-            )
-        data = _merged(builtins[base][1], {k: v for k, v in data.items() if k != "extends"})
-    data.setdefault("name", path.stem)
-    return _parse_mapping(data, str(path))
-
-
-def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if key in out and isinstance(out[key], Mapping) and isinstance(value, Mapping):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _as_tuple(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value)
-
-
-def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
-    """Check a mapping's TOML table and build it, collecting every problem."""
-    problems: list[Problem] = []
-    layer = str(data.get("layer", ""))
-
-    def bad(key: str, message: str, hint: str) -> None:
-        problems.append(_problem(origin, layer, "mapping", message, hint, field=key))
-
-    for key in sorted(set(data) - _MAPPING_KEYS):
-        bad(key, f"unknown key {key!r}", f"use only: {', '.join(sorted(_MAPPING_KEYS))}")
-    if layer not in INPUT_LAYERS:
-        bad(
-            "layer",
-            f"layer = {layer!r} is not a layer that can be imported",
-            f"set layer to one of: {', '.join(INPUT_LAYERS)}",
-        )
-        raise InputError(problems)
-    schema = SCHEMAS[layer]
-    rules = [_parse_rule(target, spec, schema, bad) for target, spec in _fields(data, bad)]
-    filters = data.get("filter", {})
-    exclude = {
-        str(k): frozenset(str(v).lower() for v in _as_tuple(vs))
-        for k, vs in dict(filters.get("exclude", {})).items()
-    }
-    geometry = []
-    for spec in data.get("geometry", []):
-        if not (spec.get("wkt") or (spec.get("x") and spec.get("y"))):
-            bad("geometry", "a [[geometry]] entry needs wkt, or x and y", 'e.g. x = "east"')
-            continue
-        geometry.append(
-            GeometryColumns(
-                x=spec.get("x"), y=spec.get("y"), wkt=spec.get("wkt"), crs=spec.get("crs")
-            )
-        )
-    group = dict(data.get("group", {}))
-    if group and group.get("count") not in schema.field_names:
-        bad("group", "[group] count must name a field of the layer", 'e.g. count = "units"')
-    for key, value in (("crs", data.get("crs")), *(("geometry.crs", g.crs) for g in geometry)):
-        if value is not None and _crs_or_none(str(value)) is None:
-            bad(key, f"{value!r} is not a coordinate reference system", 'write e.g. "EPSG:25832"')
-    if problems:
-        raise InputError(problems, summary=f"the field mapping {origin} is wrong")
-    return FieldMapping(
-        name=str(data.get("name", Path(origin).stem)),
-        layer=layer,
-        origin=origin,
-        title=str(data.get("title", "")),
-        detect=_as_tuple(data.get("detect")),
-        drivers=_as_tuple(data.get("drivers")),
-        source_layer=data.get("source_layer"),
-        keep=_as_tuple(data.get("keep")),
-        crs=data.get("crs"),
-        rules=tuple(r for r in rules if r is not None),
-        require=_as_tuple(filters.get("require")),
-        exclude=exclude,
-        geometry=tuple(geometry),
-        group_by=group.get("by"),
-        group_count=group.get("count"),
-    )
-
-
-def _fields(data: Mapping[str, Any], bad: Any) -> list[tuple[str, Any]]:
-    fields = data.get("fields", {})
-    if not isinstance(fields, Mapping):
-        bad("fields", "[fields] must be a table", 'e.g. [fields]\nname = "vejnavn"')
-        return []
-    return list(fields.items())
-
-
-def _parse_rule(target: str, spec: Any, schema: LayerSchema, bad: Any) -> FieldRule | None:
-    key = f"fields.{target}"
-    if target not in schema.field_names:
-        bad(
-            key,
-            f"the mapping fills {target!r}, which layer {schema.name} does not have",
-            f"map onto one of: {', '.join(schema.field_names)}",
-        )
-        return None
-    if isinstance(spec, str | list):
-        spec = {"source": spec}
-    if not isinstance(spec, Mapping):
-        bad(key, f"{key} must be a field name, a list of names or a table", 'e.g. source = "navn"')
-        return None
-    for extra in sorted(set(spec) - _RULE_KEYS):
-        bad(
-            f"{key}.{extra}", f"unknown key {extra!r}", f"use only: {', '.join(sorted(_RULE_KEYS))}"
-        )
-    if not any(k in spec for k in ("source", "template", "value")):
-        bad(key, f"{key} needs source, template or value", 'e.g. source = ["navn", "name"]')
-        return None
-    values: dict[str, Any] = {}
-    patterns: list[tuple[str, Any]] = []
-    for raw, target_value in dict(spec.get("values", {})).items():
-        text = str(raw).strip().lower()
-        if any(ch in text for ch in "*?["):
-            patterns.append((text, target_value))
-        else:
-            values[text] = target_value
-    allowed = schema.field(target).allowed
-    if allowed is not None:
-        listed = [*values.values(), *(v for _, v in patterns)]
-        listed += [spec[k] for k in ("default", "unmapped", "value") if k in spec]
-        for value in sorted({str(v) for v in listed} - set(allowed)):
-            bad(
-                key,
-                f"the mapping turns values into {value!r}, which {schema.name}.{target} "
-                "does not allow",
-                f"use one of: {', '.join(allowed)}",
-            )
-    return FieldRule(
-        target=target,
-        sources=_as_tuple(spec.get("source")),
-        template=spec.get("template"),
-        value=spec.get("value"),
-        values=values,
-        patterns=tuple(patterns),
-        default=spec.get("default"),
-        unmapped=spec.get("unmapped"),
-    )
-
-
-def guess_mapping(
-    columns: Iterable[str], *, layer: str | None = None, driver: str | None = None
-) -> FieldMapping | None:
-    """Return the built-in mapping a file's fields (or GDAL driver) point to.
-
-    Parameters
-    ----------
-    columns : iterable of str
-        The file's field names.
-    layer : str, optional
-        Only consider mappings onto this layer.
-    driver : str, optional
-        The GDAL driver that reads the file (``"OSM"``...).
-
-    Returns
-    -------
-    FieldMapping or None
-        The best match, or ``None`` when no mapping fits.
-
-    Examples
-    --------
-    >>> guess_mapping(["CPR_VEJNAVN", "VEJSTIKLASSE", "ADMVEJNR"]).name
-    'vejman'
-    >>> guess_mapping(["id", "owner", "start", "end"]) is None
-    True
-    """
-    columns = list(columns)
-    best: tuple[int, FieldMapping] | None = None
-    for mapping in builtin_mappings().values():
-        if layer is not None and mapping.layer != layer:
-            continue
-        score = mapping.matches(columns, driver)
-        if score and (best is None or score > best[0]):
-            best = (score, mapping)
-    return None if best is None else best[1]
-
-
-def _normalise_names(frame: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
-    """Rename columns onto the schema's names: any case, or cut to 10 characters."""
-    present = set(frame.columns)
-    renames = {}
-    for name in schema.field_names:
-        if name in present:
-            continue
-        candidates = [
-            c
-            for c in frame.columns
-            if isinstance(c, str) and c.lower() in {name, name[:10]} and c not in renames
-        ]
-        if len(candidates) == 1:
-            renames[candidates[0]] = name
-    return frame.rename(columns=renames) if renames else frame
 
 
 # ---------------------------------------------------------------------------------------
@@ -811,18 +138,10 @@ class _Raw:
     broken: set[str] = field(default_factory=set)
 
 
-def _did_you_mean(path: Path) -> str:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        return f" (nor does the folder {parent})"
-    names = [p.name for p in parent.iterdir() if not p.name.startswith(".")]
-    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(close)}?" if close else ""
-
-
-def _require_file(path: Path) -> None:
+def require_file(path: Path) -> None:
+    """Raise :class:`MissingInputError` when ``path`` does not exist."""
     if not path.exists():
-        raise MissingInputError(f"{path} does not exist{_did_you_mean(path)}")
+        raise MissingInputError(f"{path} does not exist{did_you_mean(path)}")
 
 
 def _is_table(path: Path) -> bool:
@@ -859,7 +178,7 @@ def _unreadable(path: Path, source: str, layer: str, exc: Exception) -> Problem:
         hint = "a shapefile is several files (.shp, .shx, .dbf, .prj, .cpg); copy them all"
     else:
         hint = "check that the file is complete and opens in QGIS; export it again if not"
-    return _problem(source, layer, "unreadable", f"cannot read the file: {reason}", hint)
+    return make_problem(source, layer, "unreadable", f"cannot read the file: {reason}", hint)
 
 
 def _choose_source_layer(
@@ -873,7 +192,7 @@ def _choose_source_layer(
     if requested is not None:
         if requested in names:
             return requested, None
-        return None, _problem(
+        return None, make_problem(
             source,
             layer,
             "layer-choice",
@@ -887,10 +206,10 @@ def _choose_source_layer(
         if wanted and wanted.lower() in by_lower:
             return by_lower[wanted.lower()], None
     if not names:
-        return None, _problem(
+        return None, make_problem(
             source, layer, "empty-file", "the file holds no layers", "export the data again"
         )
-    return None, _problem(
+    return None, make_problem(
         source,
         layer,
         "layer-choice",
@@ -918,7 +237,7 @@ def _read_vector(
         return _Raw(
             None,
             [
-                _problem(
+                make_problem(
                     source,
                     layer,
                     "no-geometry",
@@ -967,7 +286,7 @@ def _read_frame(
             return _read_one_by_one(path, source_layer, layer)
     for message in dict.fromkeys(str(w.message) for w in caught if _is_gdal_warning(w)):
         problems.append(
-            _problem(
+            make_problem(
                 source,
                 layer,
                 "gdal",
@@ -978,7 +297,7 @@ def _read_frame(
             )
         )
     if not isinstance(frame, gpd.GeoDataFrame):
-        return None, [_problem(source, layer, "no-geometry", "the file has no geometry")], set()
+        return None, [make_problem(source, layer, "no-geometry", "the file has no geometry")], set()
     unreadable, broken = _geojson_unreadable(path, frame, layer)
     if unreadable:  # they explain GDAL's warnings feature by feature
         problems = [p for p in problems if p.rule != "gdal"] + unreadable
@@ -1014,7 +333,7 @@ def _geojson_unreadable(
         snippet = text if len(text) <= 80 else text[:77] + "..."
         broken.add(label)
         problems.append(
-            _problem(
+            make_problem(
                 str(path),
                 layer,
                 "geometry-unreadable",
@@ -1035,7 +354,7 @@ def _is_gdal_warning(w: warnings.WarningMessage) -> bool:
 def _feature_label(properties: Mapping[str, Any], position: int) -> str:
     for key, value in properties.items():
         if str(key).lower() == "id" and value is not None and str(value).strip():
-            return _text_of(value).strip()
+            return text_of(value).strip()
     return f"row {position + 1}"
 
 
@@ -1065,7 +384,7 @@ def _read_one_by_one(
                         break
                     except Exception as exc:
                         problems.append(
-                            _problem(
+                            make_problem(
                                 source,
                                 layer,
                                 "unreadable",
@@ -1084,7 +403,7 @@ def _read_one_by_one(
                         except Exception as exc:
                             broken.add(label)
                             problems.append(
-                                _problem(
+                                make_problem(
                                     source,
                                     layer,
                                     "geometry-unreadable",
@@ -1136,7 +455,7 @@ def _fix_shapefile_encoding(path: Path, source_layer: str | None, layer: str, ra
         return
     raw.frame, raw.problems, raw.broken = reread, problems, broken
     raw.problems.append(
-        _problem(
+        make_problem(
             str(path),
             layer,
             "encoding",
@@ -1194,7 +513,7 @@ def _read_table(path: Path, layer: str) -> tuple[pd.DataFrame | None, list[Probl
     text, _ = _decode(path.read_bytes())
     if not text.strip():
         return None, [
-            _problem(source, layer, "empty-file", "the file is empty", "export the data again")
+            make_problem(source, layer, "empty-file", "the file is empty", "export the data again")
         ]
     separator = _sniff_separator(text.splitlines()[0])
     try:
@@ -1208,7 +527,7 @@ def _read_table(path: Path, layer: str) -> tuple[pd.DataFrame | None, list[Probl
         )
     except pd.errors.ParserError as exc:
         return None, [
-            _problem(
+            make_problem(
                 source,
                 layer,
                 "csv-malformed",
@@ -1223,10 +542,10 @@ def _read_table(path: Path, layer: str) -> tuple[pd.DataFrame | None, list[Probl
 def _table_labels(table: pd.DataFrame) -> pd.Series:
     rows = pd.Series(np.arange(1, len(table) + 1), index=table.index).astype("string")
     rows = "row " + rows
-    lookup = _column_lookup(table)
+    lookup = column_lookup(table)
     if "id" not in lookup:
         return rows
-    ids = _as_text(table[lookup["id"]])
+    ids = as_text(table[lookup["id"]])
     return ids.where(ids.notna(), rows)
 
 
@@ -1234,7 +553,7 @@ def _table_geometry(
     table: pd.DataFrame, mapping: FieldMapping | None, source: str, layer: str
 ) -> tuple[gpd.GeoDataFrame | None, list[Problem], set[str], list[str]]:
     """Build the geometry of a table from a WKT column or x/y columns."""
-    lookup = _column_lookup(table)
+    lookup = column_lookup(table)
     specs = [*(mapping.geometry if mapping else ()), *_generic_geometry_columns()]
     for spec in specs:
         if all(c.lower() in lookup for c in spec.columns()):
@@ -1244,7 +563,7 @@ def _table_geometry(
         return (
             None,
             [
-                _problem(
+                make_problem(
                     source,
                     layer,
                     "no-geometry",
@@ -1288,7 +607,7 @@ _SRID = re.compile(r"^\s*SRID=(\d+);", re.IGNORECASE)
 def _wkt_geometry(
     text: pd.Series, labels: pd.Series, source: str, layer: str
 ) -> tuple[np.ndarray, list[Problem], str | None]:
-    clean = _as_text(text)
+    clean = as_text(text)
     srid = clean.str.extract(_SRID, expand=False)
     crs = None
     codes = srid.dropna().unique()
@@ -1308,7 +627,7 @@ def _wkt_geometry(
             reason = _gdal_reason(exc)
         snippet = value if len(value) <= 60 else value[:57] + "..."
         problems.append(
-            _problem(
+            make_problem(
                 source,
                 layer,
                 "wkt",
@@ -1321,7 +640,7 @@ def _wkt_geometry(
         )
     if len(codes) > 1:
         problems.append(
-            _problem(
+            make_problem(
                 source,
                 layer,
                 "crs-mixed",
@@ -1347,7 +666,7 @@ def _xy_geometry(
     x: pd.Series, y: pd.Series, labels: pd.Series, source: str, layer: str
 ) -> tuple[np.ndarray, list[Problem]]:
     problems = []
-    x_text, y_text = _as_text(x), _as_text(y)
+    x_text, y_text = as_text(x), as_text(y)
     xs, ys = _numbers(x_text), _numbers(y_text)
     geometry = np.full(len(x), None, dtype=object)
     ok = (xs.notna() & ys.notna()).to_numpy(dtype=bool)
@@ -1356,7 +675,7 @@ def _xy_geometry(
         bad = np.flatnonzero((raw.notna() & number.isna()).to_numpy(dtype=bool))
         for i in bad:
             problems.append(
-                _problem(
+                make_problem(
                     source,
                     layer,
                     "coordinate",
@@ -1369,7 +688,7 @@ def _xy_geometry(
     empty = np.flatnonzero((x_text.isna() & y_text.isna()).to_numpy(dtype=bool))
     for i in empty:
         problems.append(
-            _problem(
+            make_problem(
                 source,
                 layer,
                 "coordinate",
@@ -1448,7 +767,7 @@ def _check_layer_name(layer: str, source: str) -> None:
         what = "a layer ductplanner derives" if layer in SCHEMAS else "not a layer"
         raise InputError(
             [
-                _problem(
+                make_problem(
                     source,
                     layer,
                     "layer-unknown",
@@ -1459,21 +778,15 @@ def _check_layer_name(layer: str, source: str) -> None:
         )
 
 
-def _crs_or_none(text: str) -> CRS | None:
-    try:
-        return CRS.from_user_input(text)
-    except CRSError:
-        return None
-
 
 def _parse_crs(text: str | None, source: str, layer: str) -> CRS | None:
     if text is None:
         return None
-    crs = _crs_or_none(text)
+    crs = crs_or_none(text)
     if crs is None:
         raise InputError(
             [
-                _problem(
+                make_problem(
                     source,
                     layer,
                     "crs-invalid",
@@ -1486,7 +799,8 @@ def _parse_crs(text: str | None, source: str, layer: str) -> CRS | None:
     return crs
 
 
-def _crs_name(crs: Any) -> str | None:
+def crs_name(crs: Any) -> str | None:
+    """Return a CRS as ``EPSG:code`` (or its description), ``None`` for none."""
     if crs is None:
         return None
     crs = CRS.from_user_input(crs)
@@ -1537,13 +851,13 @@ def load_file(
     path = Path(path)
     source = str(path)
     _check_layer_name(layer, source)
-    _require_file(path)
+    require_file(path)
     user_crs = _parse_crs(crs, source, layer)
     chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     if chosen is not None and chosen.layer != layer:
         raise InputError(
             [
-                _problem(
+                make_problem(
                     chosen.origin,
                     layer,
                     "mapping-layer",
@@ -1555,7 +869,9 @@ def load_file(
     empty = LoadedFile(path, layer, _empty_frame(), [])
     if path.is_file() and path.stat().st_size == 0:
         empty.problems.append(
-            _problem(source, layer, "empty-file", "the file is empty (0 bytes)", "export it again")
+            make_problem(
+                source, layer, "empty-file", "the file is empty (0 bytes)", "export it again"
+            )
         )
         return empty
     raw = (
@@ -1596,19 +912,19 @@ def _finish(
         problems += mapping_problems
         notes.append(f"fields mapped with the {mapping.name} mapping ({mapping.origin})")
     else:
-        frame = _normalise_names(frame, SCHEMAS[layer])
+        frame = normalise_names(frame, SCHEMAS[layer])
     frame, crs_problems = _set_crs(frame, user_crs, mapping, source, layer, notes)
     problems += crs_problems
     if frame.empty:  # say so once, not once per missing field
         problems.append(_no_features(source, layer, raw.source_layer, mapping, skipped))
         return LoadedFile(
             path, layer, _empty_frame(), problems, raw.source_layer,
-            mapping.name if mapping else None, _crs_name(frame.crs), features_read, skipped, notes,
+            mapping.name if mapping else None, crs_name(frame.crs), features_read, skipped, notes,
         )  # fmt: skip
     clean, found = validate_layer(frame, layer, source=source, repair=repair)
     problems += [p for p in found if not (p.rule == "geometry-null" and p.feature_id in raw.broken)]
     crs_wrong = any(p.rule.startswith("crs-") and p.severity == "error" for p in problems)
-    file_crs = _crs_name(clean.crs)
+    file_crs = crs_name(clean.crs)
     if clean.crs is not None and not crs_wrong and not clean.crs.equals(WORKSPACE_CRS):
         clean = clean.to_crs(WORKSPACE_CRS)
         notes.append(f"reprojected from {file_crs} to {WORKSPACE_CRS}")
@@ -1634,7 +950,7 @@ def _no_features(
     message = f"{where} has no features"
     if skipped and mapping is not None:
         message += f" left once the {mapping.name} mapping skipped {skipped}"
-    return _problem(
+    return make_problem(
         source,
         layer,
         "empty",
@@ -1655,12 +971,12 @@ def _set_crs(
     if user_crs is not None:
         if frame.crs is not None and not frame.crs.equals(user_crs):
             problems.append(
-                _problem(
+                make_problem(
                     source,
                     layer,
                     "crs-override",
-                    f"the file declares {_crs_name(frame.crs)}; its coordinates were taken "
-                    f"as {_crs_name(user_crs)} as --crs says",
+                    f"the file declares {crs_name(frame.crs)}; its coordinates were taken "
+                    f"as {crs_name(user_crs)} as --crs says",
                     "fix the CRS in the file (the .prj of a shapefile) to stop this warning",
                     field="geometry",
                     severity="warning",
@@ -1743,7 +1059,7 @@ def guess_layer(
         When nothing points to one layer.
     """
     path = Path(path)
-    _require_file(path)
+    require_file(path)
     if mapping is not None:
         chosen = load_mapping(mapping)
         return chosen.layer, f"the layer of the {chosen.name} mapping"
@@ -1770,7 +1086,7 @@ def guess_layer(
         return winners[0], f"guessed from the fields {', '.join(matched)}"
     raise InputError(
         [
-            _problem(
+            make_problem(
                 str(path),
                 "",
                 "layer-unknown",
@@ -1802,374 +1118,3 @@ def _peek(path: Path, source_layer: str | None) -> tuple[list[str], list[str], s
     info = _read_info(path, chosen) if chosen else None
     columns = [str(f) for f in info.get("fields", [])] if info else []
     return ([chosen] if chosen else names), columns, driver
-
-
-# ---------------------------------------------------------------------------------------
-# The commands: import and validate
-# ---------------------------------------------------------------------------------------
-
-
-def _id_clashes(
-    existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, layer: str, workspace: Path, source: str
-) -> list[Problem]:
-    id_field = SCHEMAS[layer].id_field
-    old_ids = set(existing[id_field].dropna().astype(str))
-    clashes = new[id_field].dropna().astype(str)
-    clashes = clashes[clashes.isin(old_ids)]
-    return [
-        _problem(
-            source,
-            layer,
-            "unique",
-            f"id {value!r} is already used by feature {value!r} of layer {layer} in the "
-            f"workspace {workspace}",
-            "give the new feature another id, or import without --append to replace the layer",
-            feature_id=value,
-            field=id_field,
-        )
-        for value in dict.fromkeys(clashes)
-    ]
-
-
-def _previous_source(workspace: Path, layer: str) -> str | None:
-    sources = read_sources(workspace)
-    rows = sources[sources["layer"] == layer]
-    return None if rows.empty else str(rows["source"].iloc[-1])
-
-
-def import_file(
-    workspace: str | Path,
-    layer: str,
-    path: str | Path,
-    *,
-    crs: str | None = None,
-    append: bool = False,
-    repair: bool = False,
-    source_layer: str | None = None,
-    mapping: str | Path | None = None,
-) -> Result:
-    """Import a file into a workspace layer (``ductplanner import``).
-
-    The file is read, mapped, validated and reprojected with :func:`load_file`;
-    with any error nothing is written and :class:`InputError` carries every
-    problem. Otherwise the layer is replaced, or with ``append`` extended (the
-    new ids must not clash with the layer's), in one atomic write.
-
-    Parameters
-    ----------
-    workspace : path-like
-        The workspace GeoPackage; created when absent.
-    layer : str
-        The target layer.
-    path : path-like
-        The file to import.
-    crs, source_layer, mapping, repair
-        As for :func:`load_file`.
-    append : bool
-        Add the features to the layer instead of replacing it.
-
-    Returns
-    -------
-    Result
-        ``summary`` keys: ``workspace``, ``layer``, ``source``, ``source_layer``,
-        ``mapping``, ``crs``, ``features_read``, ``features_skipped``,
-        ``features_imported``, ``features_before``, ``features_total``,
-        ``appended``, ``repaired``, ``warnings``, ``problems`` (warnings and
-        repairs, as audit rows), ``notes``.
-
-    Raises
-    ------
-    InputError, MissingInputError, WorkspaceError
-        With nothing written.
-    """
-    workspace, path = Path(workspace), Path(path)
-    # list_layers refuses a file that is not a workspace, before any reading
-    present = list_layers(workspace) if workspace.exists() else []
-    loaded = load_file(
-        path, layer, crs=crs, source_layer=source_layer, mapping=mapping, repair=repair
-    )
-    require_valid(loaded.problems)
-    frame = loaded.frame
-    before = 0
-    provenance = str(path) + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
-    if append and layer in present:
-        existing = read_layer(workspace, layer)
-        before = len(existing)
-        require_valid(_id_clashes(existing, frame, layer, workspace, str(path)))
-        frame = _appended(existing, frame)
-        previous = _previous_source(workspace, layer)
-        if previous:
-            provenance = f"{previous}; {provenance}"
-    note = "; ".join(loaded.notes)
-    write_layers(workspace, {layer: frame}, sources={layer: provenance}, note=note)
-    counts = severity_counts(loaded.problems)
-    summary = {
-        "workspace": str(workspace),
-        "layer": layer,
-        "source": str(path),
-        "source_layer": loaded.source_layer,
-        "mapping": loaded.mapping,
-        "crs": loaded.crs,
-        "features_read": loaded.features_read,
-        "features_skipped": loaded.features_skipped,
-        "features_imported": len(loaded.frame),
-        "features_before": before,
-        "features_total": len(frame),
-        "appended": bool(append and layer in present),
-        "repaired": counts.get("repaired", 0),
-        "warnings": counts.get("warning", 0),
-        "problems": problem_rows(loaded.problems),
-        "notes": loaded.notes,
-    }
-    return Result(summary, _import_text(summary, loaded))
-
-
-def _appended(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    combined = pd.concat(
-        [existing, new.to_crs(existing.crs) if existing.crs else new], ignore_index=True
-    )
-    return gpd.GeoDataFrame(combined, geometry=combined.geometry.name, crs=existing.crs or new.crs)
-
-
-def _import_text(summary: Mapping[str, Any], loaded: LoadedFile) -> str:
-    verb = "Appended" if summary["appended"] else "Imported"
-    n = summary["features_imported"]
-    lines = [
-        f"{verb} {n} feature{'s' if n != 1 else ''} from {summary['source']} into layer "
-        f"{summary['layer']} of {summary['workspace']}"
-        + (f" (now {summary['features_total']})" if summary["appended"] else "")
-        + "."
-    ]
-    if summary["features_read"] != n:
-        lines.append(
-            f"  {summary['features_read']} read, {summary['features_skipped']} skipped or merged "
-            "by the mapping; multi-part features split into single parts."
-        )
-    lines += [f"  {note[0].upper()}{note[1:]}." for note in loaded.notes]
-    shown = [p for p in loaded.problems if p.severity != "error"]
-    for p in shown[:10]:
-        lines.append(f"  {p.severity}: {p}")
-    if len(shown) > 10:
-        lines.append(f"  ... and {len(shown) - 10} more (see --json)")
-    return "\n".join(lines)
-
-
-def _is_workspace(path: Path) -> bool:
-    if path.suffix.lower() != ".gpkg":
-        return False
-    try:
-        names = set(list_layers(path))
-    except (WorkspaceError, MissingInputError):
-        return False
-    # Written by ductplanner (it records provenance), or put together by hand in
-    # QGIS from several layers named as ours. A lone "digs" layer is a file.
-    return SOURCES_TABLE in names or (len(names) >= 2 and names <= set(SCHEMAS))
-
-
-def validate_path(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    crs: str | None = None,
-    source_layer: str | None = None,
-    mapping: str | Path | None = None,
-    report: str | Path | None = None,
-) -> Result:
-    """Check a workspace or a file, listing every problem (``ductplanner validate``).
-
-    A workspace (a GeoPackage written by ductplanner) has each layer present
-    checked against its schema (or only ``layer``). Any other file is read as
-    :func:`load_file` would import it, as ``layer`` or as the layer
-    :func:`guess_layer` finds (the result says so).
-
-    Parameters
-    ----------
-    path : path-like
-        A workspace or an input file.
-    layer : str, optional
-        The layer to check, or the layer a file is meant for.
-    crs, source_layer, mapping
-        As for :func:`load_file` (files only).
-    report : path-like, optional
-        Write every finding to this ``.html``, ``.json`` or ``.csv`` file
-        (also when there are errors).
-
-    Returns
-    -------
-    Result
-        ``summary`` keys: ``path``, ``kind`` (``workspace`` or ``file``),
-        ``layers`` (name -> ``features``, ``errors``, ``warnings``,
-        ``repaired``), ``errors``, ``warnings``, ``valid``, ``guessed_layer``,
-        ``mapping``, ``report``, ``problems`` (audit rows).
-
-    Raises
-    ------
-    InputError
-        When any error is found (after writing the report).
-    """
-    path = Path(path)
-    _require_file(path)
-    if report is not None:
-        from .audit import report_format
-
-        report_format(report)
-    guessed: str | None = None
-    used_mapping: str | None = None
-    notes: list[str] = []
-    if _is_workspace(path) and mapping is None and source_layer is None and crs is None:
-        kind = "workspace"
-        problems, layers = _validate_workspace(path, layer)
-    else:
-        kind = "file"
-        if layer is None:
-            layer, guessed = guess_layer(path, mapping=mapping, source_layer=source_layer)
-        loaded = load_file(path, layer, crs=crs, source_layer=source_layer, mapping=mapping)
-        problems = loaded.problems
-        used_mapping = loaded.mapping
-        notes = loaded.notes
-        layers = {layer: _layer_counts(len(loaded.frame), problems)}
-    counts = severity_counts(problems)
-    summary: dict[str, Any] = {
-        "path": str(path),
-        "kind": kind,
-        "layers": layers,
-        "errors": counts.get("error", 0),
-        "warnings": counts.get("warning", 0),
-        "valid": counts.get("error", 0) == 0,
-        "guessed_layer": {"layer": layer, "reason": guessed} if guessed else None,
-        "mapping": used_mapping,
-        "notes": notes,
-        "report": str(report) if report is not None else None,
-        "problems": problem_rows(problems),
-    }
-    if report is not None:
-        facts = {k: summary[k] for k in ("path", "kind", "errors", "warnings", "mapping")}
-        facts["layers"] = {n: f"{c['features']} features" for n, c in layers.items()}
-        if guessed:
-            facts["layer"] = f"{layer} ({guessed})"
-        write_report(problems, report, title=f"Validation of {path.name}", summary=facts)
-    text = _validate_text(summary)
-    if not summary["valid"]:
-        first = text.splitlines()[0]
-        raise InputError(problems, summary=first)
-    return Result(summary, text)
-
-
-def _layer_counts(features: int, problems: Sequence[Problem]) -> dict[str, int]:
-    counts = severity_counts(problems)
-    return {
-        "features": features,
-        "errors": counts.get("error", 0),
-        "warnings": counts.get("warning", 0),
-        "repaired": counts.get("repaired", 0),
-    }
-
-
-def _validate_workspace(
-    path: Path, layer: str | None
-) -> tuple[list[Problem], dict[str, dict[str, int]]]:
-    present = list_layers(path)
-    if layer is not None:
-        if layer not in SCHEMAS:
-            raise InputError(
-                [
-                    _problem(
-                        str(path),
-                        layer,
-                        "layer-unknown",
-                        f"{layer!r} is not a ductplanner layer",
-                        f"use one of: {', '.join(SCHEMAS)}",
-                    )
-                ]
-            )
-        if layer not in present:
-            raise WorkspaceError(
-                f"workspace {path} has no layer {layer!r} (it has: {', '.join(present) or 'none'})"
-            )
-        names = [layer]
-    else:
-        names = [n for n in SCHEMAS if n in present]
-    problems: list[Problem] = []
-    layers: dict[str, dict[str, int]] = {}
-    for name in names:
-        features, found = _validate_workspace_layer(path, name)
-        problems += found
-        layers[name] = _layer_counts(features, found)
-    if layer is None:
-        for other in present:
-            if other not in SCHEMAS and other not in ATTRIBUTE_TABLES:
-                problems.append(
-                    _problem(
-                        str(path),
-                        other,
-                        "layer-unknown",
-                        f"layer {other!r} is not a ductplanner layer; it was not checked",
-                        "rename it to one of the layer names if it is one",
-                        severity="warning",
-                    )
-                )
-    if not names:
-        problems.append(
-            _problem(
-                str(path),
-                "",
-                "empty",
-                f"the workspace holds none of the layers {', '.join(INPUT_LAYERS)}",
-                "import layers with `ductplanner import WORKSPACE LAYER FILE`",
-            )
-        )
-    return problems, layers
-
-
-def _validate_workspace_layer(path: Path, name: str) -> tuple[int, list[Problem]]:
-    source = str(path)
-    frame = gpd.read_file(path, layer=name, engine="pyogrio")
-    _, problems = validate_layer(frame, name, source=source)
-    # An empty layer is a fact in a workspace (no ducts laid yet), not an error.
-    problems = [
-        replace(p, severity="warning", hint="import features into it when there are some")
-        if p.rule == "empty"
-        else p
-        for p in problems
-    ]
-    if frame.crs is not None and not frame.crs.equals(WORKSPACE_CRS) and not frame.empty:
-        problems.append(
-            _problem(
-                source,
-                name,
-                "crs-workspace",
-                f"layer {name} is stored in {_crs_name(frame.crs)}, not the workspace CRS "
-                f"{WORKSPACE_CRS}",
-                f"re-import it with `ductplanner import {path} {name} FILE`",
-                field="geometry",
-            )
-        )
-    return len(frame), problems
-
-
-def _validate_text(summary: Mapping[str, Any]) -> str:
-    errors, warnings_ = summary["errors"], summary["warnings"]
-    head = (
-        f"{summary['path']}: {errors} error{'s' if errors != 1 else ''}, "
-        f"{warnings_} warning{'s' if warnings_ != 1 else ''}"
-    )
-    if summary["report"]:
-        head += f"; every finding written to {summary['report']}"
-    lines = [head]
-    if summary["guessed_layer"]:
-        guess = summary["guessed_layer"]
-        lines.append(
-            f"  Checked as layer {guess['layer']} ({guess['reason']}); pass --layer to choose."
-        )
-    for name, c in summary["layers"].items():
-        state = (
-            "ok"
-            if not c["errors"] and not c["warnings"]
-            else (f"{c['errors']} errors, {c['warnings']} warnings")
-        )
-        lines.append(f"  {name:<12} {c['features']:>8} features  {state}")
-    shown = [r for r in summary["problems"] if r["severity"] != "error"]
-    for row in shown[:10]:
-        where = row["feature_id"] or row["layer"]
-        lines.append(f"  {row['severity']}: {row['file']}, {where}: {row['message']}")
-    return "\n".join(lines)

@@ -1,0 +1,397 @@
+"""The ``import`` and ``validate`` commands: read a file, validate it, write the workspace.
+
+:func:`import_file` and :func:`validate_path` are the workflows behind
+``ductplanner import`` and ``ductplanner validate``; the reading, mapping and
+checking they rely on live in :mod:`ductplanner.io.importer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ...core._errors import InputError, MissingInputError, Problem, WorkspaceError
+from ...core.result import Result
+from ...io.audit import problem_rows, report_format, severity_counts, write_report
+from ...io.importer import LoadedFile, crs_name, guess_layer, load_file, require_file
+from ...io.mappings import make_problem
+from ...io.workspace import (
+    ATTRIBUTE_TABLES,
+    SOURCES_TABLE,
+    list_layers,
+    read_layer,
+    read_sources,
+    write_layers,
+)
+from ...model.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS, require_valid, validate_layer
+
+__all__ = ["import_file", "validate_path"]
+
+
+def _id_clashes(
+    existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, layer: str, workspace: Path, source: str
+) -> list[Problem]:
+    id_field = SCHEMAS[layer].id_field
+    old_ids = set(existing[id_field].dropna().astype(str))
+    clashes = new[id_field].dropna().astype(str)
+    clashes = clashes[clashes.isin(old_ids)]
+    return [
+        make_problem(
+            source,
+            layer,
+            "unique",
+            f"id {value!r} is already used by feature {value!r} of layer {layer} in the "
+            f"workspace {workspace}",
+            "give the new feature another id, or import without --append to replace the layer",
+            feature_id=value,
+            field=id_field,
+        )
+        for value in dict.fromkeys(clashes)
+    ]
+
+
+def _previous_source(workspace: Path, layer: str) -> str | None:
+    sources = read_sources(workspace)
+    rows = sources[sources["layer"] == layer]
+    return None if rows.empty else str(rows["source"].iloc[-1])
+
+
+def import_file(
+    workspace: str | Path,
+    layer: str,
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    append: bool = False,
+    repair: bool = False,
+    source_layer: str | None = None,
+    mapping: str | Path | None = None,
+) -> Result:
+    """Import a file into a workspace layer (``ductplanner import``).
+
+    The file is read, mapped, validated and reprojected with :func:`load_file`;
+    with any error nothing is written and :class:`InputError` carries every
+    problem. Otherwise the layer is replaced, or with ``append`` extended (the
+    new ids must not clash with the layer's), in one atomic write.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage; created when absent.
+    layer : str
+        The target layer.
+    path : path-like
+        The file to import.
+    crs, source_layer, mapping, repair
+        As for :func:`load_file`.
+    append : bool
+        Add the features to the layer instead of replacing it.
+
+    Returns
+    -------
+    Result
+        ``summary`` keys: ``workspace``, ``layer``, ``source``, ``source_layer``,
+        ``mapping``, ``crs``, ``features_read``, ``features_skipped``,
+        ``features_imported``, ``features_before``, ``features_total``,
+        ``appended``, ``repaired``, ``warnings``, ``problems`` (warnings and
+        repairs, as audit rows), ``notes``.
+
+    Raises
+    ------
+    InputError, MissingInputError, WorkspaceError
+        With nothing written.
+    """
+    workspace, path = Path(workspace), Path(path)
+    # list_layers refuses a file that is not a workspace, before any reading
+    present = list_layers(workspace) if workspace.exists() else []
+    loaded = load_file(
+        path, layer, crs=crs, source_layer=source_layer, mapping=mapping, repair=repair
+    )
+    require_valid(loaded.problems)
+    frame = loaded.frame
+    before = 0
+    provenance = str(path) + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
+    if append and layer in present:
+        existing = read_layer(workspace, layer)
+        before = len(existing)
+        require_valid(_id_clashes(existing, frame, layer, workspace, str(path)))
+        frame = _appended(existing, frame)
+        previous = _previous_source(workspace, layer)
+        if previous:
+            provenance = f"{previous}; {provenance}"
+    note = "; ".join(loaded.notes)
+    write_layers(workspace, {layer: frame}, sources={layer: provenance}, note=note)
+    counts = severity_counts(loaded.problems)
+    summary = {
+        "workspace": str(workspace),
+        "layer": layer,
+        "source": str(path),
+        "source_layer": loaded.source_layer,
+        "mapping": loaded.mapping,
+        "crs": loaded.crs,
+        "features_read": loaded.features_read,
+        "features_skipped": loaded.features_skipped,
+        "features_imported": len(loaded.frame),
+        "features_before": before,
+        "features_total": len(frame),
+        "appended": bool(append and layer in present),
+        "repaired": counts.get("repaired", 0),
+        "warnings": counts.get("warning", 0),
+        "problems": problem_rows(loaded.problems),
+        "notes": loaded.notes,
+    }
+    return Result(summary, _import_text(summary, loaded))
+
+
+def _appended(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    combined = pd.concat(
+        [existing, new.to_crs(existing.crs) if existing.crs else new], ignore_index=True
+    )
+    return gpd.GeoDataFrame(combined, geometry=combined.geometry.name, crs=existing.crs or new.crs)
+
+
+def _import_text(summary: Mapping[str, Any], loaded: LoadedFile) -> str:
+    verb = "Appended" if summary["appended"] else "Imported"
+    n = summary["features_imported"]
+    lines = [
+        f"{verb} {n} feature{'s' if n != 1 else ''} from {summary['source']} into layer "
+        f"{summary['layer']} of {summary['workspace']}"
+        + (f" (now {summary['features_total']})" if summary["appended"] else "")
+        + "."
+    ]
+    if summary["features_read"] != n:
+        lines.append(
+            f"  {summary['features_read']} read, {summary['features_skipped']} skipped or merged "
+            "by the mapping; multi-part features split into single parts."
+        )
+    lines += [f"  {note[0].upper()}{note[1:]}." for note in loaded.notes]
+    shown = [p for p in loaded.problems if p.severity != "error"]
+    for p in shown[:10]:
+        lines.append(f"  {p.severity}: {p}")
+    if len(shown) > 10:
+        lines.append(f"  ... and {len(shown) - 10} more (see --json)")
+    return "\n".join(lines)
+
+
+def _is_workspace(path: Path) -> bool:
+    if path.suffix.lower() != ".gpkg":
+        return False
+    try:
+        names = set(list_layers(path))
+    except (WorkspaceError, MissingInputError):
+        return False
+    # Written by ductplanner (it records provenance), or put together by hand in
+    # QGIS from several layers named as ours. A lone "digs" layer is a file.
+    return SOURCES_TABLE in names or (len(names) >= 2 and names <= set(SCHEMAS))
+
+
+def validate_path(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    source_layer: str | None = None,
+    mapping: str | Path | None = None,
+    report: str | Path | None = None,
+) -> Result:
+    """Check a workspace or a file, listing every problem (``ductplanner validate``).
+
+    A workspace (a GeoPackage written by ductplanner) has each layer present
+    checked against its schema (or only ``layer``). Any other file is read as
+    :func:`load_file` would import it, as ``layer`` or as the layer
+    :func:`guess_layer` finds (the result says so).
+
+    Parameters
+    ----------
+    path : path-like
+        A workspace or an input file.
+    layer : str, optional
+        The layer to check, or the layer a file is meant for.
+    crs, source_layer, mapping
+        As for :func:`load_file` (files only).
+    report : path-like, optional
+        Write every finding to this ``.html``, ``.json`` or ``.csv`` file
+        (also when there are errors).
+
+    Returns
+    -------
+    Result
+        ``summary`` keys: ``path``, ``kind`` (``workspace`` or ``file``),
+        ``layers`` (name -> ``features``, ``errors``, ``warnings``,
+        ``repaired``), ``errors``, ``warnings``, ``valid``, ``guessed_layer``,
+        ``mapping``, ``report``, ``problems`` (audit rows).
+
+    Raises
+    ------
+    InputError
+        When any error is found (after writing the report).
+    """
+    path = Path(path)
+    require_file(path)
+    if report is not None:
+        report_format(report)
+    guessed: str | None = None
+    used_mapping: str | None = None
+    notes: list[str] = []
+    if _is_workspace(path) and mapping is None and source_layer is None and crs is None:
+        kind = "workspace"
+        problems, layers = _validate_workspace(path, layer)
+    else:
+        kind = "file"
+        if layer is None:
+            layer, guessed = guess_layer(path, mapping=mapping, source_layer=source_layer)
+        loaded = load_file(path, layer, crs=crs, source_layer=source_layer, mapping=mapping)
+        problems = loaded.problems
+        used_mapping = loaded.mapping
+        notes = loaded.notes
+        layers = {layer: _layer_counts(len(loaded.frame), problems)}
+    counts = severity_counts(problems)
+    summary: dict[str, Any] = {
+        "path": str(path),
+        "kind": kind,
+        "layers": layers,
+        "errors": counts.get("error", 0),
+        "warnings": counts.get("warning", 0),
+        "valid": counts.get("error", 0) == 0,
+        "guessed_layer": {"layer": layer, "reason": guessed} if guessed else None,
+        "mapping": used_mapping,
+        "notes": notes,
+        "report": str(report) if report is not None else None,
+        "problems": problem_rows(problems),
+    }
+    if report is not None:
+        facts = {k: summary[k] for k in ("path", "kind", "errors", "warnings", "mapping")}
+        facts["layers"] = {n: f"{c['features']} features" for n, c in layers.items()}
+        if guessed:
+            facts["layer"] = f"{layer} ({guessed})"
+        write_report(problems, report, title=f"Validation of {path.name}", summary=facts)
+    text = _validate_text(summary)
+    if not summary["valid"]:
+        first = text.splitlines()[0]
+        raise InputError(problems, summary=first)
+    return Result(summary, text)
+
+
+def _layer_counts(features: int, problems: Sequence[Problem]) -> dict[str, int]:
+    counts = severity_counts(problems)
+    return {
+        "features": features,
+        "errors": counts.get("error", 0),
+        "warnings": counts.get("warning", 0),
+        "repaired": counts.get("repaired", 0),
+    }
+
+
+def _validate_workspace(
+    path: Path, layer: str | None
+) -> tuple[list[Problem], dict[str, dict[str, int]]]:
+    present = list_layers(path)
+    if layer is not None:
+        if layer not in SCHEMAS:
+            raise InputError(
+                [
+                    make_problem(
+                        str(path),
+                        layer,
+                        "layer-unknown",
+                        f"{layer!r} is not a ductplanner layer",
+                        f"use one of: {', '.join(SCHEMAS)}",
+                    )
+                ]
+            )
+        if layer not in present:
+            raise WorkspaceError(
+                f"workspace {path} has no layer {layer!r} (it has: {', '.join(present) or 'none'})"
+            )
+        names = [layer]
+    else:
+        names = [n for n in SCHEMAS if n in present]
+    problems: list[Problem] = []
+    layers: dict[str, dict[str, int]] = {}
+    for name in names:
+        features, found = _validate_workspace_layer(path, name)
+        problems += found
+        layers[name] = _layer_counts(features, found)
+    if layer is None:
+        for other in present:
+            if other not in SCHEMAS and other not in ATTRIBUTE_TABLES:
+                problems.append(
+                    make_problem(
+                        str(path),
+                        other,
+                        "layer-unknown",
+                        f"layer {other!r} is not a ductplanner layer; it was not checked",
+                        "rename it to one of the layer names if it is one",
+                        severity="warning",
+                    )
+                )
+    if not names:
+        problems.append(
+            make_problem(
+                str(path),
+                "",
+                "empty",
+                f"the workspace holds none of the layers {', '.join(INPUT_LAYERS)}",
+                "import layers with `ductplanner import WORKSPACE LAYER FILE`",
+            )
+        )
+    return problems, layers
+
+
+def _validate_workspace_layer(path: Path, name: str) -> tuple[int, list[Problem]]:
+    source = str(path)
+    frame = gpd.read_file(path, layer=name, engine="pyogrio")
+    _, problems = validate_layer(frame, name, source=source)
+    # An empty layer is a fact in a workspace (no ducts laid yet), not an error.
+    problems = [
+        replace(p, severity="warning", hint="import features into it when there are some")
+        if p.rule == "empty"
+        else p
+        for p in problems
+    ]
+    if frame.crs is not None and not frame.crs.equals(WORKSPACE_CRS) and not frame.empty:
+        problems.append(
+            make_problem(
+                source,
+                name,
+                "crs-workspace",
+                f"layer {name} is stored in {crs_name(frame.crs)}, not the workspace CRS "
+                f"{WORKSPACE_CRS}",
+                f"re-import it with `ductplanner import {path} {name} FILE`",
+                field="geometry",
+            )
+        )
+    return len(frame), problems
+
+
+def _validate_text(summary: Mapping[str, Any]) -> str:
+    errors, warnings_ = summary["errors"], summary["warnings"]
+    head = (
+        f"{summary['path']}: {errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings_} warning{'s' if warnings_ != 1 else ''}"
+    )
+    if summary["report"]:
+        head += f"; every finding written to {summary['report']}"
+    lines = [head]
+    if summary["guessed_layer"]:
+        guess = summary["guessed_layer"]
+        lines.append(
+            f"  Checked as layer {guess['layer']} ({guess['reason']}); pass --layer to choose."
+        )
+    for name, c in summary["layers"].items():
+        state = (
+            "ok"
+            if not c["errors"] and not c["warnings"]
+            else (f"{c['errors']} errors, {c['warnings']} warnings")
+        )
+        lines.append(f"  {name:<12} {c['features']:>8} features  {state}")
+    shown = [r for r in summary["problems"] if r["severity"] != "error"]
+    for row in shown[:10]:
+        where = row["feature_id"] or row["layer"]
+        lines.append(f"  {row['severity']}: {row['file']}, {where}: {row['message']}")
+    return "\n".join(lines)
