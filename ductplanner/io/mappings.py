@@ -25,7 +25,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ..core._errors import InputError, MissingInputError, Problem
-from ..model.layers import INPUT_LAYERS, SCHEMAS, LayerSchema, _may_need_strip
+from ..model.layers import INPUT_LAYERS, SCHEMAS, LayerSchema, may_need_strip
 
 __all__ = [
     "FieldMapping",
@@ -395,7 +395,7 @@ def as_text(values: pd.Series) -> pd.Series:
             text = objects.astype("string")
         else:
             text = objects.map(text_of, na_action="ignore").astype("string")
-    if _may_need_strip(text, text.isna().to_numpy(dtype=bool)):
+    if may_need_strip(text, text.isna().to_numpy(dtype=bool)):
         text = text.str.strip()
         return text.mask(text == "")
     return text

@@ -43,9 +43,6 @@ from .schemas import (
 )
 from .validation import check_crs, may_need_strip, require_valid, validate_layer
 
-# Old private name, still imported by the importer; removed once it uses may_need_strip.
-_may_need_strip = may_need_strip
-
 __all__ = [
     "ADDRESS_KINDS",
     "BACKBONE_KINDS",
