@@ -210,14 +210,14 @@ def build_workspace(path: Path, args: argparse.Namespace) -> str:
         f"{layers['ducts'].length.sum() / 1000:.0f} km of ducts, {len(layers['digs'])} digs"
     )
     try:
-        from ductplanner.analysis.coverage import coverage_workspace
+        from ductplanner.app.workflows.coverage import coverage_workspace
     except ImportError:
         return origin + "; coverage step absent"
     started = time.perf_counter()
     coverage_workspace(path)
     origin += f"; coverage computed in {time.perf_counter() - started:.1f} s"
     try:
-        from ductplanner.analysis.opportunities import opportunities_workspace
+        from ductplanner.app.workflows.opportunities import opportunities_workspace
     except ImportError:
         return origin + "; opportunities step absent"
     report = opportunities_workspace(path, None)

@@ -15,9 +15,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import __version__
+from .app.workflows.coordination import decide_command, record_command, requests_command
+from .app.workflows.coverage import coverage_command
+from .app.workflows.layers import import_file, validate_path
+from .app.workflows.ler import ler_command
+from .app.workflows.opportunities import opportunities_command
+from .app.workflows.plan import plan_command
 from .app.workflows.simulate import simulate_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
+from .pipeline import run_demo
+from .render.maps import map_command
+from .render.report import report_command
 
 __all__ = ["Result", "main"]
 
@@ -31,14 +41,10 @@ def _shows_progress(args: argparse.Namespace) -> bool:
 
 
 def _cmd_demo(args: argparse.Namespace) -> Result:
-    from .pipeline import run_demo
-
     return run_demo(Path(args.out), seed=args.seed, progress=_shows_progress(args))
 
 
 def _cmd_import(args: argparse.Namespace) -> Result:
-    from .app.workflows.layers import import_file
-
     return import_file(
         Path(args.workspace),
         args.layer,
@@ -52,8 +58,6 @@ def _cmd_import(args: argparse.Namespace) -> Result:
 
 
 def _cmd_validate(args: argparse.Namespace) -> Result:
-    from .app.workflows.layers import validate_path
-
     return validate_path(
         Path(args.path),
         layer=args.layer,
@@ -65,26 +69,19 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> Result:
-    from .analysis.coverage import DEFAULT_DROP_M, coverage_workspace
-
-    drop = DEFAULT_DROP_M if args.drop is None else args.drop
-    report = coverage_workspace(Path(args.workspace), drop=drop)
-    layers = report.layers()
-    written = ", ".join(f"{name} ({len(gdf)} features)" for name, gdf in layers.items())
-    summary = {"workspace": str(args.workspace), **report.summary()}
-    return Result(summary=summary, text=f"{report.text()}\nwrote {written} to {args.workspace}")
+    return coverage_command(args.workspace, drop=args.drop)
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> Result:
-    from .analysis.opportunities import opportunities_command
-
-    return opportunities_command(args)
+    return opportunities_command(
+        args.workspace, args.scenario, year=args.year, conflict_years=args.conflict_years
+    )
 
 
 def _cmd_plan(args: argparse.Namespace) -> Result:
-    from .optimize._workspace import plan_command
-
-    return plan_command(args)
+    return plan_command(
+        args.workspace, args.scenario, method=args.method, time_limit=args.time_limit
+    )
 
 
 def _cmd_simulate(args: argparse.Namespace) -> Result:
@@ -99,8 +96,6 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_map(args: argparse.Namespace) -> Result:
-    from .render.maps import map_command
-
     chosen = ("audience", "owner", "basemap", "view", "scenarios")
     options = {name: value for name in chosen if (value := getattr(args, name, None))}
     return map_command(
@@ -109,22 +104,16 @@ def _cmd_map(args: argparse.Namespace) -> Result:
 
 
 def _cmd_report(args: argparse.Namespace) -> Result:
-    from .render.report import report_command
-
-    return report_command(args)
+    return report_command(args.workspace, out=args.out, lang=args.lang)
 
 
 def _cmd_requests(args: argparse.Namespace) -> Result:
-    from .app.workflows.coordination import requests_command
-
     return requests_command(
         args.workspace, args.owner, out=args.out, scenario=args.scenario
     )
 
 
 def _cmd_record(args: argparse.Namespace) -> Result:
-    from .app.workflows.coordination import record_command
-
     return record_command(
         args.workspace,
         args.dig,
@@ -136,14 +125,10 @@ def _cmd_record(args: argparse.Namespace) -> Result:
 
 
 def _cmd_decide(args: argparse.Namespace) -> Result:
-    from .app.workflows.coordination import decide_command
-
     return decide_command(args.workspace, args.dig, args.status, reason=args.reason or "")
 
 
 def _cmd_export_ler(args: argparse.Namespace) -> Result:
-    from .app.workflows.ler import ler_command
-
     return ler_command(
         args.workspace, out=args.out, owner=args.owner, cvr=args.cvr, origins=args.origin
     )
@@ -196,8 +181,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ductplanner",
         description="Plan broadband ducts laid by co-digging, and forecast coverage.",
     )
-    from . import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysis.coverage import coverage_workspace
+from .app.demo import write_demo_workspace
 from .app.demo_history import EVALUATION_DATE, play_demo_history
+from .app.workflows.coverage import coverage_workspace
+from .app.workflows.opportunities import opportunities_workspace
+from .app.workflows.plan import plan_workspace
 from .app.workflows.simulate import workspace_input, write_forecast
-from .core._format import metres, percent
+from .core._format import metres, percent, slug
 from .core.result import Result
+from .io.assets import assets_installed, install_command
+from .io.workspace import read_layer, read_table
 from .model.decisions import DECISION_STATUSES, decision_counts, decision_status
-from .model.scenarios import load_scenario, shipped_scenarios
+from .model.scenarios import DEFAULT_SCENARIO, load_scenario, shipped_scenarios
+from .render.forecast_maps import comparison_map, forecast_map
+from .render.maps import save_map, workspace_map
+from .render.report import collect_report, report_summary, write_report
 from .simulate import budget_frontier, scenario_key, simulate
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]
@@ -73,23 +81,35 @@ Step = Callable[[DemoContext], StepOutcome]
 
 def coverage_step(ctx: DemoContext) -> StepOutcome:
     """Compute the demo workspace's coverage and write its layers."""
-    from .analysis.coverage import demo_step
-
-    return demo_step(ctx)
+    report = coverage_workspace(ctx.workspace)
+    return StepOutcome(written=[], line=report.headline(), summary=report.summary())
 
 
 def opportunities_step(ctx: DemoContext) -> StepOutcome:
     """Find the demo workspace's co-digging opportunities and conflicts."""
-    from .analysis.opportunities import demo_step
-
-    return demo_step(ctx)
+    scenario = load_scenario(Path(ctx.scenarios) / f"{DEFAULT_SCENARIO}.toml")
+    report = opportunities_workspace(ctx.workspace, scenario)
+    s = report.summary()
+    line = (
+        f"{s['candidates']:,} candidates from {s['digs_with_candidates']:,} digs, "
+        f"{s['metres']:,.0f} m, DKK {s['cost_dkk']:,.0f}; households {s['households_now']:,} "
+        f"at once, {s['households_potential']:,} once connected; {s['conflicts']:,} conflicts"
+    )
+    return StepOutcome(written=[], line=line, summary=s)
 
 
 def plan_step(ctx: DemoContext) -> StepOutcome:
     """Plan the revised 2019 scenario on the demo workspace."""
-    from .optimize._workspace import demo_step
-
-    return demo_step(ctx)
+    scenario = load_scenario(Path(ctx.scenarios) / f"{DEFAULT_SCENARIO}.toml")
+    result, layer = plan_workspace(ctx.workspace, scenario, method="greedy")
+    summary = {"scenario": scenario.name, **result.summary(), "stretches": len(layer)}
+    line = (
+        f"{result.method}: {len(layer):,} stretches, {result.metres:,.0f} m, DKK "
+        f"{sum(result.spent_dkk):,.0f} of {sum(result.budget_dkk):,.0f}; "
+        f"{result.households_covered:,.0f} households covered in {result.years[-1]} "
+        f"({result.households_baseline:,.0f} before)"
+    )
+    return StepOutcome(written=[], line=line, summary=summary)
 
 
 def requests_step(ctx: DemoContext) -> StepOutcome:
@@ -175,16 +195,80 @@ def simulate_step(ctx: DemoContext) -> StepOutcome:
 
 def maps_step(ctx: DemoContext) -> StepOutcome:
     """Render the maps of every audience."""
-    from .render.maps import demo_step
+    self_contained = assets_installed()
+    written = [
+        save_map(
+            workspace_map(ctx.workspace, self_contained=self_contained),
+            ctx.out / "workspace.html",
+        ),
+        save_map(
+            workspace_map(ctx.workspace, audience="committee", self_contained=self_contained),
+            ctx.out / "committee.html",
+        ),
+    ]
+    owners = sorted(set(read_layer(ctx.workspace, "digs", required=False)["owner"].dropna()))
+    for owner in owners:
+        m = workspace_map(
+            ctx.workspace, audience="utility", owner=owner, self_contained=self_contained
+        )
+        written.append(save_map(m, ctx.out / f"utility-{slug(owner)}.html"))
+    forecast_maps, forecast_line = write_demo_forecast_maps(ctx, self_contained)
+    written += forecast_maps
+    line = f"{len(written)} maps"
+    if self_contained:
+        line += " (self-contained)"
+    else:
+        line += (
+            " linking Leaflet from the CDN; warning: the map assets are not installed, "
+            f"so the maps need the internet (install them: {install_command()})"
+        )
+    line += f"; {forecast_line}"
+    summary = {
+        "maps": [str(p) for p in written],
+        "self_contained": self_contained,
+        "bytes": sum(p.stat().st_size for p in written),
+    }
+    return StepOutcome(written=written, line=line, summary=summary)
 
-    return demo_step(ctx)
+
+DEMO_TIME_SCENARIO = "revised-2019"
+DEMO_COMPARED = ("shutdown", "original-2016")
+"""The demo compares the revised plan with the first of these that was simulated."""
+
+
+def write_demo_forecast_maps(ctx: DemoContext, self_contained: bool) -> tuple[list[Path], str]:
+    """Write the demo's time and comparison maps when the forecast exists; say what was done."""
+    forecast = read_table(ctx.workspace, "forecast", required=False)
+    if forecast.empty or "scenario" not in forecast.columns:
+        return [], "no forecast (the simulate step did not run), so no time or comparison map"
+    present = sorted(set(forecast["scenario"].astype(str)))
+    first = DEMO_TIME_SCENARIO if DEMO_TIME_SCENARIO in present else present[0]
+    written = [
+        save_map(
+            forecast_map(ctx.workspace, first, self_contained=self_contained),
+            ctx.out / "forecast-time.html",
+        )
+    ]
+    others = [s for s in DEMO_COMPARED if s in present] or [s for s in present if s != first]
+    if not others:
+        return written, f"time map of {first}; only one scenario simulated, so no comparison"
+    compared = comparison_map(ctx.workspace, [first, others[0]], self_contained=self_contained)
+    written.append(save_map(compared, ctx.out / "compare.html"))
+    return written, f"time map of {first}, comparison of {first} and {others[0]}"
 
 
 def report_step(ctx: DemoContext) -> StepOutcome:
     """Write the committee's report."""
-    from .render.report import demo_step
-
-    return demo_step(ctx)
+    data = collect_report(ctx.workspace)
+    written = [
+        write_report(ctx.workspace, ctx.out / "report.html", label=ctx.label, data=data),
+        write_report(
+            ctx.workspace, ctx.out / "report-da.html", lang="da", label=ctx.label, data=data
+        ),
+    ]
+    missing = f"; not computed yet: {', '.join(data.missing)}" if data.missing else ""
+    line = f"report.html and report-da.html ({len(data.forecast_summary())} forecasts{missing})"
+    return StepOutcome(written=written, line=line, summary=report_summary(data, written[0], "en"))
 
 
 STEPS: tuple[tuple[str, Step], ...] = (
@@ -209,7 +293,7 @@ def _say(progress: bool, text: str) -> None:
 
 def _size(path: Path) -> str:
     try:
-        n = path.stat().st_size
+        n = float(path.stat().st_size)
     except OSError:
         return "missing"
     for unit in ("B", "kB", "MB", "GB"):
@@ -255,8 +339,6 @@ def run_demo(
     Exception
         Whatever a step raises, with a note naming the step.
     """
-    from .app.demo import write_demo_workspace
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     label = f"Synthetic demo municipality (seed {seed}): made-up data placed at Ballerup"

@@ -328,7 +328,7 @@ def households_covered(path: Path) -> int:
 
 
 def test_as_built_loop_raises_coverage_by_the_hand_computed_households(planned: Path):
-    from ductplanner.analysis.coverage import coverage_workspace
+    from ductplanner.app.workflows.coverage import coverage_workspace
 
     coverage_workspace(planned)
     first = co.record_dig(planned, "NOV-1")
@@ -458,7 +458,7 @@ def test_decisions_table_is_plain_attributes(planned: Path):
 
 @pytest.mark.slow
 def test_recording_every_dig_of_the_real_plan_covers_26_households(tiny_workspace: Path):
-    from ductplanner.optimize._workspace import plan_workspace
+    from ductplanner.app.workflows.plan import plan_workspace
 
     _, layer = plan_workspace(tiny_workspace, "revised-2019", method="greedy")
     assert sorted(set(layer["dig_id"])) == ["FIB-1", "NOV-1", "RAD-1"]

@@ -17,14 +17,14 @@ from ductplanner.analysis.coverage import (
     address_coverage,
     assign_addresses,
     compute_coverage,
-    coverage_workspace,
-    demo_step,
     edge_demand,
 )
 from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
+from ductplanner.app.workflows.coverage import coverage_workspace
 from ductplanner.core._format import metres, number, percent, share
 from ductplanner.model.layers import validate_layer
 from ductplanner.model.network import build_network
+from ductplanner.pipeline import coverage_step
 
 CRS = "EPSG:25832"
 
@@ -337,7 +337,7 @@ def test_demo_step_reports_a_line_and_the_summary(tiny_workspace, tmp_path):
     from ductplanner.pipeline import DemoContext
 
     ctx = DemoContext(tiny_workspace, tmp_path, 2019, tmp_path)
-    outcome = demo_step(ctx)
+    outcome = coverage_step(ctx)
     assert outcome.line == "duct-covered: 6 of 40 households, 15.0 %"
     assert outcome.summary["households_served"] == 8
 

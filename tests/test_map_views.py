@@ -20,8 +20,9 @@ from test_maps import embedded, overlay_names, panel, write_map_workspace
 from ductplanner import WorkspaceError
 from ductplanner.cli import main
 from ductplanner.io.workspace import write_layers
+from ductplanner.pipeline import maps_step
 from ductplanner.render.forecast_maps import comparison_map, forecast_map, read_forecasts
-from ductplanner.render.maps import TOKEN_ENV, demo_step, map_command, save_map
+from ductplanner.render.maps import TOKEN_ENV, map_command, save_map
 
 EVIL_NAME = "<script>alert(5)</script> plan"
 YEARS = (2020, 2021, 2022)
@@ -355,7 +356,7 @@ def test_demo_step_writes_the_forecast_maps(forecast_workspace: Path, tmp_path: 
     from ductplanner.pipeline import DemoContext
 
     ctx = DemoContext(forecast_workspace, tmp_path / "out", 2019, tmp_path)
-    outcome = demo_step(ctx)
+    outcome = maps_step(ctx)
     names = {p.name for p in outcome.written}
     assert {"forecast-time.html", "compare.html"} <= names
     assert "comparison of revised-2019 and shutdown" in outcome.line
@@ -364,10 +365,9 @@ def test_demo_step_writes_the_forecast_maps(forecast_workspace: Path, tmp_path: 
 def test_demo_without_a_forecast_skips_the_forecast_maps_and_says_so(
     no_forecast: Path, tmp_path: Path
 ) -> None:
-    from ductplanner.pipeline import DemoContext
-    from ductplanner.render.maps import _demo_forecast_maps
+    from ductplanner.pipeline import DemoContext, write_demo_forecast_maps
 
-    written, line = _demo_forecast_maps(
+    written, line = write_demo_forecast_maps(
         DemoContext(no_forecast, tmp_path / "out", 2019, tmp_path), self_contained=False
     )
     assert written == [] and "no forecast" in line
@@ -437,15 +437,15 @@ def worst_case_forecast(workspace: Path, years: range) -> dict[str, pd.DataFrame
 
 @pytest.mark.slow
 def test_demo_maps_stay_under_10_mb(tmp_path: Path) -> None:
-    from ductplanner.analysis.coverage import coverage_workspace
     from ductplanner.app.demo import write_demo_workspace
+    from ductplanner.app.workflows.coverage import coverage_workspace
+    from ductplanner.app.workflows.opportunities import opportunities_workspace
     from ductplanner.render.maps import workspace_map
 
-    opportunities = pytest.importorskip("ductplanner.analysis.opportunities")
     workspace = tmp_path / "demo.gpkg"
     write_demo_workspace(workspace)
     coverage_workspace(workspace)
-    opportunities.opportunities_workspace(workspace, None)
+    opportunities_workspace(workspace, None)
     write_layers(workspace, worst_case_forecast(workspace, range(2019, 2031)))
     pages = {
         "workspace": workspace_map(workspace),

@@ -21,15 +21,16 @@ from shapely import LineString, Point
 
 from ductplanner import MissingInputError, WorkspaceError
 from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
+from ductplanner.app.workflows.coverage import coverage_workspace
 from ductplanner.cli import main
 from ductplanner.io.assets import ASSETS_DIR, asset_tags, assets_installed
 from ductplanner.io.workspace import write_layers
 from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ductplanner.pipeline import maps_step
 from ductplanner.render.maps import (
     COVERAGE_DEFINITION,
     TOKEN_ENV,
     Overlay,
-    demo_step,
     layer_overlays,
     save_map,
     workspace_map,
@@ -302,10 +303,9 @@ def test_dig_popup_has_owner_dates_metres_cost_and_households(map_workspace: Pat
 
 
 def test_map_of_coverage_computed_by_the_coverage_step(tmp_path: Path) -> None:
-    coverage = pytest.importorskip("ductplanner.analysis.coverage")
     path = tmp_path / "computed.gpkg"
     write_layers(path, tiny_layers(), synthetic=True)
-    coverage.coverage_workspace(path)
+    coverage_workspace(path)
     page = render(path)
     (rows,) = embedded(page, "dpAddresses")
     assert sum(r[2] for r in rows if r[3] == 0) == 6  # the step's 6 of 40 households
@@ -600,7 +600,7 @@ def test_demo_step_writes_a_map_per_audience_and_utility(
     from ductplanner.pipeline import DemoContext
 
     ctx = DemoContext(map_workspace, tmp_path / "out", 2019, tmp_path)
-    outcome = demo_step(ctx)
+    outcome = maps_step(ctx)
     names = sorted(p.name for p in outcome.written)
     assert names == [
         "committee.html",

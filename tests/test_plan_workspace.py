@@ -12,12 +12,11 @@ import pytest
 from test_optimize import PUBLIC_KEYS
 
 from ductplanner.app.demo import tiny_layers, write_demo_workspace
+from ductplanner.app.workflows.plan import PLAN_COLUMNS, plan_workspace
 from ductplanner.cli import main
 from ductplanner.io.workspace import list_layers, read_layer, write_layers
 from ductplanner.model.layers import validate_layer
-from ductplanner.optimize import demo_step, plan_workspace
-from ductplanner.optimize._workspace import PLAN_COLUMNS
-from ductplanner.pipeline import DemoContext, shipped_scenarios
+from ductplanner.pipeline import DemoContext, plan_step, shipped_scenarios
 
 CHOSEN_KEYS = {"dig_id", "year", "metres", "cost_dkk", "households"}
 
@@ -150,7 +149,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_demo_plan_stays_within_budget_and_joins_back_to_the_opportunities(demo_workspace):
-    from ductplanner.analysis.opportunities import opportunities_workspace
+    from ductplanner.app.workflows.opportunities import opportunities_workspace
 
     report = opportunities_workspace(demo_workspace, "revised-2019")
     plan, layer = plan_workspace(demo_workspace, "revised-2019", method="greedy")
@@ -170,7 +169,7 @@ def test_demo_plan_stays_within_budget_and_joins_back_to_the_opportunities(demo_
 
 def test_demo_step_plans_the_revised_scenario(demo_workspace, tmp_path):
     ctx = DemoContext(demo_workspace, tmp_path, 2019, shipped_scenarios())
-    outcome = demo_step(ctx)
+    outcome = plan_step(ctx)
     assert outcome.summary.keys() >= PUBLIC_KEYS
     assert outcome.summary["method"] == "greedy"
     assert "households covered" in outcome.line

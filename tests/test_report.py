@@ -19,6 +19,7 @@ from ductplanner.app.demo import tiny_layers
 from ductplanner.cli import main
 from ductplanner.io.workspace import read_layer, read_table, write_layers
 from ductplanner.model.scenarios import load_scenario, shipped_scenarios
+from ductplanner.pipeline import report_step
 from ductplanner.render import report as report_module
 from ductplanner.render.report import build_report, collect_report, render_report, write_report
 
@@ -453,7 +454,7 @@ def test_demo_step_writes_both_languages(full_workspace: Path, tmp_path: Path) -
     from ductplanner.pipeline import DemoContext
 
     ctx = DemoContext(full_workspace, tmp_path / "maps", 2019, shipped_scenarios(), label="LABEL")
-    outcome = report_module.demo_step(ctx)
+    outcome = report_step(ctx)
     assert [p.name for p in outcome.written] == ["report.html", "report-da.html"]
     assert "LABEL" in outcome.written[0].read_text(encoding="utf-8")
     assert '<html lang="da">' in outcome.written[1].read_text(encoding="utf-8")
@@ -463,9 +464,6 @@ def test_demo_step_writes_both_languages(full_workspace: Path, tmp_path: Path) -
 def test_forecast_numbers_equal_the_simulate_command(
     tiny_workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    simulate = pytest.importorskip("ductplanner.simulate")
-    if not hasattr(simulate, "simulate_command"):
-        pytest.skip("the simulation is not built in this version")
     args = ["simulate", str(tiny_workspace), "--scenario", "revised-2019", "--runs", "20"]
     assert main([*args, "--seed", "7", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -26,10 +26,8 @@ duct-covered: 6 of 40 households, 15.0 %
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -41,9 +39,10 @@ from ..core._errors import InputError, Problem
 from ..core._format import metres, share
 from ..model.layers import SCHEMAS
 from ..model.network import StreetNetwork, build_network
+from ..model.scenarios import CoverageParams
 
 if TYPE_CHECKING:
-    from ..pipeline import DemoContext, StepOutcome
+    pass
 
 __all__ = [
     "DEFAULT_DROP_M",
@@ -52,20 +51,21 @@ __all__ = [
     "CoverageReport",
     "address_coverage",
     "assign_addresses",
+    "check_drop",
     "compute_coverage",
-    "coverage_workspace",
-    "demo_step",
     "district_coverage",
     "edge_demand",
     "island_table",
+    "require_geometry",
+    "require_layers",
     "site_coverage",
 ]
 
-DEFAULT_DROP_M = 30.0
-"""Default drop distance, metres from the street edge to the address point."""
-TARGET_DOWN_MBPS = 100.0
+DEFAULT_DROP_M = CoverageParams().drop_distance_m
+"""Default drop distance, metres from the street edge to the address point (the scenarios')."""
+TARGET_DOWN_MBPS = CoverageParams().speed_down_mbps
 """The Danish broadband target, download (Mbit/s)."""
-TARGET_UP_MBPS = 30.0
+TARGET_UP_MBPS = CoverageParams().speed_up_mbps
 """The Danish broadband target, upload (Mbit/s)."""
 
 _COUNT_KEYS = (
@@ -109,7 +109,7 @@ def assign_addresses(
         ``distance_m`` (to the nearest edge, however far; NaN when the network
         is empty) and ``beyond_drop`` (bool).
     """
-    _check_drop(drop)
+    check_drop(drop)
     geoms = np.asarray(points.geometry.values if hasattr(points, "geometry") else points)
     n = len(geoms)
     edge = np.full(n, -1, dtype=np.int64)
@@ -783,17 +783,17 @@ def compute_coverage(
     InputError
         A required layer is missing, or a feature has no usable geometry.
     """
-    _check_drop(drop)
-    _require_layers(layers, ("streets", "addresses"), source)
+    check_drop(drop)
+    require_layers(layers, ("streets", "addresses"), source)
     addresses = layers["addresses"]
-    _require_geometry(addresses, "addresses", ("Point",), source)
+    require_geometry(addresses, "addresses", ("Point",), source)
     sites = layers.get("sites")
     districts = layers.get("districts")
     backbone = layers.get("backbone")
     problems: list[Problem] = []
     if network is None:
         streets = layers["streets"]
-        _require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
+        require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
         ducts = layers.get("ducts")
         if ducts is not None and "status" in ducts.columns:
             ducts = ducts[ducts["status"].isin(list(duct_statuses)).to_numpy(dtype=bool)]
@@ -828,7 +828,7 @@ def compute_coverage(
     else:
         per_district = _empty_districts(crs)
     if sites is not None and len(sites):
-        _require_geometry(sites, "sites", ("Point",), source)
+        require_geometry(sites, "sites", ("Point",), source)
         site_table = site_coverage(_to_crs(sites, crs), network, drop=drop, backbone=backbone)
     else:
         site_table = site_coverage(_empty_sites(crs), network, drop=drop)
@@ -856,7 +856,8 @@ def _empty_sites(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs).values, crs=crs)
 
 
-def _check_drop(drop: float) -> None:
+def check_drop(drop: float) -> None:
+    """Refuse a drop distance that is not a number of metres >= 0 (an InputError)."""
     if not (drop >= 0):  # also refuses NaN
         raise InputError(
             [
@@ -874,7 +875,8 @@ def _check_drop(drop: float) -> None:
         )
 
 
-def _require_layers(layers: Mapping[str, Any], names: Sequence[str], source: str) -> None:
+def require_layers(layers: Mapping[str, Any], names: Sequence[str], source: str) -> None:
+    """Refuse missing layers, naming every one and how to import it."""
     missing = [n for n in names if n not in layers or layers[n] is None]
     if missing:
         raise InputError(
@@ -893,7 +895,7 @@ def _require_layers(layers: Mapping[str, Any], names: Sequence[str], source: str
         )
 
 
-def _require_geometry(gdf: gpd.GeoDataFrame, layer: str, types: Sequence[str], source: str) -> None:
+def require_geometry(gdf: gpd.GeoDataFrame, layer: str, types: Sequence[str], source: str) -> None:
     """Refuse features without a usable geometry of the expected type (all listed)."""
     geoms = gdf.geometry.values
     missing = np.asarray(gdf.geometry.isna() | gdf.geometry.is_empty, dtype=bool)
@@ -929,59 +931,3 @@ def _require_geometry(gdf: gpd.GeoDataFrame, layer: str, types: Sequence[str], s
         for i in np.flatnonzero(wrong)
     ]
     raise InputError(problems)
-
-
-# --- workspace and demo -----------------------------------------------------------------------
-
-
-_OPTIONAL = ("ducts", "backbone", "sites", "districts")
-
-
-def coverage_workspace(
-    path: str | os.PathLike[str],
-    *,
-    drop: float = DEFAULT_DROP_M,
-    write: bool = True,
-    **options: Any,
-) -> CoverageReport:
-    """Compute a workspace's coverage and write the ``coverage`` and ``district_coverage`` layers.
-
-    Everything is computed before anything is written, and the two layers are
-    written in one atomic step, so a failure leaves the workspace unchanged.
-
-    Parameters
-    ----------
-    path : path-like
-        The workspace GeoPackage.
-    drop : float
-        Drop distance in metres.
-    write : bool
-        Write the two layers back (otherwise only compute).
-    **options
-        Passed to :func:`compute_coverage`.
-
-    Returns
-    -------
-    CoverageReport
-    """
-    from ..io.workspace import list_layers, read_layer, write_layers
-
-    _check_drop(drop)
-    path = Path(path)
-    present = set(list_layers(path))
-    layers = {name: read_layer(path, name) for name in ("streets", "addresses")}
-    for name in _OPTIONAL:
-        if name in present:
-            layers[name] = read_layer(path, name)
-    report = compute_coverage(layers, drop=drop, source=str(path), **options)
-    if write:
-        write_layers(path, report.layers(), note=f"drop distance {drop:g} m")
-    return report
-
-
-def demo_step(ctx: DemoContext) -> StepOutcome:
-    """Compute the demo workspace's coverage and write its layers (demo pipeline step)."""
-    from ..pipeline import StepOutcome
-
-    report = coverage_workspace(ctx.workspace)
-    return StepOutcome(written=[], line=report.headline(), summary=report.summary())

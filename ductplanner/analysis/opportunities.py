@@ -80,12 +80,9 @@ restored); ``cancelled`` ones do not.
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -96,13 +93,12 @@ import shapely.ops
 
 from ..core._errors import InputError, Problem
 from ..model.layers import SCHEMAS, WORKSPACE_CRS
-from ..model.network import StreetNetwork, _merge_intervals, _stretches_inside, build_network
-from ..model.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
-from .coverage import _require_geometry, _require_layers, address_coverage, edge_demand
+from ..model.network import StreetNetwork, build_network, merge_intervals, stretches_inside
+from ..model.scenarios import DEFAULT_SCENARIO, Scenario, as_scenario
+from .coverage import address_coverage, edge_demand, require_geometry, require_layers
 
 if TYPE_CHECKING:
-    from ..core.result import Result
-    from ..pipeline import DemoContext, StepOutcome
+    pass
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -115,12 +111,10 @@ __all__ = [
     "OPPORTUNITY_COLUMNS",
     "WHOLE_EDGE_SHARE",
     "OpportunityReport",
-    "demo_step",
     "dig_probability",
     "find_opportunities",
     "is_fibre_project",
     "opportunities",
-    "opportunities_command",
     "plan_year",
     "root_nodes",
 ]
@@ -179,7 +173,7 @@ def dig_probability(digs: pd.DataFrame, scenario: Scenario | None = None) -> np.
     >>> dig_probability(frame).tolist()
     [0.95, 0.4, 0.95]
     """
-    confidence = (scenario or _default_scenario()).confidence
+    confidence = (scenario or as_scenario()).confidence
     classes = _text(digs, "confidence").replace("", "indicative")
     p = np.array([confidence.probability(c) for c in classes], dtype=float)
     firm = _text(digs, "status").eq("confirmed").to_numpy(dtype=bool, copy=True)
@@ -316,7 +310,7 @@ def _opened_intervals(
     point = shapely.get_type_id(zones) == 0
     zones[point] = shapely.buffer(zones[point], tolerance, quad_segs=4)
     zones[~point] = shapely.buffer(zones[~point], tolerance, quad_segs=4, cap_style="flat")
-    which, a, b = _stretches_inside(edges[e], zones[local])
+    which, a, b = stretches_inside(edges[e], zones[local])
     return e[which], c[which], a, b
 
 
@@ -376,7 +370,7 @@ def _merge_per_pair(
 ) -> pd.DataFrame:
     """Merge overlapping pieces per (dig, edge); metres = length of their union."""
     key = dig.astype(np.int64) * max(n_edges, 1) + edge.astype(np.int64)
-    merged = _merge_intervals(pd.DataFrame({"target": key, "a": a, "b": b}))
+    merged = merge_intervals(pd.DataFrame({"target": key, "a": a, "b": b}))
     merged = merged.assign(m=merged["b"] - merged["a"])
     grouped = merged.groupby("target", sort=True)
     keys = grouped.size().index.to_numpy(dtype=np.int64)
@@ -689,10 +683,6 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun if count == 1 else plural}"
 
 
-def _default_scenario() -> Scenario:
-    return load_scenario(DEFAULT_SCENARIO)
-
-
 def find_opportunities(
     layers: Mapping[str, gpd.GeoDataFrame],
     scenario: Scenario | None = None,
@@ -737,12 +727,12 @@ def find_opportunities(
         A required layer is missing, a dig has no usable dates, or an option
         is out of range.
     """
-    scenario = scenario or _default_scenario()
+    scenario = scenario or as_scenario()
     _check_options(conflict_years, line_tolerance, area_tolerance, source)
-    _require_layers(layers, ("streets", "addresses"), source)
+    require_layers(layers, ("streets", "addresses"), source)
     if network is None:
         streets = layers["streets"]
-        _require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
+        require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
         ducts = layers.get("ducts")
         if ducts is not None and "status" in ducts.columns:
             ducts = ducts[ducts["status"].astype(object).eq("existing").to_numpy(dtype=bool)]
@@ -763,7 +753,7 @@ def find_opportunities(
     elif digs.crs is not None and network.crs is not None and digs.crs != network.crs:
         digs = digs.to_crs(network.crs)
     digs = digs.reset_index(drop=True)
-    _require_geometry(
+    require_geometry(
         digs, "digs", ("LineString", "Polygon", "MultiLineString", "MultiPolygon"), source
     )
     start, end = _dates(digs, source) if len(digs) else (pd.Series(dtype="datetime64[ns]"),) * 2
@@ -1018,80 +1008,3 @@ def opportunities(
         LineStrings in the network's CRS with :data:`OPPORTUNITY_COLUMNS`.
     """
     return find_opportunities(layers, scenario, year=year).opportunities
-
-
-# --- workspace, command line and demo ------------------------------------------------------------
-
-def opportunities_workspace(
-    path: str | os.PathLike[str],
-    scenario: Scenario | str | os.PathLike[str] | None = None,
-    *,
-    year: int | None = None,
-    conflict_years: float = CONFLICT_YEARS,
-    write: bool = True,
-) -> OpportunityReport:
-    """Find a workspace's opportunities and write the ``opportunities`` and ``conflicts`` layers.
-
-    Everything is computed before anything is written; both layers are
-    written in one atomic step, so a failure leaves the workspace unchanged.
-    """
-    from ..io.workspace import read_planning_layers, write_layers
-
-    path = Path(path)
-    scenario = _as_scenario(scenario)
-    report = find_opportunities(
-        read_planning_layers(path),
-        scenario,
-        year=year,
-        conflict_years=conflict_years,
-        source=str(path),
-    )
-    if write:
-        note = f"scenario {scenario.name}" + (f", year {year}" if year is not None else "")
-        write_layers(path, report.layers(), note=note)
-    return report
-
-
-def _as_scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
-    if scenario is None:
-        return _default_scenario()
-    if isinstance(scenario, Scenario):
-        return scenario
-    return load_scenario(scenario)
-
-
-def opportunities_command(args: argparse.Namespace) -> Result:
-    """Run ``ductplanner opportunities WORKSPACE [--year Y] [--conflict-years N] [--json]``."""
-    from ..core.result import Result
-
-    report = opportunities_workspace(
-        args.workspace,
-        getattr(args, "scenario", None),
-        year=getattr(args, "year", None),
-        conflict_years=getattr(args, "conflict_years", CONFLICT_YEARS),
-    )
-    summary = {
-        "workspace": str(args.workspace),
-        **report.summary(),
-        "written": ["opportunities", "conflicts"],
-    }
-    text = (
-        f"{report.text()}\nwrote opportunities ({len(report.opportunities)} features), "
-        f"conflicts ({len(report.conflicts)} features) to {args.workspace}"
-    )
-    return Result(summary=summary, text=text)
-
-
-def demo_step(ctx: DemoContext) -> StepOutcome:
-    """Find the demo workspace's opportunities and conflicts (demo pipeline step)."""
-    from ..pipeline import StepOutcome
-
-    scenario = load_scenario(Path(ctx.scenarios) / f"{DEFAULT_SCENARIO}.toml")
-    report = opportunities_workspace(ctx.workspace, scenario)
-    s = report.summary()
-    line = (
-        f"{s['candidates']:,} candidates from {s['digs_with_candidates']:,} digs, "
-        f"{s['metres']:,.0f} m, DKK {s['cost_dkk']:,.0f}; households {s['households_now']:,} "
-        f"at once, {s['households_potential']:,} once connected; {s['conflicts']:,} conflicts"
-    )
-    return StepOutcome(written=[], line=line, summary=s)

@@ -28,7 +28,7 @@ import pyogrio
 
 from ..core._atomic import replacing
 from ..core._errors import MissingInputError, WorkspaceError
-from ..model.layers import SCHEMAS, WORKSPACE_CRS, validate_layer
+from ..model.layers import SCHEMAS, WORKSPACE_CRS, empty_layer, validate_layer
 
 __all__ = [
     "ATTRIBUTE_TABLES",
@@ -112,8 +112,6 @@ def read_layer(
                 f"workspace {path} has no layer {layer!r} (it has: {have}); "
                 f"import one with `ductplanner import {path} {layer} FILE`"
             )
-        from ..model.layers import empty_layer
-
         return empty_layer(layer)
     gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     if layer in SCHEMAS:

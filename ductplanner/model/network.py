@@ -66,6 +66,8 @@ __all__ = [
     "build_network",
     "graph_from_gdfs",
     "graph_to_gdfs",
+    "merge_intervals",
+    "stretches_inside",
 ]
 
 EDGE_COLUMNS: tuple[str, ...] = (
@@ -921,12 +923,12 @@ def _covered_intervals(targets: np.ndarray, covers: np.ndarray, tolerance: float
     t, c = t[~whole[t]], c[~whole[t]]
     used, c_local = np.unique(c, return_inverse=True)
     buffers = shapely.buffer(covers[used], tolerance, quad_segs=4)
-    which, a, b = _stretches_inside(targets[t], buffers[c_local])
+    which, a, b = stretches_inside(targets[t], buffers[c_local])
     exact_rows = pd.DataFrame({"target": t[which], "cover": c[which], "a": a, "b": b})
     return pd.concat([full_rows, exact_rows], ignore_index=True)
 
 
-def _stretches_inside(
+def stretches_inside(
     hosts: np.ndarray, zones: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the stretches of each host line that lie inside its zone (pairwise).
@@ -966,7 +968,7 @@ def _wholly_near(lines: np.ndarray, tree: shapely.STRtree, tolerance: float) -> 
     return np.logical_and.reduceat(near, starts)
 
 
-def _merge_intervals(stretches: pd.DataFrame) -> pd.DataFrame:
+def merge_intervals(stretches: pd.DataFrame) -> pd.DataFrame:
     """Merge overlapping stretches per target; columns ``target``, ``a``, ``b``."""
     if stretches.empty:
         return stretches[["target", "a", "b"]]
@@ -990,7 +992,7 @@ def _duct_cover(
     stretches = _covered_intervals(edges, ducts, tolerance)
     if stretches.empty:
         return share, best
-    merged = _merge_intervals(stretches)
+    merged = merge_intervals(stretches)
     covered = np.bincount(merged["target"], weights=merged["b"] - merged["a"], minlength=len(edges))
     length = shapely.length(edges)
     share = np.clip(np.divide(covered, length, out=np.zeros(len(edges)), where=length > 0), 0, 1)
@@ -1025,7 +1027,7 @@ def _off_street_pieces(
     empty = (_empty_lines(), np.empty(0, np.int64), np.empty(0))
     if len(ducts) == 0:
         return empty
-    merged = _merge_intervals(_covered_intervals(ducts, streets, tolerance))
+    merged = merge_intervals(_covered_intervals(ducts, streets, tolerance))
     length = shapely.length(ducts)
     gaps = _gaps(merged, length)
     gaps = gaps[gaps["b"] - gaps["a"] > tolerance]

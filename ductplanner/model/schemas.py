@@ -115,7 +115,7 @@ class LayerSchema:
 
 
 _ID = Field("id", "str", required=True, description="unique feature id")
-_YEAR = {"min": 1900, "max": 2100}
+_YEAR_MIN, _YEAR_MAX = 1900, 2100
 
 ROAD_CLASSES = ("motorway", "through", "distributor", "local", "path", "other")
 DUCT_STATUSES = ("existing", "planned")
@@ -152,7 +152,13 @@ SCHEMAS: dict[str, LayerSchema] = {
                     allowed=ROAD_CLASSES,
                     description="road hierarchy; 'path' for foot and cycle paths",
                 ),
-                Field("last_dug", "int", description="year last excavated", **_YEAR),
+                Field(
+                    "last_dug",
+                    "int",
+                    description="year last excavated",
+                    min=_YEAR_MIN,
+                    max=_YEAR_MAX,
+                ),
             ),
             "street centre lines: where ducts can go; the graph's edges",
         ),
@@ -161,7 +167,7 @@ SCHEMAS: dict[str, LayerSchema] = {
             ("LineString",),
             (
                 _ID,
-                Field("year_laid", "int", description="year laid", **_YEAR),
+                Field("year_laid", "int", description="year laid", min=_YEAR_MIN, max=_YEAR_MAX),
                 Field("status", "str", default="existing", allowed=DUCT_STATUSES),
                 Field("origin", "str", default="unknown", allowed=DUCT_ORIGINS),
                 Field("owner", "str", default="municipality"),
@@ -271,7 +277,13 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("owner", "str", default="", description="who digs"),
                 Field("purpose", "str", default="other"),
                 Field("edge_id", "str", required=True, description="street edge it lies on"),
-                Field("year", "int", description="year the trench opens (start year)", **_YEAR),
+                Field(
+                    "year",
+                    "int",
+                    description="year the trench opens (start year)",
+                    min=_YEAR_MIN,
+                    max=_YEAR_MAX,
+                ),
                 Field("start", "date"),
                 Field("end", "date"),
                 Field("metres", "float", default=0.0, min=0, description="duct metres"),
@@ -329,7 +341,9 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("dig_id", "str", required=True),
                 Field("owner", "str", default=""),
                 Field("edge_id", "str", required=True),
-                Field("year", "int", description="year the duct is laid", **_YEAR),
+                Field(
+                    "year", "int", description="year the duct is laid", min=_YEAR_MIN, max=_YEAR_MAX
+                ),
                 Field("kind", "str", default="co-dig", allowed=("co-dig", "own-dig")),
                 Field("metres", "float", default=0.0, min=0),
                 Field("cost_dkk", "float", default=0.0, min=0),
@@ -354,7 +368,6 @@ _PANDAS_DTYPE = {
     "bool": "boolean",
     "date": "datetime64[ms]",
 }
-
 
 
 def empty_layer(layer: str, crs: str = WORKSPACE_CRS) -> gpd.GeoDataFrame:

@@ -10,8 +10,8 @@ The problem lives in a :class:`PlanningInstance` of plain arrays (street
 graph, candidate stretches, yearly budgets; see :mod:`._instance` for the
 model); the opportunities step builds one from the workspace, and
 :func:`random_instance` makes grid towns for tests and benchmarks.
-:func:`plan_workspace` plans a workspace and writes its ``plan`` layer
-(``ductplanner plan``; :func:`plan_command`).
+:func:`ductplanner.app.workflows.plan.plan_workspace` plans a workspace and
+writes its ``plan`` layer (``ductplanner plan``).
 
 >>> inst = random_instance(7, rows=5, cols=5)
 >>> p = plan(inst, method="greedy")
@@ -43,10 +43,7 @@ __all__ = [
     "CoDigMILP",
     "Plan",
     "PlanningInstance",
-    "demo_step",
     "plan",
-    "plan_command",
-    "plan_workspace",
     "planning_instance",
     "random_instance",
 ]
@@ -54,18 +51,11 @@ __all__ = [
 METHODS = ("greedy", "milp", "fcfs")
 """The planning methods :func:`plan` offers."""
 
-_WORKSPACE = ("demo_step", "plan_command", "plan_workspace")
-
-
 def __getattr__(name: str) -> Any:
     if name == "CoDigMILP":  # keeps highspy out of imports that never solve a MILP
         from .milp import CoDigMILP
 
         return CoDigMILP
-    if name in _WORKSPACE:  # the workspace side reads GeoPackages; the core needs none of it
-        from . import _workspace
-
-        return getattr(_workspace, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

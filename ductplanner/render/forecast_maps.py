@@ -45,6 +45,7 @@ import shapely
 from ..core._errors import WorkspaceError
 from ..core._format import number, percent
 from ..io.assets import ASSETS_DIR
+from ..model.scenarios import scenario_key
 from ..simulate import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
 from .maps import (
     TOKEN_ENV,
@@ -137,15 +138,6 @@ class Forecast:
     districts: pd.DataFrame
     edges: pd.DataFrame
     runs: Mapping[str, Any] = field(default_factory=dict)
-
-
-def scenario_key(text: str) -> str:
-    """Return the forecast key of a scenario given by name or by its TOML file.
-
-    >>> scenario_key("scenarios/revised-2019.toml"), scenario_key("shutdown")
-    ('revised-2019', 'shutdown')
-    """
-    return Path(text).stem if text.lower().endswith(".toml") else text
 
 
 def _read_tables(workspace: Path) -> dict[str, pd.DataFrame]:

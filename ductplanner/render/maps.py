@@ -53,7 +53,8 @@ import shapely
 
 from ..core._errors import WorkspaceError
 from ..core._format import share, slug
-from ..io.assets import ASSETS_DIR, asset_tags, assets_installed, install_command
+from ..io.assets import ASSETS_DIR, asset_tags
+from ..model.scenarios import scenario_key
 from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
 
 if TYPE_CHECKING:
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
     from branca.element import Figure
 
     from ..core.result import Result
-    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "AUDIENCES",
@@ -75,7 +75,6 @@ __all__ = [
     "add_overlays",
     "add_page_head",
     "assemble_map",
-    "demo_step",
     "framed_map",
     "layer_overlays",
     "legend_html",
@@ -1670,7 +1669,7 @@ def _default_out(
 
 def _chosen_scenarios(workspace: Path, view: str, scenarios: Sequence[str] | None) -> list[str]:
     """Return the scenario keys a forecast view draws: as given, or all when they fit."""
-    from .forecast_maps import forecast_scenarios, scenario_key
+    from .forecast_maps import forecast_scenarios
 
     wanted = 1 if view == "time" else 2
     present = forecast_scenarios(workspace)
@@ -1791,71 +1790,3 @@ def _is_overlay(element: Any) -> bool:
     return getattr(element, "_name", "") == "DuctplannerOverlay"
 
 
-_DEMO_TIME_SCENARIO = "revised-2019"
-_DEMO_COMPARED = ("shutdown", "original-2016")
-"""The demo compares the revised plan with the first of these that was simulated."""
-
-
-def _demo_forecast_maps(ctx: DemoContext, self_contained: bool) -> tuple[list[Path], str]:
-    """Write the demo's time and comparison maps when the forecast exists; say what was done."""
-    from ..io.workspace import read_table
-    from .forecast_maps import comparison_map, forecast_map
-
-    forecast = read_table(ctx.workspace, "forecast", required=False)
-    if forecast.empty or "scenario" not in forecast.columns:
-        return [], "no forecast (the simulate step did not run), so no time or comparison map"
-    present = sorted(set(forecast["scenario"].astype(str)))
-    first = _DEMO_TIME_SCENARIO if _DEMO_TIME_SCENARIO in present else present[0]
-    written = [
-        save_map(
-            forecast_map(ctx.workspace, first, self_contained=self_contained),
-            ctx.out / "forecast-time.html",
-        )
-    ]
-    others = [s for s in _DEMO_COMPARED if s in present] or [s for s in present if s != first]
-    if not others:
-        return written, f"time map of {first}; only one scenario simulated, so no comparison"
-    compared = comparison_map(ctx.workspace, [first, others[0]], self_contained=self_contained)
-    written.append(save_map(compared, ctx.out / "compare.html"))
-    return written, f"time map of {first}, comparison of {first} and {others[0]}"
-
-
-def demo_step(ctx: DemoContext) -> StepOutcome:
-    """Write the demo's maps: manager, committee, one per utility, and the forecast's."""
-    from ..io.workspace import read_layer
-    from ..pipeline import StepOutcome
-
-    self_contained = assets_installed()
-    written = [
-        save_map(
-            workspace_map(ctx.workspace, self_contained=self_contained),
-            ctx.out / "workspace.html",
-        ),
-        save_map(
-            workspace_map(ctx.workspace, audience="committee", self_contained=self_contained),
-            ctx.out / "committee.html",
-        ),
-    ]
-    owners = sorted(set(read_layer(ctx.workspace, "digs", required=False)["owner"].dropna()))
-    for owner in owners:
-        m = workspace_map(
-            ctx.workspace, audience="utility", owner=owner, self_contained=self_contained
-        )
-        written.append(save_map(m, ctx.out / f"utility-{slug(owner)}.html"))
-    forecast_maps, forecast_line = _demo_forecast_maps(ctx, self_contained)
-    written += forecast_maps
-    line = f"{len(written)} maps"
-    if self_contained:
-        line += " (self-contained)"
-    else:
-        line += (
-            " linking Leaflet from the CDN; warning: the map assets are not installed, "
-            f"so the maps need the internet (install them: {install_command()})"
-        )
-    line += f"; {forecast_line}"
-    summary = {
-        "maps": [str(p) for p in written],
-        "self_contained": self_contained,
-        "bytes": sum(p.stat().st_size for p in written),
-    }
-    return StepOutcome(written=written, line=line, summary=summary)

@@ -55,6 +55,7 @@ from .. import __version__
 from ..analysis.coverage import DEFAULT_DROP_M, compute_coverage
 from ..core._errors import ScenarioError
 from ..core._format import Lang, metres, number, percent, share
+from ..core.result import Result
 from ..io.workspace import list_layers, read_layer, read_sources, read_table
 from ..model.scenarios import Scenario, load_scenario, shipped_scenarios
 from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
@@ -63,14 +64,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ..core.result import Result
-    from ..pipeline import DemoContext, StepOutcome
 
 __all__ = [
     "ReportData",
     "build_report",
     "collect_report",
-    "demo_step",
     "render_report",
     "report_command",
     "write_report",
@@ -687,18 +685,6 @@ def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _cli_has_flag(command: str, flag: str) -> bool:
-    """Whether ``ductplanner COMMAND`` takes ``flag`` (to name the right way to compute)."""
-    import argparse
-
-    from ..cli import build_parser
-
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            return flag in action.choices[command]._option_string_actions
-    return False
-
-
 def collect_report(
     workspace: str | os.PathLike[str], *, drop: float = DEFAULT_DROP_M
 ) -> ReportData:
@@ -753,9 +739,6 @@ def collect_report(
     if "frontier" not in present:
         missing["frontier"] = (
             f"ductplanner simulate {ws} --scenario revised-2019 --frontier 0 500000 1000000"
-            if _cli_has_flag("simulate", "--frontier")
-            else f'ductplanner.simulate.simulate_workspace("{ws}", "revised-2019", '
-            "frontier=[0, 500_000, 1_000_000])"
         )
 
     runs = tables["forecast_runs"]
@@ -1669,7 +1652,7 @@ def write_report(
     return _write_atomic(Path(out), render_report(data, lang=lang, label=label))
 
 
-def _summary(data: ReportData, out: Path, lang: Lang) -> dict[str, Any]:
+def report_summary(data: ReportData, out: Path, lang: Lang) -> dict[str, Any]:
     sections = ("coverage", "opportunities", "plan", "decisions", "forecast", "frontier")
     c = data.coverage or {}
     return {
@@ -1691,20 +1674,18 @@ def _summary(data: ReportData, out: Path, lang: Lang) -> dict[str, Any]:
     }
 
 
-def report_command(args: Any) -> Result:
+def report_command(
+    workspace: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    lang: Lang = "en",
+) -> Result:
     """Run ``ductplanner report WORKSPACE [--out FILE] [--lang en|da] [--json]``."""
-    from ..core.result import Result
-
-    workspace = Path(args.workspace)
-    lang = getattr(args, "lang", "en") or "en"
-    out = (
-        Path(args.out)
-        if getattr(args, "out", None)
-        else Path("maps") / f"{workspace.stem}-report.html"
-    )
+    workspace = Path(workspace)
+    out = Path(out) if out else Path("maps") / f"{workspace.stem}-report.html"
     data = collect_report(workspace)
     write_report(workspace, out, lang=lang, data=data)
-    summary = _summary(data, out, lang)
+    summary = report_summary(data, out, lang)
     lines = [f"wrote {out} ({summary['bytes'] / 1e3:.0f} kB, {lang})"]
     if data.coverage is not None:
         c = data.coverage
@@ -1717,17 +1698,3 @@ def report_command(args: Any) -> Result:
     return Result(summary=summary, text="\n".join(lines))
 
 
-def demo_step(ctx: DemoContext) -> StepOutcome:
-    """Write the demo's report in English and Danish (demo pipeline step)."""
-    from ..pipeline import StepOutcome
-
-    data = collect_report(ctx.workspace)
-    written = [
-        write_report(ctx.workspace, ctx.out / "report.html", label=ctx.label, data=data),
-        write_report(
-            ctx.workspace, ctx.out / "report-da.html", lang="da", label=ctx.label, data=data
-        ),
-    ]
-    missing = f"; not computed yet: {', '.join(data.missing)}" if data.missing else ""
-    line = f"report.html and report-da.html ({len(data.forecast_summary())} forecasts{missing})"
-    return StepOutcome(written=written, line=line, summary=_summary(data, written[0], "en"))

@@ -82,7 +82,7 @@ import pandas as pd
 
 from ..core._errors import InputError, Problem
 from ..model.regrowth import Renewal, p_dug_within
-from ..model.scenarios import Scenario, load_scenario
+from ..model.scenarios import Scenario, as_scenario, scenario_key
 from .digs import PlanFates
 from .forecast import (
     EDGE_COLUMNS,
@@ -91,7 +91,6 @@ from .forecast import (
     RUN_COLUMNS,
     TABLES,
     Forecast,
-    scenario_key,
 )
 from .inputs import as_input, input_from_instance, simulation_input
 from .policy import Policy
@@ -116,11 +115,6 @@ __all__ = [
     "simulated_years",
     "simulation_input",
 ]
-
-
-def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
-    """Return the scenario itself, or the one a path or shipped name names."""
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
 def simulated_years(scenario: Scenario) -> list[int]:

@@ -7,9 +7,7 @@ The table schemas (:data:`TABLES` and the column tuples) are documented in
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +29,6 @@ __all__ = [
     "TABLES",
     "Forecast",
     "renewal_sentence",
-    "scenario_key",
 ]
 
 TABLES = ("forecast", "forecast_edges", "frontier", "forecast_runs")
@@ -264,8 +261,3 @@ class Forecast:
 
 
 
-def scenario_key(scenario: Scenario) -> str:
-    """Return a scenario's key in the workspace tables: its file stem (or a slug of its name)."""
-    if scenario.source and scenario.source != "<memory>":
-        return Path(scenario.source).stem
-    return re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-") or "scenario"

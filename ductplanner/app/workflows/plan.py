@@ -18,36 +18,31 @@ that never outweighs one household at the horizon.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..analysis.opportunities import (
-    DEFAULT_SCENARIO,
+from ...analysis.opportunities import (
     find_opportunities,
     root_nodes,
 )
-from ..core._errors import InputError, Problem
-from ..io.workspace import read_planning_layers
-from ..model.layers import SCHEMAS, WORKSPACE_CRS
-from ..model.scenarios import Scenario, load_scenario
-from ._from_opportunities import planning_instance
-from ._plan import Plan
+from ...core._errors import InputError, Problem
+from ...core.result import Result
+from ...io.workspace import read_planning_layers, write_layers
+from ...model.layers import SCHEMAS, WORKSPACE_CRS
+from ...model.scenarios import Scenario, as_scenario, load_scenario
+from ...optimize import Plan, planning_instance
+from ...optimize import plan as run_plan
 
-if TYPE_CHECKING:
-    from ..core.result import Result
-    from ..pipeline import DemoContext, StepOutcome
-
-__all__ = ["PLAN_COLUMNS", "demo_step", "plan_command", "plan_layer", "plan_workspace"]
+__all__ = ["PLAN_COLUMNS", "plan_command", "plan_layer", "plan_workspace"]
 
 PLAN_COLUMNS: tuple[str, ...] = tuple(SCHEMAS["plan"].field_names)
 """Columns of the ``plan`` layer, in order (then ``geometry``)."""
@@ -98,8 +93,6 @@ def plan_workspace(
     SolverError
         The MILP found no plan.
     """
-    from . import plan as run_plan
-
     path = Path(workspace)
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     layers = read_planning_layers(path)
@@ -117,8 +110,6 @@ def plan_workspace(
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
     if write:
         write_layers_note = f"scenario {scenario.name}, method {result.method}"
-        from ..io.workspace import write_layers
-
         write_layers(path, {"plan": layer}, note=write_layers_note)
     return result, layer
 
@@ -248,7 +239,13 @@ def _solver_chatter_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def plan_command(args: argparse.Namespace) -> Result:
+def plan_command(
+    workspace: str | os.PathLike[str],
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    method: str | None = None,
+    time_limit: float | None = None,
+) -> Result:
     """Run ``ductplanner plan WORKSPACE --scenario FILE [--method M] [--time-limit S] [--json]``.
 
     The ``--json`` summary has the public ``plan`` keys (``method``,
@@ -257,37 +254,16 @@ def plan_command(args: argparse.Namespace) -> Result:
     :meth:`Plan.summary`'s others, plus ``workspace``, ``scenario`` (its
     name), ``stretches`` and ``written``.
     """
-    from ..core.result import Result
-
-    scenario = load_scenario(args.scenario)
+    scenario = as_scenario(scenario)
     with _solver_chatter_to_stderr():
-        result, layer = plan_workspace(
-            args.workspace,
-            scenario,
-            method=getattr(args, "method", None),
-            time_limit=getattr(args, "time_limit", None),
-        )
+        result, layer = plan_workspace(workspace, scenario, method=method, time_limit=time_limit)
     summary = {
-        "workspace": str(args.workspace),
+        "workspace": str(workspace),
         "scenario": scenario.name,
         **result.summary(),
         "stretches": len(layer),
         "written": ["plan"],
     }
-    return Result(summary=summary, text=_text(result, str(args.workspace), scenario.name, layer))
+    return Result(summary=summary, text=_text(result, str(workspace), scenario.name, layer))
 
 
-def demo_step(ctx: DemoContext) -> StepOutcome:
-    """Plan the revised 2019 scenario (greedy) on the demo workspace (demo pipeline step)."""
-    from ..pipeline import StepOutcome
-
-    scenario = load_scenario(Path(ctx.scenarios) / f"{DEFAULT_SCENARIO}.toml")
-    result, layer = plan_workspace(ctx.workspace, scenario, method="greedy")
-    summary = {"scenario": scenario.name, **result.summary(), "stretches": len(layer)}
-    line = (
-        f"{result.method}: {len(layer):,} stretches, {result.metres:,.0f} m, DKK "
-        f"{sum(result.spent_dkk):,.0f} of {sum(result.budget_dkk):,.0f}; "
-        f"{result.households_covered:,.0f} households covered in {result.years[-1]} "
-        f"({result.households_baseline:,.0f} before)"
-    )
-    return StepOutcome(written=[], line=line, summary=summary)

@@ -1,0 +1,67 @@
+"""The ``coverage`` command: read the workspace, compute who is covered, write it back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ...analysis.coverage import DEFAULT_DROP_M, CoverageReport, check_drop, compute_coverage
+from ...core.result import Result
+from ...io.workspace import list_layers, read_layer, write_layers
+
+__all__ = ["coverage_command", "coverage_workspace"]
+
+_OPTIONAL = ("ducts", "backbone", "sites", "districts")
+
+
+def coverage_workspace(
+    path: str | os.PathLike[str],
+    *,
+    drop: float = DEFAULT_DROP_M,
+    write: bool = True,
+    **options: Any,
+) -> CoverageReport:
+    """Compute a workspace's coverage and write the ``coverage`` and ``district_coverage`` layers.
+
+    Everything is computed before anything is written, and the two layers are
+    written in one atomic step, so a failure leaves the workspace unchanged.
+
+    Parameters
+    ----------
+    path : path-like
+        The workspace GeoPackage.
+    drop : float
+        Drop distance in metres.
+    write : bool
+        Write the two layers back (otherwise only compute).
+    **options
+        Passed to :func:`~ductplanner.analysis.coverage.compute_coverage`.
+
+    Returns
+    -------
+    CoverageReport
+    """
+    check_drop(drop)
+    path = Path(path)
+    present = set(list_layers(path))
+    layers = {name: read_layer(path, name) for name in ("streets", "addresses")}
+    for name in _OPTIONAL:
+        if name in present:
+            layers[name] = read_layer(path, name)
+    report = compute_coverage(layers, drop=drop, source=str(path), **options)
+    if write:
+        write_layers(path, report.layers(), note=f"drop distance {drop:g} m")
+    return report
+
+
+def coverage_command(workspace: str | os.PathLike[str], *, drop: float | None = None) -> Result:
+    """Run ``ductplanner coverage WORKSPACE [--drop M]``: compute, write, and say so.
+
+    The ``--json`` summary has the public ``coverage`` keys (see
+    :meth:`CoverageReport.summary`) and ``workspace``.
+    """
+    report = coverage_workspace(workspace, drop=DEFAULT_DROP_M if drop is None else drop)
+    written = ", ".join(f"{name} ({len(gdf)} features)" for name, gdf in report.layers().items())
+    summary = {"workspace": str(workspace), **report.summary()}
+    return Result(summary=summary, text=f"{report.text()}\nwrote {written} to {workspace}")
