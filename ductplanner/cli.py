@@ -20,13 +20,13 @@ from .app.workflows.coordination import decide_command, record_command, requests
 from .app.workflows.coverage import coverage_command
 from .app.workflows.layers import import_file, validate_path
 from .app.workflows.ler import ler_command
+from .app.workflows.maps import map_command
 from .app.workflows.opportunities import opportunities_command
 from .app.workflows.plan import plan_command
 from .app.workflows.simulate import simulate_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
 from .pipeline import run_demo
-from .render.maps import map_command
 from .render.report import report_command
 
 __all__ = ["Result", "main"]

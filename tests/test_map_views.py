@@ -18,11 +18,12 @@ import pytest
 from test_maps import embedded, overlay_names, panel, write_map_workspace
 
 from ductplanner import WorkspaceError
+from ductplanner.app.workflows.maps import map_command
 from ductplanner.cli import main
 from ductplanner.io.workspace import write_layers
 from ductplanner.pipeline import maps_step
 from ductplanner.render.forecast_maps import comparison_map, forecast_map, read_forecasts
-from ductplanner.render.maps import TOKEN_ENV, map_command, save_map
+from ductplanner.render.maps import TOKEN_ENV, save_map
 
 EVIL_NAME = "<script>alert(5)</script> plan"
 YEARS = (2020, 2021, 2022)
