@@ -3,19 +3,6 @@
 The schemas live in :mod:`ductplanner.model.schemas` and the validation in
 :mod:`ductplanner.model.validation`; this module gathers both so that
 ``from ductplanner.model.layers import SCHEMAS, validate_layer`` keeps working.
-
->>> import geopandas as gpd
->>> from shapely import LineString
->>> streets = gpd.GeoDataFrame(
-...     {"id": ["s1"], "name": ["Hovedgaden"]},
-...     geometry=[LineString([(710000, 6180000), (710100, 6180000)])],
-...     crs=WORKSPACE_CRS,
-... )
->>> clean, problems = validate_layer(streets, "streets")
->>> problems
-[]
->>> clean.loc[0, "road_class"]
-'local'
 """
 
 from __future__ import annotations
