@@ -91,7 +91,7 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
         runs=args.runs,
         seed=args.seed,
         frontier=args.frontier,
-        progress=not args.json,
+        progress=_shows_progress(args),
     )
 
 

@@ -12,15 +12,14 @@ every run at once, on a graph built without a sort
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from tqdm import tqdm
 
+from ..core.progress import progress_bar
 from ..model.regrowth import Renewal
 from .digs import PlanFates, draw_digs
 from .ducts import DuctState
@@ -103,18 +102,18 @@ def run_engine(
     ).tocsr()
     on_today = DuctState(inp, 1).linked_edges()[0]
     today = weights.T @ on_today.astype(float)
-    bar = _progress_bar(len(batches) * y_count, progress, description)
-    for (lo, hi), rng in zip(batches, rngs, strict=True):
-        batch = _simulate_batch(
-            inp, renewal, policy, fates, years, hi - lo, rng, weights, today, bar
-        )
-        covered[lo:hi] = batch.sums[:, :, 0]
-        district_covered[lo:hi] = batch.sums[:, :, 1:]
-        edge_runs += batch.edge_runs
-        dug += batch.dug
-        spent += batch.spent
-    if bar is not None:
-        bar.close()
+    with progress_bar(
+        len(batches) * y_count, show=progress, desc=description, unit="year"
+    ) as bar:
+        for (lo, hi), rng in zip(batches, rngs, strict=True):
+            batch = _simulate_batch(
+                inp, renewal, policy, fates, years, hi - lo, rng, weights, today, bar
+            )
+            covered[lo:hi] = batch.sums[:, :, 0]
+            district_covered[lo:hi] = batch.sums[:, :, 1:]
+            edge_runs += batch.edge_runs
+            dug += batch.dug
+            spent += batch.spent
     return RawForecast(
         years=years,
         covered=covered,
@@ -175,8 +174,7 @@ def _simulate_batch(
         out.sums[:, k] = sums
         out.edge_runs[k] = edge_runs
         out.dug[k] = dug_count
-        if bar is not None:
-            bar.update()
+        bar.update()
     return out
 
 
@@ -186,9 +184,3 @@ def _mark_dug(dug_ever: np.ndarray, flat: np.ndarray) -> int:
     first = flat[~ever[flat]]
     ever[first] = True
     return len(first)
-
-
-def _progress_bar(total: int, show: bool, description: str) -> Any:
-    if not show or not sys.stderr.isatty():
-        return None
-    return tqdm(total=total, desc=description, unit="year", file=sys.stderr, leave=False)
