@@ -26,11 +26,11 @@ from .core.result import Result
 from .io.assets import assets_installed, install_command
 from .io.workspace import read_layer, read_table
 from .model.decisions import DECISION_STATUSES, decision_counts, decision_status
-from .model.scenarios import DEFAULT_SCENARIO, load_scenario, shipped_scenarios
+from .model.scenarios import DEFAULT_SCENARIO, load_scenario, scenario_key, shipped_scenarios
 from .render.forecast_maps import comparison_map, forecast_map
 from .render.maps import save_map, workspace_map
 from .render.report import collect_report, report_summary, write_report
-from .simulate import budget_frontier, scenario_key, simulate
+from .simulate import budget_frontier, simulate
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]
 
