@@ -24,20 +24,17 @@ import time
 from pathlib import Path
 
 from ductplanner.app.demo import write_demo_workspace
+from ductplanner.app.workflows.report import collect_report
 from ductplanner.model.scenarios import shipped_scenarios
-from ductplanner.pipeline import STEPS, DemoContext, _find_step
-from ductplanner.render.report import collect_report, render_report
+from ductplanner.pipeline import STEPS, DemoContext
+from ductplanner.render.report import render_report
 
 
 def _prepare(folder: Path, scale: float, seed: int) -> DemoContext:
     ctx = DemoContext(folder / "demo.gpkg", folder, seed, shipped_scenarios())
     write_demo_workspace(ctx.workspace, seed=seed, scale=scale)
-    for name, module in STEPS:
+    for name, step in STEPS:
         if name in ("maps", "report"):
-            continue
-        step = _find_step(module)
-        if step is None:
-            print(f"  step {name}: not built yet, skipped")
             continue
         started = time.perf_counter()
         outcome = step(ctx)

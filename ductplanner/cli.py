@@ -23,11 +23,11 @@ from .app.workflows.ler import ler_command
 from .app.workflows.maps import map_command
 from .app.workflows.opportunities import opportunities_command
 from .app.workflows.plan import plan_command
+from .app.workflows.report import report_command
 from .app.workflows.simulate import simulate_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
 from .pipeline import run_demo
-from .render.report import report_command
 
 __all__ = ["Result", "main"]
 

@@ -20,6 +20,7 @@ from .app.demo_history import EVALUATION_DATE, play_demo_history
 from .app.workflows.coverage import coverage_workspace
 from .app.workflows.opportunities import opportunities_workspace
 from .app.workflows.plan import plan_workspace
+from .app.workflows.report import collect_report, report_summary, write_report
 from .app.workflows.simulate import workspace_input, write_forecast
 from .core._format import metres, percent, slug
 from .core.result import Result
@@ -29,7 +30,6 @@ from .model.decisions import DECISION_STATUSES, decision_counts, decision_status
 from .model.scenarios import DEFAULT_SCENARIO, load_scenario, scenario_key, shipped_scenarios
 from .render.forecast_maps import comparison_map, forecast_map
 from .render.maps import save_map, workspace_map
-from .render.report import collect_report, report_summary, write_report
 from .simulate import budget_frontier, simulate
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]

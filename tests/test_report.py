@@ -15,13 +15,16 @@ import pandas as pd
 import pytest
 from test_cli_coverage import PUBLIC_KEYS
 
+from ductplanner.analysis.evaluation import ReportData
 from ductplanner.app.demo import tiny_layers
+from ductplanner.app.workflows import report as report_workflow
+from ductplanner.app.workflows.report import build_report, collect_report, write_report
 from ductplanner.cli import main
+from ductplanner.core import _atomic
 from ductplanner.io.workspace import read_layer, read_table, write_layers
 from ductplanner.model.scenarios import load_scenario, shipped_scenarios
 from ductplanner.pipeline import report_step
-from ductplanner.render import report as report_module
-from ductplanner.render.report import build_report, collect_report, render_report, write_report
+from ductplanner.render.report import render_report
 
 SHIPPED = sorted(p.stem for p in shipped_scenarios().glob("*.toml"))
 EVIL = "<script>alert('x')</script>"
@@ -220,7 +223,7 @@ def full_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def full_data(full_workspace: Path) -> report_module.ReportData:
+def full_data(full_workspace: Path) -> ReportData:
     return collect_report(full_workspace)
 
 
@@ -252,7 +255,7 @@ def test_report_renders_for_every_shipped_scenario(
 
 
 def test_numbers_equal_the_coverage_command(
-    full_data: report_module.ReportData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    full_data: ReportData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = render_report(full_data)
     copy = tmp_path / "copy.gpkg"  # the command writes coverage layers; keep the shared one
@@ -268,7 +271,7 @@ def test_numbers_equal_the_coverage_command(
     assert printed["households_duct_covered"] > 0
 
 
-def test_forecast_numbers_equal_the_forecast_table(full_data: report_module.ReportData) -> None:
+def test_forecast_numbers_equal_the_forecast_table(full_data: ReportData) -> None:
     page = render_report(full_data)
     forecast = read_table(full_data.workspace, "forecast")
     shown = embedded(page)["forecast"]
@@ -287,7 +290,7 @@ def test_forecast_numbers_equal_the_forecast_table(full_data: report_module.Repo
     assert p50 == [f"{v:,.0f}" for v in shown["revised-2019"]["p50"]]
 
 
-def test_charts_and_sections_present(full_data: report_module.ReportData) -> None:
+def test_charts_and_sections_present(full_data: ReportData) -> None:
     page = render_report(full_data)
     charts = {a.get("data-chart") for t, a in tags(page) if t == "svg"}
     assert charts == {"districtmap", "forecast", "frontier"}
@@ -316,7 +319,7 @@ def test_charts_and_sections_present(full_data: report_module.ReportData) -> Non
             assert not (attrs.get(key) or "#").startswith(("http", "//")), attrs
 
 
-def test_planned_vs_realised_and_money(full_data: report_module.ReportData) -> None:
+def test_planned_vs_realised_and_money(full_data: ReportData) -> None:
     data = embedded(render_report(full_data))
     yearly = {row["year"]: row for row in data["yearly"]}
     assert yearly[2020]["opportunities"] == 1
@@ -339,7 +342,7 @@ def test_planned_vs_realised_and_money(full_data: report_module.ReportData) -> N
     assert laid[(2020, "co-dig")] == pytest.approx(vestvej)
 
 
-def test_manifest_names_inputs_with_hashes(full_data: report_module.ReportData) -> None:
+def test_manifest_names_inputs_with_hashes(full_data: ReportData) -> None:
     import hashlib
 
     manifest = embedded(render_report(full_data))["manifest"]
@@ -396,7 +399,7 @@ def test_every_input_string_is_escaped(tmp_path: Path) -> None:
     assert EVIL in embedded(page)["coverage"]["districts"]
 
 
-def test_danish_words_and_number_formats(full_data: report_module.ReportData) -> None:
+def test_danish_words_and_number_formats(full_data: ReportData) -> None:
     page = render_report(full_data, lang="da")
     english = render_report(full_data, lang="en")
     assert '<html lang="da">' in page
@@ -423,7 +426,7 @@ def test_cli_writes_the_report(
 
 
 def test_write_is_atomic(
-    full_data: report_module.ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    full_data: ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "report.html"
     write_report(full_data.workspace, out, data=full_data)
@@ -436,12 +439,12 @@ def test_write_is_atomic(
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(report_module, "render_report", broken)
+        patch.setattr(report_workflow, "render_report", broken)
         with pytest.raises(RuntimeError):
             write_report(full_data.workspace, out, data=full_data)
     assert out.read_bytes() == before
     with monkeypatch.context() as patch:
-        patch.setattr(report_module.os, "replace", failing_replace)
+        patch.setattr(_atomic.os, "replace", failing_replace)
         with pytest.raises(OSError, match="disk full"):
             write_report(full_data.workspace, out, data=full_data, lang="da")
     assert out.read_bytes() == before

@@ -14,8 +14,8 @@ import pytest
 from test_report import EVIL, SHIPPED, add_step_outputs
 
 from ductplanner.app.demo import tiny_layers
+from ductplanner.app.workflows.report import collect_report, write_report
 from ductplanner.io.workspace import write_layers
-from ductplanner.render.report import collect_report, write_report
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Lang", "is_nan", "metres", "number", "percent", "share", "slug"]
@@ -139,3 +141,57 @@ def is_nan(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def plain(value: Any) -> Any:
+    """Return one value as plain, JSON-able Python (None for a missing one).
+
+    >>> plain(np.float64(3.0)), plain(float("nan")), plain(np.int64(2)), plain(2.5)
+    (3, None, 2, 2.5)
+    """
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() else value
+    return value
+
+
+def plain_tree(value: Any) -> Any:
+    """Return nested mappings and sequences with every leaf made :func:`plain`.
+
+    >>> plain_tree({"a": (np.float64(1.0), float("nan")), 2: {"b": np.int64(3)}})
+    {'a': [1, None], '2': {'b': 3}}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_tree(v) for v in value]
+    return plain(value)
+
+
+def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return a column as text ('' where missing or where the frame lacks the column).
+
+    >>> text_column(pd.DataFrame({"a": ["x", None]}), "a").tolist()
+    ['x', '']
+    >>> text_column(pd.DataFrame(index=[0]), "b").tolist()
+    ['']
+    """
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].astype(object).where(frame[column].notna(), "").map(str)
+
+
+def number_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return a column as floats (NaN where not a number or where the frame lacks the column).
+
+    >>> number_column(pd.DataFrame({"a": ["2", "x"]}), "a").tolist()
+    [2.0, nan]
+    """
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)

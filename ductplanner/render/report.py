@@ -1,987 +1,43 @@
-"""The committee's evaluation report: one self-contained HTML file, printable to PDF.
+"""The committee's evaluation report: one self-contained HTML page, printable to PDF.
 
-Rendering only. Every figure in the report comes from a public step: coverage
-from :func:`~ductplanner.analysis.coverage.compute_coverage` (so the numbers equal
-``ductplanner coverage --json``), the forecast, frontier and decision log from
-the tables that ``simulate``, ``plan``, ``requests``, ``decide`` and
-``record`` write into the workspace. A section whose input is missing says
+Rendering only: :func:`render_report` takes the figures of
+:func:`~ductplanner.analysis.evaluation.evaluate` (a :class:`ReportData`) and
+returns HTML; the ``report`` workflow (:mod:`ductplanner.app.workflows.report`)
+reads the workspace and writes the file. A section whose input is missing says
 which command computes it instead of failing.
 
-The page makes no request of its own: charts are inline SVG (matplotlib),
-styles are inline, and every number the page shows is also embedded as JSON
-(``<script type="application/json" id="report-data">``) for scripts and tests.
-Every text that came from an input file is HTML-escaped.
-
-Two steps, so a report in two languages reads the workspace once::
-
-    data = collect_report(workspace)          # read and compute
-    html = render_report(data, lang="da")     # render (en or da)
-
->>> import tempfile, pathlib
->>> from ductplanner.app.demo import tiny_layers
->>> from ductplanner.io.workspace import write_layers
->>> ws = pathlib.Path(tempfile.mkdtemp()) / "town.gpkg"
->>> write_layers(ws, tiny_layers(), synthetic=True)
->>> page = build_report(ws)
->>> page.startswith("<!DOCTYPE html>"), "synthetic demo data" in page
-(True, True)
+The page makes no request of its own: charts are inline SVG
+(:mod:`~ductplanner.render.report_charts`), styles are inline, and every number
+the page shows is also embedded as JSON (``<script type="application/json"
+id="report-data">``) for scripts and tests. Every text that came from an input
+file is HTML-escaped.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
-import html
-import io
-import itertools
 import json
 import math
-import os
-import platform
-import re
-import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from .. import __version__
-from ..analysis.coverage import DEFAULT_DROP_M, compute_coverage
-from ..core._errors import ScenarioError
-from ..core._format import Lang, metres, number, percent, share
-from ..core.result import Result
-from ..io.workspace import list_layers, read_layer, read_sources, read_table
-from ..model.scenarios import Scenario, load_scenario, shipped_scenarios
-from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
+from ..analysis.evaluation import ReportData
+from ..core._format import Lang, is_nan, metres, percent, plain, plain_tree, share
+from .report_charts import district_map, forecast_chart, frontier_chart
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+# the page is mostly words, escaped text and figures: short local names keep it readable
+from .report_words import WORDS
+from .report_words import escaped as _e
+from .report_words import figure as _n
+from .report_words import words as _w
+from .style import safe_json, share_colour
 
+__all__ = ["ReportData", "render_report"]
 
-__all__ = [
-    "ReportData",
-    "build_report",
-    "collect_report",
-    "render_report",
-    "report_command",
-    "write_report",
-]
-
-_INPUT_LAYERS = ("streets", "addresses", "ducts", "backbone", "sites", "districts")
-_DERIVED = ("opportunities", "plan")
-_TABLES = ("decisions", "forecast", "frontier", "forecast_runs")
-_SCENARIO_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 _ORIGINS = ("co-dig", "own-dig", "fibre-project", "unknown")
-
-
-# --- words: English and Danish ---------------------------------------------------------------
-
-_WORDS: dict[str, tuple[str, str]] = {
-    "title": ("Broadband ducts: evaluation report", "Tomrør til bredbånd: evalueringsrapport"),
-    "made": ("Made {date} from the workspace {ws}.", "Lavet {date} ud fra arbejdsfilen {ws}."),
-    "synthetic": (
-        "synthetic demo data: every figure in this report is made up.",
-        "syntetiske demodata: alle tal i rapporten er opdigtede.",
-    ),
-    "contents": ("Contents", "Indhold"),
-    "not_computed": ("Not computed yet: run", "Ikke beregnet endnu: kør"),
-    "in_short": ("In short", "Kort fortalt"),
-    "key": ("Key figures", "Nøgletal"),
-    "figure": ("Figure", "Tal"),
-    "value": ("Value", "Værdi"),
-    "hh_served": (
-        "Households with modern broadband now",
-        "Husstande med moderne bredbånd nu",
-    ),
-    "ad_served": ("Addresses with modern broadband now", "Adresser med moderne bredbånd nu"),
-    "hh_duct": ("Households our ducts reach", "Husstande vores tomrør når"),
-    "ad_duct": ("Addresses our ducts reach", "Adresser vores tomrør når"),
-    "ad_beyond": (
-        "Addresses farther than the drop distance from every street",
-        "Adresser længere end stikafstanden fra enhver vej",
-    ),
-    "sites": ("Municipal sites connected", "Kommunale institutioner tilsluttet"),
-    "duct_len": ("Ducts in the ground", "Tomrør i jorden"),
-    "duct_conn": ("of which connected to the backbone", "heraf forbundet til backbone"),
-    "served_means": (
-        "Modern broadband means at least {down} Mbit/s down and {up} Mbit/s up. An address "
-        "counts as served when our ducts reach it or when it has such a line already. "
-        "Our ducts reach an address when its street, within {drop} m, carries a duct that "
-        "is connected through ducts to the backbone.",
-        "Moderne bredbånd betyder mindst {down} Mbit/s ned og {up} Mbit/s op. En adresse "
-        "tæller som dækket, når vores tomrør når den, eller når den allerede har en sådan "
-        "forbindelse. Vores tomrør når en adresse, når dens vej inden for {drop} m har et "
-        "tomrør, der gennem tomrør er forbundet til backbone.",
-    ),
-    "laid": ("Ducts laid per year", "Tomrør lagt pr. år"),
-    "laid_text": (
-        "Metres of duct in the ground by the year they were laid and by who dug the trench.",
-        "Meter tomrør i jorden efter år og efter hvem der gravede.",
-    ),
-    "year": ("Year", "År"),
-    "total": ("Total", "I alt"),
-    "year_unknown": ("year unknown", "år ukendt"),
-    "co-dig": ("co-digging", "samgravning"),
-    "own-dig": ("own digging", "egen gravning"),
-    "fibre-project": ("fibre project", "fiberprojekt"),
-    "unknown": ("unknown", "ukendt"),
-    "money": ("Money: spent and budget", "Penge: brugt og budget"),
-    "money_text": (
-        "DKK per year. The budget is what buys ducts in scenario “{name}” (co-digging and "
-        "materials{own}). Agreed means a utility said yes; spent means the duct is laid.",
-        "Kroner pr. år. Budgettet er det, der køber tomrør i scenariet “{name}” "
-        "(samgravning og materialer{own}). Aftalt betyder, at et forsyningsselskab har sagt "
-        "ja; brugt betyder, at røret er lagt.",
-    ),
-    "own_line": (" and own digging", " og egen gravning"),
-    "budget": ("Budget", "Budget"),
-    "planned_dkk": ("Planned", "Planlagt"),
-    "agreed_dkk": ("Agreed", "Aftalt"),
-    "spent": ("Spent", "Brugt"),
-    "left": ("Left", "Tilbage"),
-    "no_budget": (
-        "No budget known: the workspace has no plan. Run",
-        "Intet budget kendt: arbejdsfilen har ingen plan. Kør",
-    ),
-    "pvr": ("Planned and realised, year by year", "Planlagt og realiseret, år for år"),
-    "pvr_text": (
-        "What we found, planned, agreed and laid each year, and what it gave. Coverage "
-        "gained counts every duct laid that year, whoever paid for it; cost per household "
-        "is the DKK spent divided by the households gained.",
-        "Hvad vi fandt, planlagde, aftalte og lagde hvert år, og hvad det gav. Dækning "
-        "vundet tæller alle tomrør lagt det år, uanset hvem der betalte; pris pr. husstand "
-        "er de brugte kroner delt med de vundne husstande.",
-    ),
-    "opps": ("Opportunities found", "Muligheder fundet"),
-    "opp_digs": ("{n} digs", "{n} gravninger"),
-    "plan_m": ("Planned (m)", "Planlagt (m)"),
-    "agreed": ("Requests agreed", "Anmodninger aftalt"),
-    "laid_m": ("Ducts laid (m)", "Tomrør lagt (m)"),
-    "spent_dkk": ("DKK spent", "Kr. brugt"),
-    "cost_hh": ("DKK per household reached", "Kr. pr. husstand nået"),
-    "gained": ("Coverage gained (households)", "Dækning vundet (husstande)"),
-    "districts": ("Coverage per district", "Dækning pr. bydel"),
-    "district": ("District", "Bydel"),
-    "households": ("Households", "Husstande"),
-    "covered": ("Reached by our ducts", "Nået af vores tomrør"),
-    "served": ("Modern broadband now", "Moderne bredbånd nu"),
-    "addresses": ("Addresses", "Adresser"),
-    "outside": ("outside every district", "uden for alle bydele"),
-    "map_caption": (
-        "Share of households our ducts reach, per district; lines are the ducts in the ground.",
-        "Andel af husstande vores tomrør når, pr. bydel; stregerne er tomrørene i jorden.",
-    ),
-    "no_households": ("no households", "ingen husstande"),
-    "forecast": ("Forecast per scenario", "Prognose pr. scenarie"),
-    "forecast_text": (
-        "Nobody knows where streets will be dug more than a few months ahead, so the "
-        "forecast simulates many possible futures. The line is the middle outcome (P50); "
-        "the band holds eight futures in ten (P10 to P90).",
-        "Ingen ved, hvor der graves om mere end få måneder, så prognosen simulerer mange "
-        "mulige fremtider. Linjen er det midterste udfald (P50); båndet rummer otte ud af "
-        "ti fremtider (P10 til P90).",
-    ),
-    "hh_reached": ("households reached by our ducts", "husstande nået af vores tomrør"),
-    "all_hh": ("all households", "alle husstande"),
-    "target": ("target", "mål"),
-    "p_target": ("Chance of target", "Chance for mål"),
-    "share_hh": ("Share (P50)", "Andel (P50)"),
-    "scenario": ("Scenario", "Scenarie"),
-    "runs_line": (
-        "{runs} simulated futures, seed {seed}, up to {horizon}.",
-        "{runs} simulerede fremtider, frø {seed}, frem til {horizon}.",
-    ),
-    "target_title": (
-        "Chance that a district reaches its target",
-        "Chance for at en bydel når sit mål",
-    ),
-    "target_text": (
-        "The chance, by each year, that a district has at least {share} of its households "
-        "reached by our ducts.",
-        "Chancen, for hvert år, for at en bydel har mindst {share} af sine husstande nået "
-        "af vores tomrør.",
-    ),
-    "frontier": ("Budget frontier", "Budgetkurve"),
-    "frontier_text": (
-        "What more or less money a year would give: households reached (P50, with the "
-        "P10–P90 band) against the yearly budget.",
-        "Hvad flere eller færre penge om året ville give: husstande nået (P50, med "
-        "P10–P90-båndet) mod det årlige budget.",
-    ),
-    "budget_axis": ("budget, million DKK per year", "budget, mio. kr. pr. år"),
-    "in_year": ("in {year}", "i {year}"),
-    "assumptions": ("Assumptions", "Forudsætninger"),
-    "assume_costs": (
-        "Laying a duct in another party's open trench costs {co} DKK per metre, the duct "
-        "material {mat} DKK per metre, and digging our own trench {own} DKK per metre.",
-        "At lægge et tomrør i en andens åbne rende koster {co} kr. pr. meter, "
-        "rørmaterialet {mat} kr. pr. meter, og at grave sin egen rende {own} kr. pr. meter.",
-    ),
-    "assume_budget": (
-        "The budget is {total} DKK a year: co-digging {co}, materials {mat}, communication "
-        "{com}, project management {pm}, own digging {own}.",
-        "Budgettet er {total} kr. om året: samgravning {co}, materialer {mat}, "
-        "kommunikation {com}, projektledelse {pm}, egen gravning {own}.",
-    ),
-    "assume_cycle": (
-        "Every street is dug up again on average every {cycle} years; the time between two "
-        "digs follows {dist}.",
-        "Hver vej graves op igen i gennemsnit hvert {cycle} år; tiden mellem to gravninger "
-        "følger {dist}.",
-    ),
-    "dist_exponential": ("an exponential distribution", "en eksponentialfordeling"),
-    "dist_gamma": ("a gamma distribution with shape {k}", "en gammafordeling med form {k}"),
-    "dist_uniform": (
-        "a uniform distribution within ±{spread} of the mean",
-        "en ligefordeling inden for ±{spread} af gennemsnittet",
-    ),
-    "dist_cycle": (
-        "a strict cycle (the same number of years every time)",
-        "en fast cyklus (samme antal år hver gang)",
-    ),
-    "assume_drop": (
-        "A house counts as reachable when it is at most {drop} m from a street with a "
-        "connected duct (the drop distance).",
-        "Et hus tæller som nåbart, når det højst ligger {drop} m fra en vej med et "
-        "forbundet tomrør (stikafstanden).",
-    ),
-    "assume_target": (
-        "A district reaches its target when {share} of its households are reached.",
-        "En bydel når sit mål, når {share} af dens husstande er nået.",
-    ),
-    "assume_conf": (
-        "A planned dig really opens its trench with a chance of {firm} when firm (permit "
-        "given), {budgeted} when in the owner's budget and {indicative} when only "
-        "announced. Of the digs that miss their window, {cancel} are cancelled; the others "
-        "come on average {slip} years late.",
-        "En planlagt gravning åbner faktisk renden med en chance på {firm}, når den er fast "
-        "(tilladelse givet), {budgeted}, når den er i ejerens budget, og {indicative}, når "
-        "den kun er annonceret. Af de gravninger, der ikke holder tiden, aflyses {cancel}; "
-        "de øvrige kommer i gennemsnit {slip} år for sent.",
-    ),
-    "assume_within": (
-        "So a street with no known history is dug within 5 years with a chance of {p}.",
-        "En vej uden kendt historik graves altså op inden for 5 år med en chance på {p}.",
-    ),
-    "assume_sim": (
-        "The forecast simulates {runs} futures with seed {seed} up to {horizon}.",
-        "Prognosen simulerer {runs} fremtider med frø {seed} frem til {horizon}.",
-    ),
-    "no_scenario": (
-        "No scenario has been used on this workspace yet. Run",
-        "Intet scenarie er brugt på arbejdsfilen endnu. Kør",
-    ),
-    "sources": ("Data sources", "Datakilder"),
-    "layer": ("Layer", "Lag"),
-    "source": ("Source", "Kilde"),
-    "updated": ("Updated", "Opdateret"),
-    "kind": ("Kind", "Art"),
-    "features": ("Features", "Objekter"),
-    "real": ("real", "rigtige"),
-    "synthetic_word": ("synthetic (demo)", "syntetiske (demo)"),
-    "no_sources": (
-        "The workspace records no sources.",
-        "Arbejdsfilen har ingen registrerede kilder.",
-    ),
-    "manifest": ("Run manifest", "Kørselsoplysninger"),
-    "manifest_text": (
-        "Everything needed to reproduce each figure: the input files with their SHA-256 "
-        "hashes, the scenario parameters, the seeds and the program version.",
-        "Alt der skal til for at genskabe hvert tal: inputfilerne med deres SHA-256-"
-        "kontrolsummer, scenariets parametre, frøene og programversionen.",
-    ),
-    "file": ("File", "Fil"),
-    "role": ("Role", "Rolle"),
-    "bytes": ("Bytes", "Bytes"),
-    "reproduce": ("To reproduce", "Sådan genskabes tallene"),
-    "parameters": ("Scenario parameters", "Scenariets parametre"),
-    "sentence_cov": (
-        "Today our ducts reach {covered}.",
-        "I dag når vores tomrør {covered}.",
-    ),
-    "sentence_served": (
-        "Counting those with a fast line already, {served} have modern broadband.",
-        "Medregnet dem, der allerede har en hurtig forbindelse, har {served} moderne bredbånd.",
-    ),
-    "sentence_forecast": (
-        "Under “{name}”, the middle forecast for {year} is {p50} households reached "
-        "(eight futures in ten: {p10} to {p90}).",
-        "Under “{name}” er den midterste prognose for {year} {p50} husstande nået "
-        "(otte ud af ti fremtider: {p10} til {p90}).",
-    ),
-    "sentence_spent": (
-        "So far {spent} DKK has been spent on the {m} of duct laid as agreed with the utilities.",
-        "Indtil nu er der brugt {spent} kr. på de {m} tomrør, der er lagt efter aftale med "
-        "forsyningsselskaberne.",
-    ),
-    "footer": (
-        "Made by ductplanner {version}. Open source; figures reproducible from the manifest.",
-        "Lavet med ductplanner {version}. Åben kildekode; tallene kan genskabes ud fra "
-        "kørselsoplysningerne.",
-    ),
-}
-
-
-def _w(key: str, lang: Lang, **values: Any) -> str:
-    """Return the words for ``key`` in ``lang``, with ``values`` filled in (unescaped)."""
-    text = _WORDS[key][0 if lang == "en" else 1]
-    return text.format(**values) if values else text
-
-
-def _e(value: Any) -> str:
-    """HTML-escape any value's text ('' for a missing value)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
-
-
-def _n(value: Any, lang: Lang, decimals: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return number(float(value), decimals, lang=lang)
-
-
-# --- what the report reads ---------------------------------------------------------------------
-
-
-@dataclass
-class ReportData:
-    """Everything a report shows, read and computed once, rendered in any language.
-
-    Attributes
-    ----------
-    workspace : Path
-        The workspace GeoPackage.
-    coverage : dict or None
-        ``CoverageReport.summary()`` (the keys of ``ductplanner coverage --json``);
-        None when the workspace lacks streets or addresses.
-    districts : GeoDataFrame or None
-        Coverage per district with the district polygons.
-    ducts : GeoDataFrame
-        The existing ducts (for the map and the metres per year).
-    laid : DataFrame
-        Metres of duct by ``year`` (None: unknown) and ``origin``.
-    yearly : DataFrame
-        Planned vs realised, one row per year.
-    money : DataFrame
-        Per year: ``budget_dkk``, ``planned_dkk``, ``agreed_dkk``, ``spent_dkk``.
-    budget_scenario : str
-        The scenario whose budget ``money`` shows ('' when none).
-    forecast, frontier, forecast_runs : DataFrame
-        The simulation's tables (empty when not computed).
-    scenarios : dict of str to Scenario
-        Scenario (file stem) → its parameters, for every scenario the
-        workspace was planned or simulated with and whose file was found.
-    scenario_files : dict of str to Path
-        Scenario (file stem) → the file read.
-    sources : DataFrame
-        The workspace's provenance table.
-    missing : dict of str to str
-        Section → the command that computes its input.
-    manifest : dict
-        Input files with hashes, parameters, seeds, version, date.
-    """
-
-    workspace: Path
-    coverage: dict[str, Any] | None
-    districts: gpd.GeoDataFrame | None
-    ducts: gpd.GeoDataFrame
-    laid: pd.DataFrame
-    yearly: pd.DataFrame
-    money: pd.DataFrame
-    budget_scenario: str
-    forecast: pd.DataFrame
-    frontier: pd.DataFrame
-    forecast_runs: pd.DataFrame
-    scenarios: dict[str, Scenario]
-    scenario_files: dict[str, Path]
-    sources: pd.DataFrame
-    missing: dict[str, str] = field(default_factory=dict)
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def synthetic(self) -> bool:
-        """Whether any layer of the workspace is marked synthetic (the demo)."""
-        return bool(len(self.sources) and self.sources["synthetic"].any())
-
-    def forecast_summary(self) -> dict[str, dict[str, Any]]:
-        """Return, per scenario, the forecast as ``simulate --json`` states it.
-
-        Keys per scenario: ``name``, ``years``, ``households_total``, ``p10``,
-        ``p50``, ``p90``, ``p_reach_target`` (whole municipality) and
-        ``districts`` (name → ``years``, ``p10``, ``p50``, ``p90``,
-        ``p_reach_target``).
-        """
-        out: dict[str, dict[str, Any]] = {}
-        if self.forecast.empty:
-            return out
-        for scenario, rows in self.forecast.groupby("scenario", sort=False):
-            whole = rows[rows["district"] == ""].sort_values("year")
-            entry = _series(whole)
-            names = rows["scenario_name"].dropna()
-            entry["name"] = str(names.iloc[0]) if len(names) else str(scenario)
-            entry["households_total"] = (
-                int(whole["households_total"].iloc[-1]) if len(whole) else None
-            )
-            entry["districts"] = {
-                str(name): _series(part.sort_values("year"))
-                for name, part in rows[rows["district"] != ""].groupby("district", sort=False)
-            }
-            out[str(scenario)] = entry
-        return out
-
-
-def _series(rows: pd.DataFrame) -> dict[str, Any]:
-    out: dict[str, Any] = {"years": [int(y) for y in rows["year"]]}
-    for key in ("p10", "p50", "p90", "p_reach_target"):
-        if key in rows.columns:
-            out[key] = [_plain(v) for v in rows[key]]
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """Return a JSON-able plain Python value (None for missing)."""
-    if value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() else value
-    return value
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _scenario_files(forecast: pd.DataFrame) -> dict[str, Path]:
-    """Map every name a table may store for a scenario to its file.
-
-    The forecast tables store the file stem (``revised-2019``), the plan layer
-    the scenario's name (``Revised plan 2019: co-digging only``): both are
-    keys, for the shipped scenarios and for the stems the forecast names.
-    """
-    files: dict[str, Path] = {}
-    for path in sorted(shipped_scenarios().glob("*.toml")):
-        files[path.stem] = path
-        try:
-            files.setdefault(load_scenario(path).name, path)
-        except ScenarioError:
-            continue
-    if len(forecast):
-        for stem, name in (
-            forecast[["scenario", "scenario_name"]].drop_duplicates().itertuples(index=False)
-        ):
-            if stem in files:
-                files.setdefault(name, files[stem])
-            elif Path(stem).is_file():
-                files[stem] = files.setdefault(name, Path(stem))
-    return files
-
-
-def _load_scenarios(
-    labels: Iterable[str], forecast: pd.DataFrame
-) -> tuple[dict[str, str], dict[str, Scenario], dict[str, Path]]:
-    """Resolve scenario labels (stems or names) to scenarios keyed by file stem.
-
-    Returns
-    -------
-    tuple
-        label → stem, stem → Scenario, stem → file (for the labels resolved).
-    """
-    known = _scenario_files(forecast)
-    stem_of: dict[str, str] = {}
-    scenarios: dict[str, Scenario] = {}
-    files: dict[str, Path] = {}
-    for label in dict.fromkeys(x for x in labels if x):
-        path = known.get(label)
-        if path is None:
-            continue
-        stem = path.stem
-        if stem not in scenarios:
-            try:
-                scenarios[stem] = load_scenario(path)
-            except ScenarioError:
-                continue
-            files[stem] = path
-        stem_of[label] = stem
-    return stem_of, scenarios, files
-
-
-def _plan_of_decisions(plan: pd.DataFrame, current: pd.DataFrame) -> str:
-    """Return the plan scenario the decision log follows (most digs in common; else the first)."""
-    labels = list(dict.fromkeys(_text_column(plan, "scenario")))
-    if len(labels) <= 1:
-        return labels[0] if labels else ""
-    logged = set(_text_column(current, "dig_id"))
-    digs = _text_column(plan, "dig_id")
-    scenario = _text_column(plan, "scenario")
-    shared = [len(logged & set(digs[scenario == label])) for label in labels]
-    return labels[int(np.argmax(shared))]
-
-
-def _text_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].astype(object).where(frame[column].notna(), "").map(str)
-
-
-def _number_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype=float)
-    return pd.to_numeric(frame[column], errors="coerce").astype(float)
-
-
-def _current_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Return the current status per dig (its latest row) and whether it was ever agreed."""
-    from ..model.decisions import decision_status
-
-    if decisions.empty or "dig_id" not in decisions.columns:
-        return pd.DataFrame(columns=["dig_id", "status", "year", "cost_dkk", "ever_agreed"])
-    return decision_status(decisions)
-
-
-def _laid_metres(ducts: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Metres of existing duct by year laid and origin (a long table)."""
-    if ducts.empty:
-        return pd.DataFrame({"year": [], "origin": [], "metres": []})
-    frame = pd.DataFrame(
-        {
-            "year": _number_column(ducts, "year_laid").to_numpy(),
-            "origin": _text_column(ducts, "origin").replace("", "unknown").to_numpy(),
-            "metres": ducts.geometry.length.to_numpy(),
-        }
-    )
-    frame["year"] = frame["year"].fillna(-1).astype(int)
-    table = frame.groupby(["year", "origin"], as_index=False)["metres"].sum()
-    return table.sort_values(["year", "origin"], ignore_index=True)
-
-
-def _coverage_by_year(
-    layers: Mapping[str, gpd.GeoDataFrame], years: Sequence[int], drop: float, source: str
-) -> dict[int, int]:
-    """Households duct-covered with the ducts laid up to each year (unknown years count)."""
-    ducts = layers.get("ducts")
-    if ducts is None or ducts.empty or not years:
-        return {}
-    laid = _number_column(ducts, "year_laid")
-    cheap = {k: v for k, v in layers.items() if k != "sites"}  # sites do not count households
-    out: dict[int, int] = {}
-    last_count, last_value = -1, 0
-    for year in sorted(years):
-        keep = (laid.isna() | (laid <= year)).to_numpy()
-        if int(keep.sum()) != last_count:
-            subset = dict(cheap, ducts=ducts[keep])
-            report = compute_coverage(subset, drop=drop, source=source)
-            last_value = int(report.summary()["households_duct_covered"])
-            last_count = int(keep.sum())
-        out[year] = last_value
-    return out
-
-
-def _yearly(
-    opportunities: pd.DataFrame,
-    plan: pd.DataFrame,
-    current: pd.DataFrame,
-    laid: pd.DataFrame,
-    covered_by_year: Mapping[int, int],
-) -> pd.DataFrame:
-    """Planned vs realised per year: found, planned, agreed, laid, spent, gained, DKK/household."""
-    years: set[int] = set()
-    opp_year = _number_column(opportunities, "year")
-    plan_year = _number_column(plan, "year")
-    dec_year = _number_column(current, "year")
-    years |= {int(y) for y in opp_year.dropna()}
-    years |= {int(y) for y in plan_year.dropna()}
-    years |= {int(y) for y in dec_year.dropna()}
-    years |= {int(y) for y in laid["year"] if y >= 0}
-    status = _text_column(current, "status")
-    rows = []
-    before = None
-    for year in sorted(years):
-        opp = opportunities[(opp_year == year).to_numpy()]
-        planned = plan[(plan_year == year).to_numpy()]
-        this = (dec_year == year).to_numpy()
-        ever = current["ever_agreed"].astype(bool) | (status == "laid")
-        agreed = current[this & ever.to_numpy()]
-        done = current[this & (status == "laid").to_numpy()]
-        covered = covered_by_year.get(year)
-        if before is None:
-            earlier = [y for y in covered_by_year if y < year]
-            before = covered_by_year[max(earlier)] if earlier else None
-        gained = None if covered is None or before is None else covered - before
-        if covered is None and covered_by_year and before is not None:
-            gained = 0
-        spent = float(_number_column(done, "cost_dkk").sum())
-        rows.append(
-            {
-                "year": year,
-                "opportunities": len(opp),
-                "opportunity_digs": int(_text_column(opp, "dig_id").nunique()),
-                "planned_m": float(_number_column(planned, "metres").sum()),
-                "planned_dkk": float(_number_column(planned, "cost_dkk").sum()),
-                "requests_agreed": len(agreed),
-                "laid_m": float(laid.loc[laid["year"] == year, "metres"].sum()),
-                "spent_dkk": spent,
-                "households_gained": gained,
-                "dkk_per_household": spent / gained if gained and spent else None,
-            }
-        )
-        if covered is not None:
-            before = covered
-    return pd.DataFrame(rows)
-
-
-def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Per year: the budget that buys ducts, planned, agreed and spent DKK."""
-    budget: dict[int, float] = {}
-    if scenario is not None:
-        b = scenario.budgets()
-        for year, co, own in zip(b["years"], b["budget_co_dig"], b["budget_own_dig"], strict=True):
-            budget[int(year)] = float(co) + float(own)
-    plan_year = _number_column(plan, "year")
-    dec_year = _number_column(current, "year")
-    status = _text_column(current, "status")
-    cost = _number_column(current, "cost_dkk")
-    laid_m = _number_column(current, "metres")
-    years = set(budget) | {int(y) for y in plan_year.dropna()} | {int(y) for y in dec_year.dropna()}
-    rows = []
-    for year in sorted(years):
-        this = (dec_year == year).to_numpy()
-        rows.append(
-            {
-                "year": year,
-                "budget_dkk": budget.get(year),
-                "planned_dkk": float(_number_column(plan, "cost_dkk")[plan_year == year].sum()),
-                "agreed_dkk": float(cost[this & (status == "agreed").to_numpy()].sum()),
-                "spent_dkk": float(cost[this & (status == "laid").to_numpy()].sum()),
-                "laid_m": float(laid_m[this & (status == "laid").to_numpy()].sum()),
-            }
-        )
-    columns = ["year", "budget_dkk", "planned_dkk", "agreed_dkk", "spent_dkk", "laid_m"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
-    if table.empty:
-        return table
-    table = table.copy()
-    for column in ("scenario", "scenario_name", "district"):
-        table[column] = _text_column(table, column)
-    table["year"] = _number_column(table, "year").astype(int)
-    return table
-
-
-def collect_report(
-    workspace: str | os.PathLike[str], *, drop: float = DEFAULT_DROP_M
-) -> ReportData:
-    """Read a workspace and compute what its report shows.
-
-    Parameters
-    ----------
-    workspace : path-like
-        The workspace GeoPackage.
-    drop : float
-        Drop distance for the coverage figures (default: that of
-        ``ductplanner coverage``).
-
-    Returns
-    -------
-    ReportData
-
-    Raises
-    ------
-    MissingInputError, WorkspaceError
-        When the workspace does not exist or is not a GeoPackage.
-    """
-    path = Path(workspace)
-    present = set(list_layers(path))
-    ws = str(path)
-    missing: dict[str, str] = {}
-    layers = {name: read_layer(path, name) for name in _INPUT_LAYERS if name in present}
-    coverage: dict[str, Any] | None = None
-    districts = None
-    if {"streets", "addresses"} <= present:
-        report = compute_coverage(layers, drop=drop, source=ws)
-        coverage = report.summary()
-        districts = report.districts
-    else:
-        missing["coverage"] = f"ductplanner import {ws} streets FILE (and addresses)"
-    ducts = layers.get("ducts", read_layer(path, "ducts", required=False))
-    if "status" in ducts.columns:
-        ducts = ducts[_text_column(ducts, "status").isin(["existing", ""]).to_numpy()]
-    derived = {name: read_layer(path, name, required=False) for name in _DERIVED}
-    tables = {name: read_table(path, name, required=False) for name in _TABLES}
-    if "opportunities" not in present:
-        missing["opportunities"] = f"ductplanner opportunities {ws}"
-    if "plan" not in present:
-        missing["plan"] = f"ductplanner plan {ws} --scenario revised-2019"
-    if "decisions" not in present:
-        missing["decisions"] = (
-            f"ductplanner requests {ws} --owner NAME, then ductplanner decide and "
-            "ductplanner record"
-        )
-    if "forecast" not in present:
-        missing["forecast"] = f"ductplanner simulate {ws} --scenario revised-2019"
-    if "frontier" not in present:
-        missing["frontier"] = (
-            f"ductplanner simulate {ws} --scenario revised-2019 --frontier 0 500000 1000000"
-        )
-
-    runs = tables["forecast_runs"]
-    forecast = _forecast_table(tables["forecast"])
-    frontier = _forecast_table(tables["frontier"]) if len(tables["frontier"]) else pd.DataFrame()
-    current = _current_decisions(tables["decisions"])
-    plan = derived["plan"]
-    followed = _plan_of_decisions(plan, current)
-    if followed:
-        plan = plan[(_text_column(plan, "scenario") == followed).to_numpy()]
-    labels = [followed, *_text_column(runs, "scenario"), *_text_column(forecast, "scenario")]
-    stem_of, scenarios, files = _load_scenarios(labels, forecast)
-    budget_stem = stem_of.get(followed) or next(iter(scenarios), "")
-
-    laid = _laid_metres(ducts)
-    years = sorted({int(y) for y in laid["year"] if y >= 0})
-    covered = (
-        _coverage_by_year({k: v for k, v in layers.items()} | {"ducts": ducts}, years, drop, ws)
-        if coverage is not None
-        else {}
-    )
-    yearly = _yearly(derived["opportunities"], plan, current, laid, covered)
-    money = _money(scenarios.get(budget_stem), plan, current)
-    sources = read_sources(path)
-    data = ReportData(
-        workspace=path,
-        coverage=coverage,
-        districts=districts,
-        ducts=ducts,
-        laid=laid,
-        yearly=yearly,
-        money=money,
-        budget_scenario=budget_stem,
-        forecast=forecast,
-        frontier=frontier,
-        forecast_runs=runs,
-        scenarios=scenarios,
-        scenario_files=files,
-        sources=sources,
-        missing=missing,
-    )
-    data.manifest = _manifest(data, drop)
-    return data
-
-
-def _manifest(data: ReportData, drop: float) -> dict[str, Any]:
-    import geopandas
-    import shapely
-
-    ws = data.workspace
-    files = [
-        {
-            "role": "workspace",
-            "file": ws.name,
-            "sha256": _sha256(ws),
-            "bytes": ws.stat().st_size,
-        }
-    ]
-    for stem, path in data.scenario_files.items():
-        shipped = path.resolve().parent == shipped_scenarios().resolve()
-        files.append(
-            {
-                "role": f"scenario {stem}",
-                "file": f"scenarios/{path.name}" if shipped else path.name,
-                "sha256": _sha256(path),
-                "bytes": path.stat().st_size,
-            }
-        )
-    runs = [
-        {str(k): _plain(v) for k, v in row.items()}
-        for row in data.forecast_runs.to_dict(orient="records")
-    ]
-    commands = [f"ductplanner coverage {ws.name} --json"]
-    for run in runs:
-        scenario, seed, count = run.get("scenario"), run.get("seed"), run.get("runs")
-        commands.append(
-            f"ductplanner simulate {ws.name} --scenario {scenario} --runs {count} --seed {seed}"
-        )
-    return {
-        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "ductplanner": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "geopandas": geopandas.__version__,
-        "shapely": shapely.__version__,
-        "drop_m": drop,
-        "files": files,
-        "forecast_runs": runs,
-        "scenarios": {stem: _plain_dict(s.to_dict()) for stem, s in data.scenarios.items()},
-        "commands": commands,
-    }
-
-
-def _plain_dict(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain_dict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain_dict(v) for v in value]
-    return _plain(value)
-
-
-# --- charts: matplotlib figures as inline SVG ----------------------------------------------------
-
-
-def _figure(width: float = 7.5, height: float = 3.6) -> Figure:
-    from matplotlib.figure import Figure
-
-    # fixed margins: a constrained layout would draw every chart twice
-    fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.13, top=0.96)
-    return fig
-
-
-def _svg(fig: Figure, prefix: str) -> str:
-    """Return a figure as inline SVG whose ids cannot clash with another chart's."""
-    import matplotlib
-
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r'id="([^"]+)"', rf'id="{prefix}-\1"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
-    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
-    return re.sub(r"<svg ", f'<svg role="img" class="chart" data-chart="{prefix}" ', text, count=1)
-
-
-def _thousands(lang: Lang) -> Callable[[float, Any], str]:
-    return lambda value, _pos: number(value, 0, lang=lang)
-
-
-def _style_axes(ax: Axes, lang: Lang) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands(lang)))
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-
-
-def _forecast_chart(data: ReportData, lang: Lang) -> str:
-    fig = _figure()
-    ax = fig.add_subplot()
-    summary = data.forecast_summary()
-    total = None
-    for colour, (stem, entry) in zip(itertools.cycle(_SCENARIO_COLOURS), summary.items()):
-        years = entry["years"]
-        if not years:
-            continue
-        p10, p50, p90 = (np.asarray(entry[k], dtype=float) for k in ("p10", "p50", "p90"))
-        ax.fill_between(years, p10, p90, color=colour, alpha=0.2, linewidth=0)
-        ax.plot(years, p50, color=colour, linewidth=2, label=entry["name"])
-        total = entry["households_total"] or total
-        scenario = data.scenarios.get(stem)
-        if scenario is not None and entry["households_total"]:
-            share_ = scenario.coverage.target_share
-            label = f"{_w('target', lang)} {percent(share_, 1, 0, lang=lang)}"
-            ax.axhline(
-                share_ * entry["households_total"],
-                color=colour,
-                linestyle=":",
-                linewidth=1,
-                label=label if label not in ax.get_legend_handles_labels()[1] else None,
-            )
-    if total:
-        ax.axhline(total, color="#555555", linestyle="--", linewidth=1, label=_w("all_hh", lang))
-    ax.set_ylabel(_w("hh_reached", lang))
-    ax.set_ylim(bottom=0)
-    _style_axes(ax, lang)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    return _svg(fig, "forecast")
-
-
-def _frontier_chart(data: ReportData, lang: Lang) -> str:
-    """One panel per scenario: households reached against the yearly budget, a line per year."""
-    from matplotlib.ticker import FuncFormatter
-
-    frontier = data.frontier
-    groups = list(frontier.groupby("scenario", sort=False))
-    fig = _figure(7.5, 3.2 if len(groups) < 3 else 2.9)
-    axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
-    fig.subplots_adjust(left=0.1, right=0.99, bottom=0.2, top=0.88, wspace=0.08)
-    for ax, (stem, rows) in zip(axes, groups, strict=True):
-        years = sorted({int(y) for y in rows["year"]})
-        if len(years) > 3:
-            years = [years[0], years[len(years) // 2], years[-1]]
-        for colour, in_year in zip(_SCENARIO_COLOURS, years, strict=False):
-            part = rows[rows["year"] == in_year].sort_values("budget_dkk")
-            x = part["budget_dkk"].to_numpy(dtype=float)
-            low, high = part["p10"].to_numpy(float), part["p90"].to_numpy(float)
-            ax.fill_between(x, low, high, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(x, part["p50"].to_numpy(float), marker="o", color=colour, label=str(in_year))
-        name = data.scenarios[stem].name if stem in data.scenarios else stem
-        ax.set_title(name, fontsize=8)
-        _style_axes(ax, lang)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v / 1e6, 2, lang=lang)))
-        ax.tick_params(labelsize=7)
-        ax.set_ylim(bottom=0)
-    axes[0].set_ylabel(_w("hh_reached", lang), fontsize=8)
-    axes[0].legend(loc="lower right", fontsize=7, frameon=False)
-    fig.supxlabel(_w("budget_axis", lang), fontsize=8)
-    return _svg(fig, "frontier")
-
-
-def _share_colour(part: float, whole: float) -> str:
-    level = share_class(part, whole)
-    return "#dddddd" if level is None else SHARE_COLOURS[level]
-
-
-def _district_map(data: ReportData, lang: Lang) -> str:
-    from matplotlib.patches import Patch
-
-    districts = data.districts
-    fig = _figure(6.5, 5.2)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
-    ax = fig.add_subplot()
-    colours = [
-        _share_colour(float(r.households_duct_covered), float(r.households_total))
-        for r in districts.itertuples()
-    ]
-    districts.plot(ax=ax, color=colours, edgecolor="#3d3d3d", linewidth=0.8)
-    if len(data.ducts):
-        data.ducts.to_crs(districts.crs).plot(ax=ax, color="#222222", linewidth=0.9)
-    for row in districts.itertuples():
-        if row.geometry is None or row.geometry.is_empty:
-            continue
-        point = row.geometry.representative_point()
-        ax.annotate(str(row.name), (point.x, point.y), ha="center", fontsize=6.5, color="#222")
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    edges = (0, *SHARE_BREAKS, 100)
-    handles = [
-        Patch(facecolor=c, edgecolor="#3d3d3d", label=f"{lo}–{hi} %")
-        for (lo, hi), c in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
-    ]
-    handles.append(Patch(facecolor="#dddddd", edgecolor="#3d3d3d", label=_w("no_households", lang)))
-    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, title=None)
-    return _svg(fig, "districtmap")
-
-
-# --- HTML pieces -------------------------------------------------------------------------------
 
 
 _PLAN_HINT = "ductplanner plan WORKSPACE --scenario revised-2019"
@@ -1099,7 +155,7 @@ def _laid_table(data: ReportData, lang: Lang) -> str:
     pivot = laid.pivot_table(index="year", columns="origin", values="metres", aggfunc="sum")
     pivot = pivot.reindex(columns=origins).fillna(0.0)
     header = [(_e(_w("year", lang)), False)]
-    header += [(_e(_w(o, lang) if o in _WORDS else o), True) for o in origins]
+    header += [(_e(_w(o, lang) if o in WORDS else o), True) for o in origins]
     header.append((_e(_w("total", lang)), True))
     rows = []
     for year, values in pivot.iterrows():
@@ -1137,7 +193,7 @@ def _money_table(data: ReportData, lang: Lang) -> str:
     ]
     rows = []
     for r in money.itertuples():
-        budget = None if r.budget_dkk is None or pd.isna(r.budget_dkk) else float(r.budget_dkk)
+        budget = None if is_nan(r.budget_dkk) else float(r.budget_dkk)
         left = None if budget is None else budget - r.agreed_dkk - r.spent_dkk
         rows.append(
             [
@@ -1175,16 +231,8 @@ def _planned_realised(data: ReportData, lang: Lang) -> str:
         found = _n(r.opportunities, lang)
         if r.opportunities:
             found += f" ({_w('opp_digs', lang, n=_n(r.opportunity_digs, lang))})"
-        gained = (
-            None
-            if r.households_gained is None or pd.isna(r.households_gained)
-            else r.households_gained
-        )
-        per = (
-            None
-            if r.dkk_per_household is None or pd.isna(r.dkk_per_household)
-            else r.dkk_per_household
-        )
+        gained = None if is_nan(r.households_gained) else r.households_gained
+        per = None if is_nan(r.dkk_per_household) else r.dkk_per_household
         rows.append(
             [
                 str(r.year),
@@ -1217,7 +265,7 @@ def _district_section(data: ReportData, lang: Lang) -> str:
         rows.append(
             [
                 f'<span class="swatch" style="background:'
-                f'{_share_colour(n["households_duct_covered"], total)}"></span> {_e(name)}',
+                f'{share_colour(n["households_duct_covered"], total)}"></span> {_e(name)}',
                 _e(_n(total, lang)),
                 _e(share(n["households_duct_covered"], total, "households", lang=lang)),
                 _e(share(n["households_served"], total, "households", lang=lang)),
@@ -1233,7 +281,7 @@ def _district_section(data: ReportData, lang: Lang) -> str:
         )
     if data.districts is not None and len(data.districts):
         parts.append(
-            f"<figure>{_district_map(data, lang)}"
+            f"<figure>{district_map(data, lang)}"
             f"<figcaption>{_e(_w('map_caption', lang))}</figcaption></figure>"
         )
     return "".join(parts)
@@ -1243,7 +291,7 @@ def _forecast_section(data: ReportData, lang: Lang) -> str:
     if data.forecast.empty:
         return _note(lang, data.missing.get("forecast", "ductplanner simulate WORKSPACE"))
     parts = [f"<p>{_e(_w('forecast_text', lang))}</p>"]
-    parts.append(f"<figure>{_forecast_chart(data, lang)}</figure>")
+    parts.append(f"<figure>{forecast_chart(data, lang)}</figure>")
     runs = {str(r["scenario"]): r for r in data.forecast_runs.to_dict(orient="records")}
     for stem, entry in data.forecast_summary().items():
         parts.append(f"<h3>{_e(entry['name'])}</h3>")
@@ -1253,8 +301,8 @@ def _forecast_section(data: ReportData, lang: Lang) -> str:
                 "runs_line",
                 lang,
                 runs=_n(run.get("runs"), lang),
-                seed=_plain(run.get("seed")),
-                horizon=_plain(run.get("horizon")),
+                seed=plain(run.get("seed")),
+                horizon=plain(run.get("horizon")),
             )
             parts.append(f"<p>{_e(line)}</p>")
         total = entry["households_total"] or 0
@@ -1331,7 +379,7 @@ def _target_section(data: ReportData, lang: Lang) -> str:
 def _frontier_section(data: ReportData, lang: Lang) -> str:
     if data.frontier.empty:
         return _note(lang, data.missing.get("frontier", "ductplanner simulate WORKSPACE"))
-    return f"<p>{_e(_w('frontier_text', lang))}</p><figure>{_frontier_chart(data, lang)}</figure>"
+    return f"<p>{_e(_w('frontier_text', lang))}</p><figure>{frontier_chart(data, lang)}</figure>"
 
 
 def _distribution(regrowth: Any, lang: Lang) -> str:
@@ -1344,17 +392,7 @@ def _distribution(regrowth: Any, lang: Lang) -> str:
             return _w("dist_cycle", lang)
         return _w("dist_uniform", lang, spread=percent(spread, 1, 0, lang=lang))
     key = f"dist_{kind}"
-    return _w(key, lang) if key in _WORDS else kind
-
-
-def _dug_within_5(scenario: Scenario, lang: Lang) -> str:
-    """Return the regrowth assumption as one chance (where the simulation offers it)."""
-    try:
-        from ..model.regrowth import p_dug_within
-    except ImportError:  # pragma: no cover - a version without the simulation
-        return ""
-    chance = p_dug_within(5, scenario)[scenario.regrowth.distribution]
-    return _w("assume_within", lang, p=percent(chance, 1, 0, lang=lang))
+    return _w(key, lang) if key in WORDS else kind
 
 
 def _assumptions(data: ReportData, lang: Lang) -> str:
@@ -1362,17 +400,10 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
         return _note(lang, data.missing.get("forecast", _SIMULATE_HINT), key="no_scenario")
     runs = {str(r["scenario"]): r for r in data.forecast_runs.to_dict(orient="records")}
     parts = []
-    for stem, s in data.scenarios.items():
+    for stem, s in data.assumed.items():
         run = runs.get(stem, {})
         regrowth = s.regrowth
-        if run.get("distribution"):  # what the forecast ran with
-            regrowth = dataclasses.replace(
-                regrowth,
-                mean_cycle_years=float(_plain(run.get("mean_cycle_years")) or 5.5),
-                distribution=str(run["distribution"]),
-                gamma_shape=float(_plain(run.get("gamma_shape")) or regrowth.gamma_shape),
-            )
-            s = dataclasses.replace(s, regrowth=regrowth)
+        within = _w("assume_within", lang, p=percent(data.dug_within[stem], 1, 0, lang=lang))
         b, c = s.budget, s.costs
         items = [
             _w(
@@ -1398,7 +429,8 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
                 cycle=_n(regrowth.mean_cycle_years, lang, 1),
                 dist=_distribution(regrowth, lang),
             )
-            + (" " + _dug_within_5(s, lang)).rstrip(),
+            + " "
+            + within,
             _w("assume_drop", lang, drop=_n(s.coverage.drop_distance_m, lang)),
             _w(
                 "assume_target",
@@ -1417,9 +449,9 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
             _w(
                 "assume_sim",
                 lang,
-                runs=_n(_plain(run.get("runs")) or s.simulation.runs, lang),
-                seed=_plain(run.get("seed")) if run.get("seed") is not None else s.simulation.seed,
-                horizon=_plain(run.get("horizon")) or s.simulation.horizon,
+                runs=_n(plain(run.get("runs")) or s.simulation.runs, lang),
+                seed=plain(run.get("seed")) if run.get("seed") is not None else s.simulation.seed,
+                horizon=plain(run.get("horizon")) or s.simulation.horizon,
             ),
         ]
         description = f"<p>{_e(s.description)}</p>" if s.description else ""
@@ -1495,7 +527,7 @@ def _embedded(data: ReportData, lang: Lang) -> dict[str, Any]:
         coverage = {
             k: v for k, v in data.coverage.items() if k not in ("islands", "sites", "warnings")
         }
-    return _plain_dict(
+    return plain_tree(
         {
             "lang": lang,
             "synthetic": data.synthetic,
@@ -1522,7 +554,8 @@ def render_report(data: ReportData, *, lang: Lang = "en", label: str | None = No
     Parameters
     ----------
     data : ReportData
-        From :func:`collect_report`.
+        From :func:`~ductplanner.app.workflows.report.collect_report`
+        (or :func:`~ductplanner.analysis.evaluation.evaluate`).
     lang : {"en", "da"}
         Language of the words and of the number formats.
     label : str, optional
@@ -1583,118 +616,3 @@ def render_report(data: ReportData, *, lang: Lang = "en", label: str | None = No
         f'<script type="application/json" id="report-data">{safe_json(_embedded(data, lang))}'
         "</script></body></html>\n"
     )
-
-
-def build_report(
-    workspace: str | os.PathLike[str], *, lang: Lang = "en", label: str | None = None
-) -> str:
-    """Return the evaluation report of a workspace as one HTML page.
-
-    Parameters
-    ----------
-    workspace : path-like
-        The workspace GeoPackage.
-    lang : {"en", "da"}
-        Language and number formats.
-    label : str, optional
-        Banner text (e.g. the demo's synthetic-data caption).
-
-    Returns
-    -------
-    str
-        Self-contained HTML: inline styles, inline SVG charts, no requests.
-    """
-    return render_report(collect_report(workspace), lang=lang, label=label)
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_report(
-    workspace: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    *,
-    lang: Lang = "en",
-    label: str | None = None,
-    data: ReportData | None = None,
-) -> Path:
-    """Write the report to ``out`` atomically (a temporary file, then a rename).
-
-    Parameters
-    ----------
-    workspace : path-like
-        The workspace GeoPackage (read unless ``data`` is given).
-    out : path-like
-        The HTML file to write; an existing file is replaced only once the
-        new one is complete.
-    lang : {"en", "da"}
-    label : str, optional
-        Banner text.
-    data : ReportData, optional
-        Already collected data (to write several languages from one read).
-
-    Returns
-    -------
-    Path
-        ``out``.
-    """
-    data = collect_report(workspace) if data is None else data
-    return _write_atomic(Path(out), render_report(data, lang=lang, label=label))
-
-
-def report_summary(data: ReportData, out: Path, lang: Lang) -> dict[str, Any]:
-    sections = ("coverage", "opportunities", "plan", "decisions", "forecast", "frontier")
-    c = data.coverage or {}
-    return {
-        "workspace": str(data.workspace),
-        "out": str(out),
-        "bytes": out.stat().st_size,
-        "lang": lang,
-        "synthetic": data.synthetic,
-        "computed": [s for s in sections if s not in data.missing],
-        "not_computed": data.missing,
-        **{
-            k: c[k]
-            for k in ("households_total", "households_duct_covered", "households_served")
-            if k in c
-        },
-        "scenarios": list(data.forecast_summary()),
-        "budget_scenario": data.budget_scenario,
-        "files": data.manifest["files"],
-    }
-
-
-def report_command(
-    workspace: str | os.PathLike[str],
-    *,
-    out: str | os.PathLike[str] | None = None,
-    lang: Lang = "en",
-) -> Result:
-    """Run ``ductplanner report WORKSPACE [--out FILE] [--lang en|da] [--json]``."""
-    workspace = Path(workspace)
-    out = Path(out) if out else Path("maps") / f"{workspace.stem}-report.html"
-    data = collect_report(workspace)
-    write_report(workspace, out, lang=lang, data=data)
-    summary = report_summary(data, out, lang)
-    lines = [f"wrote {out} ({summary['bytes'] / 1e3:.0f} kB, {lang})"]
-    if data.coverage is not None:
-        c = data.coverage
-        lines.append(
-            "duct-covered: "
-            + share(c["households_duct_covered"], c["households_total"], "households")
-        )
-    for section, command in data.missing.items():
-        lines.append(f"not computed yet: {section} (run `{command}`)")
-    return Result(summary=summary, text="\n".join(lines))
-
-

@@ -12,10 +12,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SHARE_BREAKS", "SHARE_COLOURS", "safe_json", "share_class"]
+__all__ = [
+    "NO_SHARE_COLOUR",
+    "SHARE_BREAKS",
+    "SHARE_COLOURS",
+    "safe_json",
+    "share_class",
+    "share_colour",
+]
 
 SHARE_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")  # YlGn
 """Fill colours of the coverage share classes, lowest first."""
+
+NO_SHARE_COLOUR = "#dddddd"
+"""Fill colour of an area with nothing to share (no households)."""
 
 SHARE_BREAKS = (10, 25, 50, 75)
 """Upper bounds (per cent) of the choropleth's classes but the last: low shares differ."""
@@ -32,6 +42,16 @@ def share_class(part: float, whole: float) -> int | None:
     if whole <= 0:
         return None
     return int(np.searchsorted(SHARE_BREAKS, 100 * part / whole, side="right"))
+
+
+def share_colour(part: float, whole: float) -> str:
+    """Return the fill colour of ``part`` of ``whole`` (:data:`NO_SHARE_COLOUR` for nothing).
+
+    >>> share_colour(30, 100), share_colour(0, 0)
+    ('#78c679', '#dddddd')
+    """
+    level = share_class(part, whole)
+    return NO_SHARE_COLOUR if level is None else SHARE_COLOURS[level]
 
 
 def safe_json(data: Any) -> str:
