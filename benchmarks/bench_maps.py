@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 from shapely import LineString, Point, box
 
+from ductplanner.app.workflows.maps import save_map, workspace_map
 from ductplanner.io.assets import assets_installed
 from ductplanner.io.workspace import write_layers
 from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
-from ductplanner.render.maps import save_map, workspace_map
 
 ORIGIN = (716_000.0, 6_174_000.0)  # south-west corner, near Ballerup
 OWNERS = ("Novafos", "Radius", "Ballerup Kommune", "HOFOR", "TDC NET", "Norlys", "Vestforbrænding")
@@ -343,8 +343,8 @@ def main() -> int:
     embed = assets_installed()
     if not embed:
         print("map assets not installed (npm ci --prefix ductplanner/assets): CDN maps only")
+    from ductplanner.app.workflows.maps import comparison_map, forecast_map
     from ductplanner.io.workspace import read_table
-    from ductplanner.render.forecast_maps import comparison_map, forecast_map
 
     views = {
         "manager": lambda: workspace_map(workspace, self_contained=embed),

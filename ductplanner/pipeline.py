@@ -18,6 +18,7 @@ from typing import Any
 from .app.demo import write_demo_workspace
 from .app.demo_history import EVALUATION_DATE, play_demo_history
 from .app.workflows.coverage import coverage_workspace
+from .app.workflows.maps import comparison_map, forecast_map, save_map, workspace_map
 from .app.workflows.opportunities import opportunities_workspace
 from .app.workflows.plan import plan_workspace
 from .app.workflows.report import collect_report, report_summary, write_report
@@ -28,8 +29,6 @@ from .io.assets import assets_installed, install_command
 from .io.workspace import read_layer, read_table
 from .model.decisions import DECISION_STATUSES, decision_counts, decision_status
 from .model.scenarios import DEFAULT_SCENARIO, load_scenario, scenario_key, shipped_scenarios
-from .render.forecast_maps import comparison_map, forecast_map
-from .render.maps import save_map, workspace_map
 from .simulate import budget_frontier, simulate
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]

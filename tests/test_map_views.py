@@ -18,12 +18,17 @@ import pytest
 from test_maps import embedded, overlay_names, panel, write_map_workspace
 
 from ductplanner import WorkspaceError
-from ductplanner.app.workflows.maps import map_command
+from ductplanner.app.workflows.maps import (
+    comparison_map,
+    forecast_map,
+    map_command,
+    read_forecasts,
+    save_map,
+)
 from ductplanner.cli import main
 from ductplanner.io.workspace import write_layers
 from ductplanner.pipeline import maps_step
-from ductplanner.render.forecast_maps import comparison_map, forecast_map, read_forecasts
-from ductplanner.render.maps import TOKEN_ENV, save_map
+from ductplanner.render.page import TOKEN_ENV
 
 EVIL_NAME = "<script>alert(5)</script> plan"
 YEARS = (2020, 2021, 2022)
@@ -440,8 +445,8 @@ def worst_case_forecast(workspace: Path, years: range) -> dict[str, pd.DataFrame
 def test_demo_maps_stay_under_10_mb(tmp_path: Path) -> None:
     from ductplanner.app.demo import write_demo_workspace
     from ductplanner.app.workflows.coverage import coverage_workspace
+    from ductplanner.app.workflows.maps import workspace_map
     from ductplanner.app.workflows.opportunities import opportunities_workspace
-    from ductplanner.render.maps import workspace_map
 
     workspace = tmp_path / "demo.gpkg"
     write_demo_workspace(workspace)

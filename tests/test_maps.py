@@ -22,19 +22,15 @@ from shapely import LineString, Point
 from ductplanner import MissingInputError, WorkspaceError
 from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
 from ductplanner.app.workflows.coverage import coverage_workspace
+from ductplanner.app.workflows.maps import save_map, workspace_map
 from ductplanner.cli import main
 from ductplanner.io.assets import ASSETS_DIR, asset_tags, assets_installed
 from ductplanner.io.workspace import write_layers
 from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
 from ductplanner.pipeline import maps_step
-from ductplanner.render.maps import (
-    COVERAGE_DEFINITION,
-    TOKEN_ENV,
-    Overlay,
-    layer_overlays,
-    save_map,
-    workspace_map,
-)
+from ductplanner.render.leaflet import Overlay
+from ductplanner.render.maps import layer_overlays
+from ductplanner.render.page import COVERAGE_DEFINITION, TOKEN_ENV
 
 EVIL_OWNER = "<script>alert(1)</script>"
 EVIL_CONTACT = '"><img src=x onerror=alert(2)>'

@@ -21,7 +21,7 @@ from pyproj import Transformer
 from test_maps import EVIL_CONTACT, EVIL_OWNER, write_map_workspace
 
 from ductplanner.app.demo import TINY_ORIGIN
-from ductplanner.render.maps import save_map, workspace_map
+from ductplanner.app.workflows.maps import save_map, workspace_map
 
 pytestmark = pytest.mark.browser
 
@@ -250,7 +250,7 @@ def views_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Self-contained time and comparison maps of the tiny town's hand-written forecast."""
     from test_map_views import write_forecast_workspace
 
-    from ductplanner.render.forecast_maps import comparison_map, forecast_map
+    from ductplanner.app.workflows.maps import comparison_map, forecast_map
 
     folder = tmp_path_factory.mktemp("browser-views")
     workspace = write_forecast_workspace(folder / "town.gpkg")

@@ -195,3 +195,12 @@ def number_column(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype=float)
     return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def first_column(frame: pd.DataFrame, *candidates: str) -> str | None:
+    """Return the first of ``candidates`` that is a column of ``frame`` (None: none is).
+
+    >>> first_column(pd.DataFrame(columns=["dig", "year"]), "dig_id", "dig")
+    'dig'
+    """
+    return next((c for c in candidates if c in frame.columns), None)

@@ -1,7 +1,9 @@
 """Forecast maps: coverage year by year for one scenario, and two scenarios side by side.
 
 Rendering only, like :mod:`ductplanner.render.maps`: every figure comes from the
-tables the simulation writes into the workspace (``ductplanner simulate``):
+tables the simulation writes into the workspace (``ductplanner simulate``),
+read back as :class:`~ductplanner.simulate.stored.StoredForecast` by the ``map``
+workflow:
 
 ``forecast``
     scenario, scenario_name, district (``""`` = the whole municipality),
@@ -13,29 +15,28 @@ tables the simulation writes into the workspace (``ductplanner simulate``):
     scenario, runs, seed, horizon, distribution, mean_cycle_years,
     gamma_shape, created, version.
 
-:func:`forecast_map` (the time view) draws one layer per year, with a year
+:func:`time_map` (the time view) draws one layer per year, with a year
 switch that shows exactly one of them: the districts coloured by the median
 share of households duct-covered, and the streets that carry a duct in at
 least half (or nine in ten) of the runs, merged into one line per style.
-:func:`comparison_map` puts two scenarios' maps of one year side by side,
+:func:`side_by_side_map` puts two scenarios' maps of one year side by side,
 with one legend and pan and zoom kept in step.
 
-Street edges are drawn with the geometry of the street network
-(:func:`~ductplanner.model.network.build_network` on the workspace's streets,
-ducts and backbone), whose edge ids the simulation uses.
+Street edges are drawn with the geometry of the street network the workflow
+builds (:func:`~ductplanner.model.network.build_network` on the workspace's
+streets, ducts and backbone), whose edge ids the simulation uses; it comes in,
+with the layers drawn under the forecast, as a :class:`ForecastBase`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -45,21 +46,22 @@ import shapely
 from ..core._errors import WorkspaceError
 from ..core._format import number, percent
 from ..io.assets import ASSETS_DIR
-from ..model.scenarios import scenario_key
-from ..simulate import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
-from .maps import (
-    TOKEN_ENV,
-    About,
+from ..simulate.stored import StoredForecast
+from .leaflet import (
     LegendEntry,
     Overlay,
-    _bounds,
-    _district_style,
-    _esc,
-    _geojson_geometry,
-    _line,
-    _lonlat,
-    _StyleTable,
-    _table,
+    StyleTable,
+    bounds_of,
+    district_style,
+    esc,
+    geojson_geometry,
+    line_style,
+    lonlat,
+    popup_table,
+)
+from .maps import layer_overlays
+from .page import (
+    About,
     about_html,
     add_overlays,
     add_page_head,
@@ -68,172 +70,51 @@ from .maps import (
     offline_note,
     provenance_row,
 )
-from .style import SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
+from .style import NO_SHARE_COLOUR, SHARE_BREAKS, SHARE_COLOURS, safe_json, share_class
 
 if TYPE_CHECKING:
     import folium
     from branca.element import Figure
 
-__all__ = [
-    "FORECAST_TABLES",
-    "Forecast",
-    "comparison_map",
-    "forecast_map",
-    "forecast_scenarios",
-    "read_forecasts",
-]
-
-FORECAST_TABLES: dict[str, tuple[str, ...]] = {
-    "forecast": FORECAST_COLUMNS,
-    "forecast_edges": EDGE_COLUMNS,
-    "forecast_runs": RUN_COLUMNS,
-}
-"""The simulation's tables the forecast maps read, with the columns they need."""
+__all__ = ["ForecastBase", "side_by_side_map", "time_map"]
 
 _LINE_CLASSES = (
-    (0.5, "duct in at least half of the runs", _line("#4a9fd8", 3, opacity=0.9)),
-    (0.9, "duct in at least 9 of 10 runs", _line("#08306b", 3.5, opacity=0.95)),
+    (0.5, "duct in at least half of the runs", line_style("#4a9fd8", 3, opacity=0.9)),
+    (0.9, "duct in at least 9 of 10 runs", line_style("#08306b", 3.5, opacity=0.95)),
 )
 """(lowest p_covered, legend label, style) of the forecast's street classes."""
 
-_NO_FORECAST = _district_style("#dddddd")
-
-
-def _simulate_hint(workspace: Path) -> str:
-    return (
-        f"run `ductplanner simulate {workspace} --scenario SCENARIO` first "
-        "(SCENARIO: a shipped name such as revised-2019, or a TOML file)"
-    )
-
-
-# --- reading the forecast --------------------------------------------------------------
+_NO_FORECAST = district_style(NO_SHARE_COLOUR)
 
 
 @dataclass(frozen=True)
-class Forecast:
-    """One scenario's forecast, as the simulation wrote it.
+class ForecastBase:
+    """What a forecast map draws under and around the forecast.
 
     Attributes
     ----------
-    scenario : str
-        Its key (the scenario file's stem, e.g. ``revised-2019``).
     name : str
-        Its readable name.
-    years : tuple of int
-        Years of the forecast, ascending.
-    totals : DataFrame
-        The whole municipality's ``forecast`` rows, indexed by year.
-    districts : DataFrame
-        The districts' ``forecast`` rows.
-    edges : DataFrame
-        ``edge_id``, ``year``, ``p_covered``.
-    runs : dict
-        Its ``forecast_runs`` row (empty when absent).
+        The workspace's name, in the titles.
+    layers : mapping of str to GeoDataFrame
+        Those of ``streets``, ``ducts``, ``backbone`` and ``districts`` the
+        workspace holds, in its CRS.
+    edges : GeoDataFrame
+        The street network's edges (their lines), indexed by the edge ids the
+        forecast uses.
+    sources : DataFrame
+        The workspace's provenance table, for the About panel.
+    notes : sequence of str
+        Lines added to the About panel (where and when it was read).
     """
 
-    scenario: str
     name: str
-    years: tuple[int, ...]
-    totals: pd.DataFrame
-    districts: pd.DataFrame
-    edges: pd.DataFrame
-    runs: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _read_tables(workspace: Path) -> dict[str, pd.DataFrame]:
-    from ..io.workspace import read_table
-
-    tables = {name: read_table(workspace, name, required=False) for name in FORECAST_TABLES}
-    if tables["forecast"].empty:
-        raise WorkspaceError(
-            f"workspace {workspace} has no forecast yet; {_simulate_hint(workspace)}"
-        )
-    for name, columns in FORECAST_TABLES.items():
-        missing = [c for c in columns if c not in tables[name].columns]
-        if name != "forecast" and tables[name].empty:
-            continue  # no edges or runs: the map says so
-        if missing:
-            raise WorkspaceError(
-                f"table {name!r} of {workspace} lacks the columns {', '.join(missing)}; "
-                f"it was written by an older ductplanner: {_simulate_hint(workspace)}"
-            )
-    return tables
-
-
-def forecast_scenarios(workspace: str | os.PathLike[str]) -> list[str]:
-    """Return the keys of the scenarios a workspace has a forecast for (sorted).
-
-    Raises
-    ------
-    WorkspaceError
-        When the workspace has no forecast (the message says how to make one).
-    """
-    table = _read_tables(Path(workspace))["forecast"]
-    return sorted(set(table["scenario"].astype(str)))
-
-
-def read_forecasts(workspace: str | os.PathLike[str], scenarios: Sequence[str]) -> list[Forecast]:
-    """Read the forecasts of ``scenarios`` (keys or TOML file names) from a workspace.
-
-    Raises
-    ------
-    WorkspaceError
-        No forecast in the workspace, missing columns, or a scenario that was
-        not simulated (the message lists those that were).
-    """
-    workspace = Path(workspace)
-    tables = _read_tables(workspace)
-    table = tables["forecast"]
-    present = sorted(set(table["scenario"].astype(str)))
-    keys = [scenario_key(s) for s in scenarios]
-    unknown = [k for k in keys if k not in present]
-    if unknown:
-        raise WorkspaceError(
-            f"no forecast for scenario {', '.join(map(repr, unknown))} in {workspace}; "
-            f"it has forecasts for: {', '.join(present)}. Simulate it with "
-            f"`ductplanner simulate {workspace} --scenario {unknown[0]}`"
-        )
-    return [_forecast(tables, key) for key in keys]
-
-
-def _rows_of(table: pd.DataFrame, key: str) -> pd.DataFrame:
-    if table.empty:
-        return table
-    return table[table["scenario"].astype(str) == key]
-
-
-def _forecast(tables: Mapping[str, pd.DataFrame], key: str) -> Forecast:
-    rows = _rows_of(tables["forecast"], key).copy()
-    rows["year"] = pd.to_numeric(rows["year"]).astype(int)
-    district = rows["district"].fillna("").astype(str)
-    totals = rows[district == ""].drop_duplicates("year").set_index("year").sort_index()
-    edges = _rows_of(tables["forecast_edges"], key)
-    if not edges.empty:
-        edges = edges.assign(year=pd.to_numeric(edges["year"]).astype(int))
-    runs = _rows_of(tables["forecast_runs"], key)
-    names = rows["scenario_name"].dropna().astype(str)
-    return Forecast(
-        scenario=key,
-        name=names.iat[0] if len(names) else key,
-        years=tuple(sorted(set(rows["year"]))),
-        totals=totals,
-        districts=rows[district != ""],
-        edges=edges,
-        runs=runs.iloc[0].to_dict() if len(runs) else {},
-    )
+    layers: Mapping[str, gpd.GeoDataFrame]
+    edges: gpd.GeoDataFrame
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: Sequence[str] = ()
 
 
 # --- what the maps draw ----------------------------------------------------------------
-
-
-def _edge_lines(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoSeries:
-    """Return each street edge's line in EPSG:4326, indexed by edge id."""
-    from ..model.network import build_network
-
-    if "streets" not in layers or layers["streets"].empty:
-        return gpd.GeoSeries([], crs=4326)
-    network = build_network(layers["streets"], layers.get("ducts"), layers.get("backbone"))
-    return _lonlat(network.edges)
 
 
 def _figures(row: Mapping[str, Any], year: int) -> str:
@@ -246,7 +127,7 @@ def _figures(row: Mapping[str, Any], year: int) -> str:
     )
     if not pd.isna(row.get("p_reach_target")):
         line += f"; target reached in {percent(row['p_reach_target'], 1, 0)} of runs"
-    return _esc(line)
+    return esc(line)
 
 
 def _share_of_runs(row: Mapping[str, Any]) -> str | None:
@@ -255,12 +136,12 @@ def _share_of_runs(row: Mapping[str, Any]) -> str | None:
 
 
 def _district_years(
-    forecast: Forecast, districts: gpd.GeoDataFrame, years: Sequence[int], table: _StyleTable
+    forecast: StoredForecast, districts: gpd.GeoDataFrame, years: Sequence[int], table: StyleTable
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Return district features with a style, tooltip and popup per year; unmatched names."""
     rows = forecast.districts.drop_duplicates(["district", "year"]).set_index(["district", "year"])
     names = set(forecast.districts["district"].astype(str))
-    geoms = _lonlat(districts)
+    geoms = lonlat(districts)
     features = []
     for name, geom in zip(districts["name"].astype(str), geoms, strict=True):
         if geom is None or geom.is_empty:
@@ -269,17 +150,18 @@ def _district_years(
         for year in years:
             if (name, year) not in rows.index:
                 styles.append(table.index(_NO_FORECAST))
-                tips.append(f"<b>{_esc(name)}</b><br>no forecast for {year}")
-                popups.append(_table(f"District {name}", [("Forecast", f"none for {year}")]))
+                tips.append(f"<b>{esc(name)}</b><br>no forecast for {year}")
+                none = [("Forecast", f"none for {year}")]
+                popups.append(popup_table(f"District {name}", none))
                 continue
             row = rows.loc[(name, year)]
             total = int(row["households_total"])
             level = share_class(int(row["p50"]), total)
-            style = _NO_FORECAST if level is None else _district_style(SHARE_COLOURS[level])
+            style = _NO_FORECAST if level is None else district_style(SHARE_COLOURS[level])
             styles.append(table.index(style))
-            tips.append(f"<b>{_esc(name)}</b><br>{_figures(row, year)}")
+            tips.append(f"<b>{esc(name)}</b><br>{_figures(row, year)}")
             popups.append(
-                _table(
+                popup_table(
                     f"District {name}, {year}",
                     [
                         ("Households", total),
@@ -295,14 +177,16 @@ def _district_years(
         features.append(
             {
                 "type": "Feature",
-                "geometry": _geojson_geometry(geom),
+                "geometry": geojson_geometry(geom),
                 "properties": {"s": styles, "t": tips, "p": popups},
             }
         )
     return features, sorted(names - set(districts["name"].astype(str)))
 
 
-def _line_classes(forecast: Forecast, edge_ids: pd.Index, years: Sequence[int]) -> np.ndarray:
+def _line_classes(
+    forecast: StoredForecast, edge_ids: pd.Index, years: Sequence[int]
+) -> np.ndarray:
     """Return per edge (rows, in ``edge_ids`` order) and year the street class (0: none)."""
     edges = forecast.edges
     if edges.empty:
@@ -338,20 +222,20 @@ def _class_runs(classes: np.ndarray) -> dict[tuple[int, int, int], list[int]]:
 
 
 def _covered_lines(
-    forecast: Forecast, lines: gpd.GeoSeries, years: Sequence[int], table: _StyleTable
+    forecast: StoredForecast, lines: gpd.GeoSeries, years: Sequence[int], table: StyleTable
 ) -> tuple[list[dict[str, Any]], int]:
     """Return merged street features (style, first and last year index); unknown edges."""
     known = forecast.edges["edge_id"].astype(str) if not forecast.edges.empty else pd.Series()
     unknown = len(set(known) - set(lines.index))
     classes = _line_classes(forecast, lines.index, years)
-    features = []
+    features: list[dict[str, Any]] = []
     values = lines.to_numpy()
     for (level, first, last), rows in _class_runs(classes).items():
         parts = [ln for g in values[rows] if g is not None for ln in getattr(g, "geoms", [g])]
         features.append(
             {
                 "type": "Feature",
-                "geometry": _geojson_geometry(shapely.MultiLineString(parts)),
+                "geometry": geojson_geometry(shapely.MultiLineString(parts)),
                 "properties": {
                     "s": table.index(_LINE_CLASSES[level - 1][2]),
                     "a": first,
@@ -364,11 +248,11 @@ def _covered_lines(
     return features, unknown
 
 
-def _legend(table: _StyleTable) -> list[Overlay]:
+def _legend(table: StyleTable) -> list[Overlay]:
     """Return legend-only overlays: the districts' classes and the streets' classes."""
     edges = (0, *SHARE_BREAKS, 100)
     areas = [
-        LegendEntry(f"{lo}–{hi} %", _district_style(c), "area")
+        LegendEntry(f"{lo}–{hi} %", district_style(c), "area")
         for (lo, hi), c in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
     ]
     areas.append(LegendEntry("no forecast", _NO_FORECAST, "area"))
@@ -386,7 +270,7 @@ def _legend(table: _StyleTable) -> list[Overlay]:
     ]
 
 
-def _runs_note(forecast: Forecast) -> str:
+def _runs_note(forecast: StoredForecast) -> str:
     runs = forecast.runs
     if not runs:
         return f"{forecast.scenario} ({forecast.name}): how it was simulated is not recorded."
@@ -409,11 +293,9 @@ _METHOD_NOTE = (
 
 
 def _about(
-    title: str, workspace: Path, forecasts: Sequence[Forecast], notes: Sequence[str]
+    title: str, base: ForecastBase, forecasts: Sequence[StoredForecast], notes: Sequence[str]
 ) -> About:
-    from ..io.workspace import read_sources
-
-    sources = read_sources(workspace)
+    sources = base.sources
     by_layer = {str(r["layer"]): r for _, r in sources.iterrows()} if len(sources) else {}
     seen: set[str] = set()
     drawn = {
@@ -425,26 +307,11 @@ def _about(
     }
     rows = [provenance_row(n, shown, by_layer.get(n), seen) for n, shown in drawn.items()]
     about = About(title, rows, [_runs_note(f) for f in forecasts])
-    about.notes += [_METHOD_NOTE, *notes]
-    about.notes.append(f"Rendered {dt.date.today().isoformat()} from {workspace.name}.")
+    about.notes += [_METHOD_NOTE, *notes, *base.notes]
     return about
 
 
-def _read_geometry(workspace: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoSeries]:
-    from ..io.workspace import list_layers, read_layer
-
-    present = list_layers(workspace)
-    layers = {
-        n: read_layer(workspace, n)
-        for n in ("streets", "ducts", "backbone", "districts")
-        if n in present
-    }
-    return layers, _edge_lines(layers)
-
-
 def _context_overlays(layers: Mapping[str, gpd.GeoDataFrame]) -> list[Overlay]:
-    from .maps import layer_overlays
-
     shown = {n: layers[n] for n in ("streets", "backbone") if n in layers}
     return layer_overlays(shown)
 
@@ -463,18 +330,14 @@ def _notes(unmatched: Sequence[str], unknown_edges: int) -> list[str]:
     return notes
 
 
-def _token(token: str | None) -> str | None:
-    return token if token is not None else os.environ.get(TOKEN_ENV) or None
-
-
 # --- the time view ---------------------------------------------------------------------
 
 
-def _switch_html(forecast: Forecast) -> str:
+def _switch_html(forecast: StoredForecast) -> str:
     last = len(forecast.years) - 1
     return (
-        f'<div class="dp-years-title"><b>{_esc(forecast.scenario)}</b>: '
-        f"{_esc(forecast.name)}</div>"
+        f'<div class="dp-years-title"><b>{esc(forecast.scenario)}</b>: '
+        f"{esc(forecast.name)}</div>"
         '<div class="dp-years-row"><button type="button" class="dp-prev" '
         'aria-label="previous year">◀</button>'
         f'<input type="range" min="0" max="{last}" step="1" value="0" '
@@ -484,9 +347,9 @@ def _switch_html(forecast: Forecast) -> str:
     )
 
 
-def forecast_map(
-    workspace: str | os.PathLike[str],
-    scenario: str,
+def time_map(
+    forecast: StoredForecast,
+    base: ForecastBase,
     *,
     year: int | None = None,
     basemap: str = "osm",
@@ -502,26 +365,24 @@ def forecast_map(
 
     Parameters
     ----------
-    workspace : path-like
-        A workspace with the simulation's forecast tables.
-    scenario : str
-        The scenario key (``revised-2019``) or its TOML file.
+    forecast : StoredForecast
+        The scenario's forecast, as the simulation wrote it.
+    base : ForecastBase
+        The workspace's layers and street network drawn with it.
     year : int, optional
         The year shown when the map opens (default: the first).
     basemap, token, self_contained, assets_dir
-        As for :func:`ductplanner.render.maps.workspace_map`.
+        As for :func:`ductplanner.render.maps.layers_map`.
 
     Raises
     ------
     WorkspaceError
-        No forecast, an unknown scenario, or a year outside the forecast.
+        A year outside the forecast.
     """
-    workspace = Path(workspace)
-    (forecast,) = read_forecasts(workspace, [scenario])
     years = list(forecast.years)
     start = _check_year(year, years, forecast)
-    layers, lines = _read_geometry(workspace)
-    table = _StyleTable()
+    layers, lines = base.layers, lonlat(base.edges)
+    table = StyleTable()
     areas: list[dict[str, Any]] = []
     unmatched: list[str] = []
     if "districts" in layers:
@@ -540,12 +401,12 @@ def forecast_map(
     }
     context = _context_overlays(layers)
     bounds = [o.bounds for o in context if o.bounds is not None]
-    if "districts" in layers and (b := _bounds(_lonlat(layers["districts"]))):
+    if "districts" in layers and (b := bounds_of(lonlat(layers["districts"]))):
         bounds.append(b)
-    m = framed_map(bounds, basemap=basemap, token=_token(token))
+    m = framed_map(bounds, basemap=basemap, token=token)
     add_page_head(m.get_root(), self_contained=self_contained, assets_dir=assets_dir)
-    title = f"{workspace.stem}: forecast coverage year by year, {forecast.scenario}"
-    about = _about(title, workspace, [forecast], _notes(unmatched, unknown))
+    title = f"{base.name}: forecast coverage year by year, {forecast.scenario}"
+    about = _about(title, base, [forecast], _notes(unmatched, unknown))
     about.notes.append(offline_note(self_contained))
     years_element = _view_elements()[0](data, table.styles)
     legend = [*context, *_legend(table)]
@@ -561,7 +422,7 @@ def forecast_map(
     return m
 
 
-def _check_year(year: int | None, years: Sequence[int], forecast: Forecast) -> int:
+def _check_year(year: int | None, years: Sequence[int], forecast: StoredForecast) -> int:
     if not years:
         raise WorkspaceError(f"the forecast of {forecast.scenario} has no years")
     if year is None:
@@ -592,12 +453,12 @@ def _single_year(features: list[dict[str, Any]], index: int) -> list[dict[str, A
 
 
 def _scenario_overlays(
-    forecast: Forecast,
+    forecast: StoredForecast,
     year: int,
     layers: Mapping[str, gpd.GeoDataFrame],
     lines: gpd.GeoSeries,
     context: Sequence[Overlay],
-    table: _StyleTable,
+    table: StyleTable,
 ) -> tuple[list[Overlay], list[str]]:
     """Return the overlays of one scenario's map of ``year`` (bottom first) and notes."""
     streets = [o for o in context if o.source == "streets"]
@@ -605,7 +466,7 @@ def _scenario_overlays(
     unmatched: list[str] = []
     if "districts" in layers:
         areas, unmatched = _district_years(forecast, layers["districts"], [year], table)
-        bounds = _bounds(_lonlat(layers["districts"]))
+        bounds = bounds_of(lonlat(layers["districts"]))
         overlays.append(
             Overlay(
                 "Districts",
@@ -633,21 +494,21 @@ def _scenario_overlays(
     return overlays, _notes(unmatched, unknown)
 
 
-def _title_html(forecast: Forecast, year: int) -> str:
+def _title_html(forecast: StoredForecast, year: int) -> str:
     figures = (
         _figures(forecast.totals.loc[year], year)
         if year in forecast.totals.index
         else f"{year}: no municipality total in the forecast"
     )
     return (
-        f'<div class="dp-title"><b>{_esc(forecast.scenario)}</b>: {_esc(forecast.name)}'
+        f'<div class="dp-title"><b>{esc(forecast.scenario)}</b>: {esc(forecast.name)}'
         f"<br>{figures}</div>"
     )
 
 
-def comparison_map(
-    workspace: str | os.PathLike[str],
-    scenarios: Sequence[str],
+def side_by_side_map(
+    forecasts: Sequence[StoredForecast],
+    base: ForecastBase,
     *,
     year: int | None = None,
     basemap: str = "osm",
@@ -659,32 +520,30 @@ def comparison_map(
 
     Parameters
     ----------
-    workspace : path-like
-        A workspace with the simulation's forecast tables.
-    scenarios : sequence of two str
-        Scenario keys (or TOML files): left, right.
+    forecasts : sequence of two StoredForecast
+        Left, right.
+    base : ForecastBase
+        The workspace's layers and street network drawn with them.
     year : int, optional
         The year compared (default: the last year both forecasts have, the
         horizon).
     basemap, token, self_contained, assets_dir
-        As for :func:`ductplanner.render.maps.workspace_map`.
+        As for :func:`ductplanner.render.maps.layers_map`.
 
     Returns
     -------
     branca.element.Figure
-        One page holding both maps; save it with :func:`ductplanner.render.maps.save_map`.
+        One page holding both maps.
 
     Raises
     ------
     WorkspaceError
-        Not two scenarios, no forecast, an unknown scenario, or no common year.
+        Not two forecasts, or no common year.
     """
     from branca.element import Element
 
-    workspace = Path(workspace)
-    if len(scenarios) != 2:
-        raise WorkspaceError(f"a comparison needs two scenarios, not {len(scenarios)}")
-    forecasts = read_forecasts(workspace, scenarios)
+    if len(forecasts) != 2:
+        raise WorkspaceError(f"a comparison needs two scenarios, not {len(forecasts)}")
     common = sorted(set(forecasts[0].years) & set(forecasts[1].years))
     if not common:
         raise WorkspaceError(
@@ -692,9 +551,8 @@ def comparison_map(
             "share no year; simulate them over the same years"
         )
     year = common[-1] if year is None else _check_year(year, common, forecasts[0])
-    layers, lines = _read_geometry(workspace)
-    table = _StyleTable()
-    token = _token(token)
+    layers, lines = base.layers, lonlat(base.edges)
+    table = StyleTable()
     context = _context_overlays(layers)
     built = [_scenario_overlays(f, year, layers, lines, context, table) for f in forecasts]
     bounds = [o.bounds for overlays, _ in built for o in overlays if o.bounds is not None]
@@ -710,7 +568,7 @@ def comparison_map(
         )
         for left in ("0%", "50%")
     ]
-    page = maps[0].get_root()
+    page = cast("Figure", maps[0].get_root())
     page.add_child(maps[1])
     add_page_head(page, self_contained=self_contained, assets_dir=assets_dir)
     page.header.add_child(
@@ -719,7 +577,7 @@ def comparison_map(
     )
     names = " and ".join(f.scenario for f in forecasts)
     notes = [n for _, ns in built for n in dict.fromkeys(ns)]
-    about = _about(f"{workspace.stem}: {names} in {year}", workspace, forecasts, notes)
+    about = _about(f"{base.name}: {names} in {year}", base, forecasts, notes)
     about.notes.append(offline_note(self_contained))
     legend = legend_html([*context, *_legend(table)])
     for i, (m, (overlays, _), forecast) in enumerate(zip(maps, built, forecasts, strict=True)):

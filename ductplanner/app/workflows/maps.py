@@ -1,33 +1,273 @@
-"""The ``map`` command: render a workspace's layers or its forecast as one HTML file."""
+"""The ``map`` command: read a workspace's layers or its forecast, render them, write one HTML file.
+
+The renderers (:mod:`ductplanner.render.maps`, :mod:`ductplanner.render.forecast_maps`)
+take data; the functions here take a workspace path, read what a view draws,
+and hand it over: :func:`workspace_map`, :func:`forecast_map` and
+:func:`comparison_map` return a folium map, :func:`save_map` writes it
+atomically.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+import pandas as pd
+
+from ...analysis.per_dig import DIG_LAYERS, for_owner
+from ...core._atomic import write_text_atomic
 from ...core._errors import WorkspaceError
 from ...core._format import slug
 from ...core.result import Result
-from ...io.workspace import list_layers
+from ...io.assets import ASSETS_DIR
+from ...io.workspace import list_layers, read_layer, read_sources, read_table
+from ...model.network import build_network
 from ...model.scenarios import scenario_key
-from ...render.forecast_maps import (
-    comparison_map,
-    forecast_map,
-    forecast_scenarios,
-    read_forecasts,
-)
-from ...render.maps import HOW_TO_DERIVE, save_map, workspace_map
+from ...render.forecast_maps import ForecastBase, side_by_side_map, time_map
+from ...render.maps import DRAWN_AS, HOW_TO_DERIVE, layers_map
+from ...render.page import TOKEN_ENV
+from ...simulate.stored import FORECAST_TABLES, StoredForecast, stored_forecasts, stored_scenarios
 
 if TYPE_CHECKING:
     import folium
     from branca.element import Figure
 
-__all__ = ["VIEWS", "map_command"]
+__all__ = [
+    "VIEWS",
+    "comparison_map",
+    "forecast_map",
+    "forecast_scenarios",
+    "map_command",
+    "read_forecasts",
+    "save_map",
+    "workspace_map",
+]
 
 VIEWS = ("layers", "time", "compare")
 """The views of ``ductplanner map --view``."""
+
+
+def _token(token: str | None) -> str | None:
+    """Return the basemap token given, else the one in the environment (:data:`TOKEN_ENV`)."""
+    return token if token is not None else os.environ.get(TOKEN_ENV) or None
+
+
+def _rendered_note(workspace: Path) -> str:
+    return f"Rendered {dt.date.today().isoformat()} from {workspace.name}."
+
+
+def _read_map_layers(
+    workspace: Path,
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, list[str]]:
+    """Return the layers a workspace map draws, the provenance table, every layer present."""
+    present = list_layers(workspace)
+    layers = {name: read_layer(workspace, name) for name in DRAWN_AS if name in present}
+    for name in DIG_LAYERS:
+        if name in layers and layers[name].crs is None:
+            raise WorkspaceError(f"layer {name!r} of {workspace} has no CRS")
+    return layers, read_sources(workspace), present
+
+
+def workspace_map(
+    workspace: str | os.PathLike[str],
+    *,
+    audience: str = "manager",
+    owner: str | None = None,
+    basemap: str = "osm",
+    token: str | None = None,
+    self_contained: bool = False,
+    assets_dir: Path = ASSETS_DIR,
+) -> folium.Map:
+    """Return a Leaflet map of a workspace for one audience.
+
+    Parameters
+    ----------
+    workspace : path-like
+        The workspace GeoPackage.
+    audience, owner, basemap, self_contained, assets_dir
+        As for :func:`~ductplanner.render.maps.layers_map`; a utility map
+        draws only ``owner``'s digs and what concerns them.
+    token : str, optional
+        Dataforsyningen token for the skærmkort basemap; by default read from
+        the environment variable :data:`~ductplanner.render.page.TOKEN_ENV`.
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`save_map`.
+
+    Raises
+    ------
+    WorkspaceError
+        Unknown audience, unknown owner, or a utility map without an owner.
+    MissingInputError
+        When the workspace is missing, or ``self_contained`` and the assets
+        are not installed.
+    """
+    workspace = Path(workspace)
+    layers, sources, present = _read_map_layers(workspace)
+    if audience == "utility" and owner:
+        layers = for_owner(layers, owner, source=str(workspace))
+    return layers_map(
+        layers,
+        name=workspace.stem,
+        sources=sources,
+        present=present,
+        audience=audience,
+        owner=owner,
+        basemap=basemap,
+        token=_token(token),
+        self_contained=self_contained,
+        assets_dir=assets_dir,
+        notes=[_rendered_note(workspace)],
+    )
+
+
+def _forecast_tables(workspace: Path) -> dict[str, pd.DataFrame]:
+    return {name: read_table(workspace, name, required=False) for name in FORECAST_TABLES}
+
+
+def forecast_scenarios(workspace: str | os.PathLike[str]) -> list[str]:
+    """Return the keys of the scenarios a workspace has a forecast for (sorted).
+
+    Raises
+    ------
+    WorkspaceError
+        When the workspace has no forecast (the message says how to make one).
+    """
+    workspace = Path(workspace)
+    return stored_scenarios(_forecast_tables(workspace), source=str(workspace))
+
+
+def read_forecasts(
+    workspace: str | os.PathLike[str], scenarios: Sequence[str]
+) -> list[StoredForecast]:
+    """Read the forecasts of ``scenarios`` (keys or TOML file names) from a workspace.
+
+    Raises
+    ------
+    WorkspaceError
+        No forecast in the workspace, missing columns, or a scenario that was
+        not simulated (the message lists those that were).
+    """
+    workspace = Path(workspace)
+    return stored_forecasts(_forecast_tables(workspace), scenarios, source=str(workspace))
+
+
+def _forecast_base(workspace: Path) -> ForecastBase:
+    """Read the layers drawn with a forecast and build the street network its edge ids name."""
+    present = list_layers(workspace)
+    drawn: tuple[str, ...] = ("streets", "ducts", "backbone", "districts")
+    layers = {n: read_layer(workspace, n) for n in drawn if n in present}
+    if "streets" in layers and not layers["streets"].empty:
+        network = build_network(layers["streets"], layers.get("ducts"), layers.get("backbone"))
+        edges = network.edges
+    else:
+        edges = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=4326))
+    return ForecastBase(
+        name=workspace.stem,
+        layers=layers,
+        edges=edges,
+        sources=read_sources(workspace),
+        notes=[_rendered_note(workspace)],
+    )
+
+
+def forecast_map(
+    workspace: str | os.PathLike[str],
+    scenario: str,
+    *,
+    year: int | None = None,
+    basemap: str = "osm",
+    token: str | None = None,
+    self_contained: bool = False,
+    assets_dir: Path = ASSETS_DIR,
+) -> folium.Map:
+    """Return the time view of a workspace: one scenario's forecast coverage year by year.
+
+    Parameters
+    ----------
+    workspace : path-like
+        A workspace with the simulation's forecast tables.
+    scenario : str
+        The scenario key (``revised-2019``) or its TOML file.
+    year, basemap, self_contained, assets_dir
+        As for :func:`~ductplanner.render.forecast_maps.time_map`.
+    token : str, optional
+        As for :func:`workspace_map`.
+
+    Raises
+    ------
+    WorkspaceError
+        No forecast, an unknown scenario, or a year outside the forecast.
+    """
+    workspace = Path(workspace)
+    (forecast,) = read_forecasts(workspace, [scenario])
+    return time_map(
+        forecast,
+        _forecast_base(workspace),
+        year=year,
+        basemap=basemap,
+        token=_token(token),
+        self_contained=self_contained,
+        assets_dir=assets_dir,
+    )
+
+
+def comparison_map(
+    workspace: str | os.PathLike[str],
+    scenarios: Sequence[str],
+    *,
+    year: int | None = None,
+    basemap: str = "osm",
+    token: str | None = None,
+    self_contained: bool = False,
+    assets_dir: Path = ASSETS_DIR,
+) -> Figure:
+    """Return two scenarios' forecast coverage of one year side by side, in step.
+
+    Parameters
+    ----------
+    workspace : path-like
+        A workspace with the simulation's forecast tables.
+    scenarios : sequence of two str
+        Scenario keys (or TOML files): left, right.
+    year, basemap, self_contained, assets_dir
+        As for :func:`~ductplanner.render.forecast_maps.side_by_side_map`.
+    token : str, optional
+        As for :func:`workspace_map`.
+
+    Returns
+    -------
+    branca.element.Figure
+        One page holding both maps; save it with :func:`save_map`.
+
+    Raises
+    ------
+    WorkspaceError
+        Not two scenarios, no forecast, an unknown scenario, or no common year.
+    """
+    workspace = Path(workspace)
+    if len(scenarios) != 2:
+        raise WorkspaceError(f"a comparison needs two scenarios, not {len(scenarios)}")
+    return side_by_side_map(
+        read_forecasts(workspace, scenarios),
+        _forecast_base(workspace),
+        year=year,
+        basemap=basemap,
+        token=_token(token),
+        self_contained=self_contained,
+        assets_dir=assets_dir,
+    )
+
+
+def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
+    """Write a map (or a page of maps) as one HTML file, atomically; return its path."""
+    return write_text_atomic(path, m.get_root().render())
 
 
 def _default_out(
@@ -84,7 +324,7 @@ def map_command(
     self_contained : bool
         Embed every asset so the file opens offline.
     audience : {"manager", "committee", "utility"}
-        Whose map (``view="layers"`` only); see :func:`~ductplanner.render.maps.workspace_map`.
+        Whose map (``view="layers"`` only); see :func:`workspace_map`.
     owner : str, optional
         The utility of ``audience="utility"``.
     basemap : {"osm", "none", "skaermkort"}
@@ -115,8 +355,15 @@ def map_command(
     summary: dict[str, Any] = {"view": view}
     m: folium.Map | Figure
     if view == "time":
-        m = forecast_map(workspace, keys[0], basemap=basemap, self_contained=self_contained)
-        summary |= {"scenarios": keys, "years": list(read_forecasts(workspace, keys)[0].years)}
+        (forecast,) = read_forecasts(workspace, keys)
+        m = time_map(
+            forecast,
+            _forecast_base(workspace),
+            basemap=basemap,
+            token=_token(None),
+            self_contained=self_contained,
+        )
+        summary |= {"scenarios": keys, "years": list(forecast.years)}
     elif view == "compare":
         m = comparison_map(workspace, keys, basemap=basemap, self_contained=self_contained)
         summary["scenarios"] = keys
