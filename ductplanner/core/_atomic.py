@@ -19,10 +19,10 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["replacing", "write_text_atomic"]
+__all__ = ["replacing", "replacing_all", "write_text_atomic"]
 
 
 @contextlib.contextmanager
@@ -60,6 +60,23 @@ def replacing(path: str | os.PathLike[str], *, suffix: str | None = None) -> Ite
     finally:
         with contextlib.suppress(FileNotFoundError):
             sibling.unlink()
+
+
+@contextlib.contextmanager
+def replacing_all(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]]:
+    """Yield a new sibling per path; they replace their targets only once all are written.
+
+    A failure while writing any of them leaves every target as it was.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with replacing_all([folder / "a.txt", folder / "b.txt"]) as (a, b):
+    ...     _ = a.write_text("1"), b.write_text("2")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.txt', 'b.txt']
+    """
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(replacing(path)) for path in paths]
 
 
 def write_text_atomic(

@@ -23,14 +23,12 @@ severity. The format follows the report file's extension:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import html
 import io
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core._atomic import write_text_atomic
 from ..core._errors import InputError, Problem
 
 __all__ = [
@@ -334,13 +333,4 @@ def write_report(
         text, encoding = render_json(problems, title=title, summary=summary), "utf-8"
     else:
         text, encoding = render_csv(problems), "utf-8-sig"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-    return path
+    return write_text_atomic(path, text, encoding=encoding, newline="")

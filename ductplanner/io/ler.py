@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -84,6 +83,7 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from ..core._atomic import replacing
 from ..core._errors import DuctPlannerError, InputError, Problem
 from ..model.layers import WORKSPACE_CRS
 from .workspace import read_layer
@@ -416,13 +416,6 @@ def _check_owner(owner: str, cvr: str | None, source: str) -> None:
 
 
 def _write_atomically(tree: etree._ElementTree, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix or ".gml", dir=out.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with replacing(out, suffix=out.suffix or ".gml") as tmp:
         tree.write(str(tmp), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from ...core._atomic import replacing
 from ...io.workspace import write_layers
 from .plan import SYNTHETIC_NOTE
 from .town import generate_demo
@@ -37,17 +37,12 @@ def write_demo_workspace(
     """
     layers = generate_demo(seed, scale=scale)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     source = (
         f"synthetic demo (seed {seed})"
         if scale == 1
         else (f"synthetic demo (seed {seed}, scale {scale:g})")
     )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-new-", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
+    with replacing(path, suffix=".gpkg") as tmp:
         write_layers(
             tmp,
             layers,
@@ -55,7 +50,4 @@ def write_demo_workspace(
             synthetic=True,
             note=SYNTHETIC_NOTE,
         )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return {name: len(gdf) for name, gdf in layers.items()}

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from ...analysis.requests import (
     proposal_rows,
     stretch_figures,
 )
+from ...core._atomic import replacing_all
 from ...core._errors import InputError, Problem
 from ...core._format import is_nan, metres, number
 from ...core.result import Result
@@ -175,24 +175,12 @@ def write_requests(
     out.mkdir(parents=True, exist_ok=True)
     stem = f"requests-{owner_slug(request.owner)}"
     targets = [out / f"{stem}.gpkg", out / f"{stem}.csv", out / f"{stem}.html"]
-    temps: list[Path] = []
-    try:
-        for target in targets:
-            fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=out)
-            os.close(fd)
-            temps.append(Path(name))
-        Path(temps[0]).unlink()  # the GeoPackage driver wants to create the file itself
-        request.stretches.to_file(temps[0], layer="requests", driver="GPKG", engine="pyogrio")
+    with replacing_all(targets) as (gpkg, csv, letter):
+        request.stretches.to_file(gpkg, layer="requests", driver="GPKG", engine="pyogrio")
         table = pd.DataFrame(request.stretches.drop(columns="geometry"))
         table["wkt"] = request.stretches.geometry.to_wkt().to_numpy()
-        table.to_csv(temps[1], index=False, encoding="utf-8")
-        letter = request_letter(request, requester=requester, label=label)
-        temps[2].write_text(letter, encoding="utf-8")
-        for temp, target in zip(temps, targets, strict=True):
-            os.replace(temp, target)
-    finally:
-        for temp in temps:
-            temp.unlink(missing_ok=True)
+        table.to_csv(csv, index=False, encoding="utf-8")
+        letter.write_text(request_letter(request, requester=requester, label=label), "utf-8")
     return targets
 
 
