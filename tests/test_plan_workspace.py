@@ -12,10 +12,11 @@ import pytest
 from test_optimize import PUBLIC_KEYS
 
 from ductplanner.app.demo import tiny_layers, write_demo_workspace
-from ductplanner.app.workflows.plan import PLAN_COLUMNS, plan_workspace
+from ductplanner.app.workflows.plan import plan_workspace
 from ductplanner.cli import main
 from ductplanner.io.workspace import list_layers, read_layer, write_layers
 from ductplanner.model.layers import validate_layer
+from ductplanner.optimize import PLAN_COLUMNS
 from ductplanner.pipeline import DemoContext, plan_step, shipped_scenarios
 
 CHOSEN_KEYS = {"dig_id", "year", "metres", "cost_dkk", "households"}

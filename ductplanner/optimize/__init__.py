@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core._errors import InputError, Problem
-from ._from_opportunities import planning_instance
+from ._from_opportunities import PLAN_COLUMNS, plan_layer, planning_instance
 from ._instance import KINDS, PlanningInstance, random_instance
 from ._plan import CHOSEN_COLUMNS, Plan, build_plan
 from ._prepare import prepare
@@ -40,10 +40,12 @@ __all__ = [
     "CHOSEN_COLUMNS",
     "KINDS",
     "METHODS",
+    "PLAN_COLUMNS",
     "CoDigMILP",
     "Plan",
     "PlanningInstance",
     "plan",
+    "plan_layer",
     "planning_instance",
     "random_instance",
 ]

@@ -10,11 +10,16 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.opportunities import OpportunityReport, find_opportunities, plan_year, root_nodes
+from ..model.layers import SCHEMAS, WORKSPACE_CRS
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
 from ._instance import PlanningInstance
+from ._plan import Plan
 
-__all__ = ["planning_instance"]
+__all__ = ["PLAN_COLUMNS", "plan_layer", "planning_instance"]
+
+PLAN_COLUMNS: tuple[str, ...] = tuple(SCHEMAS["plan"].field_names)
+"""Columns of the ``plan`` layer, in order (then ``geometry``)."""
 
 
 def planning_instance(
@@ -129,3 +134,55 @@ def planning_instance(
         cand_start=joined["start"],
     )
     return instance, opp
+
+
+def plan_layer(
+    result: Plan,
+    opportunities: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    scenario_name: str = "",
+) -> gpd.GeoDataFrame:
+    """Return the ``plan`` layer of a plan: one LineString per chosen stretch.
+
+    Parameters
+    ----------
+    result : Plan
+        The plan; ``result.chosen["cand_id"]`` are opportunity ids (co-dig)
+        or own-trench ids.
+    opportunities : GeoDataFrame
+        The ``opportunities`` layer the plan was made from (geometry of the
+        co-dig stretches).
+    edges : GeoDataFrame
+        The street network's edges indexed by edge id (geometry of own trenches).
+    scenario_name : str
+        Recorded in every row.
+    """
+    chosen = result.chosen
+    crs = opportunities.crs or edges.crs or WORKSPACE_CRS
+    by_id = pd.Series(opportunities.geometry.values, index=opportunities["id"].astype(str))
+    own = chosen["kind"].to_numpy() == "own-dig"
+    cand = chosen["cand_id"].astype(str)
+    geometry = np.empty(len(chosen), dtype=object)
+    if (~own).any():
+        geometry[~own] = by_id.reindex(cand[~own]).to_numpy()
+    if own.any():
+        geometry[own] = edges.geometry.reindex(chosen["edge_id"].astype(str)[own]).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "id": cand.to_numpy(dtype=object),
+            "opportunity_id": np.where(own, "", cand.to_numpy(dtype=object)),
+            "dig_id": chosen["dig_id"].astype(str).to_numpy(dtype=object),
+            "owner": chosen["owner"].astype(str).to_numpy(dtype=object),
+            "edge_id": chosen["edge_id"].astype(str).to_numpy(dtype=object),
+            "year": chosen["year"].to_numpy(dtype=np.int64),
+            "kind": chosen["kind"].astype(str).to_numpy(dtype=object),
+            "metres": np.round(chosen["metres"].to_numpy(dtype=float), 1),
+            "cost_dkk": np.round(chosen["cost_dkk"].to_numpy(dtype=float), 2),
+            "households": np.round(chosen["households"].to_numpy(dtype=float)).astype(np.int64),
+            "why": chosen["reason"].astype(str).to_numpy(dtype=object),
+            "method": result.method,
+            "scenario": scenario_name,
+        },
+        columns=list(PLAN_COLUMNS),
+    )
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs).values, crs=crs)

@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 
 from ...analysis.opportunities import (
     find_opportunities,
@@ -37,15 +35,11 @@ from ...analysis.opportunities import (
 from ...core._errors import InputError, Problem
 from ...core.result import Result
 from ...io.workspace import read_planning_layers, write_layers
-from ...model.layers import SCHEMAS, WORKSPACE_CRS
 from ...model.scenarios import Scenario, as_scenario, load_scenario
-from ...optimize import Plan, planning_instance
+from ...optimize import Plan, plan_layer, planning_instance
 from ...optimize import plan as run_plan
 
-__all__ = ["PLAN_COLUMNS", "plan_command", "plan_layer", "plan_workspace"]
-
-PLAN_COLUMNS: tuple[str, ...] = tuple(SCHEMAS["plan"].field_names)
-"""Columns of the ``plan`` layer, in order (then ``geometry``)."""
+__all__ = ["plan_command", "plan_workspace"]
 
 _LISTED = 20
 
@@ -133,58 +127,6 @@ def _require_roots(network: Any, source: str) -> None:
         ],
         summary=f"cannot plan {source}",
     )
-
-
-def plan_layer(
-    result: Plan,
-    opportunities: gpd.GeoDataFrame,
-    edges: gpd.GeoDataFrame,
-    scenario_name: str = "",
-) -> gpd.GeoDataFrame:
-    """Return the ``plan`` layer: one LineString per chosen stretch.
-
-    Parameters
-    ----------
-    result : Plan
-        The plan; ``result.chosen["cand_id"]`` are opportunity ids (co-dig)
-        or own-trench ids.
-    opportunities : GeoDataFrame
-        The ``opportunities`` layer the plan was made from (geometry of the
-        co-dig stretches).
-    edges : GeoDataFrame
-        The street network's edges indexed by edge id (geometry of own trenches).
-    scenario_name : str
-        Recorded in every row.
-    """
-    chosen = result.chosen
-    crs = opportunities.crs or edges.crs or WORKSPACE_CRS
-    by_id = pd.Series(opportunities.geometry.values, index=opportunities["id"].astype(str))
-    own = chosen["kind"].to_numpy() == "own-dig"
-    cand = chosen["cand_id"].astype(str)
-    geometry = np.empty(len(chosen), dtype=object)
-    if (~own).any():
-        geometry[~own] = by_id.reindex(cand[~own]).to_numpy()
-    if own.any():
-        geometry[own] = edges.geometry.reindex(chosen["edge_id"].astype(str)[own]).to_numpy()
-    frame = pd.DataFrame(
-        {
-            "id": cand.to_numpy(dtype=object),
-            "opportunity_id": np.where(own, "", cand.to_numpy(dtype=object)),
-            "dig_id": chosen["dig_id"].astype(str).to_numpy(dtype=object),
-            "owner": chosen["owner"].astype(str).to_numpy(dtype=object),
-            "edge_id": chosen["edge_id"].astype(str).to_numpy(dtype=object),
-            "year": chosen["year"].to_numpy(dtype=np.int64),
-            "kind": chosen["kind"].astype(str).to_numpy(dtype=object),
-            "metres": np.round(chosen["metres"].to_numpy(dtype=float), 1),
-            "cost_dkk": np.round(chosen["cost_dkk"].to_numpy(dtype=float), 2),
-            "households": np.round(chosen["households"].to_numpy(dtype=float)).astype(np.int64),
-            "why": chosen["reason"].astype(str).to_numpy(dtype=object),
-            "method": result.method,
-            "scenario": scenario_name,
-        },
-        columns=list(PLAN_COLUMNS),
-    )
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs).values, crs=crs)
 
 
 def _text(result: Plan, workspace: str, scenario: str, layer: gpd.GeoDataFrame) -> str:
