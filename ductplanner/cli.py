@@ -175,20 +175,14 @@ def _add_plan_scenario(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="the plan's scenario, when the plan layer holds several")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``ductplanner`` command."""
-    parser = argparse.ArgumentParser(
-        prog="ductplanner",
-        description="Plan broadband ducts laid by co-digging, and forecast coverage.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_demo_parser(sub: Any) -> None:
     p = sub.add_parser("demo", help="build the demo municipality and run every step on it")
     p.add_argument("--out", default="maps", help="output folder (default: maps/)")
     p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
     _add_output_options(p)
 
+
+def _add_import_parser(sub: Any) -> None:
     p = sub.add_parser("import", help="import a file into a workspace layer")
     p.add_argument("workspace", help="workspace GeoPackage (created when absent)")
     p.add_argument("layer", help="target layer: streets, ducts, backbone, sites, digs, ...")
@@ -198,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_mapping(p)
     _add_output_options(p)
 
+
+def _add_validate_parser(sub: Any) -> None:
     p = sub.add_parser("validate", help="check a workspace or a file, listing every problem")
     p.add_argument("path", help="workspace GeoPackage or input file")
     p.add_argument("--layer", help="layer to check (for a file: the layer it is meant for)")
@@ -205,11 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_mapping(p)
     _add_output_options(p)
 
+
+def _add_coverage_parser(sub: Any) -> None:
     p = sub.add_parser("coverage", help="who can get broadband through our ducts")
     p.add_argument("workspace")
     p.add_argument("--drop", type=float, default=None, help="drop distance in metres")
     _add_output_options(p)
 
+
+def _add_opportunities_parser(sub: Any) -> None:
     p = sub.add_parser("opportunities", help="co-digging candidates from the dig plans")
     p.add_argument("workspace")
     p.add_argument("--year", type=int, help="only digs whose trench is open in this year")
@@ -226,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(p)
 
+
+def _add_plan_parser(sub: Any) -> None:
     p = sub.add_parser("plan", help="choose the digs to join, year by year, within budget")
     p.add_argument("workspace")
     p.add_argument("--scenario", required=True, help="scenario TOML file or shipped name")
@@ -238,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, help="MILP: seconds for the solve")
     _add_output_options(p)
 
+
+def _add_simulate_parser(sub: Any) -> None:
     p = sub.add_parser("simulate", help="forecast coverage over the regrowth cycle")
     p.add_argument("workspace")
     p.add_argument("--scenario", required=True, help="scenario TOML file or shipped name")
@@ -252,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(p)
 
+
+def _add_map_parser(sub: Any) -> None:
     p = sub.add_parser("map", help="render the workspace as a Leaflet map")
     p.add_argument("workspace")
     p.add_argument("--out", help="HTML file (default: maps/<workspace>.html)")
@@ -280,12 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(p)
 
+
+def _add_report_parser(sub: Any) -> None:
     p = sub.add_parser("report", help="the committee's evaluation report")
     p.add_argument("workspace")
     p.add_argument("--out", help="HTML file (default: maps/<workspace>-report.html)")
     p.add_argument("--lang", choices=["en", "da"], default="en", help="language and numbers")
     _add_output_options(p)
 
+
+def _add_requests_parser(sub: Any) -> None:
     p = sub.add_parser("requests", help="what to ask one utility for")
     p.add_argument("workspace")
     p.add_argument("--owner", required=True, help="the utility, as named in the digs layer")
@@ -293,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_scenario(p)
     _add_output_options(p)
 
+
+def _add_decide_parser(sub: Any) -> None:
     p = sub.add_parser("decide", help="log a utility's answer to a co-digging request")
     p.add_argument("workspace")
     p.add_argument("--dig", required=True, help="the dig whose request was answered")
@@ -300,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", default="", help="why (required when declined)")
     _add_output_options(p)
 
+
+def _add_record_parser(sub: Any) -> None:
     p = sub.add_parser("record", help="record the ducts laid in a finished dig")
     p.add_argument("workspace")
     p.add_argument("--dig", required=True, help="the finished dig")
@@ -309,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_scenario(p)
     _add_output_options(p)
 
+
+def _add_export_ler_parser(sub: Any) -> None:
     p = sub.add_parser(
         "export-ler", help="the municipality's ducts for the utility register LER 2.0"
     )
@@ -323,6 +339,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="only ducts of this origin (repeatable)",
     )
     _add_output_options(p)
+
+
+_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
+    _add_demo_parser,
+    _add_import_parser,
+    _add_validate_parser,
+    _add_coverage_parser,
+    _add_opportunities_parser,
+    _add_plan_parser,
+    _add_simulate_parser,
+    _add_map_parser,
+    _add_report_parser,
+    _add_requests_parser,
+    _add_decide_parser,
+    _add_record_parser,
+    _add_export_ler_parser,
+)
+"""Each adds one subcommand to the parser, in the order ``--help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``ductplanner`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ductplanner",
+        description="Plan broadband ducts laid by co-digging, and forecast coverage.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in _SUBCOMMANDS:
+        add(sub)
     return parser
 
 

@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from ..core._errors import InputError, Problem
 from .schemas import Field, LayerSchema, layer_schema
@@ -583,8 +583,6 @@ def _plausible_bounds(crs: CRS) -> tuple[float, float, float, float] | None:
     area = crs.area_of_use
     if area is None or not crs.is_projected:
         return None
-    from pyproj import Transformer
-
     to_crs = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x0, y0, x1, y1 = to_crs.transform_bounds(area.west, area.south, area.east, area.north)
     margin = max(x1 - x0, y1 - y0)

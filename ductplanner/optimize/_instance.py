@@ -496,6 +496,57 @@ def _check_budgets(inst: PlanningInstance, problems: list[Problem]) -> None:
                 )
 
 
+def _existing_ducts(
+    rng: np.random.Generator,
+    adjacency: list[list[tuple[int, int]]],
+    roots: np.ndarray,
+    n_edges: int,
+    n_existing: int,
+    rows: int,
+) -> np.ndarray:
+    """Return which edges have a duct: half a trunk grown from the roots, half isolated pieces."""
+    has_duct = np.zeros(n_edges, dtype=bool)
+    if n_existing:
+        trunk = _grow_trunk(rng, adjacency, roots, max(1, n_existing // 2), max(12, rows))
+        has_duct[trunk] = True
+        spare = np.flatnonzero(~has_duct)
+        isolated = rng.choice(spare, size=min(len(spare), n_existing - len(trunk)), replace=False)
+        has_duct[isolated] = True
+    return has_duct
+
+
+def _dig_candidates(
+    rng: np.random.Generator,
+    adjacency: list[list[tuple[int, int]]],
+    linked_nodes: np.ndarray,
+    has_duct: np.ndarray,
+    *,
+    n_digs: int,
+    dig_edges: tuple[int, int],
+    years: Sequence[int],
+) -> dict[str, list[Any]]:
+    """Return the co-dig candidates of random-walk digs: every (dig, edge) without a duct."""
+    n_nodes = len(adjacency)
+    cand: dict[str, list[Any]] = {k: [] for k in ("edge", "year", "dig", "owner", "p")}
+    for d in range(n_digs):
+        # a quarter of the digs start on the backbone's duct network (the fibre project)
+        start = rng.choice(linked_nodes) if rng.random() < 0.25 else rng.integers(n_nodes)
+        walk = _random_walk(
+            rng, adjacency, int(start), int(rng.integers(*dig_edges, endpoint=True))
+        )
+        year = int(rng.choice(years))
+        owner = _OWNERS[int(rng.integers(len(_OWNERS)))]
+        p = _CONFIDENCE_P[int(rng.integers(len(_CONFIDENCE_P)))]
+        for e in walk:
+            if not has_duct[e]:
+                cand["edge"].append(e)
+                cand["year"].append(year)
+                cand["dig"].append(f"D{d}")
+                cand["owner"].append(owner)
+                cand["p"].append(p)
+    return cand
+
+
 def random_instance(
     seed: int,
     *,
@@ -586,34 +637,13 @@ def random_instance(
     households[rng.random(n_e) < 0.2] = 0.0
     roots = rng.choice(n_nodes, size=min(n_roots, n_nodes), replace=False)
     adjacency = _adjacency(n_nodes, u, v)
-    has_duct = np.zeros(n_e, dtype=bool)
-    n_existing = round(existing_share * n_e)
-    if n_existing:
-        trunk = _grow_trunk(rng, adjacency, roots, max(1, n_existing // 2), max(12, rows))
-        has_duct[trunk] = True
-        spare = np.flatnonzero(~has_duct)
-        isolated = rng.choice(spare, size=min(len(spare), n_existing - len(trunk)), replace=False)
-        has_duct[isolated] = True
+    has_duct = _existing_ducts(rng, adjacency, roots, n_e, round(existing_share * n_e), rows)
     if n_digs is None:
         n_digs = max(1, n_e // 3)
-    cand: dict[str, list[Any]] = {k: [] for k in ("edge", "year", "dig", "owner", "p")}
     linked_nodes = np.unique(np.concatenate([roots, u[has_duct], v[has_duct]]))
-    for d in range(n_digs):
-        # a quarter of the digs start on the backbone's duct network (the fibre project)
-        start = rng.choice(linked_nodes) if rng.random() < 0.25 else rng.integers(n_nodes)
-        walk = _random_walk(
-            rng, adjacency, int(start), int(rng.integers(*dig_edges, endpoint=True))
-        )
-        year = int(rng.choice(year_list))
-        owner = _OWNERS[int(rng.integers(len(_OWNERS)))]
-        p = _CONFIDENCE_P[int(rng.integers(len(_CONFIDENCE_P)))]
-        for e in walk:
-            if not has_duct[e]:
-                cand["edge"].append(e)
-                cand["year"].append(year)
-                cand["dig"].append(f"D{d}")
-                cand["owner"].append(owner)
-                cand["p"].append(p)
+    cand = _dig_candidates(
+        rng, adjacency, linked_nodes, has_duct, n_digs=n_digs, dig_edges=dig_edges, years=year_list
+    )
     n_co = len(cand["edge"])
     kind = ["co-dig"] * n_co
     cost = [float(length[e]) * co_dig_dkk_per_m for e in cand["edge"]]

@@ -194,38 +194,46 @@ class CoDigMILP:
 
     def _build(self) -> dict[str, Any]:
         """Return the model as column bounds, costs, integrality and COO rows."""
-        p = self.prep
-        n_years, k = p.n_years, p.n_nodes
-        w = p.early_weight
         rows = _Rows()
+        self._add_choice_rows(rows)
+        self._add_year_rows(rows)
+        big = self._add_order_rows(rows)
+        return self._columns(big) | {"rows": rows}
+
+    def _add_choice_rows(self, rows: _Rows) -> None:
+        """Add rows: a candidate and an edge laid at most once, each year's budget per line."""
+        p = self.prep
         opt = np.arange(p.n_options)
-        # a candidate, an edge laid once
         for key in (p.opt_cand, p.opt_edge):
             groups, counts = np.unique(key, return_counts=True)
             for g in groups[counts > 1]:
                 members = opt[key == g]
                 rows.add(members, np.ones(len(members)), -np.inf, 1.0)
-        # yearly budget per line
         for line in (0, 1):
-            for t in range(n_years):
+            for t in range(p.n_years):
                 members = opt[(p.opt_own == bool(line)) & (p.opt_year == t)]
                 if len(members):
                     rows.add(members, p.opt_cost[members], -np.inf, p.budgets[line, t])
+
+    def _add_year_rows(self, rows: _Rows) -> None:
+        """Add rows per year: arcs on laid edges, one arc into a reached node, arcs kept."""
+        p = self.prep
+        opt = np.arange(p.n_options)
         laid_by = [opt[p.opt_edge == j] for j in range(p.n_edges)]
         arcs_of: list[list[int]] = [[] for _ in range(p.n_edges)]
         for a, j in enumerate(self.arc_edge.tolist()):
             arcs_of[j].append(a)
-        into: list[list[int]] = [[] for _ in range(k)]
+        into: list[list[int]] = [[] for _ in range(p.n_nodes)]
         for a, v in enumerate(self.arc_head.tolist()):
             into[v].append(a)
-        for t in range(n_years):
+        for t in range(p.n_years):
             for j in range(p.n_edges):
                 opts = laid_by[j][p.opt_year[laid_by[j]] <= t]
                 if arcs_of[j]:
                     cols = np.concatenate([self._a(np.asarray(arcs_of[j]), t), opts])
                     vals = np.concatenate([np.ones(len(arcs_of[j])), -np.ones(len(opts))])
                     rows.add(cols, vals, -np.inf, 0.0)
-            for v in range(1, k):
+            for v in range(1, p.n_nodes):
                 cols = np.concatenate(
                     [self._a(np.asarray(into[v], dtype=np.int64), t), [self._r(v, t)]]
                 )
@@ -234,34 +242,46 @@ class CoDigMILP:
             tail = self.arc_tail
             inner = np.flatnonzero(tail != 0)
             rows.add_pairs(self._a(inner, t), self._r(tail[inner], t), -np.inf, 0.0)
-            if t + 1 < n_years:
+            if t + 1 < p.n_years:
                 all_arcs = np.arange(self.n_arcs)
                 rows.add_pairs(self._a(all_arcs, t), self._a(all_arcs, t + 1), -np.inf, 0.0)
-            for i, j in enumerate(self.z_edges.tolist()):
-                z = int(self._z(i, t))
-                for end in {int(p.edge_u[j]), int(p.edge_v[j])}:
-                    if end != 0:
-                        rows.add(
-                            np.array([z, self._r(end, t)]), np.array([1.0, -1.0]), -np.inf, 0.0
-                        )
-                opts = laid_by[j][p.opt_year[laid_by[j]] <= t]
-                rows.add(
-                    np.concatenate([[z], opts]),
-                    np.concatenate([[1.0], -np.ones(len(opts))]),
-                    -np.inf,
-                    0.0,
-                )
-        # MTZ on the horizon arborescence: d_v - d_u - N a_uv >= 1 - N
-        big = float(max(k - 1, 1))
+            self._add_served_edge_rows(rows, laid_by, t)
+
+    def _add_served_edge_rows(self, rows: _Rows, laid_by: list[np.ndarray], t: int) -> None:
+        """Add rows: an edge's households count in year ``t`` only when laid and reached."""
+        p = self.prep
+        for i, j in enumerate(self.z_edges.tolist()):
+            z = int(self._z(i, t))
+            for end in {int(p.edge_u[j]), int(p.edge_v[j])}:
+                if end != 0:
+                    rows.add(np.array([z, self._r(end, t)]), np.array([1.0, -1.0]), -np.inf, 0.0)
+            opts = laid_by[j][p.opt_year[laid_by[j]] <= t]
+            rows.add(
+                np.concatenate([[z], opts]),
+                np.concatenate([[1.0], -np.ones(len(opts))]),
+                -np.inf,
+                0.0,
+            )
+
+    def _add_order_rows(self, rows: _Rows) -> float:
+        """Add MTZ on the horizon arborescence, d_v - d_u - N a_uv >= 1 - N; return N."""
+        big = float(max(self.prep.n_nodes - 1, 1))
+        last = self.prep.n_years - 1
         inner = np.flatnonzero(self.arc_tail != 0)
         for a in inner.tolist():
             u, v = int(self.arc_tail[a]), int(self.arc_head[a])
             rows.add(
-                np.array([self._d(v), self._d(u), self._a(a, n_years - 1)]),
+                np.array([self._d(v), self._d(u), self._a(a, last)]),
                 np.array([1.0, -1.0, -big]),
                 1.0 - big,
                 np.inf,
             )
+        return big
+
+    def _columns(self, big: float) -> dict[str, Any]:
+        """Return the columns' costs (households reached, early years weighted), bounds, types."""
+        p = self.prep
+        n_years, k, w = p.n_years, p.n_nodes, p.early_weight
         cost = np.zeros(self.n_cols)
         weight = np.full(n_years, w)
         weight[-1] += 1.0
@@ -276,14 +296,12 @@ class CoDigMILP:
         upper[self.base_d :] = big
         integrality = np.zeros(self.n_cols, dtype=np.int32)
         integrality[: self.base_r] = 1
-        offset = p.baseline * (1.0 + w * n_years)
         return {
             "cost": cost,
             "lower": lower,
             "upper": upper,
             "integrality": integrality,
-            "offset": offset,
-            "rows": rows,
+            "offset": p.baseline * (1.0 + w * n_years),
         }
 
     # -- solving ---------------------------------------------------------------------

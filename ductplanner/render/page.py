@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -357,8 +358,6 @@ def _add_basemaps(m: folium.Map, basemap: str, token: str | None) -> None:
 
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=basemap == "osm").add_to(m)
     if token:
-        from urllib.parse import quote
-
         folium.WmsTileLayer(
             f"{SKAERMKORT_URL}?token={quote(token, safe='')}",
             layers=SKAERMKORT_LAYER,
