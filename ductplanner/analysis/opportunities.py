@@ -92,8 +92,9 @@ import shapely
 import shapely.ops
 
 from ..core._errors import InputError, Problem
+from ..model.duct_cover import merge_intervals, stretches_inside
 from ..model.layers import SCHEMAS, WORKSPACE_CRS
-from ..model.network import StreetNetwork, build_network, merge_intervals, stretches_inside
+from ..model.network import StreetNetwork, build_network
 from ..model.scenarios import DEFAULT_SCENARIO, Scenario, as_scenario
 from .coverage import address_coverage, edge_demand, require_geometry, require_layers
 

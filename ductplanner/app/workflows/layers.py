@@ -18,8 +18,10 @@ import pandas as pd
 from ...core._errors import InputError, MissingInputError, Problem, WorkspaceError
 from ...core.result import Result
 from ...io.audit import problem_rows, report_format, severity_counts, write_report
-from ...io.importer import LoadedFile, crs_name, guess_layer, load_file, require_file
+from ...io.importer import LoadedFile, crs_name, load_file
+from ...io.layer_guess import guess_layer
 from ...io.mappings import make_problem
+from ...io.raw_file import require_file
 from ...io.workspace import (
     ATTRIBUTE_TABLES,
     SOURCES_TABLE,
