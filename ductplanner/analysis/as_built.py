@@ -232,8 +232,9 @@ def _already_recorded(
     ducts: gpd.GeoDataFrame | None, log: pd.DataFrame, dig_id: str
 ) -> RecordOutcome | None:
     """Return the outcome of an earlier recording of the dig (None if never recorded)."""
-    has_column = ducts is not None and "dig_id" in ducts.columns
-    mine = ducts[ducts["dig_id"].astype(str) == dig_id] if has_column else None
+    mine = None
+    if ducts is not None and "dig_id" in ducts.columns:
+        mine = ducts[ducts["dig_id"].astype(str) == dig_id]
     laid = log[(log["dig_id"] == dig_id) & (log["status"] == "laid")]
     if (mine is None or not len(mine)) and not len(laid):
         return None

@@ -629,7 +629,8 @@ def _edge_table(
             if column in streets.columns and len(streets)
             else np.full(n, None, dtype=object)
         )
-        table[column] = pd.Series(np.where(is_street, values, None)).fillna(fill).to_numpy(object)
+        kept = np.where(is_street, values, np.full(n, None, dtype=object))
+        table[column] = pd.Series(kept).fillna(fill).to_numpy(object)
     table["road_class"] = np.where(is_street, table["road_class"], "duct").astype(object)
     last_dug = (
         pd.array(streets["last_dug"], dtype="Int64")[street_row]

@@ -477,7 +477,7 @@ _TYPE_IDS = {
 
 
 def _is_degenerate(values: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    geoms = np.where(usable, values, None)
+    geoms = np.where(usable, values, np.full(len(values), None, dtype=object))
     dims = np.asarray(shapely.get_dimensions(geoms))
     length = np.asarray(shapely.length(geoms))
     area = np.asarray(shapely.area(geoms))

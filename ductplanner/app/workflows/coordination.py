@@ -370,7 +370,8 @@ def record_dig(
     """
     path = Path(workspace)
     present = list_layers(path)
-    layers = {n: read_layer(path, n) for n in ("digs", "plan", "ducts") if n in present}
+    edited: tuple[str, ...] = ("digs", "plan", "ducts")
+    layers = {n: read_layer(path, n) for n in edited if n in present}
     log = read_decisions(path)
     changed, log, (outcome,) = record_layers(
         layers, log, [(dig_id, year, date)], scenario=scenario, source=str(path)
