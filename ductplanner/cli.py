@@ -99,7 +99,11 @@ def _cmd_map(args: argparse.Namespace) -> Result:
     chosen = ("audience", "owner", "basemap", "view", "scenarios")
     options = {name: value for name in chosen if (value := getattr(args, name, None))}
     return map_command(
-        Path(args.workspace), out=args.out, self_contained=args.self_contained, **options
+        Path(args.workspace),
+        out=args.out,
+        self_contained=args.self_contained,
+        progress=_shows_progress(args),
+        **options,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from ductplanner.cli import build_parser
-from ductplanner.core.progress import progress_bar
+from ductplanner.core.progress import progress_bar, step_bar
 
 
 class _Terminal(io.StringIO):
@@ -40,3 +40,20 @@ def test_every_subcommand_takes_quiet_and_json() -> None:
     for name, sub in commands.items():
         options = sub._option_string_actions
         assert "--quiet" in options and "--json" in options, name
+
+
+def test_a_step_bar_names_the_step_running() -> None:
+    terminal = _Terminal()
+    with step_bar(2, show=True, desc="coverage", file=terminal) as step:
+        step("street network")
+        step("addresses")
+        step("one more than announced")  # keeps the bar full, does not fail
+    drawn = terminal.getvalue()
+    assert "coverage" in drawn and "street network" in drawn and "addresses" in drawn
+
+
+def test_a_step_bar_stays_silent_in_a_pipe() -> None:
+    pipe = io.StringIO()
+    with step_bar(2, show=True, desc="coverage", file=pipe) as step:
+        step("street network")
+    assert pipe.getvalue() == ""

@@ -62,6 +62,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ..core._errors import InputError, Problem
+from ..core.progress import OnStep
 from .backbone import attach_backbone
 from .duct_cover import duct_cover, merge_intervals, off_street_pieces, stretches_inside
 from .network_graph import graph_from_gdfs, graph_to_gdfs
@@ -69,6 +70,7 @@ from .noding import Noded, empty_lines, node_lines
 
 __all__ = [
     "EDGE_COLUMNS",
+    "NETWORK_STEPS",
     "StreetNetwork",
     "build_network",
     "graph_from_gdfs",
@@ -79,6 +81,9 @@ __all__ = [
 """The network's public names; ``graph_from_gdfs``, ``graph_to_gdfs``
 (:mod:`.network_graph`), ``merge_intervals`` and ``stretches_inside``
 (:mod:`.duct_cover`) live in their own modules and are re-exported here."""
+
+NETWORK_STEPS = ("noding the streets", "street edges", "ducts on the edges", "backbone")
+"""The phases of :func:`build_network`, as it reports them to ``on_step``."""
 
 EDGE_COLUMNS: tuple[str, ...] = (
     "u",
@@ -395,6 +400,7 @@ def build_network(
     duct_share: float = 0.5,
     backbone_distance: float = 50.0,
     id_column: str = "id",
+    on_step: OnStep | None = None,
 ) -> StreetNetwork:
     """Build the street network from the layers.
 
@@ -421,6 +427,9 @@ def build_network(
         Metres: a point of presence attaches to its nearest edge within this.
     id_column : str
         Id column of the three layers (the index is used where it is absent).
+    on_step : callable, optional
+        Called with the name of each of :data:`NETWORK_STEPS` as it begins
+        (a progress bar's ``step``).
 
     Returns
     -------
@@ -443,6 +452,8 @@ def build_network(
         duct_lines, duct_src = _single_lines(np.asarray(ducts.geometry.values))
         duct_ids = _ids(ducts, id_column, "ducts")
 
+    step = on_step or _no_step
+    step(NETWORK_STEPS[0])
     off_street, off_duct, off_start = off_street_pieces(
         duct_lines, duct_src, street_lines, duct_tolerance
     )
@@ -452,6 +463,7 @@ def build_network(
     line_row = np.r_[street_src, off_duct]
     line_offset = np.r_[_line_offsets(street_lines, street_src), off_start]
     source = noded.source
+    step(NETWORK_STEPS[1])
     edges = _edge_table(
         streets,
         street_ids,
@@ -462,19 +474,13 @@ def build_network(
         line_offset[source] + noded.start,
     )
 
-    share, best = duct_cover(np.asarray(edges.geometry.values), duct_lines, duct_tolerance)
-    on_street = (edges["kind"] == "street").to_numpy()
-    share = np.where(on_street, share, 1.0)
-    edges["duct_share"] = share.round(4)
-    edges["has_duct"] = share >= duct_share
-    covering = np.full(len(edges), "", dtype=object)
-    has_best = on_street & edges["has_duct"].to_numpy() & (best >= 0)
-    covering[has_best] = duct_ids[duct_src[best[has_best]]]
-    edges["duct_id"] = np.where(on_street, covering, edges["duct_id"].to_numpy(dtype=object))
+    step(NETWORK_STEPS[2])
+    _mark_ducts(edges, duct_lines, duct_src, duct_ids, duct_tolerance, duct_share)
 
     node_xy = _renumber_nodes(edges, noded.node_xy)
     backbone_edge = np.zeros(len(edges), dtype=bool)
     backbone_node = np.zeros(len(node_xy), dtype=bool)
+    step(NETWORK_STEPS[3])
     if backbone is not None and len(backbone):
         backbone = (
             backbone.to_crs(crs) if backbone.crs is not None and backbone.crs != crs else backbone
@@ -498,6 +504,30 @@ def build_network(
         index=pd.RangeIndex(len(node_xy), name="node"),
     )
     return StreetNetwork(nodes, edges, problems=problems)
+
+
+def _no_step(name: str) -> None:
+    """Report nothing (no progress bar asked for)."""
+
+
+def _mark_ducts(
+    edges: gpd.GeoDataFrame,
+    duct_lines: np.ndarray,
+    duct_src: np.ndarray,
+    duct_ids: np.ndarray,
+    tolerance: float,
+    min_share: float,
+) -> None:
+    """Set ``duct_share``, ``has_duct`` and ``duct_id`` of the street edges (in place)."""
+    share, best = duct_cover(np.asarray(edges.geometry.values), duct_lines, tolerance)
+    on_street = (edges["kind"] == "street").to_numpy()
+    share = np.where(on_street, share, 1.0)
+    edges["duct_share"] = share.round(4)
+    edges["has_duct"] = share >= min_share
+    covering = np.full(len(edges), "", dtype=object)
+    has_best = on_street & edges["has_duct"].to_numpy() & (best >= 0)
+    covering[has_best] = duct_ids[duct_src[best[has_best]]]
+    edges["duct_id"] = np.where(on_street, covering, edges["duct_id"].to_numpy(dtype=object))
 
 
 def _renumber_nodes(edges: gpd.GeoDataFrame, node_xy: np.ndarray) -> np.ndarray:

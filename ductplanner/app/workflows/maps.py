@@ -22,10 +22,11 @@ from ...analysis.per_dig import DIG_LAYERS, for_owner
 from ...core._atomic import write_text_atomic
 from ...core._errors import WorkspaceError
 from ...core._format import slug
+from ...core.progress import OnStep, step_bar
 from ...core.result import Result
 from ...io.assets import ASSETS_DIR
 from ...io.workspace import list_layers, read_layer, read_sources, read_table
-from ...model.network import build_network
+from ...model.network import NETWORK_STEPS, build_network
 from ...model.scenarios import scenario_key
 from ...render.forecast_maps import ForecastBase, side_by_side_map, time_map
 from ...render.maps import DRAWN_AS, HOW_TO_DERIVE, layers_map
@@ -158,13 +159,15 @@ def read_forecasts(
     return stored_forecasts(_forecast_tables(workspace), scenarios, source=str(workspace))
 
 
-def _forecast_base(workspace: Path) -> ForecastBase:
+def _forecast_base(workspace: Path, on_step: OnStep | None = None) -> ForecastBase:
     """Read the layers drawn with a forecast and build the street network its edge ids name."""
     present = list_layers(workspace)
     drawn: tuple[str, ...] = ("streets", "ducts", "backbone", "districts")
     layers = {n: read_layer(workspace, n) for n in drawn if n in present}
     if "streets" in layers and not layers["streets"].empty:
-        network = build_network(layers["streets"], layers.get("ducts"), layers.get("backbone"))
+        network = build_network(
+            layers["streets"], layers.get("ducts"), layers.get("backbone"), on_step=on_step
+        )
         edges = network.edges
     else:
         edges = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=4326))
@@ -312,6 +315,7 @@ def map_command(
     basemap: str = "osm",
     view: str = "layers",
     scenarios: Sequence[str] | None = None,
+    progress: bool = False,
 ) -> Result:
     """Render a map of a workspace (``ductplanner map``).
 
@@ -335,6 +339,8 @@ def map_command(
     scenarios : list of str, optional
         The scenario (time) or two scenarios (compare), as simulated; may be
         omitted when the workspace has forecasts of just that many.
+    progress : bool
+        Show the steps on standard error (only when it is a terminal).
 
     Returns
     -------
@@ -353,29 +359,36 @@ def map_command(
     keys = [] if view == "layers" else _chosen_scenarios(workspace, view, scenarios)
     out_path = Path(out) if out else _default_out(workspace, view, audience, owner, keys)
     summary: dict[str, Any] = {"view": view}
-    m: folium.Map | Figure
-    if view == "time":
-        (forecast,) = read_forecasts(workspace, keys)
-        m = time_map(
-            forecast,
-            _forecast_base(workspace),
-            basemap=basemap,
-            token=_token(None),
-            self_contained=self_contained,
-        )
-        summary |= {"scenarios": keys, "years": list(forecast.years)}
-    elif view == "compare":
-        m = comparison_map(workspace, keys, basemap=basemap, self_contained=self_contained)
-        summary["scenarios"] = keys
-    else:
-        m = workspace_map(
-            workspace,
-            audience=audience,
-            owner=owner,
-            basemap=basemap,
-            self_contained=self_contained,
-        )
-    save_map(m, out_path)
+    forecast_view = view != "layers"
+    steps = 3 + len(NETWORK_STEPS) if forecast_view else 3
+    with step_bar(steps, show=progress, desc="map") as step:
+        step("reading the workspace")
+        m: folium.Map | Figure
+        if forecast_view:
+            forecasts = read_forecasts(workspace, keys)
+            base = _forecast_base(workspace, on_step=step)
+            step("drawing the map")
+            token = _token(None)
+            summary["scenarios"] = keys
+            if view == "time":
+                m = time_map(
+                    forecasts[0], base, basemap=basemap, token=token, self_contained=self_contained
+                )
+                summary["years"] = list(forecasts[0].years)
+            else:
+                m = side_by_side_map(
+                    forecasts, base, basemap=basemap, token=token, self_contained=self_contained
+                )
+        else:
+            m = workspace_map(
+                workspace,
+                audience=audience,
+                owner=owner,
+                basemap=basemap,
+                self_contained=self_contained,
+            )
+        step("writing the file")
+        save_map(m, out_path)
     present = set(list_layers(workspace))
     names = list(dict.fromkeys(_overlay_names(m.get_root())))
     missing = [n for n in HOW_TO_DERIVE if n not in present] if view == "layers" else []
