@@ -95,7 +95,8 @@ from ..core._errors import InputError, Problem
 from ..model.layers import SCHEMAS, WORKSPACE_CRS
 from ..model.network import StreetNetwork, build_network, merge_intervals, stretches_inside
 from ..model.scenarios import DEFAULT_SCENARIO, Scenario, as_scenario
-from .coverage import address_coverage, edge_demand, require_geometry, require_layers
+from .addresses import address_coverage, edge_demand
+from .checks import require_geometry, require_layers
 
 if TYPE_CHECKING:
     pass

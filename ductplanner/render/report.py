@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..analysis.coverage import DEFAULT_DROP_M, compute_coverage
+from ..analysis.addresses import DEFAULT_DROP_M
+from ..analysis.coverage import compute_coverage
 from ..core._errors import ScenarioError
 from ..core._format import Lang, metres, number, percent, share
 from ..core.result import Result
