@@ -30,10 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ...analysis.opportunities import (
-    find_opportunities,
-    root_nodes,
-)
+from ...analysis.opportunities import find_opportunities
+from ...analysis.reach import root_nodes
 from ...core._errors import InputError, Problem
 from ...core.result import Result
 from ...io.workspace import read_planning_layers, write_layers
