@@ -187,31 +187,10 @@ def find_opportunities(
     _check_options(conflict_years, line_tolerance, area_tolerance, source)
     require_layers(layers, ("streets", "addresses"), source)
     if network is None:
-        streets = layers["streets"]
-        require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
-        ducts = layers.get("ducts")
-        if ducts is not None and "status" in ducts.columns:
-            ducts = ducts[ducts["status"].astype(object).eq("existing").to_numpy(dtype=bool)]
-        network = build_network(streets, ducts, layers.get("backbone"))
+        network = _existing_network(layers, source)
     crs = network.crs or WORKSPACE_CRS
-    addresses = layers["addresses"]
-    if addresses.crs is not None and network.crs is not None and addresses.crs != network.crs:
-        addresses = addresses.to_crs(network.crs)
-    demand = edge_demand(
-        address_coverage(addresses, network, drop=scenario.coverage.drop_distance_m), network
-    )
-    households = demand["households"].to_numpy(dtype=np.int64)
-    digs = layers.get("digs")
-    if digs is None or digs.empty:
-        digs = gpd.GeoDataFrame(
-            {"id": pd.Series(dtype=object)}, geometry=gpd.GeoSeries([], crs=crs), crs=crs
-        )
-    elif digs.crs is not None and network.crs is not None and digs.crs != network.crs:
-        digs = digs.to_crs(network.crs)
-    digs = digs.reset_index(drop=True)
-    require_geometry(
-        digs, "digs", ("LineString", "Polygon", "MultiLineString", "MultiPolygon"), source
-    )
+    households = _edge_households(layers["addresses"], network, scenario)
+    digs = _overlay_digs(layers.get("digs"), network, crs, source)
     start, end = dig_dates(digs, source) if len(digs) else (pd.Series(dtype="datetime64[ns]"),) * 2
     status = text_column(digs, "status").replace("", "planned")
     open_in_year = np.ones(len(digs), dtype=bool)
@@ -240,29 +219,11 @@ def find_opportunities(
     opportunities = _opportunity_rows(
         rows, digs, network, households, scenario, start, end, status, crs
     )
-    share = opportunities["edge_share"].to_numpy(dtype=float)
-    in_years = plan_year(opportunities, scenario) >= 0
-    partial = share < WHOLE_EDGE_SHARE
-    counts["partial"] = _count(opportunities[partial], dig_column="dig_id")
-    counts["outside_years"] = _count(opportunities[~partial & ~in_years], dig_column="dig_id")
-    candidate = ~partial & in_years
-    opportunities["candidate"] = candidate
-    no_cover = ~candidate & partial
-    opportunities.loc[no_cover, ["households_now", "households_potential"]] = 0
-    opportunities = _ordered(opportunities)
+    opportunities = _mark_candidates(opportunities, scenario, counts)
     counts["digs_with_candidates"] = int(
         opportunities.loc[opportunities["candidate"], "dig_id"].nunique()
     )
-    fibre = is_fibre_project(digs)
-    fibre_ids = set(text_column(digs, "id")[fibre & considered])
-    fibre_rows = opportunities[
-        opportunities["candidate"] & opportunities["dig_id"].isin(fibre_ids).to_numpy()
-    ]
-    counts["fibre_project"] = {
-        "digs": len(fibre_ids),
-        "candidates": len(fibre_rows),
-        "metres": round(float(fibre_rows["metres"].sum()), 1),
-    }
+    counts["fibre_project"] = _fibre_project_counts(digs, considered, opportunities)
     return OpportunityReport(
         opportunities=opportunities,
         conflicts=conflicts,
@@ -273,6 +234,81 @@ def find_opportunities(
         year=year,
         conflict_years=conflict_years,
     )
+
+
+def _existing_network(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> StreetNetwork:
+    """Build the street network with the ducts that exist (planned ones do not count)."""
+    streets = layers["streets"]
+    require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
+    ducts = layers.get("ducts")
+    if ducts is not None and "status" in ducts.columns:
+        ducts = ducts[ducts["status"].astype(object).eq("existing").to_numpy(dtype=bool)]
+    return build_network(streets, ducts, layers.get("backbone"))
+
+
+def _edge_households(
+    addresses: gpd.GeoDataFrame, network: StreetNetwork, scenario: Scenario
+) -> np.ndarray:
+    """Return the households per edge (edge order) within the scenario's drop distance."""
+    if addresses.crs is not None and network.crs is not None and addresses.crs != network.crs:
+        addresses = addresses.to_crs(network.crs)
+    demand = edge_demand(
+        address_coverage(addresses, network, drop=scenario.coverage.drop_distance_m), network
+    )
+    return demand["households"].to_numpy(dtype=np.int64)
+
+
+def _overlay_digs(
+    digs: gpd.GeoDataFrame | None, network: StreetNetwork, crs: Any, source: str
+) -> gpd.GeoDataFrame:
+    """Return the digs in the network's CRS, positionally indexed; refuse bad geometries."""
+    if digs is None or digs.empty:
+        digs = gpd.GeoDataFrame(
+            {"id": pd.Series(dtype=object)}, geometry=gpd.GeoSeries([], crs=crs), crs=crs
+        )
+    elif digs.crs is not None and network.crs is not None and digs.crs != network.crs:
+        digs = digs.to_crs(network.crs)
+    digs = digs.reset_index(drop=True)
+    require_geometry(
+        digs, "digs", ("LineString", "Polygon", "MultiLineString", "MultiPolygon"), source
+    )
+    return digs
+
+
+def _mark_candidates(
+    opportunities: gpd.GeoDataFrame, scenario: Scenario, counts: dict[str, Any]
+) -> gpd.GeoDataFrame:
+    """Flag the candidates (whole edge, in a plan year), count the others, and order the rows.
+
+    Adds ``partial`` and ``outside_years`` to ``counts``; short partial
+    stretches cover no households.
+    """
+    share = opportunities["edge_share"].to_numpy(dtype=float)
+    in_years = plan_year(opportunities, scenario) >= 0
+    partial = share < WHOLE_EDGE_SHARE
+    counts["partial"] = _count(opportunities[partial], dig_column="dig_id")
+    counts["outside_years"] = _count(opportunities[~partial & ~in_years], dig_column="dig_id")
+    candidate = ~partial & in_years
+    opportunities["candidate"] = candidate
+    no_cover = ~candidate & partial
+    opportunities.loc[no_cover, ["households_now", "households_potential"]] = 0
+    return _ordered(opportunities)
+
+
+def _fibre_project_counts(
+    digs: gpd.GeoDataFrame, considered: np.ndarray, opportunities: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """Count the fibre project's digs considered, their candidates and those metres."""
+    fibre = is_fibre_project(digs)
+    fibre_ids = set(text_column(digs, "id")[fibre & considered])
+    fibre_rows = opportunities[
+        opportunities["candidate"] & opportunities["dig_id"].isin(fibre_ids).to_numpy()
+    ]
+    return {
+        "digs": len(fibre_ids),
+        "candidates": len(fibre_rows),
+        "metres": round(float(fibre_rows["metres"].sum()), 1),
+    }
 
 
 def _check_options(conflict_years: float, line: float, area: float, source: str) -> None:
