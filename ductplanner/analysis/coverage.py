@@ -339,26 +339,10 @@ def compute_coverage(
     backbone = layers.get("backbone")
     problems: list[Problem] = []
     if network is None:
-        streets = layers["streets"]
-        require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
-        ducts = layers.get("ducts")
-        if ducts is not None and "status" in ducts.columns:
-            ducts = ducts[ducts["status"].isin(list(duct_statuses)).to_numpy(dtype=bool)]
-        network = build_network(streets, ducts, backbone, **network_options)
+        network = _network_of(layers, duct_statuses, source, network_options)
     problems += network.problems
     if backbone is None or backbone.empty:
-        problems.append(
-            Problem(
-                source,
-                "backbone",
-                "",
-                "",
-                "backbone-missing",
-                "there is no backbone, so no duct can be connected",
-                "import the points of presence and fibre lines into the backbone layer",
-                severity="warning",
-            )
-        )
+        problems.append(_no_backbone(source))
     crs = network.crs
     addresses = _to_crs(addresses, crs)
     districts = _to_crs(districts, crs) if districts is not None and len(districts) else None
@@ -381,6 +365,35 @@ def compute_coverage(
         site_table = site_coverage(_empty_sites(crs), network, drop=drop)
     islands = island_table(network, covered)
     return CoverageReport(covered, per_district, site_table, islands, network, drop, problems)
+
+
+def _network_of(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    duct_statuses: Sequence[str],
+    source: str,
+    network_options: Mapping[str, Any],
+) -> StreetNetwork:
+    """Build the street network with the ducts of the given statuses."""
+    streets = layers["streets"]
+    require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
+    ducts = layers.get("ducts")
+    if ducts is not None and "status" in ducts.columns:
+        ducts = ducts[ducts["status"].isin(list(duct_statuses)).to_numpy(dtype=bool)]
+    return build_network(streets, ducts, layers.get("backbone"), **network_options)
+
+
+def _no_backbone(source: str) -> Problem:
+    """Return the warning that without a backbone no duct can be connected."""
+    return Problem(
+        source,
+        "backbone",
+        "",
+        "",
+        "backbone-missing",
+        "there is no backbone, so no duct can be connected",
+        "import the points of presence and fibre lines into the backbone layer",
+        severity="warning",
+    )
 
 
 def _to_crs(gdf: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
