@@ -37,6 +37,7 @@ TARGET_DOWN_MBPS = CoverageParams().speed_down_mbps
 TARGET_UP_MBPS = CoverageParams().speed_up_mbps
 """The Danish broadband target, upload (Mbit/s)."""
 
+
 # --- assignment ------------------------------------------------------------------------------
 
 

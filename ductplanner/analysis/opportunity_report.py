@@ -29,11 +29,13 @@ class OpportunityReport:
     Attributes
     ----------
     opportunities : GeoDataFrame
-        The ``opportunities`` layer (columns :data:`OPPORTUNITY_COLUMNS`):
-        candidates first, in the order :func:`planning_instance` numbers them,
+        The ``opportunities`` layer (columns
+        :data:`~ductplanner.analysis.opportunities.OPPORTUNITY_COLUMNS`):
+        candidates first, in the order :func:`~ductplanner.optimize.planning_instance` numbers them,
         then the stretches the planner cannot choose.
     conflicts : GeoDataFrame
-        The ``conflicts`` layer (columns :data:`CONFLICT_COLUMNS`).
+        The ``conflicts`` layer (columns
+        :data:`~ductplanner.analysis.conflicts.CONFLICT_COLUMNS`).
     network : StreetNetwork
         The street network the digs were overlaid on.
     edge_households : ndarray of int
