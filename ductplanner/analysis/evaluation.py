@@ -42,7 +42,8 @@ from ..core._format import number_column, plain, text_column
 from ..model.decisions import decision_status
 from ..model.regrowth import p_dug_within
 from ..model.scenarios import Scenario
-from .coverage import DEFAULT_DROP_M, compute_coverage
+from .addresses import DEFAULT_DROP_M
+from .coverage import compute_coverage
 
 __all__ = [
     "DERIVED_LAYERS",

@@ -9,7 +9,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..analysis.opportunities import OpportunityReport, find_opportunities, plan_year, root_nodes
+from ..analysis.opportunities import find_opportunities, plan_year
+from ..analysis.opportunity_report import OpportunityReport
+from ..analysis.reach import root_nodes
 from ..model.layers import SCHEMAS, WORKSPACE_CRS
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario

@@ -11,7 +11,8 @@ import pandas as pd
 from scipy import sparse
 
 from ..analysis.coverage import compute_coverage
-from ..analysis.opportunities import WHOLE_EDGE_SHARE, is_fibre_project
+from ..analysis.digs import is_fibre_project
+from ..analysis.overlay import WHOLE_EDGE_SHARE
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
 from ..optimize import PlanningInstance, planning_instance

@@ -34,8 +34,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ...analysis.addresses import DEFAULT_DROP_M
 from ...analysis.as_built import RecordOutcome, record_layers
-from ...analysis.coverage import DEFAULT_DROP_M, CoverageReport, compute_coverage
+from ...analysis.coverage import CoverageReport, compute_coverage
 from ...analysis.requests import (
     RequestSet,
     build_requests,

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ...analysis.coverage import DEFAULT_DROP_M, CoverageReport, check_drop, compute_coverage
+from ...analysis.addresses import DEFAULT_DROP_M
+from ...analysis.checks import check_drop
+from ...analysis.coverage import CoverageReport, compute_coverage
 from ...core.result import Result
 from ...io.workspace import list_layers, read_layer, write_layers
 

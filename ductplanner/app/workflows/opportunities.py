@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...analysis.opportunities import CONFLICT_YEARS, OpportunityReport, find_opportunities
+from ...analysis.conflicts import CONFLICT_YEARS
+from ...analysis.opportunities import find_opportunities
+from ...analysis.opportunity_report import OpportunityReport
 from ...core.result import Result
 from ...io.workspace import read_planning_layers, write_layers
 from ...model.scenarios import Scenario, as_scenario

@@ -28,10 +28,8 @@ from typing import Any
 
 import geopandas as gpd
 
-from ...analysis.opportunities import (
-    find_opportunities,
-    root_nodes,
-)
+from ...analysis.opportunities import find_opportunities
+from ...analysis.reach import root_nodes
 from ...core._errors import InputError, Problem
 from ...core.result import Result
 from ...io.workspace import read_planning_layers, write_layers

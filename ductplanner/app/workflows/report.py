@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from ... import __version__
-from ...analysis.coverage import DEFAULT_DROP_M
+from ...analysis.addresses import DEFAULT_DROP_M
 from ...analysis.evaluation import (
     DERIVED_LAYERS,
     INPUT_LAYERS,

@@ -1,0 +1,113 @@
+"""The digs layer read as opportunities: whose digs they are, how sure, and when.
+
+Helpers of the co-digging overlay (:mod:`ductplanner.analysis.opportunities`): which
+digs belong to the municipality's fibre project, the probability that a dig opens its
+trench, and its start and end dates.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..core._errors import InputError, Problem
+from ..core._format import text_column
+from ..model.scenarios import Scenario, as_scenario
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "dig_dates",
+    "dig_probability",
+    "is_fibre_project",
+]
+
+ACTIVE_STATUSES = ("planned", "confirmed")
+"""Dig statuses that give stretches."""
+
+_FIBRE_OWNER = re.compile(r"fib(?:re|er)", re.IGNORECASE)
+
+
+def is_fibre_project(digs: pd.DataFrame) -> np.ndarray:
+    """Return which digs belong to the municipality's fibre project.
+
+    A dig does when its purpose is ``fibre`` or its owner names a fibre
+    project (``"Fiberprojektet"``, ``"Ballerup fibre project"``).
+
+    >>> frame = pd.DataFrame({"owner": ["Novafos", "Fiberprojektet", "Kommune"],
+    ...                       "purpose": ["water", "other", "fibre"]})
+    >>> is_fibre_project(frame).tolist()
+    [False, True, True]
+    """
+    purpose = text_column(digs, "purpose").str.strip().str.lower() == "fibre"
+    owner = text_column(digs, "owner").str.contains(_FIBRE_OWNER, regex=True)
+    return (purpose | owner).to_numpy(dtype=bool)
+
+
+def dig_probability(digs: pd.DataFrame, scenario: Scenario | None = None) -> np.ndarray:
+    """Return the probability that each dig opens its trench in its window.
+
+    ``scenario.confidence.probability(confidence)``, at least the ``firm``
+    value for a ``confirmed`` dig or one with a permit date. A missing
+    confidence counts as ``indicative``.
+
+    >>> frame = pd.DataFrame({"confidence": ["firm", "indicative", "indicative"],
+    ...                       "status": ["planned", "planned", "confirmed"]})
+    >>> dig_probability(frame).tolist()
+    [0.95, 0.4, 0.95]
+    """
+    confidence = (scenario or as_scenario()).confidence
+    classes = text_column(digs, "confidence").replace("", "indicative")
+    p = np.array([confidence.probability(c) for c in classes], dtype=float)
+    firm = text_column(digs, "status").eq("confirmed").to_numpy(dtype=bool, copy=True)
+    if "permit_date" in digs.columns:
+        firm |= pd.notna(digs["permit_date"]).to_numpy(dtype=bool)
+    return np.where(firm, np.maximum(p, confidence.firm), p)
+
+
+def dig_dates(digs: gpd.GeoDataFrame, source: str) -> tuple[pd.Series, pd.Series]:
+    """Return the digs' start and end dates; refuse digs without a usable start or end.
+
+    Parameters
+    ----------
+    digs : GeoDataFrame
+        The ``digs`` layer (``start`` and ``end`` as dates or ``YYYY-MM-DD`` text).
+    source : str
+        Where the layer came from, for error messages.
+
+    Returns
+    -------
+    start, end : Series of datetime64
+        Indexed like ``digs``, normalised to midnight.
+
+    Raises
+    ------
+    InputError
+        One problem per missing or unreadable date.
+    """
+    problems = []
+    out = []
+    ids = text_column(digs, "id")
+    for column in ("start", "end"):
+        values = pd.to_datetime(
+            digs[column] if column in digs.columns else pd.Series(pd.NaT, index=digs.index),
+            errors="coerce",
+        )
+        for i in np.flatnonzero(values.isna().to_numpy()):
+            problems.append(
+                Problem(
+                    source,
+                    "digs",
+                    str(ids.iat[i]),
+                    column,
+                    "required",
+                    f"the dig has no usable {column} date",
+                    f"fill in {column} as YYYY-MM-DD",
+                )
+            )
+        out.append(values.dt.normalize())
+    if problems:
+        raise InputError(problems)
+    return out[0], out[1]
