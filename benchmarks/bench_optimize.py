@@ -48,6 +48,11 @@ def _timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
+def _number(value: float | None) -> float:
+    """A MILP stopped by its time limit before any bound has none: NaN in the table."""
+    return float("nan") if value is None else float(value)
+
+
 def run_instance(name: str, inst: PlanningInstance, time_limit: float, mip_gap: float) -> Row:
     g, t_g = _timed(plan, inst, method="greedy")
     f, t_f = _timed(plan, inst, method="fcfs")
@@ -58,8 +63,8 @@ def run_instance(name: str, inst: PlanningInstance, time_limit: float, mip_gap: 
         inst.n_candidates,
         g.objective,
         f.objective,
-        float(m.objective),
-        float(m.bound),
+        _number(m.objective),
+        _number(m.bound),
         m.status,
         t_g,
         t_f,
