@@ -80,15 +80,18 @@ def demo_history(
             reason = DEMO_DECLINE_REASONS[int(rng.integers(len(DEMO_DECLINE_REASONS)))]
             if asked > EVALUATION_DATE:
                 continue
-            figures = {
-                "owner": request.owner,
-                "year": int(r.year),
-                "metres": round(float(r.metres), 1),
-                "cost_dkk": round(float(r.cost_dkk), 0),
-                "households": float(r.households),
-                "opportunity_ids": str(r.opportunity_ids),
-            }
-            events.append((asked, 0, decision_row(dig, "proposed", date=asked, **figures)))
+            proposed = decision_row(
+                dig,
+                "proposed",
+                date=asked,
+                owner=request.owner,
+                year=int(r.year),
+                metres=round(float(r.metres), 1),
+                cost_dkk=round(float(r.cost_dkk), 0),
+                households=float(r.households),
+                opportunity_ids=str(r.opportunity_ids),
+            )
+            events.append((asked, 0, proposed))
             if answered > EVALUATION_DATE:
                 continue
             if agree:
@@ -166,7 +169,8 @@ def play_demo_history(
     present = list_layers(path)
     if "plan" not in present:
         return None
-    layers = {n: read_layer(path, n) for n in ("digs", "plan", "ducts", "streets") if n in present}
+    names = ("digs", "plan", "ducts", "streets")
+    layers: dict[str, gpd.GeoDataFrame] = {n: read_layer(path, n) for n in names if n in present}
     scenario = demo_scenario(layers["plan"])
     plan = one_scenario(layers["plan"], scenario, str(path))
     layers["plan"] = plan

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,7 @@ RUN_COLUMNS = (
     "version",
 )
 
-_QUANTILE_METHOD = "inverted_cdf"  # a value some run had: whole households
+_QUANTILE_METHOD: Final = "inverted_cdf"  # a value some run had: whole households
 
 
 # --- the renewal shape, in words ----------------------------------------------------------------

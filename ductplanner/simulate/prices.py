@@ -23,6 +23,8 @@ class Prices:
             self.keys = np.zeros(0, np.int64)
             self.cost = np.zeros(0)
             return
+        if edge is None or cost is None:
+            raise ValueError("prices per (run, edge) need the edge and the cost of each run")
         keys = run * e_count + edge
         order = np.lexsort((cost, keys))  # the cheapest price of a (run, edge) first
         keys, cost = keys[order], cost[order]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 
 from ..model.scenarios import UnitCosts
@@ -17,11 +17,11 @@ DEFAULT_CO_DIG_PER_M = UnitCosts().co_dig_per_m
 """DKK per metre of a known dig given without a price (the scenarios' default co-digging cost)."""
 
 
-def _array(value: object, dtype: object) -> np.ndarray:
+def _array(value: npt.ArrayLike | None, dtype: npt.DTypeLike) -> np.ndarray:
     return np.asarray(value if value is not None else [], dtype=dtype)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class SimulationInput:
     """A town to simulate, on plain arrays (from a planning instance or a workspace).
 
@@ -63,6 +63,10 @@ class SimulationInput:
         All households (default: the sum over the edges).
     """
 
+    # The constructor takes anything array-like, and None for the documented defaults;
+    # it turns every field into a NumPy array of its dtype (the district table into a CSR
+    # matrix, the total into a float), so code that reads an input sees what the
+    # annotations say.
     n_nodes: int
     edge_u: np.ndarray
     edge_v: np.ndarray
@@ -70,64 +74,91 @@ class SimulationInput:
     edge_households: np.ndarray
     has_duct: np.ndarray
     root_nodes: np.ndarray
-    edge_ids: np.ndarray | None = None
-    last_dug: np.ndarray | None = None
-    dig_edge: np.ndarray | None = None
-    dig_time: np.ndarray | None = None
-    dig_group: np.ndarray | None = None
-    dig_probability: np.ndarray | None = None
-    dig_cost_dkk: np.ndarray | None = None
-    dig_free: np.ndarray | None = None
-    dig_ids: np.ndarray | None = None
-    district_names: Sequence[str] = ()
-    edge_district_households: sparse.csr_matrix | None = None
-    district_households: np.ndarray | None = None
-    households_total: float | None = None
-    notes: list[str] = field(default_factory=list)
+    edge_ids: np.ndarray
+    last_dug: np.ndarray
+    dig_edge: np.ndarray
+    dig_time: np.ndarray
+    dig_group: np.ndarray
+    dig_probability: np.ndarray
+    dig_cost_dkk: np.ndarray
+    dig_free: np.ndarray
+    dig_ids: np.ndarray
+    district_names: tuple[str, ...]
+    edge_district_households: sparse.csr_matrix
+    district_households: np.ndarray
+    households_total: float
+    notes: list[str]
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        n_nodes: int,
+        edge_u: npt.ArrayLike,
+        edge_v: npt.ArrayLike,
+        edge_length_m: npt.ArrayLike,
+        edge_households: npt.ArrayLike,
+        has_duct: npt.ArrayLike,
+        root_nodes: npt.ArrayLike,
+        edge_ids: npt.ArrayLike | None = None,
+        last_dug: npt.ArrayLike | None = None,
+        dig_edge: npt.ArrayLike | None = None,
+        dig_time: npt.ArrayLike | None = None,
+        dig_group: npt.ArrayLike | None = None,
+        dig_probability: npt.ArrayLike | None = None,
+        dig_cost_dkk: npt.ArrayLike | None = None,
+        dig_free: npt.ArrayLike | None = None,
+        dig_ids: npt.ArrayLike | None = None,
+        district_names: Sequence[str] = (),
+        edge_district_households: object | None = None,
+        district_households: npt.ArrayLike | None = None,
+        households_total: float | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
         put = object.__setattr__
-        put(self, "edge_u", _array(self.edge_u, np.int64))
-        put(self, "edge_v", _array(self.edge_v, np.int64))
+        put(self, "n_nodes", n_nodes)
+        put(self, "edge_u", _array(edge_u, np.int64))
+        put(self, "edge_v", _array(edge_v, np.int64))
         e = len(self.edge_u)
-        put(self, "edge_length_m", _array(self.edge_length_m, float))
-        put(self, "edge_households", _array(self.edge_households, float))
-        put(self, "has_duct", _array(self.has_duct, bool))
-        put(self, "root_nodes", np.unique(_array(self.root_nodes, np.int64)))
-        if self.edge_ids is None:
-            put(self, "edge_ids", np.array([f"e{i}" for i in range(e)], dtype=object))
-        put(self, "edge_ids", np.asarray(self.edge_ids, dtype=object))
-        last = np.full(e, np.nan) if self.last_dug is None else _array(self.last_dug, float)
+        put(self, "edge_length_m", _array(edge_length_m, float))
+        put(self, "edge_households", _array(edge_households, float))
+        put(self, "has_duct", _array(has_duct, bool))
+        put(self, "root_nodes", np.unique(_array(root_nodes, np.int64)))
+        if edge_ids is None:
+            edge_ids = np.array([f"e{i}" for i in range(e)], dtype=object)
+        put(self, "edge_ids", np.asarray(edge_ids, dtype=object))
+        last = np.full(e, np.nan) if last_dug is None else _array(last_dug, float)
         put(self, "last_dug", last)
-        put(self, "dig_edge", _array(self.dig_edge, np.int64))
+        put(self, "dig_edge", _array(dig_edge, np.int64))
         c = len(self.dig_edge)
-        put(self, "dig_time", _array(self.dig_time, float))
-        group = np.arange(c) if self.dig_group is None else _array(self.dig_group, np.int64)
+        put(self, "dig_time", _array(dig_time, float))
+        group = np.arange(c) if dig_group is None else _array(dig_group, np.int64)
         put(self, "dig_group", group)
-        p = np.ones(c) if self.dig_probability is None else _array(self.dig_probability, float)
+        p = np.ones(c) if dig_probability is None else _array(dig_probability, float)
         put(self, "dig_probability", p)
         cost = (
             self.edge_length_m[self.dig_edge] * DEFAULT_CO_DIG_PER_M
-            if self.dig_cost_dkk is None
-            else _array(self.dig_cost_dkk, float)
+            if dig_cost_dkk is None
+            else _array(dig_cost_dkk, float)
         )
         put(self, "dig_cost_dkk", cost)
-        free = np.zeros(c, bool) if self.dig_free is None else _array(self.dig_free, bool)
+        free = np.zeros(c, bool) if dig_free is None else _array(dig_free, bool)
         put(self, "dig_free", free)
         n_groups = int(group.max()) + 1 if c else 0
-        if self.dig_ids is None:
-            put(self, "dig_ids", np.array([f"d{i}" for i in range(n_groups)], dtype=object))
-        put(self, "district_names", tuple(str(d) for d in self.district_names))
+        if dig_ids is None:
+            dig_ids = np.array([f"d{i}" for i in range(n_groups)], dtype=object)
+        put(self, "dig_ids", np.asarray(dig_ids))
+        put(self, "district_names", tuple(str(d) for d in district_names))
         d = len(self.district_names)
-        if self.edge_district_households is None:
-            put(self, "edge_district_households", sparse.csr_matrix((e, d)))
-        put(self, "edge_district_households", sparse.csr_matrix(self.edge_district_households))
-        if self.district_households is None:
+        if edge_district_households is None:
+            edge_district_households = sparse.csr_matrix((e, d))
+        put(self, "edge_district_households", sparse.csr_matrix(edge_district_households))
+        if district_households is None:
             totals = np.asarray(self.edge_district_households.sum(axis=0)).ravel()
-            put(self, "district_households", totals)
-        put(self, "district_households", _array(self.district_households, float))
-        if self.households_total is None:
-            put(self, "households_total", float(self.edge_households.sum()))
+            district_households = totals
+        put(self, "district_households", _array(district_households, float))
+        if households_total is None:
+            households_total = float(self.edge_households.sum())
+        put(self, "households_total", households_total)
+        put(self, "notes", [] if notes is None else notes)
         lengths = {
             len(getattr(self, n))
             for n in (
@@ -168,14 +199,20 @@ class SimulationInput:
 
     def without_plans(self) -> SimulationInput:
         """Return the same town with no known dig plans."""
-        return dataclasses.replace(
-            self,
-            dig_edge=None,
-            dig_time=None,
-            dig_group=None,
-            dig_probability=None,
-            dig_cost_dkk=None,
-            dig_free=None,
-            dig_ids=None,
+        return SimulationInput(
+            self.n_nodes,
+            self.edge_u,
+            self.edge_v,
+            self.edge_length_m,
+            self.edge_households,
+            self.has_duct,
+            self.root_nodes,
+            edge_ids=self.edge_ids,
+            last_dug=self.last_dug,
+            district_names=self.district_names,
+            edge_district_households=self.edge_district_households,
+            district_households=self.district_households,
+            households_total=self.households_total,
+            notes=self.notes,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -222,7 +223,7 @@ def make_ducts(
     blocked = np.zeros(len(network.node_xy), dtype=bool)
     starts_ok = np.zeros(len(network.node_xy), dtype=bool)
     starts_ok[_town_road_nodes(network)] = True
-    rows = []
+    rows: list[_DuctRow] = []
     connected_starts = [n for n in backbone_nodes if starts_ok[n]]
     for _ in range(max(1, round(7 * layout.scale))):
         if not connected_starts:
@@ -255,9 +256,20 @@ def make_ducts(
     )
 
 
+class _DuctRow(TypedDict):
+    """One street's duct, a row of the ducts table."""
+
+    street: int
+    year_laid: int
+    origin: str
+    diameter_mm: int
+    tubes: int
+    spare_tubes: int
+
+
 def _duct_rows(
     streets: list[int], year: int, origin: str, rng: np.random.Generator
-) -> list[dict[str, object]]:
+) -> list[_DuctRow]:
     tubes = int(rng.integers(1, 5))
     diameter = int(rng.choice([40, 50]))
     spare = tubes - int(rng.integers(0, 2)) if tubes > 1 else 1

@@ -303,17 +303,19 @@ def _through_routes(
         else:
             b_town, target = None, layout.place(end)
         gate_a = _nearest_road_node(edges, road, a_town, xy, target)
+        gates = [(a_town, gate_a)]
+        gate_b: int | None = None
         if b_town is not None:
             gate_b = _nearest_road_node(edges, road, b_town, xy, xy[gate_a])
             end_point = xy[gate_b]
+            gates.append((b_town, gate_b))
         else:
-            gate_b, end_point = None, target
-        for lattice, gate in ((a_town, gate_a), (b_town, gate_b)):
-            if lattice is not None:
-                route = _route_edges(edges, road, xy, gate, lattice.centre)
-                fresh = route[edges.cls[route] != THROUGH]
-                edges.cls[fresh] = THROUGH
-                edges.name[fresh] = name
+            end_point = target
+        for lattice, gate in gates:
+            route = _route_edges(edges, road, xy, gate, lattice.centre)
+            fresh = route[edges.cls[route] != THROUGH]
+            edges.cls[fresh] = THROUGH
+            edges.name[fresh] = name
         line = _bent_line(xy[gate_a], end_point, rng, step=120.0)
         inner_ids = nodes.add(line[1:-1])
         last = gate_b if gate_b is not None else int(nodes.add(line[-1:])[0])
@@ -391,7 +393,7 @@ def _lanes_and_farms(
     # Interior vertices of rural roads: nodes that are the start of one rural
     # edge and the end of another.
     interior = np.intersect1d(rural.u, rural.v)
-    interior = interior[~layout.in_cores(*xy[interior].T, all_cores, margin=1.6)]
+    interior = interior[~layout.in_cores(xy[interior, 0], xy[interior, 1], all_cores, margin=1.6)]
     lanes = _Edges.empty()
     farms = []
     wanted = max(1, round(20 * layout.scale))

@@ -44,12 +44,13 @@ def _streets_layer(
         hits = tree.query(shapely.buffer(np.array(done), 1.0), predicate="contains")[1]
         last_dug[hits] = 2019
     classes = np.array(["through", "distributor", "local", "path"], dtype=object)
+    unknown = np.full(n, None, dtype=object)
     frame = pd.DataFrame(
         {
             "id": _numbered("S", n, 5),
             "name": network.name,
             "road_class": classes[network.cls],
-            "last_dug": pd.array(np.where(last_dug > 0, last_dug, None), dtype="Int64"),
+            "last_dug": pd.array(np.where(last_dug > 0, last_dug, unknown), dtype="Int64"),
             "geometry": network.geometry,
         }
     )
