@@ -69,18 +69,26 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> Result:
-    return coverage_command(args.workspace, drop=args.drop)
+    return coverage_command(args.workspace, drop=args.drop, progress=_shows_progress(args))
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> Result:
     return opportunities_command(
-        args.workspace, args.scenario, year=args.year, conflict_years=args.conflict_years
+        args.workspace,
+        args.scenario,
+        year=args.year,
+        conflict_years=args.conflict_years,
+        progress=_shows_progress(args),
     )
 
 
 def _cmd_plan(args: argparse.Namespace) -> Result:
     return plan_command(
-        args.workspace, args.scenario, method=args.method, time_limit=args.time_limit
+        args.workspace,
+        args.scenario,
+        method=args.method,
+        time_limit=args.time_limit,
+        progress=_shows_progress(args),
     )
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
-from ductplanner.cli import build_parser
+import pytest
+
+from ductplanner.cli import build_parser, main
 from ductplanner.core.progress import progress_bar, step_bar
 
 
@@ -57,3 +61,47 @@ def test_a_step_bar_stays_silent_in_a_pipe() -> None:
     with step_bar(2, show=True, desc="coverage", file=pipe) as step:
         step("street network")
     assert pipe.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("command", "first", "inner"),
+    [
+        (["coverage"], "coverage", "addresses to streets"),
+        (["opportunities"], "opportunities", "digs over the streets"),
+        (["plan", "--scenario", "revised-2019"], "plan", "choosing the stretches"),
+    ],
+)
+def test_long_commands_name_their_steps_on_a_terminal(
+    tiny_workspace: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    first: str,
+    inner: str,
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    name, *options = command
+    assert main([name, str(tiny_workspace), *options]) == 0
+    drawn = terminal.getvalue()
+    assert first in drawn and "street edges" in drawn and inner in drawn
+
+
+@pytest.mark.parametrize("flag", ["--quiet", "--json"])
+def test_quiet_and_json_draw_no_bar_even_on_a_terminal(
+    tiny_workspace: Path, monkeypatch: pytest.MonkeyPatch, flag: str
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["coverage", str(tiny_workspace), flag]) == 0
+    assert "street edges" not in terminal.getvalue()
+
+
+def test_map_names_its_steps_on_a_terminal(
+    tiny_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out = tiny_workspace.with_suffix(".html")
+    assert main(["map", str(tiny_workspace), "--out", str(out)]) == 0
+    drawn = terminal.getvalue()
+    assert "map" in drawn and "reading the workspace" in drawn and "writing the file" in drawn

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..core._errors import Problem
 from ..core._format import metres, share
+from ..core.progress import OnStep, no_step
 from ..model.layers import SCHEMAS
 from ..model.network import StreetNetwork, build_network
 from .addresses import (
@@ -57,6 +58,7 @@ from .checks import check_drop, require_geometry, require_layers
 from .sites import site_coverage
 
 __all__ = [
+    "COVERAGE_STEPS",
     "DEFAULT_DROP_M",
     "TARGET_DOWN_MBPS",
     "TARGET_UP_MBPS",
@@ -72,6 +74,9 @@ __all__ = [
     "require_layers",
     "site_coverage",
 ]
+
+COVERAGE_STEPS = ("addresses to streets", "districts, sites and islands")
+"""The phases :func:`compute_coverage` reports to ``on_step`` after those of the network."""
 
 _COUNT_KEYS = (
     "households_total",
@@ -298,6 +303,7 @@ def compute_coverage(
     duct_statuses: Sequence[str] = ("existing",),
     network: StreetNetwork | None = None,
     source: str = "<memory>",
+    on_step: OnStep | None = None,
     **network_options: Any,
 ) -> CoverageReport:
     """Compute coverage from the workspace layers.
@@ -318,6 +324,9 @@ def compute_coverage(
         ``backbone`` are not read again).
     source : str
         Where the layers came from, for error messages.
+    on_step : callable, optional
+        Called with the name of each phase as it begins (the network's, when
+        it builds one, then :data:`COVERAGE_STEPS`), e.g. a progress bar's ``step``.
     **network_options
         Passed to :func:`~ductplanner.model.network.build_network`.
 
@@ -339,7 +348,9 @@ def compute_coverage(
     backbone = layers.get("backbone")
     problems: list[Problem] = []
     if network is None:
-        network = _network_of(layers, duct_statuses, source, network_options)
+        network = _network_of(layers, duct_statuses, source, network_options, on_step)
+    step = on_step or no_step
+    step(COVERAGE_STEPS[0])
     problems += network.problems
     if backbone is None or backbone.empty:
         problems.append(_no_backbone(source))
@@ -354,6 +365,7 @@ def compute_coverage(
         speed_down_mbps=speed_down_mbps,
         speed_up_mbps=speed_up_mbps,
     )
+    step(COVERAGE_STEPS[1])
     if districts is not None:
         per_district = district_coverage(covered, districts)
     else:
@@ -372,6 +384,7 @@ def _network_of(
     duct_statuses: Sequence[str],
     source: str,
     network_options: Mapping[str, Any],
+    on_step: OnStep | None,
 ) -> StreetNetwork:
     """Build the street network with the ducts of the given statuses."""
     streets = layers["streets"]
@@ -379,7 +392,7 @@ def _network_of(
     ducts = layers.get("ducts")
     if ducts is not None and "status" in ducts.columns:
         ducts = ducts[ducts["status"].isin(list(duct_statuses)).to_numpy(dtype=bool)]
-    return build_network(streets, ducts, layers.get("backbone"), **network_options)
+    return build_network(streets, ducts, layers.get("backbone"), on_step=on_step, **network_options)
 
 
 def _no_backbone(source: str) -> Problem:

@@ -97,6 +97,7 @@ import pandas as pd
 
 from ..core._errors import InputError, Problem
 from ..core._format import text_column
+from ..core.progress import OnStep, no_step
 from ..model.layers import SCHEMAS, WORKSPACE_CRS
 from ..model.network import StreetNetwork, build_network
 from ..model.scenarios import DEFAULT_SCENARIO, Scenario, as_scenario
@@ -123,6 +124,7 @@ __all__ = [
     "LINE_TOLERANCE_M",
     "MIN_CONFLICT_M",
     "OPPORTUNITY_COLUMNS",
+    "OPPORTUNITY_STEPS",
     "WHOLE_EDGE_SHARE",
     "OpportunityReport",
     "dig_probability",
@@ -132,6 +134,10 @@ __all__ = [
     "plan_year",
     "root_nodes",
 ]
+
+OPPORTUNITY_STEPS = ("households per street", "digs over the streets", "candidates and counts")
+"""The phases :func:`find_opportunities` reports to ``on_step`` after those of the network
+(:data:`~ductplanner.model.network.NETWORK_STEPS`, when it builds one)."""
 
 
 OPPORTUNITY_COLUMNS: tuple[str, ...] = tuple(SCHEMAS["opportunities"].field_names)
@@ -150,6 +156,7 @@ def find_opportunities(
     line_tolerance: float = LINE_TOLERANCE_M,
     area_tolerance: float = AREA_TOLERANCE_M,
     source: str = _SOURCE,
+    on_step: OnStep | None = None,
 ) -> OpportunityReport:
     """Overlay the digs on the streets and ducts (see the module docstring for the rules).
 
@@ -173,6 +180,9 @@ def find_opportunities(
         Metres, see :data:`LINE_TOLERANCE_M` and :data:`AREA_TOLERANCE_M`.
     source : str
         Where the layers came from, for error messages.
+    on_step : callable, optional
+        Called with the name of each phase as it begins (the network's, then
+        :data:`OPPORTUNITY_STEPS`), e.g. a progress bar's ``step``.
 
     Returns
     -------
@@ -185,12 +195,15 @@ def find_opportunities(
         is out of range.
     """
     scenario = scenario or as_scenario()
+    step = on_step or no_step
     _check_options(conflict_years, line_tolerance, area_tolerance, source)
     require_layers(layers, ("streets", "addresses"), source)
     if network is None:
-        network = _existing_network(layers, source)
+        network = _existing_network(layers, source, on_step)
     crs = network.crs or WORKSPACE_CRS
+    step(OPPORTUNITY_STEPS[0])
     households = _edge_households(layers["addresses"], network, scenario)
+    step(OPPORTUNITY_STEPS[1])
     digs = _overlay_digs(layers.get("digs"), network, crs, source)
     start, end = dig_dates(digs, source) if len(digs) else (pd.Series(dtype="datetime64[ns]"),) * 2
     status = text_column(digs, "status").replace("", "planned")
@@ -201,15 +214,8 @@ def find_opportunities(
     conflicts = find_conflicts(
         digs, stretches, network, start, end, status, conflict_years, open_in_year
     )
-    active = status.isin(ACTIVE_STATUSES).to_numpy(dtype=bool)
-    counts: dict[str, Any] = {
-        "digs_total": len(digs),
-        "digs_active": int(active.sum()),
-        "digs_done": int((status == "done").sum()),
-        "digs_cancelled": int((status == "cancelled").sum()),
-    }
-    counts["digs_not_open_in_year"] = None if year is None else int((active & ~open_in_year).sum())
-    considered = active & open_in_year
+    step(OPPORTUNITY_STEPS[2])
+    counts, considered = _dig_counts(status, open_in_year, year)
     on_street = np.zeros(len(digs), dtype=bool)
     on_street[stretches["dig"].to_numpy(dtype=np.int64)] = True
     counts["digs_off_street"] = int((considered & ~on_street).sum())
@@ -237,14 +243,31 @@ def find_opportunities(
     )
 
 
-def _existing_network(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> StreetNetwork:
+def _dig_counts(
+    status: pd.Series, open_in_year: np.ndarray, year: int | None
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Return the digs' counts by status, and which digs are considered (active, open)."""
+    active = status.isin(ACTIVE_STATUSES).to_numpy(dtype=bool)
+    counts: dict[str, Any] = {
+        "digs_total": len(status),
+        "digs_active": int(active.sum()),
+        "digs_done": int((status == "done").sum()),
+        "digs_cancelled": int((status == "cancelled").sum()),
+    }
+    counts["digs_not_open_in_year"] = None if year is None else int((active & ~open_in_year).sum())
+    return counts, active & open_in_year
+
+
+def _existing_network(
+    layers: Mapping[str, gpd.GeoDataFrame], source: str, on_step: OnStep | None = None
+) -> StreetNetwork:
     """Build the street network with the ducts that exist (planned ones do not count)."""
     streets = layers["streets"]
     require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
     ducts = layers.get("ducts")
     if ducts is not None and "status" in ducts.columns:
         ducts = ducts[ducts["status"].astype(object).eq("existing").to_numpy(dtype=bool)]
-    return build_network(streets, ducts, layers.get("backbone"))
+    return build_network(streets, ducts, layers.get("backbone"), on_step=on_step)
 
 
 def _edge_households(

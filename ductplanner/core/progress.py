@@ -26,10 +26,14 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-__all__ = ["OnStep", "progress_bar", "step_bar"]
+__all__ = ["OnStep", "no_step", "progress_bar", "step_bar"]
 
 OnStep = Callable[[str], None]
 """A callback a long function calls with the name of each phase as it begins it."""
+
+
+def no_step(name: str) -> None:
+    """Report nothing: the ``on_step`` of a caller that wants no progress."""
 
 
 @contextmanager

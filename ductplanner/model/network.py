@@ -62,7 +62,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ..core._errors import InputError, Problem
-from ..core.progress import OnStep
+from ..core.progress import OnStep, no_step
 from .backbone import attach_backbone
 from .duct_cover import duct_cover, merge_intervals, off_street_pieces, stretches_inside
 from .network_graph import graph_from_gdfs, graph_to_gdfs
@@ -452,7 +452,7 @@ def build_network(
         duct_lines, duct_src = _single_lines(np.asarray(ducts.geometry.values))
         duct_ids = _ids(ducts, id_column, "ducts")
 
-    step = on_step or _no_step
+    step = on_step or no_step
     step(NETWORK_STEPS[0])
     off_street, off_duct, off_start = off_street_pieces(
         duct_lines, duct_src, street_lines, duct_tolerance
@@ -504,10 +504,6 @@ def build_network(
         index=pd.RangeIndex(len(node_xy), name="node"),
     )
     return StreetNetwork(nodes, edges, problems=problems)
-
-
-def _no_step(name: str) -> None:
-    """Report nothing (no progress bar asked for)."""
 
 
 def _mark_ducts(

@@ -8,13 +8,18 @@ from typing import Any
 
 from ...analysis.addresses import DEFAULT_DROP_M
 from ...analysis.checks import check_drop
-from ...analysis.coverage import CoverageReport, compute_coverage
+from ...analysis.coverage import COVERAGE_STEPS, CoverageReport, compute_coverage
+from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
 from ...io.workspace import list_layers, read_layer, write_layers
+from ...model.network import NETWORK_STEPS
 
-__all__ = ["coverage_command", "coverage_workspace"]
+__all__ = ["STEPS", "coverage_command", "coverage_workspace"]
 
 _OPTIONAL = ("ducts", "backbone", "sites", "districts")
+
+STEPS = ("reading the workspace", *NETWORK_STEPS, *COVERAGE_STEPS, "writing the layers")
+"""The phases of the ``coverage`` command, as its progress bar names them."""
 
 
 def coverage_workspace(
@@ -22,6 +27,7 @@ def coverage_workspace(
     *,
     drop: float = DEFAULT_DROP_M,
     write: bool = True,
+    on_step: OnStep | None = None,
     **options: Any,
 ) -> CoverageReport:
     """Compute a workspace's coverage and write the ``coverage`` and ``district_coverage`` layers.
@@ -37,6 +43,8 @@ def coverage_workspace(
         Drop distance in metres.
     write : bool
         Write the two layers back (otherwise only compute).
+    on_step : callable, optional
+        Called with the name of each of :data:`STEPS`' phases as it begins.
     **options
         Passed to :func:`~ductplanner.analysis.coverage.compute_coverage`.
 
@@ -45,25 +53,33 @@ def coverage_workspace(
     CoverageReport
     """
     check_drop(drop)
+    step = on_step or no_step
+    step(STEPS[0])
     path = Path(path)
     present = set(list_layers(path))
     layers = {name: read_layer(path, name) for name in ("streets", "addresses")}
     for name in _OPTIONAL:
         if name in present:
             layers[name] = read_layer(path, name)
-    report = compute_coverage(layers, drop=drop, source=str(path), **options)
+    report = compute_coverage(layers, drop=drop, source=str(path), on_step=on_step, **options)
     if write:
+        step(STEPS[-1])
         write_layers(path, report.layers(), note=f"drop distance {drop:g} m")
     return report
 
 
-def coverage_command(workspace: str | os.PathLike[str], *, drop: float | None = None) -> Result:
+def coverage_command(
+    workspace: str | os.PathLike[str], *, drop: float | None = None, progress: bool = False
+) -> Result:
     """Run ``ductplanner coverage WORKSPACE [--drop M]``: compute, write, and say so.
 
     The ``--json`` summary has the public ``coverage`` keys (see
-    :meth:`CoverageReport.summary`) and ``workspace``.
+    :meth:`CoverageReport.summary`) and ``workspace``. With ``progress``, the
+    steps show on standard error (only when it is a terminal).
     """
-    report = coverage_workspace(workspace, drop=DEFAULT_DROP_M if drop is None else drop)
+    drop = DEFAULT_DROP_M if drop is None else drop
+    with step_bar(len(STEPS), show=progress, desc="coverage") as step:
+        report = coverage_workspace(workspace, drop=drop, on_step=step)
     written = ", ".join(f"{name} ({len(gdf)} features)" for name, gdf in report.layers().items())
     summary = {"workspace": str(workspace), **report.summary()}
     return Result(summary=summary, text=f"{report.text()}\nwrote {written} to {workspace}")

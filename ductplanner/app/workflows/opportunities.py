@@ -6,13 +6,18 @@ import os
 from pathlib import Path
 
 from ...analysis.conflicts import CONFLICT_YEARS
-from ...analysis.opportunities import find_opportunities
+from ...analysis.opportunities import OPPORTUNITY_STEPS, find_opportunities
 from ...analysis.opportunity_report import OpportunityReport
+from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
 from ...io.workspace import read_planning_layers, write_layers
+from ...model.network import NETWORK_STEPS
 from ...model.scenarios import Scenario, as_scenario
 
-__all__ = ["opportunities_command", "opportunities_workspace"]
+__all__ = ["STEPS", "opportunities_command", "opportunities_workspace"]
+
+STEPS = ("reading the workspace", *NETWORK_STEPS, *OPPORTUNITY_STEPS, "writing the layers")
+"""The phases of the ``opportunities`` command, as its progress bar names them."""
 
 
 def opportunities_workspace(
@@ -22,22 +27,28 @@ def opportunities_workspace(
     year: int | None = None,
     conflict_years: float = CONFLICT_YEARS,
     write: bool = True,
+    on_step: OnStep | None = None,
 ) -> OpportunityReport:
     """Find a workspace's opportunities and write the ``opportunities`` and ``conflicts`` layers.
 
     Everything is computed before anything is written; both layers are
     written in one atomic step, so a failure leaves the workspace unchanged.
+    ``on_step`` is called with the name of each of :data:`STEPS` as it begins.
     """
     path = Path(path)
     scenario = as_scenario(scenario)
+    step = on_step or no_step
+    step(STEPS[0])
     report = find_opportunities(
         read_planning_layers(path),
         scenario,
         year=year,
         conflict_years=conflict_years,
         source=str(path),
+        on_step=on_step,
     )
     if write:
+        step(STEPS[-1])
         note = f"scenario {scenario.name}" + (f", year {year}" if year is not None else "")
         write_layers(path, report.layers(), note=note)
     return report
@@ -49,9 +60,16 @@ def opportunities_command(
     *,
     year: int | None = None,
     conflict_years: float = CONFLICT_YEARS,
+    progress: bool = False,
 ) -> Result:
-    """Run ``ductplanner opportunities WORKSPACE [--year Y] [--conflict-years N] [--json]``."""
-    report = opportunities_workspace(workspace, scenario, year=year, conflict_years=conflict_years)
+    """Run ``ductplanner opportunities WORKSPACE [--year Y] [--conflict-years N] [--json]``.
+
+    With ``progress``, the steps show on standard error (only when it is a terminal).
+    """
+    with step_bar(len(STEPS), show=progress, desc="opportunities") as step:
+        report = opportunities_workspace(
+            workspace, scenario, year=year, conflict_years=conflict_years, on_step=step
+        )
     summary = {
         "workspace": str(workspace),
         **report.summary(),

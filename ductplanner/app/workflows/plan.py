@@ -28,16 +28,28 @@ from typing import Any
 
 import geopandas as gpd
 
-from ...analysis.opportunities import find_opportunities
+from ...analysis.opportunities import OPPORTUNITY_STEPS, find_opportunities
 from ...analysis.reach import root_nodes
 from ...core._errors import InputError, Problem
+from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
 from ...io.workspace import read_planning_layers, write_layers
+from ...model.network import NETWORK_STEPS
 from ...model.scenarios import Scenario, as_scenario, load_scenario
 from ...optimize import Plan, plan_layer, planning_instance
 from ...optimize import plan as run_plan
 
-__all__ = ["plan_command", "plan_workspace"]
+__all__ = ["STEPS", "plan_command", "plan_workspace"]
+
+STEPS = (
+    "reading the workspace",
+    *NETWORK_STEPS,
+    *OPPORTUNITY_STEPS,
+    "planning instance",
+    "choosing the stretches",
+    "writing the plan layer",
+)
+"""The phases of the ``plan`` command, as its progress bar names them."""
 
 _LISTED = 20
 
@@ -49,6 +61,7 @@ def plan_workspace(
     time_limit: float | None = None,
     *,
     write: bool = True,
+    on_step: OnStep | None = None,
 ) -> tuple[Plan, gpd.GeoDataFrame]:
     """Plan which stretches to lay, year by year, and write the ``plan`` layer.
 
@@ -68,6 +81,8 @@ def plan_workspace(
         MILP seconds; default the scenario's ``optimizer.time_limit_s``.
     write : bool
         Write the ``plan`` layer (otherwise only compute).
+    on_step : callable, optional
+        Called with the name of each of :data:`STEPS` as it begins.
 
     Returns
     -------
@@ -87,11 +102,15 @@ def plan_workspace(
     """
     path = Path(workspace)
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    step = on_step or no_step
+    step(STEPS[0])
     layers = read_planning_layers(path)
-    report = find_opportunities(layers, scenario, source=str(path))
+    report = find_opportunities(layers, scenario, source=str(path), on_step=on_step)
     _require_roots(report.network, str(path))
+    step(STEPS[-3])
     instance, opportunities = planning_instance(layers, scenario, report=report)
     options = scenario.optimizer
+    step(STEPS[-2])
     result = run_plan(
         instance,
         method or options.method,
@@ -101,6 +120,7 @@ def plan_workspace(
     )
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
     if write:
+        step(STEPS[-1])
         write_layers_note = f"scenario {scenario.name}, method {result.method}"
         write_layers(path, {"plan": layer}, note=write_layers_note)
     return result, layer
@@ -185,6 +205,7 @@ def plan_command(
     *,
     method: str | None = None,
     time_limit: float | None = None,
+    progress: bool = False,
 ) -> Result:
     """Run ``ductplanner plan WORKSPACE --scenario FILE [--method M] [--time-limit S] [--json]``.
 
@@ -192,11 +213,15 @@ def plan_command(
     ``status``, ``years``, ``budget_dkk``, ``spent_dkk``, ``metres``,
     ``households_covered``, ``optimality_gap``, ``chosen``) and
     :meth:`Plan.summary`'s others, plus ``workspace``, ``scenario`` (its
-    name), ``stretches`` and ``written``.
+    name), ``stretches`` and ``written``. With ``progress``, the steps show on
+    standard error (only when it is a terminal).
     """
     scenario = as_scenario(scenario)
-    with _solver_chatter_to_stderr():
-        result, layer = plan_workspace(workspace, scenario, method=method, time_limit=time_limit)
+    bar = step_bar(len(STEPS), show=progress, desc="plan")
+    with _solver_chatter_to_stderr(), bar as step:
+        result, layer = plan_workspace(
+            workspace, scenario, method=method, time_limit=time_limit, on_step=step
+        )
     summary = {
         "workspace": str(workspace),
         "scenario": scenario.name,
