@@ -275,8 +275,7 @@ def _counts_by(frame: pd.DataFrame, group: np.ndarray, n_groups: int) -> pd.Data
     beyond = frame["beyond_drop"].to_numpy(dtype=bool)[inside]
 
     def total(weights: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
-        w = None if weights is None else weights[mask]
-        return np.bincount(g[mask], weights=w, minlength=n_groups).round().astype(np.int64)
+        return _group_counts(g, n_groups, weights, mask)
 
     every = np.ones(len(g), dtype=bool)
     return pd.DataFrame(
@@ -353,8 +352,7 @@ def edge_demand(coverage: pd.DataFrame, network: StreetNetwork) -> pd.DataFrame:
     n = len(network.edges)
 
     def count(weights: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
-        w = None if weights is None else weights[mask]
-        return np.bincount(pos[mask], weights=w, minlength=n).round().astype(np.int64)
+        return _group_counts(pos, n, weights, mask)
 
     everyone = np.ones(len(pos), dtype=bool)
     return pd.DataFrame(
@@ -366,3 +364,11 @@ def edge_demand(coverage: pd.DataFrame, network: StreetNetwork) -> pd.DataFrame:
         },
         index=network.edges.index,
     )
+
+
+def _group_counts(
+    groups: np.ndarray, n_groups: int, weights: np.ndarray | None, mask: np.ndarray
+) -> np.ndarray:
+    """Return per group the (weighted) count of the masked rows, as whole numbers."""
+    w = None if weights is None else weights[mask]
+    return np.bincount(groups[mask], weights=w, minlength=n_groups).round().astype(np.int64)
