@@ -99,7 +99,7 @@ def reference_run(
     policy = Policy.from_scenario(scenario, budget_co_dig=budget_co_dig)
     draws = _Draws(renewal, rnd)
     start = scenario.start_year
-    n_years = scenario.simulation.horizon - start + 1
+    n_years = scenario.horizon - start + 1
     n_edges = inp.n_edges
     u, v = inp.edge_u.tolist(), inp.edge_v.tolist()
     hh = inp.edge_households.tolist()
@@ -352,7 +352,7 @@ def policy_vs_greedy(
     optimizer's greedy. Returns (run, year, households ours, households greedy).
     """
     policy = Policy.from_scenario(scenario)
-    years = list(range(scenario.start_year, scenario.simulation.horizon + 1))
+    years = list(range(scenario.start_year, scenario.horizon + 1))
     fates = PlanFates(
         scenario.confidence.cancel_share,
         scenario.confidence.slip_years,
@@ -433,7 +433,7 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     layers = generate_demo(2019, scale=args.scale)
     inp = simulation_input(layers, scenario)
-    n_years = scenario.simulation.horizon - scenario.start_year + 1
+    n_years = scenario.horizon - scenario.start_year + 1
     print(
         f"demo (scale {args.scale:g}): {inp.n_edges:,} street edges, "
         f"{inp.households_total:,.0f} households, {len(inp.dig_edge)} known (dig, edge) rows; "

@@ -145,7 +145,12 @@ def test_digs_outside_the_plan_years_are_listed_not_candidates_and_straddlers_co
     frame = report.opportunities.set_index("dig_id")
     assert not frame.loc["LATE", "candidate"] and not frame.loc["GONE", "candidate"]
     assert frame.loc["EARLY", "candidate"].all() and (frame.loc["EARLY", "year"] == 2018).all()
-    assert report.summary()["outside_years"] == {"stretches": 2, "metres": 200.0, "digs": 2}
+    assert report.summary()["outside_years"] == {
+        "stretches": 2,
+        "metres": 200.0,
+        "digs": 2,
+        "by_year": {"2016": 1, "2030": 1},
+    }
     assert "outside the plan years 2019-2024" in report.text()
     inst, _ = planning_instance(layers, REVISED)
     assert list(inst.cand_dig_id) == ["EARLY", "EARLY"]  # Parkvej's two middle edges

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ductplanner import ScenarioError
-from ductplanner.model.scenarios import Scenario, load_scenario, parse_scenario
+from ductplanner.model.scenarios import Scenario, load_scenario, parse_scenario, scenario_key
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -76,8 +76,8 @@ def test_wrong_type_and_range() -> None:
         parse_scenario('[scenario]\nname = "x"\n[budget]\nco_digging = "lots"\n')
     with pytest.raises(ScenarioError, match=r"coverage.target_share.*1.5 is outside"):
         parse_scenario('[scenario]\nname = "x"\n[coverage]\ntarget_share = 1.5\n')
-    with pytest.raises(ScenarioError, match=r"end_year.*2018 is before start_year 2019"):
-        parse_scenario('[scenario]\nname = "x"\nstart_year = 2019\nend_year = 2018\n')
+    with pytest.raises(ScenarioError, match=r"plan_years.*0 is outside the range \[1, 50\]"):
+        parse_scenario('[scenario]\nname = "x"\nplan_years = 0\n')
 
 
 def test_missing_name_and_syntax_error() -> None:
@@ -96,3 +96,62 @@ def test_missing_file_names_the_shipped_ones(tmp_path: Path) -> None:
 
 def test_scenario_type_is_importable() -> None:
     assert Scenario(name="x").budget.duct_dkk == 500_000
+
+
+def test_years_belong_to_a_run_not_to_a_strategy() -> None:
+    shipped = load_scenario("revised-2019")
+    assert (shipped.plan_years, shipped.simulation.forecast_years) == (6, 12)
+    run = shipped.starting(2026)
+    assert run.years == [2026, 2027, 2028, 2029, 2030, 2031]
+    assert run.horizon == 2037
+    assert run.budget == shipped.budget and run.name == shipped.name
+
+
+def test_an_older_file_with_years_is_told_what_to_write_instead() -> None:
+    text = (
+        '[scenario]\nname = "x"\nstart_year = 2019\nend_year = 2024\n'
+        "[simulation]\nhorizon = 2030\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text)
+    message = str(caught.value)
+    assert "scenario.start_year (line 3)" in message and "plan_years = 6" in message
+    assert "simulation.horizon (line 6)" in message and "forecast_years = 12" in message
+    assert "--as-of" in message and "--from YEAR" in message
+
+
+def test_a_scenario_extends_a_shipped_one_and_overrides_only_what_differs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "two-million.toml"
+    path.write_text('[scenario]\nextends = "revised-2019"\n[budget]\nco_digging = 1_900_000\n')
+    mine = load_scenario(path)
+    base = load_scenario("revised-2019")
+    assert mine.budget.co_digging == 1_900_000
+    assert mine.budget.materials == base.budget.materials
+    assert (mine.costs, mine.regrowth, mine.plan_years) == (base.costs, base.regrowth, 6)
+    assert mine.name == f"{base.name}, as in two-million" and mine.extends == "revised-2019"
+    assert scenario_key(mine) == "two-million"
+
+
+def test_extends_a_file_beside_it_and_refuses_a_loop(tmp_path: Path) -> None:
+    (tmp_path / "base.toml").write_text(
+        '[scenario]\nname = "Base"\nplan_years = 2\n[costs]\nco_laying = 99\n'
+    )
+    (tmp_path / "child.toml").write_text(
+        '[scenario]\nname = "Child"\nextends = "base.toml"\n[costs]\nmaterial = 1\n'
+    )
+    child = load_scenario(tmp_path / "child.toml")
+    assert (child.name, child.plan_years, child.costs.co_laying, child.costs.material) == (
+        "Child",
+        2,
+        99,
+        1,
+    )
+    (tmp_path / "a.toml").write_text('[scenario]\nname = "A"\nextends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('[scenario]\nname = "B"\nextends = "a.toml"\n')
+    with pytest.raises(ScenarioError, match="loop"):
+        load_scenario(tmp_path / "a.toml")
+    (tmp_path / "c.toml").write_text('[scenario]\nname = "C"\nextends = "nowhere"\n')
+    with pytest.raises(ScenarioError, match="nowhere.*does not exist.*revised-2019.toml"):
+        load_scenario(tmp_path / "c.toml")

@@ -32,7 +32,7 @@ from ductplanner.simulate.run import RUNS_PER_BATCH
 def _scenario(policy: str = "co-dig", **regrowth: object) -> object:
     lines = ['[scenario]\nname = "test"', f'policy = "{policy}"', "[regrowth]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in regrowth.items()]
-    lines += ["[simulation]", "horizon = 2030"]
+    lines += ["[simulation]", "forecast_years = 12"]
     return parse_scenario("\n".join(lines) + "\n")
 
 
@@ -238,8 +238,8 @@ def test_a_bad_scenario_names_key_and_file(tmp_path: Path) -> None:
     bad.write_text('[scenario]\nname = "x"\n[regrowth]\ndistribution = "weibull"\n')
     with pytest.raises(ScenarioError, match=r"bad\.toml.*\n.*regrowth\.distribution \(line 4\)"):
         simulate(random_instance(1), bad, runs=2)
-    with pytest.raises(ScenarioError, match=r"simulation\.horizon.*before start_year"):
-        parse_scenario('[scenario]\nname = "x"\n[simulation]\nhorizon = 2000\n')
+    with pytest.raises(ScenarioError, match=r"simulation\.forecast_years.*0 is outside"):
+        parse_scenario('[scenario]\nname = "x"\n[simulation]\nforecast_years = 0\n')
 
 
 def test_cli_writes_the_tables_and_json_has_the_design_keys(

@@ -7,6 +7,7 @@ trench, and its start and end dates.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import geopandas as gpd
@@ -15,10 +16,13 @@ import pandas as pd
 
 from ..core._errors import InputError, Problem
 from ..core._format import text_column
+from ..model.decisions import decision_status
 from ..model.scenarios import Scenario, as_scenario
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "LEFT_OUT_REASONS",
+    "left_out_digs",
     "dig_dates",
     "dig_probability",
     "is_fibre_project",
@@ -26,6 +30,14 @@ __all__ = [
 
 ACTIVE_STATUSES = ("planned", "confirmed")
 """Dig statuses that give stretches."""
+
+LEFT_OUT_REASONS: dict[str, str] = {
+    "done": "done (the trench is closed)",
+    "cancelled": "cancelled",
+    "declined": "declined by their owner (the decision log)",
+    "closed": "their window closed before the as-of date",
+}
+"""Why a dig gives no candidate, in the order a summary names them."""
 
 _FIBRE_OWNER = re.compile(r"fib(?:re|er)", re.IGNORECASE)
 
@@ -111,3 +123,38 @@ def dig_dates(digs: gpd.GeoDataFrame, source: str) -> tuple[pd.Series, pd.Series
     if problems:
         raise InputError(problems)
     return out[0], out[1]
+
+
+def left_out_digs(
+    digs: pd.DataFrame,
+    decisions: pd.DataFrame | None = None,
+    as_of: dt.date | None = None,
+    end: pd.Series | None = None,
+) -> pd.Series:
+    """Return why each dig can give no co-digging candidate ("" when it can).
+
+    The decision log is the truth about a dig: one whose latest decision is
+    ``declined`` is left out like a ``done`` or ``cancelled`` one (its owner
+    still digs, so it still conflicts; only we cannot join it). With
+    ``as_of``, a dig whose window ``end`` lies before that date is left out
+    too. Reasons are the keys of :data:`LEFT_OUT_REASONS`.
+
+    >>> frame = pd.DataFrame({"id": ["A", "B", "C", "D"],
+    ...                       "status": ["planned", "done", "confirmed", "planned"]})
+    >>> log = pd.DataFrame({"dig_id": ["C"], "status": ["declined"], "reason": ["full"]})
+    >>> ends = pd.to_datetime(pd.Series(["2026-12-31", "2026-05-01", "2026-12-31", "2026-03-01"]))
+    >>> left_out_digs(frame, log, dt.date(2026, 6, 1), ends).tolist()
+    ['', 'done', 'declined', 'closed']
+    """
+    status = text_column(digs, "status").replace("", "planned").str.lower()
+    reason = pd.Series("", index=digs.index, dtype=object)
+    if as_of is not None and end is not None:
+        closed = (end < pd.Timestamp(as_of)).to_numpy(dtype=bool)
+        reason[closed] = "closed"
+    if decisions is not None and len(decisions):
+        current = decision_status(decisions)
+        declined = set(current.loc[current["status"] == "declined", "dig_id"].astype(str))
+        reason[text_column(digs, "id").isin(declined).to_numpy(dtype=bool)] = "declined"
+    for word in ("cancelled", "done"):
+        reason[(status == word).to_numpy(dtype=bool)] = word
+    return reason

@@ -20,7 +20,10 @@ Overlay rules
 -------------
 *Which digs.* Digs with status ``planned`` or ``confirmed`` give stretches;
 ``done`` and ``cancelled`` digs give none (a finished trench is closed; it is
-recorded with ``ductplanner record``). Digs of the municipality's own fibre
+recorded with ``ductplanner record``), nor does a dig whose latest decision in
+the decision log is ``declined``, nor (given the run's ``as_of`` date) one
+whose window ended before it. The summary's ``left_out`` says how many digs
+were left out for each reason, and which. Digs of the municipality's own fibre
 project (purpose ``fibre``, or an owner naming a fibre project) are
 opportunities like any other: ducts for citizens go into the same trench.
 
@@ -88,6 +91,7 @@ restored); ``cancelled`` ones do not.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -104,7 +108,14 @@ from ..model.scenarios import DEFAULT_SCENARIO, Scenario, as_scenario
 from .addresses import address_coverage, edge_demand
 from .checks import require_geometry, require_layers
 from .conflicts import CONFLICT_COLUMNS, CONFLICT_YEARS, MIN_CONFLICT_M, find_conflicts
-from .digs import ACTIVE_STATUSES, dig_dates, dig_probability, is_fibre_project
+from .digs import (
+    ACTIVE_STATUSES,
+    LEFT_OUT_REASONS,
+    dig_dates,
+    dig_probability,
+    is_fibre_project,
+    left_out_digs,
+)
 from .opportunity_report import OpportunityReport
 from .overlay import (
     AREA_TOLERANCE_M,
@@ -151,6 +162,8 @@ def find_opportunities(
     scenario: Scenario | None = None,
     *,
     year: int | None = None,
+    decisions: pd.DataFrame | None = None,
+    as_of: dt.date | None = None,
     conflict_years: float = CONFLICT_YEARS,
     network: StreetNetwork | None = None,
     line_tolerance: float = LINE_TOLERANCE_M,
@@ -171,6 +184,11 @@ def find_opportunities(
     year : int, optional
         Only digs whose trench is open in this year (start year <= year <=
         end year); conflicts where either dig is.
+    decisions : DataFrame, optional
+        The decision log: digs whose latest decision is ``declined`` give no
+        candidates (:func:`~ductplanner.analysis.digs.left_out_digs`).
+    as_of : date, optional
+        The run's date: digs whose window ended before it give no candidates.
     conflict_years : float
         Protection period: two digs of one stretch at most this many years
         apart conflict.
@@ -207,6 +225,7 @@ def find_opportunities(
     digs = _overlay_digs(layers.get("digs"), network, crs, source)
     start, end = dig_dates(digs, source) if len(digs) else (pd.Series(dtype="datetime64[ns]"),) * 2
     status = text_column(digs, "status").replace("", "planned")
+    left_out = left_out_digs(digs, decisions, as_of, end)
     open_in_year = np.ones(len(digs), dtype=bool)
     if year is not None:
         open_in_year = ((start.dt.year <= year) & (end.dt.year >= year)).to_numpy(dtype=bool)
@@ -215,7 +234,8 @@ def find_opportunities(
         digs, stretches, network, start, end, status, conflict_years, open_in_year
     )
     step(OPPORTUNITY_STEPS[2])
-    counts, considered = _dig_counts(status, open_in_year, year)
+    counts, considered = _dig_counts(status, left_out, open_in_year, year)
+    counts["left_out"] = _left_out_counts(left_out, text_column(digs, "id"))
     on_street = np.zeros(len(digs), dtype=bool)
     on_street[stretches["dig"].to_numpy(dtype=np.int64)] = True
     counts["digs_off_street"] = int((considered & ~on_street).sum())
@@ -244,18 +264,30 @@ def find_opportunities(
 
 
 def _dig_counts(
-    status: pd.Series, open_in_year: np.ndarray, year: int | None
+    status: pd.Series, left_out: pd.Series, open_in_year: np.ndarray, year: int | None
 ) -> tuple[dict[str, Any], np.ndarray]:
-    """Return the digs' counts by status, and which digs are considered (active, open)."""
-    active = status.isin(ACTIVE_STATUSES).to_numpy(dtype=bool)
+    """Return the digs' counts by status, and which digs are considered (usable, open)."""
+    active = status.isin(ACTIVE_STATUSES).to_numpy(dtype=bool) & (left_out == "").to_numpy()
     counts: dict[str, Any] = {
         "digs_total": len(status),
         "digs_active": int(active.sum()),
         "digs_done": int((status == "done").sum()),
         "digs_cancelled": int((status == "cancelled").sum()),
+        "digs_declined": int((left_out == "declined").sum()),
+        "digs_closed": int((left_out == "closed").sum()),
     }
     counts["digs_not_open_in_year"] = None if year is None else int((active & ~open_in_year).sum())
     return counts, active & open_in_year
+
+
+def _left_out_counts(left_out: pd.Series, ids: pd.Series) -> dict[str, dict[str, Any]]:
+    """Return, per reason of :data:`LEFT_OUT_REASONS` that holds, the digs and their ids."""
+    out = {}
+    for reason in LEFT_OUT_REASONS:
+        mask = (left_out == reason).to_numpy(dtype=bool)
+        if mask.any():
+            out[reason] = {"digs": int(mask.sum()), "ids": sorted(map(str, ids[mask]))}
+    return out
 
 
 def _existing_network(
@@ -311,7 +343,14 @@ def _mark_candidates(
     in_years = plan_year(opportunities, scenario) >= 0
     partial = share < WHOLE_EDGE_SHARE
     counts["partial"] = _count(opportunities[partial], dig_column="dig_id")
-    counts["outside_years"] = _count(opportunities[~partial & ~in_years], dig_column="dig_id")
+    outside = opportunities[~partial & ~in_years]
+    counts["outside_years"] = {
+        **_count(outside, dig_column="dig_id"),
+        "by_year": {
+            str(int(y)): int(rows["dig_id"].nunique())
+            for y, rows in outside.groupby(outside["year"].astype(int), sort=True)
+        },
+    }
     candidate = ~partial & in_years
     opportunities["candidate"] = candidate
     no_cover = ~candidate & partial

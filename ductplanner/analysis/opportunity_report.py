@@ -7,6 +7,7 @@ summary and for people.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
 from .conflicts import CONFLICT_YEARS
+from .digs import LEFT_OUT_REASONS
 from .reach import duct_reach
 
 __all__ = ["OpportunityReport"]
@@ -82,7 +84,12 @@ class OpportunityReport:
             and ``households_potential`` (candidates' households, each street
             edge and island counted once), ``touches`` (``network``, ``island``,
             ``none`` → candidates), ``partial`` and ``outside_years``
-            (``stretches``, ``metres``, ``digs``: listed, not candidates),
+            (``stretches``, ``metres``, ``digs``: listed, not candidates;
+            ``outside_years`` also ``by_year``: digs per start year),
+            ``digs_declined``, ``digs_closed``, ``digs_left_out`` and
+            ``left_out`` (reason → ``digs``, ``ids``: digs that give no
+            candidate, see :data:`~ductplanner.analysis.digs.LEFT_OUT_REASONS`),
+            ``warnings`` (texts: open digs outside the plan years),
             ``along_duct`` (``stretches``, ``metres``, ``digs``: on streets
             with a duct, no stretch), ``fibre_project`` (``digs``,
             ``candidates``, ``metres``), ``by_owner`` and ``by_year`` (→
@@ -104,6 +111,8 @@ class OpportunityReport:
             },
             "partial": self.counts["partial"],
             "outside_years": self.counts["outside_years"],
+            "left_out": self.counts.get("left_out", {}),
+            "digs_left_out": sum(r["digs"] for r in self.counts.get("left_out", {}).values()),
             "along_duct": self.counts["along_duct"],
             "fibre_project": self.counts["fibre_project"],
             "by_owner": {
@@ -118,7 +127,22 @@ class OpportunityReport:
             "conflict_pairs": int(self.conflicts[["dig_a", "dig_b"]].drop_duplicates().shape[0]),
             "conflict_years": self.conflict_years,
         }
+        out["warnings"] = self._warnings(out)
         return out
+
+    def _warnings(self, s: Mapping[str, Any]) -> list[str]:
+        """Return what a planner must hear: open digs that no plan year can use."""
+        o = s["outside_years"]
+        if not o["digs"]:
+            return []
+        where = ", ".join(f"{n:,} in {year}" for year, n in o["by_year"].items())
+        first, last = s["years"]
+        return [
+            f"{_n(o['digs'], 'open dig')} ({_n(o['stretches'], 'stretch')}, "
+            f"{o['metres']:,.0f} m) lie outside the plan years {first}-{last}: {where}; "
+            f"plan from another year with --as-of DATE or --from YEAR, or set plan_years "
+            "in the scenario"
+        ]
 
     def _totals(self, rows: pd.DataFrame) -> dict[str, Any]:
         edges = self.network.positions(rows["edge_id"].astype(str).unique())
@@ -196,21 +220,14 @@ class OpportunityReport:
                 f"{_n(p['stretches'], 'short partial stretch')} ({p['metres']:,.0f} m, under half "
                 "their street edge): listed, not candidates"
             )
-        if s["outside_years"]["stretches"]:
-            o = s["outside_years"]
-            left.append(
-                f"{_n(o['stretches'], 'stretch')} of {_n(o['digs'], 'dig')} outside the plan years "
-                f"{s['years'][0]}-{s['years'][1]}: listed, not candidates"
-            )
-        if s["digs_done"] or s["digs_cancelled"]:
-            left.append(
-                f"{s['digs_done']:,} done and {s['digs_cancelled']:,} cancelled digs: no candidates"
-            )
+        if s["left_out"]:
+            left.append(f"left out {_n(s['digs_left_out'], 'dig')}: " + _left_out_text(s))
         if s.get("digs_not_open_in_year"):
             left.append(f"{s['digs_not_open_in_year']:,} digs not open in {s['year']}: left out")
         if s["digs_off_street"]:
             left.append(f"{s['digs_off_street']:,} open digs lie near no street edge")
         lines += [f"  {line}" for line in left]
+        lines += [f"warning: {w}" for w in s["warnings"]]
         fib = s["fibre_project"]
         if fib["digs"]:
             lines.append(
@@ -227,6 +244,19 @@ class OpportunityReport:
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """Return the ``opportunities`` and ``conflicts`` layers to write."""
         return {"opportunities": self.opportunities, "conflicts": self.conflicts}
+
+
+def _left_out_text(s: Mapping[str, Any], listed: int = 5) -> str:
+    """Return "3 done (the trench is closed), 1 declined by ... (NF-2026-011)"."""
+    parts = []
+    for reason, entry in s["left_out"].items():
+        ids = entry["ids"]
+        named = "" if reason in ("done", "cancelled") else ", ".join(ids[:listed])
+        more = f", +{len(ids) - listed:,} more" if named and len(ids) > listed else ""
+        parts.append(
+            f"{entry['digs']:,} {LEFT_OUT_REASONS[reason]}" + (f" ({named}{more})" if named else "")
+        )
+    return "; ".join(parts)
 
 
 def _n(count: int, noun: str) -> str:

@@ -188,7 +188,9 @@ class SimulationParams:
 
     runs: int = _spec(1000, lo=1, hi=1_000_000, doc="number of simulated futures")
     seed: int = _spec(2019, lo=0, doc="random seed")
-    horizon: int = _spec(2030, lo=1900, hi=2200, doc="last simulated year")
+    forecast_years: int = _spec(
+        12, lo=1, hi=100, doc="years a run forecasts, its first year included"
+    )
 
 
 @dataclass(frozen=True)
@@ -203,8 +205,16 @@ class Scenario:
         ``co-dig`` lays ducts only in others' trenches; ``own-dig`` may also dig
         its own trenches with the ``own_digging`` budget; ``fibre-only`` lays
         no citizen ducts (only the fibre project's own digs happen).
-    start_year, end_year : int
-        First and last year of the plan.
+    plan_years : int
+        How many years a run plans, its first year included.
+    start_year : int
+        The first year of a run. Years belong to a run, not to a strategy: a
+        file gives ``plan_years`` and ``simulation.forecast_years``, and a
+        command sets the first year from its ``--as-of`` date (today) or
+        ``--from`` year with :meth:`starting`. The default, 2019, is the year
+        the committee adopted the revised plan.
+    extends : str
+        The scenario this one was read on top of ("" for none).
     source : str
         The file it was read from.
     """
@@ -212,8 +222,8 @@ class Scenario:
     name: str
     description: str = ""
     policy: Literal["co-dig", "own-dig", "fibre-only"] = "co-dig"
-    start_year: int = _spec(2019, lo=1900, hi=2200, doc="first planned year")
-    end_year: int = _spec(2021, lo=1900, hi=2200, doc="last planned year")
+    plan_years: int = _spec(3, lo=1, hi=50, doc="years a run plans, its first year included")
+    start_year: int = _spec(2019, lo=1900, hi=2200, doc="first year of the run")
     budget: Budget = field(default_factory=Budget)
     costs: UnitCosts = field(default_factory=UnitCosts)
     coverage: CoverageParams = field(default_factory=CoverageParams)
@@ -221,12 +231,32 @@ class Scenario:
     confidence: Confidence = field(default_factory=Confidence)
     optimizer: OptimizerParams = field(default_factory=OptimizerParams)
     simulation: SimulationParams = field(default_factory=SimulationParams)
+    extends: str = ""
     source: str = "<memory>"
+
+    @property
+    def end_year(self) -> int:
+        """The last planned year of the run."""
+        return self.start_year + self.plan_years - 1
+
+    @property
+    def horizon(self) -> int:
+        """The last forecast year of the run."""
+        return self.start_year + self.simulation.forecast_years - 1
 
     @property
     def years(self) -> list[int]:
         """The planned years, first to last."""
         return list(range(self.start_year, self.end_year + 1))
+
+    def starting(self, year: int) -> Scenario:
+        """Return the same strategy for a run whose first year is ``year``.
+
+        >>> s = Scenario(name="x", plan_years=6).starting(2026)
+        >>> s.years[0], s.end_year, s.horizon
+        (2026, 2031, 2037)
+        """
+        return dataclasses.replace(self, start_year=int(year))
 
     def budgets(self) -> dict[str, Any]:
         """Return the plan years and the yearly budgets this scenario gives the planner.
@@ -269,7 +299,7 @@ _SECTIONS: dict[str, type] = {
     "optimizer": OptimizerParams,
     "simulation": SimulationParams,
 }
-_TOP_KEYS = ("name", "description", "policy", "start_year", "end_year")
+_TOP_KEYS = ("name", "description", "policy", "plan_years", "extends")
 
 
 DEFAULT_SCENARIO = "revised-2019"
@@ -315,34 +345,46 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario TOML file.
 
     A bare name (``revised-2019`` or ``revised-2019.toml``) that is not a file
-    in the current folder names a shipped scenario.
+    in the current folder names a shipped scenario. A file whose
+    ``[scenario]`` table says ``extends = "revised-2019"`` (a shipped name, or
+    a file relative to this one) is read on top of that scenario: it gives
+    only what differs.
 
     Raises
     ------
     ScenarioError
         Listing every problem: syntax (with its line), unknown keys (with the
-        nearest known key), wrong types, values out of range.
+        nearest known key), wrong types, values out of range, a scenario it
+        extends that is missing, invalid or extends it back.
     """
-    path = Path(path)
+    path = _scenario_path(path)
+    return parse_scenario(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def _scenario_path(name: str | os.PathLike[str], relative_to: Path | None = None) -> Path:
+    """Return the file a scenario name means: a path, else a shipped scenario."""
+    path = Path(name)
+    if relative_to is not None and not path.is_absolute() and (relative_to / path).is_file():
+        path = relative_to / path
     if not path.is_file() and path.parent == Path("."):
         shipped = shipped_scenarios() / path.with_suffix(".toml").name
         path = shipped if shipped.is_file() else path
     if not path.is_file():
+        known = ", ".join(sorted(f.name for f in shipped_scenarios().glob("*.toml")))
         raise ScenarioError(
-            f"scenario file {path} does not exist; the shipped ones are in scenarios/ "
-            "(revised-2019.toml, original-2016.toml, shutdown.toml)"
+            f"scenario file {path} does not exist; the shipped ones are in scenarios/ ({known})"
         )
-    return parse_scenario(path.read_text(encoding="utf-8"), source=str(path))
+    return path
 
 
 def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
     """Parse scenario TOML text; see :func:`load_scenario`."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        where = f" at line {line.group(1)}" if line else ""
-        raise ScenarioError(f"{source}{where}: not valid TOML ({exc})") from None
+    return _parse(text, source, frozenset())
+
+
+def _parse(text: str, source: str, seen: frozenset[Path]) -> Scenario:
+    """Parse scenario text, reading the scenarios it extends (``seen`` so far) beneath it."""
+    data = _tables(text, source, seen)
     problems: list[Problem] = []
     say = _Reporter(source, problems, _key_lines(text))
 
@@ -354,8 +396,14 @@ def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
     for key in data:
         if key not in known:
             say(key, f"unknown table [{key}]{_did_you_mean(key, known)}", rule="unknown-key")
-
-    values = _read_section(top, "scenario", _TOP_KEYS, Scenario, say)
+    _say_run_keys(data, say)
+    values = _read_section(
+        {k: v for k, v in top.items() if k not in _RUN_KEYS["scenario"]},
+        "scenario",
+        _TOP_KEYS,
+        Scenario,
+        say,
+    )
     if "name" not in top:
         say("scenario.name", "is required: give the scenario a name", rule="required")
         values["name"] = Path(source).stem
@@ -365,20 +413,92 @@ def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
         if not isinstance(table, Mapping):
             say(name, f"must be a table [{name}]", rule="type")
             table = {}
+        table = {k: v for k, v in table.items() if k not in _RUN_KEYS.get(name, ())}
         names = tuple(f.name for f in dataclasses.fields(cls))
         sections[name] = cls(**_read_section(table, name, names, cls, say))
-    if "start_year" in values or "end_year" in values:
-        start = values.get("start_year", Scenario.start_year)
-        end = values.get("end_year", Scenario.end_year)
-        if isinstance(start, int) and isinstance(end, int) and end < start:
-            say("scenario.end_year", f"{end} is before start_year {start}", rule="range")
-    horizon = sections["simulation"].horizon
-    start = values.get("start_year", Scenario.start_year)
-    if isinstance(start, int) and horizon < start:
-        say("simulation.horizon", f"{horizon} is before start_year {start}", rule="range")
     if problems:
         raise ScenarioError(_describe(problems, source))
     return Scenario(**values, **sections, source=source)
+
+
+_RUN_KEYS = {"scenario": ("start_year", "end_year"), "simulation": ("horizon",)}
+"""Keys older scenario files had: years now belong to a run (``--as-of``, ``--from``)."""
+
+
+def _say_run_keys(data: Mapping[str, Any], say: _Reporter) -> None:
+    """Report the year keys of an older file with what to write instead."""
+    top = data.get("scenario", {})
+    sim = data.get("simulation", {})
+    if not isinstance(top, Mapping) or not isinstance(sim, Mapping):
+        return
+    first, last, horizon = top.get("start_year"), top.get("end_year"), sim.get("horizon")
+    run = "years belong to a run now: it plans from its --as-of year (default this year)"
+    if first is not None or last is not None:
+        n = _count_of(first, last)
+        for key in ("start_year", "end_year"):
+            if key in top:
+                say(
+                    f"scenario.{key}",
+                    f"{run}, or from --from YEAR; remove start_year and end_year and write "
+                    f"plan_years = {n}",
+                    rule="retired-key",
+                )
+    if horizon is not None:
+        n = _count_of(first, horizon)
+        say(
+            "simulation.horizon",
+            f"{run}; remove horizon and write forecast_years = {n} (years forecast, the "
+            "first included)",
+            rule="retired-key",
+        )
+
+
+def _count_of(first: Any, last: Any) -> int | str:
+    """Return how many years ``first`` to ``last`` are (``"N"`` when that says nothing)."""
+    if isinstance(first, int) and isinstance(last, int) and last >= first:
+        return last - first + 1
+    return "N"
+
+
+def _tables(text: str, source: str, seen: frozenset[Path]) -> dict[str, Any]:
+    """Return the TOML tables of a scenario, on top of those of the one it extends."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f" at line {line.group(1)}" if line else ""
+        raise ScenarioError(f"{source}{where}: not valid TOML ({exc})") from None
+    top = data.get("scenario")
+    if not isinstance(top, Mapping) or "extends" not in top:
+        return data
+    extends = top["extends"]
+    if not isinstance(extends, str) or not extends.strip():
+        raise ScenarioError(
+            f"{source}: scenario.extends is {extends!r}; give a shipped scenario's name "
+            '(extends = "revised-2019") or a TOML file'
+        )
+    here = Path(source).parent if source != "<memory>" else None
+    base_path = _scenario_path(extends.strip(), relative_to=here).resolve()
+    if base_path in seen or (source != "<memory>" and base_path == Path(source).resolve()):
+        raise ScenarioError(f"{source}: scenario.extends = {extends!r} extends itself in a loop")
+    base_text = base_path.read_text(encoding="utf-8")
+    base = _parse(base_text, str(base_path), seen | {base_path})
+    base_data = _tables(base_text, str(base_path), seen | {base_path})
+    merged = _merged(base_data, data)
+    if "name" not in top:
+        merged["scenario"]["name"] = f"{base.name}, as in {Path(source).stem}"
+    return merged
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with the tables and keys of ``over`` put over it."""
+    out = {key: dict(value) if isinstance(value, Mapping) else value for key, value in base.items()}
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
 
 
 class _Reporter:

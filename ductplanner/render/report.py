@@ -451,7 +451,7 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
                 lang,
                 runs=_n(plain(run.get("runs")) or s.simulation.runs, lang),
                 seed=plain(run.get("seed")) if run.get("seed") is not None else s.simulation.seed,
-                horizon=plain(run.get("horizon")) or s.simulation.horizon,
+                horizon=plain(run.get("horizon")) or s.horizon,
             ),
         ]
         description = f"<p>{_e(s.description)}</p>" if s.description else ""

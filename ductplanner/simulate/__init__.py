@@ -119,7 +119,7 @@ __all__ = [
 
 def simulated_years(scenario: Scenario) -> list[int]:
     """Return the years a scenario simulates: its start year to its horizon."""
-    return list(range(scenario.start_year, scenario.simulation.horizon + 1))
+    return list(range(scenario.start_year, scenario.horizon + 1))
 
 
 def _check_runs(runs: int, seed: int) -> None:
