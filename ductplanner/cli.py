@@ -27,6 +27,7 @@ from .app.workflows.report import report_command
 from .app.workflows.simulate import simulate_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
+from .model.timeline import RunDate, run_date
 from .pipeline import run_demo
 
 __all__ = ["Result", "main"]
@@ -38,6 +39,11 @@ __all__ = ["Result", "main"]
 def _shows_progress(args: argparse.Namespace) -> bool:
     """Progress on standard error unless ``--quiet`` or ``--json`` (a script is reading)."""
     return not (args.quiet or args.json)
+
+
+def _run_date(args: argparse.Namespace) -> RunDate:
+    """Return the run's date from ``--as-of`` and ``--from``."""
+    return run_date(args.as_of, args.first_year)
 
 
 def _cmd_demo(args: argparse.Namespace) -> Result:
@@ -77,6 +83,7 @@ def _cmd_opportunities(args: argparse.Namespace) -> Result:
         args.workspace,
         args.scenario,
         year=args.year,
+        run=_run_date(args),
         conflict_years=args.conflict_years,
         progress=_shows_progress(args),
     )
@@ -88,6 +95,7 @@ def _cmd_plan(args: argparse.Namespace) -> Result:
         args.scenario,
         method=args.method,
         time_limit=args.time_limit,
+        run=_run_date(args),
         progress=_shows_progress(args),
     )
 
@@ -99,6 +107,7 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
         runs=args.runs,
         seed=args.seed,
         frontier=args.frontier,
+        run=_run_date(args),
         progress=_shows_progress(args),
     )
 
@@ -120,9 +129,7 @@ def _cmd_report(args: argparse.Namespace) -> Result:
 
 
 def _cmd_requests(args: argparse.Namespace) -> Result:
-    return requests_command(
-        args.workspace, args.owner, out=args.out, scenario=args.scenario
-    )
+    return requests_command(args.workspace, args.owner, out=args.out, scenario=args.scenario)
 
 
 def _cmd_record(args: argparse.Namespace) -> Result:
@@ -183,6 +190,23 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_run_date(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="the run's date, YYYY-MM-DD (default today): it plans from this year; digs "
+        "whose window closed before it are left out",
+    )
+    p.add_argument(
+        "--from",
+        dest="first_year",
+        type=int,
+        metavar="YEAR",
+        help="start in this past year, from the workspace as it was on 1 January "
+        "(the committee's historical evaluation)",
+    )
+
+
 def _add_plan_scenario(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="the plan's scenario, when the plan layer holds several")
 
@@ -236,6 +260,7 @@ def _add_opportunities_parser(sub: Any) -> None:
         default=2,
         help="flag one stretch opened by two parties within this many years (default 2)",
     )
+    _add_run_date(p)
     _add_output_options(p)
 
 
@@ -250,6 +275,7 @@ def _add_plan_parser(sub: Any) -> None:
         help="planning method (default: the scenario's)",
     )
     p.add_argument("--time-limit", type=float, help="MILP: seconds for the solve")
+    _add_run_date(p)
     _add_output_options(p)
 
 
@@ -266,6 +292,7 @@ def _add_simulate_parser(sub: Any) -> None:
         metavar="DKK",
         help="also forecast coverage at the horizon for these yearly duct budgets (frontier)",
     )
+    _add_run_date(p)
     _add_output_options(p)
 
 

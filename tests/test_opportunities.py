@@ -324,7 +324,7 @@ def test_opportunities_function_returns_the_layer(tiny):
 
 
 def run(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(["opportunities", *argv, "--json"])
+    code = main(["opportunities", *argv, "--from", "2019", "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -374,7 +374,9 @@ def test_command_writes_both_layers_and_prints_the_json_keys(tiny_workspace, cap
 
 
 def test_command_text_and_options(tiny_workspace, capsys):
-    assert main(["opportunities", str(tiny_workspace), "--conflict-years", "0"]) == 0
+    assert (
+        main(["opportunities", str(tiny_workspace), "--from", "2019", "--conflict-years", "0"]) == 0
+    )
     text = capsys.readouterr().out
     assert "7 co-digging candidates" in text and "by owner" in text and "conflicts: 0" in text
     code, summary = run(capsys, str(tiny_workspace), "--year", "2030")

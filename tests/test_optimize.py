@@ -313,7 +313,10 @@ def test_candidates_that_cannot_help_give_an_empty_plan_that_says_why():
     inst = lookahead_instance()
     broke = PlanningInstance(**{**_fields(inst), "budget_co_dig": [100, 100]})
     p = plan(broke)
-    assert p.status == "no candidates" and "dearer than its year's budget" in p.message
+    cheapest = inst.cand_cost_dkk.min()
+    assert p.status == "no candidates"
+    assert f"the cheapest stretch costs DKK {cheapest:,.0f}" in p.message
+    assert "budget is DKK 100" in p.message
 
 
 def _fields(inst: PlanningInstance) -> dict:

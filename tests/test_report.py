@@ -336,8 +336,12 @@ def test_planned_vs_realised_and_money(full_data: ReportData) -> None:
     expected = 0.0 if budget.policy == "fibre-only" else budget.budget.duct_dkk
     if budget.policy == "own-dig":
         expected += budget.budget.own_digging
-    assert money[budget.start_year]["budget_dkk"] == expected
+    first = min(money)  # the followed plan's run starts with its first year
+    assert first == 2020 and money[first]["budget_dkk"] == expected
+    assert len([y for y in money if money[y]["budget_dkk"]]) == budget.plan_years
     assert money[2021]["agreed_dkk"] == 45_000
+    # the laid dig was agreed: money and planned-vs-realised count the same digs
+    assert money[2020]["agreed_dkk"] == money[2020]["spent_dkk"] == yearly[2020]["spent_dkk"]
     laid = {(r["year"], r["origin"]): r["metres"] for r in data["laid"]}
     assert laid[(2020, "co-dig")] == pytest.approx(vestvej)
 

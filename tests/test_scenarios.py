@@ -109,8 +109,7 @@ def test_years_belong_to_a_run_not_to_a_strategy() -> None:
 
 def test_an_older_file_with_years_is_told_what_to_write_instead() -> None:
     text = (
-        '[scenario]\nname = "x"\nstart_year = 2019\nend_year = 2024\n'
-        "[simulation]\nhorizon = 2030\n"
+        '[scenario]\nname = "x"\nstart_year = 2019\nend_year = 2024\n[simulation]\nhorizon = 2030\n'
     )
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text)
@@ -153,5 +152,5 @@ def test_extends_a_file_beside_it_and_refuses_a_loop(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="loop"):
         load_scenario(tmp_path / "a.toml")
     (tmp_path / "c.toml").write_text('[scenario]\nname = "C"\nextends = "nowhere"\n')
-    with pytest.raises(ScenarioError, match="nowhere.*does not exist.*revised-2019.toml"):
+    with pytest.raises(ScenarioError, match=r"nowhere.*does not exist.*revised-2019\.toml"):
         load_scenario(tmp_path / "c.toml")

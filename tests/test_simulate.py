@@ -281,6 +281,7 @@ def test_a_failing_run_leaves_the_workspace_byte_identical(
     bad.write_text('[scenario]\nname = "x"\n[simulation]\nruns = -1\n')
     assert main(["simulate", str(tiny_workspace), "--scenario", str(bad)]) == 1
     assert main(["simulate", str(tiny_workspace), "--scenario", "shutdown", "--runs", "0"]) == 1
+
     def broken(self: object) -> dict:
         raise RuntimeError("disk full")
 

@@ -22,10 +22,10 @@ from ..model.scenarios import Scenario, as_scenario
 __all__ = [
     "ACTIVE_STATUSES",
     "LEFT_OUT_REASONS",
-    "left_out_digs",
     "dig_dates",
     "dig_probability",
     "is_fibre_project",
+    "left_out_digs",
 ]
 
 ACTIVE_STATUSES = ("planned", "confirmed")
@@ -35,7 +35,7 @@ LEFT_OUT_REASONS: dict[str, str] = {
     "done": "done (the trench is closed)",
     "cancelled": "cancelled",
     "declined": "declined by their owner (the decision log)",
-    "closed": "their window closed before the as-of date",
+    "closed": "whose window closed before the as-of date",
 }
 """Why a dig gives no candidate, in the order a summary names them."""
 

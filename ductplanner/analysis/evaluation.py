@@ -318,15 +318,25 @@ def _yearly(
 
 
 def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Per year: the budget that buys ducts, planned, agreed and spent DKK."""
-    budget: dict[int, float] = {}
-    if scenario is not None:
-        b = scenario.budgets()
-        for year, co, own in zip(b["years"], b["budget_co_dig"], b["budget_own_dig"], strict=True):
-            budget[int(year)] = float(co) + float(own)
+    """Per year: the budget that buys ducts, planned, agreed and spent DKK.
+
+    The budget is the followed plan's scenario for the years that plan ran
+    (its run starts in the first year of the plan or of the decision log:
+    years belong to a run). ``agreed_dkk`` counts the digs the yearly table
+    counts as agreed (agreed at some point, or laid), so the two agree;
+    ``spent_dkk`` the laid ones.
+    """
     plan_year = number_column(plan, "year")
     dec_year = number_column(current, "year")
+    budget: dict[int, float] = {}
+    if scenario is not None:
+        first = [int(y) for y in (*plan_year.dropna(), *dec_year.dropna())]
+        b = scenario.starting(min(first) if first else scenario.start_year).budgets()
+        for year, co, own in zip(b["years"], b["budget_co_dig"], b["budget_own_dig"], strict=True):
+            budget[int(year)] = float(co) + float(own)
     status = text_column(current, "status")
+    laid = (status == "laid").to_numpy()
+    ever = (current["ever_agreed"].astype(bool).to_numpy() if len(current) else laid) | laid
     cost = number_column(current, "cost_dkk")
     laid_m = number_column(current, "metres")
     years = set(budget) | {int(y) for y in plan_year.dropna()} | {int(y) for y in dec_year.dropna()}
@@ -338,9 +348,9 @@ def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame)
                 "year": year,
                 "budget_dkk": budget.get(year),
                 "planned_dkk": float(number_column(plan, "cost_dkk")[plan_year == year].sum()),
-                "agreed_dkk": float(cost[this & (status == "agreed").to_numpy()].sum()),
-                "spent_dkk": float(cost[this & (status == "laid").to_numpy()].sum()),
-                "laid_m": float(laid_m[this & (status == "laid").to_numpy()].sum()),
+                "agreed_dkk": float(cost[this & ever].sum()),
+                "spent_dkk": float(cost[this & laid].sum()),
+                "laid_m": float(laid_m[this & laid].sum()),
             }
         )
     columns = ["year", "budget_dkk", "planned_dkk", "agreed_dkk", "spent_dkk", "laid_m"]

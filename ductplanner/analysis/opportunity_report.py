@@ -21,7 +21,7 @@ from .conflicts import CONFLICT_YEARS
 from .digs import LEFT_OUT_REASONS
 from .reach import duct_reach
 
-__all__ = ["OpportunityReport"]
+__all__ = ["OpportunityReport", "left_out_text"]
 
 
 @dataclass
@@ -127,16 +127,16 @@ class OpportunityReport:
             "conflict_pairs": int(self.conflicts[["dig_a", "dig_b"]].drop_duplicates().shape[0]),
             "conflict_years": self.conflict_years,
         }
-        out["warnings"] = self._warnings(out)
+        out["warnings"] = self.warnings()
         return out
 
-    def _warnings(self, s: Mapping[str, Any]) -> list[str]:
+    def warnings(self) -> list[str]:
         """Return what a planner must hear: open digs that no plan year can use."""
-        o = s["outside_years"]
+        o = self.counts["outside_years"]
         if not o["digs"]:
             return []
         where = ", ".join(f"{n:,} in {year}" for year, n in o["by_year"].items())
-        first, last = s["years"]
+        first, last = self.scenario.years[0], self.scenario.years[-1]
         return [
             f"{_n(o['digs'], 'open dig')} ({_n(o['stretches'], 'stretch')}, "
             f"{o['metres']:,.0f} m) lie outside the plan years {first}-{last}: {where}; "
@@ -221,7 +221,7 @@ class OpportunityReport:
                 "their street edge): listed, not candidates"
             )
         if s["left_out"]:
-            left.append(f"left out {_n(s['digs_left_out'], 'dig')}: " + _left_out_text(s))
+            left.append(f"left out {_n(s['digs_left_out'], 'dig')}: " + left_out_text(s))
         if s.get("digs_not_open_in_year"):
             left.append(f"{s['digs_not_open_in_year']:,} digs not open in {s['year']}: left out")
         if s["digs_off_street"]:
@@ -246,7 +246,7 @@ class OpportunityReport:
         return {"opportunities": self.opportunities, "conflicts": self.conflicts}
 
 
-def _left_out_text(s: Mapping[str, Any], listed: int = 5) -> str:
+def left_out_text(s: Mapping[str, Any], listed: int = 5) -> str:
     """Return "3 done (the trench is closed), 1 declined by ... (NF-2026-011)"."""
     parts = []
     for reason, entry in s["left_out"].items():

@@ -33,6 +33,7 @@ from ._from_opportunities import PLAN_COLUMNS, plan_layer, planning_instance
 from ._instance import KINDS, PlanningInstance, random_instance
 from ._plan import CHOSEN_COLUMNS, Plan, build_plan
 from ._prepare import prepare
+from ._why import why_nothing_chosen
 from .fcfs import fcfs_candidates
 from .greedy import greedy_options
 
@@ -52,6 +53,7 @@ __all__ = [
 
 METHODS = ("greedy", "milp", "fcfs")
 """The planning methods :func:`plan` offers."""
+
 
 def __getattr__(name: str) -> Any:
     if name == "CoDigMILP":  # keeps highspy out of imports that never solve a MILP
@@ -136,7 +138,11 @@ def plan(
         from .milp import CoDigMILP
 
         model = CoDigMILP(instance, min_probability=min_probability, early_weight=early_weight)
-        return model.solve(time_limit=time_limit, mip_gap=mip_gap, warm_start=warm_start).to_plan()
+        solved = model.solve(time_limit=time_limit, mip_gap=mip_gap, warm_start=warm_start)
+        result = solved.to_plan()
+        if len(result.chosen) == 0:
+            result.message = why_nothing_chosen(instance, min_probability)
+        return result
     prep = prepare(instance, min_probability=min_probability, early_weight=early_weight)
     if method == "fcfs":
         cand, year = fcfs_candidates(instance, min_probability=min_probability)
@@ -145,8 +151,9 @@ def plan(
         options = greedy_options(prep, price_rounds=price_rounds, improve=improve)
         cand, year = prep.opt_cand[options], prep.opt_year[options]
         status, prune, message = "heuristic", True, "greedy: no optimality guarantee"
-    if len(cand) == 0 and prep.n_options == 0:
-        status, message = "no candidates", _why_empty(instance)
+    if len(cand) == 0:
+        message = why_nothing_chosen(instance, min_probability)
+        status = "no candidates" if prep.n_options == 0 else status
     return build_plan(
         instance,
         prep,
@@ -157,15 +164,6 @@ def plan(
         prune=prune,
         runtime_s=time.perf_counter() - started,
         message=message,
-    )
-
-
-def _why_empty(instance: PlanningInstance) -> str:
-    if instance.n_candidates == 0:
-        return "no candidate stretches: nothing to plan"
-    return (
-        "no candidate can help: every one is on a street with a duct already, dearer than its "
-        "year's budget, too unlikely, or where no duct can link it to the backbone"
     )
 
 

@@ -98,6 +98,7 @@ class Plan:
     early_weight: float = 0.0
     runtime_s: float = 0.0
     message: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Return the JSON summary (the public ``plan`` keys of the design, and more).
@@ -110,7 +111,8 @@ class Plan:
             ``optimality_gap`` (None when unknown), ``chosen`` (a list of
             ``dig_id``, ``year``, ``metres``, ``cost_dkk``, ``households`` and
             more), plus ``households_by_year``, ``households_baseline``,
-            ``objective``, ``bound``, ``runtime_s`` and ``message``.
+            ``objective``, ``bound``, ``runtime_s``, ``message`` and
+            ``warnings`` (texts: what the planner must hear about its input).
         """
         chosen = [
             {
@@ -144,6 +146,7 @@ class Plan:
             "bound": None if self.bound is None else float(self.bound),
             "runtime_s": round(float(self.runtime_s), 3),
             "message": self.message,
+            "warnings": list(self.warnings),
         }
 
     def describe(self) -> str:
@@ -163,6 +166,7 @@ class Plan:
             lines.append(f"  - {r.year} {r.dig_id} ({r.owner}) on {r.edge_id}: {r.reason}")
         if self.message:
             lines.append(self.message)
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 

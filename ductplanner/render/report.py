@@ -194,7 +194,7 @@ def _money_table(data: ReportData, lang: Lang) -> str:
     rows = []
     for r in money.itertuples():
         budget = None if is_nan(r.budget_dkk) else float(r.budget_dkk)
-        left = None if budget is None else budget - r.agreed_dkk - r.spent_dkk
+        left = None if budget is None else budget - r.agreed_dkk
         rows.append(
             [
                 str(r.year),

@@ -69,7 +69,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "own_line": (" and own digging", " og egen gravning"),
     "budget": ("Budget", "Budget"),
     "planned_dkk": ("Planned", "Planlagt"),
-    "agreed_dkk": ("Agreed", "Aftalt"),
+    "agreed_dkk": ("Agreed (laid included)", "Aftalt (udlagt medregnet)"),
     "spent": ("Spent", "Brugt"),
     "left": ("Left", "Tilbage"),
     "no_budget": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from scipy import sparse
 
 from ..analysis.coverage import compute_coverage
 from ..analysis.digs import is_fibre_project
+from ..analysis.opportunities import find_opportunities
 from ..analysis.overlay import WHOLE_EDGE_SHARE
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
@@ -26,6 +28,8 @@ def simulation_input(
     scenario: Scenario,
     *,
     network: StreetNetwork | None = None,
+    decisions: pd.DataFrame | None = None,
+    as_of: dt.date | None = None,
     source: str = "<memory>",
 ) -> SimulationInput:
     """Build the town to simulate from workspace layers.
@@ -45,6 +49,10 @@ def simulation_input(
         Drop distance, costs and dig probabilities.
     network : StreetNetwork, optional
         A network built already from the same layers.
+    decisions : DataFrame, optional
+        The decision log: digs declined to us are no known plans to join.
+    as_of : date, optional
+        Digs whose window closed before it are no known plans.
     source : str
         Where the layers came from, for messages.
     """
@@ -52,7 +60,10 @@ def simulation_input(
         layers, drop=scenario.coverage.drop_distance_m, network=network, source=source
     )
     net = report.network
-    instance, opp = planning_instance(layers, scenario, network=net)
+    found = find_opportunities(
+        layers, scenario, decisions=decisions, as_of=as_of, network=net, source=source
+    )
+    instance, opp = planning_instance(layers, scenario, report=found)
     edge_ids = np.asarray(instance.edge_ids, dtype=object)
     rows = opp[opp["edge_share"].to_numpy(dtype=float) >= WHOLE_EDGE_SHARE]
     pos = pd.Index(edge_ids).get_indexer(rows["edge_id"].astype(str))

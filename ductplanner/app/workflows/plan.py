@@ -29,15 +29,18 @@ from typing import Any
 import geopandas as gpd
 
 from ...analysis.opportunities import OPPORTUNITY_STEPS, find_opportunities
+from ...analysis.opportunity_report import OpportunityReport, left_out_text
 from ...analysis.reach import root_nodes
 from ...core._errors import InputError, Problem
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
-from ...io.workspace import read_planning_layers, write_layers
+from ...io.workspace import write_layers
 from ...model.network import NETWORK_STEPS
-from ...model.scenarios import Scenario, as_scenario, load_scenario
+from ...model.scenarios import Scenario, as_scenario
+from ...model.timeline import RunDate
 from ...optimize import Plan, plan_layer, planning_instance
 from ...optimize import plan as run_plan
+from ._planning import read_planning_state, run_scenario
 
 __all__ = ["STEPS", "plan_command", "plan_workspace"]
 
@@ -60,6 +63,7 @@ def plan_workspace(
     method: str | None = None,
     time_limit: float | None = None,
     *,
+    run: RunDate | None = None,
     write: bool = True,
     on_step: OnStep | None = None,
 ) -> tuple[Plan, gpd.GeoDataFrame]:
@@ -79,6 +83,11 @@ def plan_workspace(
         Default: the scenario's ``optimizer.method``.
     time_limit : float, optional
         MILP seconds; default the scenario's ``optimizer.time_limit_s``.
+    run : RunDate, optional
+        The run's as-of date and first year: the plan years start there,
+        digs whose window closed before it give no candidates, and a run in
+        the past sees the workspace as it was. Default: the scenario's years.
+        Either way, digs the decision log says were declined are left out.
     write : bool
         Write the ``plan`` layer (otherwise only compute).
     on_step : callable, optional
@@ -101,11 +110,18 @@ def plan_workspace(
         The MILP found no plan.
     """
     path = Path(workspace)
-    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    scenario = run_scenario(as_scenario(scenario), run)
     step = on_step or no_step
     step(STEPS[0])
-    layers = read_planning_layers(path)
-    report = find_opportunities(layers, scenario, source=str(path), on_step=on_step)
+    layers, decisions = read_planning_state(path, run)
+    report = find_opportunities(
+        layers,
+        scenario,
+        decisions=decisions,
+        as_of=None if run is None else run.as_of,
+        source=str(path),
+        on_step=on_step,
+    )
     _require_roots(report.network, str(path))
     step(STEPS[-3])
     instance, opportunities = planning_instance(layers, scenario, report=report)
@@ -118,12 +134,26 @@ def plan_workspace(
         mip_gap=options.mip_gap,
         early_weight=options.discount or None,
     )
+    result.warnings = report.warnings()
+    if instance.n_candidates == 0:
+        result.message = _why_no_candidates(result.message, report)
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
     if write:
         step(STEPS[-1])
         write_layers_note = f"scenario {scenario.name}, method {result.method}"
         write_layers(path, {"plan": layer}, note=write_layers_note)
     return result, layer
+
+
+def _why_no_candidates(message: str, report: OpportunityReport) -> str:
+    """Add what the opportunities left out, the cause of a plan without candidates."""
+    s = report.summary()
+    causes = list(s["warnings"])
+    if s["left_out"]:
+        causes.append(f"left out {s['digs_left_out']:,} digs: {left_out_text(s)}")
+    if not s["digs_total"]:
+        causes.append("the workspace has no digs: import the utilities' dig plans")
+    return "; ".join([message, *causes])
 
 
 def _require_roots(network: Any, source: str) -> None:
@@ -166,6 +196,7 @@ def _text(result: Plan, workspace: str, scenario: str, layer: gpd.GeoDataFrame) 
         lines.append(f"  ... and {len(layer) - _LISTED:,} more stretches (see the plan layer)")
     if result.message:
         lines.append(result.message)
+    lines += [f"warning: {w}" for w in result.warnings]
     lines.append(f"wrote plan ({len(layer):,} features) to {workspace}")
     return "\n".join(lines)
 
@@ -205,6 +236,7 @@ def plan_command(
     *,
     method: str | None = None,
     time_limit: float | None = None,
+    run: RunDate | None = None,
     progress: bool = False,
 ) -> Result:
     """Run ``ductplanner plan WORKSPACE --scenario FILE [--method M] [--time-limit S] [--json]``.
@@ -216,19 +248,21 @@ def plan_command(
     name), ``stretches`` and ``written``. With ``progress``, the steps show on
     standard error (only when it is a terminal).
     """
-    scenario = as_scenario(scenario)
+    scenario = run_scenario(as_scenario(scenario), run)
     bar = step_bar(len(STEPS), show=progress, desc="plan")
     with _solver_chatter_to_stderr(), bar as step:
         result, layer = plan_workspace(
-            workspace, scenario, method=method, time_limit=time_limit, on_step=step
+            workspace, scenario, method=method, time_limit=time_limit, run=run, on_step=step
         )
     summary = {
         "workspace": str(workspace),
+        **({} if run is None else run.summary()),
         "scenario": scenario.name,
         **result.summary(),
         "stretches": len(layer),
         "written": ["plan"],
     }
-    return Result(summary=summary, text=_text(result, str(workspace), scenario.name, layer))
-
-
+    text = _text(result, str(workspace), scenario.name, layer)
+    if run is not None:
+        text = f"as of {run.as_of.isoformat()}: " + text
+    return Result(summary=summary, text=text)

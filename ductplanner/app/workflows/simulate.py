@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...analysis.history import KNOWN_AHEAD_MONTHS
 from ...core.result import Result
-from ...io.workspace import list_layers, read_layer, read_planning_layers, read_table, write_layers
+from ...io.workspace import list_layers, read_layer, read_table, write_layers
 from ...model.scenarios import Scenario
+from ...model.timeline import RunDate
 from ...simulate import (
     EDGE_COLUMNS,
     FORECAST_COLUMNS,
@@ -29,6 +31,7 @@ from ...simulate import (
     simulate,
     simulation_input,
 )
+from ._planning import read_planning_state, run_scenario
 
 __all__ = [
     "read_forecast",
@@ -39,7 +42,9 @@ __all__ = [
 ]
 
 
-def workspace_input(path: str | os.PathLike[str], scenario: Scenario) -> SimulationInput:
+def workspace_input(
+    path: str | os.PathLike[str], scenario: Scenario, run: RunDate | None = None
+) -> SimulationInput:
     """Read the town to simulate from a workspace: its planning layers and districts.
 
     Parameters
@@ -48,15 +53,28 @@ def workspace_input(path: str | os.PathLike[str], scenario: Scenario) -> Simulat
         The workspace GeoPackage.
     scenario : Scenario
         Drop distance, costs and dig probabilities.
+    run : RunDate, optional
+        A run in the past starts from the workspace as it was on its as-of
+        date (:func:`~ductplanner.analysis.history.as_it_was`): the ducts laid
+        by then, the digs known then (those starting within
+        :data:`~ductplanner.analysis.history.KNOWN_AHEAD_MONTHS` months).
+        Digs declined to us, done or cancelled are never known plans to
+        join, nor (with ``run``) those closed before its as-of date.
 
     Returns
     -------
     SimulationInput
     """
-    layers = read_planning_layers(path)
+    layers, decisions = read_planning_state(path, run, KNOWN_AHEAD_MONTHS)
     if "districts" in list_layers(path):
         layers["districts"] = read_layer(path, "districts")
-    return simulation_input(layers, scenario, source=str(path))
+    return simulation_input(
+        layers,
+        scenario,
+        decisions=decisions,
+        as_of=None if run is None else run.as_of,
+        source=str(path),
+    )
 
 
 def _replace_rows(
@@ -106,6 +124,7 @@ def simulate_workspace(
     runs: int | None = None,
     seed: int | None = None,
     frontier: Sequence[float] | None = None,
+    run: RunDate | None = None,
     progress: bool = False,
     write: bool = True,
 ) -> tuple[Forecast, pd.DataFrame | None]:
@@ -114,11 +133,13 @@ def simulate_workspace(
     The tables are described in :mod:`ductplanner.simulate`.
 
     Everything is computed before anything is written, in one atomic step,
-    so a failure leaves the workspace byte-for-byte as it was.
+    so a failure leaves the workspace byte-for-byte as it was. With
+    ``run``, the forecast starts in its first year (from the workspace as it
+    was then, for a year in the past); without, in the scenario's.
     """
     path = Path(path)
-    scenario = as_scenario(scenario)
-    inp = workspace_input(path, scenario)
+    scenario = run_scenario(as_scenario(scenario), run)
+    inp = workspace_input(path, scenario, run)
     fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress)
     table = None
     if frontier:
@@ -170,6 +191,7 @@ def simulate_command(
     runs: int | None = None,
     seed: int | None = None,
     frontier: Sequence[float] | None = None,
+    run: RunDate | None = None,
     progress: bool = False,
 ) -> Result:
     """Run ``ductplanner simulate WORKSPACE --scenario FILE [--runs N] [--seed K] [--json]``.
@@ -195,9 +217,9 @@ def simulate_command(
     """
     path = Path(workspace)
     fc, table = simulate_workspace(
-        path, scenario, runs=runs, seed=seed, frontier=frontier, progress=progress
+        path, scenario, runs=runs, seed=seed, frontier=frontier, run=run, progress=progress
     )
-    summary = {"workspace": str(path), **fc.summary()}
+    summary = {"workspace": str(path), **({} if run is None else run.summary()), **fc.summary()}
     written = ["forecast", "forecast_edges", "forecast_runs"]
     if table is not None:
         summary["frontier"] = table.drop(columns="scenario").to_dict("records")
