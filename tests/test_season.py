@@ -12,11 +12,13 @@ import pytest
 from shapely.geometry import LineString
 
 from ductplanner.app.demo import tiny_layers
+from ductplanner.app.workflows.maps import read_forecasts
 from ductplanner.app.workflows.plan import plan_workspace
+from ductplanner.app.workflows.report import build_report, collect_report
 from ductplanner.app.workflows.simulate import simulate_workspace, workspace_input
 from ductplanner.cli import main
 from ductplanner.core._errors import InputError
-from ductplanner.io.workspace import write_layers
+from ductplanner.io.workspace import read_layer, read_table, write_layers
 from ductplanner.model.scenarios import load_scenario
 from ductplanner.model.timeline import run_date
 
@@ -181,3 +183,45 @@ def test_as_it_was_keeps_undated_ducts_and_reopens_digs_done_later():
     assert decisions["status"].tolist() == ["proposed"]
     layers, _ = as_it_was({"digs": digs}, None, dt.date(2018, 1, 1), known_ahead_months=6)
     assert layers["digs"]["id"].tolist() == ["A"]
+
+
+def test_a_forecast_from_the_past_is_held_against_what_was_laid(tmp_path):
+    path = tmp_path / "town.gpkg"
+    write_layers(path, tiny_layers(), synthetic=True)
+    simulate_workspace(path, "revised-2019", runs=20, seed=1, run=run_date(first_year=2018))
+    simulate_workspace(path, "shutdown", runs=20, seed=1)
+    runs = read_table(path, "forecast_runs").set_index("scenario")["as_of"]
+    assert runs.to_dict() == {"revised-2019": "2018-01-01", "shutdown": ""}
+
+    data = collect_report(path)
+    laid = set(read_layer(path, "ducts")["year_laid"].dropna().astype(int))
+    assert data.realised and set(data.realised) == set(range(2018, max(laid) + 1))
+    assert all(0 < n <= data.coverage["households_total"] for n in data.realised.values())
+    page = build_report(path)
+    assert "Started from the network as it was on 2018-01-01" in page
+    assert page.count('<th class="num">Realised</th>') == 1  # only the forecast from the past
+
+
+def test_a_manifest_of_an_older_ductplanner_reads_without_a_run_date(tmp_path):
+    path = tmp_path / "town.gpkg"
+    write_layers(path, tiny_layers(), synthetic=True)
+    simulate_workspace(path, "revised-2019", runs=20, seed=1)
+    runs = read_table(path, "forecast_runs").drop(columns="as_of")
+    write_layers(path, {"forecast_runs": runs})
+    (stored,) = read_forecasts(path, ["revised-2019"])
+    assert stored.runs["as_of"] == "" and stored.runs["seed"] == 1
+
+
+def test_streets_dug_after_the_as_of_day_have_an_unknown_last_dig():
+    from ductplanner.analysis.history import as_it_was
+
+    line = LineString([(0, 0), (1, 0)])
+    streets = gpd.GeoDataFrame(
+        {"last_dug": [2015, 2019, 2021, None]}, geometry=[line] * 4, crs="EPSG:25832"
+    )
+    layers, _ = as_it_was({"streets": streets}, None, dt.date(2019, 6, 1))
+    assert layers["streets"]["last_dug"].tolist()[:2] == [2015, 2019]
+    assert layers["streets"]["last_dug"].iloc[2:].isna().all()
+    layers, _ = as_it_was({"streets": streets}, None, dt.date(2019, 1, 1))
+    assert layers["streets"]["last_dug"].iloc[0] == 2015
+    assert layers["streets"]["last_dug"].iloc[1:].isna().all()

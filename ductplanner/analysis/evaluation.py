@@ -103,7 +103,6 @@ class WorkspaceContents:
     sources: pd.DataFrame
 
 
-
 @dataclass
 class ReportData:
     """Everything a report shows, read and computed once, rendered in any language.
@@ -142,6 +141,11 @@ class ReportData:
     dug_within : dict of str to float
         Scenario (file stem) → the chance a street with no known history is
         dug within :data:`WITHIN_YEARS` years, under its assumed regrowth.
+    realised : dict of int to int
+        Year → households duct-covered by the ducts laid up to its end, for
+        the years of a forecast that started in the past (``as_of`` in
+        ``forecast_runs``) up to the last year anything was laid or decided:
+        what came to pass, beside what was forecast.
     missing : dict of str to str
         Section → the command that computes its input.
     manifest : dict
@@ -164,6 +168,7 @@ class ReportData:
     sources: pd.DataFrame
     assumed: dict[str, Scenario] = field(default_factory=dict)
     dug_within: dict[str, float] = field(default_factory=dict)
+    realised: dict[int, int] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
@@ -357,6 +362,26 @@ def _money(scenario: Scenario | None, plan: pd.DataFrame, current: pd.DataFrame)
     return pd.DataFrame(rows, columns=columns)
 
 
+def _realised_years(
+    forecast: pd.DataFrame, runs: pd.DataFrame, laid: pd.DataFrame, decisions: pd.DataFrame
+) -> list[int]:
+    """Forecast years that have passed, for forecasts started from the network as it was.
+
+    A year has passed when something was laid or decided in it or later: the
+    decision log and the ducts are what the workspace knows of the past.
+    """
+    started = text_column(runs, "as_of")
+    stems = set(text_column(runs, "scenario")[started != ""])
+    if forecast.empty or not stems:
+        return []
+    ran = forecast[text_column(forecast, "scenario").isin(stems).to_numpy()]
+    dates = pd.to_datetime(decisions.get("date", pd.Series(dtype=object)), errors="coerce")
+    known = [int(y) for y in laid["year"] if y >= 0] + [int(d.year) for d in dates.dropna()]
+    if not known:
+        return []
+    return sorted({int(y) for y in ran["year"] if int(y) <= max(known)})
+
+
 def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return table
@@ -491,9 +516,13 @@ def evaluate(
 
     laid = _laid_metres(ducts)
     years = sorted({int(y) for y in laid["year"] if y >= 0})
-    covered = {}
+    realised_years = _realised_years(forecast, runs, laid, tables["decisions"])
+    covered: dict[int, int] = {}
     if coverage is not None:
-        covered = _coverage_by_year(layers | {"ducts": ducts}, years, drop, ws)
+        every = sorted(set(years) | set(realised_years))
+        covered = _coverage_by_year(layers | {"ducts": ducts}, every, drop, ws)
+    realised = {y: covered[y] for y in realised_years if y in covered}
+    covered = {y: covered[y] for y in years if y in covered}
     assumed = _as_forecast_ran(resolved, runs)
     return ReportData(
         workspace=contents.workspace,
@@ -515,5 +544,6 @@ def evaluate(
             stem: p_dug_within(WITHIN_YEARS, s)[s.regrowth.distribution]
             for stem, s in assumed.items()
         },
+        realised=realised,
         missing=_missing(contents),
     )

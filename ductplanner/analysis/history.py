@@ -15,6 +15,8 @@ decision log as a run on ``as_of`` would have found them:
   of works expected within six months), digs starting later than that after it
   were not known yet and are left out; ``cancelled`` digs stay cancelled (when
   that was decided is not kept);
+- **streets** dug after it (``last_dug`` after the as-of year, by the same
+  rule as ``year_laid``) had their last dig at an unknown time then;
 - **decisions** logged after it had not been taken.
 
 >>> import geopandas as gpd, pandas as pd
@@ -68,6 +70,8 @@ def as_it_was(
     decisions : DataFrame or None
     """
     out = dict(layers)
+    if out.get("streets") is not None and "last_dug" in out["streets"].columns:
+        out["streets"] = _streets_then(out["streets"], as_of)
     if out.get("ducts") is not None:
         out["ducts"] = _ducts_then(out["ducts"], as_of)
     if out.get("digs") is not None:
@@ -78,11 +82,24 @@ def as_it_was(
     return out, decisions
 
 
+def _happened_by(year: pd.Series, as_of: dt.date) -> pd.Series:
+    """Whether something of ``year`` had happened on ``as_of`` (its first day: not yet)."""
+    return (year < as_of.year) | ((year == as_of.year) & (as_of > dt.date(as_of.year, 1, 1)))
+
+
+def _streets_then(streets: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
+    last = pd.to_numeric(streets["last_dug"], errors="coerce")
+    later = (last.notna() & ~_happened_by(last, as_of)).to_numpy(dtype=bool)
+    if not later.any():
+        return streets
+    streets = streets.copy()
+    streets["last_dug"] = last.where(~later)
+    return streets
+
+
 def _ducts_then(ducts: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
     year = pd.to_numeric(_column(ducts, "year_laid"), errors="coerce")
-    before = year < as_of.year
-    this_year = (year == as_of.year) & (as_of > dt.date(as_of.year, 1, 1))
-    there = before | this_year | year.isna()
+    there = _happened_by(year, as_of) | year.isna()
     if "laid_on" in ducts.columns:
         laid_on = pd.to_datetime(ducts["laid_on"], errors="coerce")
         dated = laid_on.notna()

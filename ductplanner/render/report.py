@@ -295,8 +295,8 @@ def _forecast_section(data: ReportData, lang: Lang) -> str:
     runs = {str(r["scenario"]): r for r in data.forecast_runs.to_dict(orient="records")}
     for stem, entry in data.forecast_summary().items():
         parts.append(f"<h3>{_e(entry['name'])}</h3>")
-        run = runs.get(stem)
-        if run is not None:
+        run = runs.get(stem) or {}
+        if run:
             line = _w(
                 "runs_line",
                 lang,
@@ -305,33 +305,60 @@ def _forecast_section(data: ReportData, lang: Lang) -> str:
                 horizon=plain(run.get("horizon")),
             )
             parts.append(f"<p>{_e(line)}</p>")
-        total = entry["households_total"] or 0
-        header = [
-            (_e(_w("year", lang)), False),
-            ("P10", True),
-            ("P50", True),
-            ("P90", True),
-            (_e(_w("share_hh", lang)), True),
-            (_e(_w("p_target", lang)), True),
-        ]
-        reach = entry.get("p_reach_target") or [None] * len(entry["years"])
-        rows = []
-        for i, year in enumerate(entry["years"]):
-            p10, p50, p90 = entry["p10"][i], entry["p50"][i], entry["p90"][i]
-            rows.append(
-                [
-                    str(year),
-                    f'<span data-p="p10">{_e(_n(p10, lang))}</span>',
-                    f'<span data-p="p50">{_e(_n(p50, lang))}</span>',
-                    f'<span data-p="p90">{_e(_n(p90, lang))}</span>',
-                    _e(percent(p50 or 0, total, lang=lang)),
-                    _e("–" if reach[i] is None else percent(reach[i], 1, 0, lang=lang)),
-                ]
-            )
-        parts.append(
-            f'<div class="forecast" data-scenario="{_e(stem)}">{_table(header, rows)}</div>'
-        )
+        started = "" if is_nan(run.get("as_of")) else str(run.get("as_of") or "")
+        realised = data.realised if started else {}
+        if started:
+            parts.append(f"<p>{_e(_w('started_line', lang, date=started))}</p>")
+        parts.append(_forecast_table(stem, entry, realised, lang))
+        if realised:
+            note = _w("realised_note", lang, year=max(realised))
+            parts.append(f'<p class="note">{_e(note)}</p>')
     return "".join(parts)
+
+
+def _band_position(value: float, low: float | None, high: float | None, lang: Lang) -> str:
+    if low is not None and value < low:
+        return _w("band_below", lang)
+    if high is not None and value > high:
+        return _w("band_above", lang)
+    return _w("band_within", lang)
+
+
+def _forecast_table(stem: str, entry: dict[str, Any], realised: dict[int, int], lang: Lang) -> str:
+    """One scenario's P10/P50/P90 per year, with what came to pass beside it when known."""
+    total = entry["households_total"] or 0
+    header = [
+        (_e(_w("year", lang)), False),
+        ("P10", True),
+        ("P50", True),
+        ("P90", True),
+        (_e(_w("share_hh", lang)), True),
+        (_e(_w("p_target", lang)), True),
+    ]
+    if realised:
+        header.append((_e(_w("realised", lang)), True))
+    reach = entry.get("p_reach_target") or [None] * len(entry["years"])
+    rows = []
+    for i, year in enumerate(entry["years"]):
+        p10, p50, p90 = entry["p10"][i], entry["p50"][i], entry["p90"][i]
+        row = [
+            str(year),
+            f'<span data-p="p10">{_e(_n(p10, lang))}</span>',
+            f'<span data-p="p50">{_e(_n(p50, lang))}</span>',
+            f'<span data-p="p90">{_e(_n(p90, lang))}</span>',
+            _e(percent(p50 or 0, total, lang=lang)),
+            _e("–" if reach[i] is None else percent(reach[i], 1, 0, lang=lang)),
+        ]
+        if realised:
+            value = realised.get(int(year))
+            row.append(
+                "–"
+                if value is None
+                else f'<span data-p="realised">{_e(_n(value, lang))}</span> '
+                f"({_e(_band_position(value, p10, p90, lang))})"
+            )
+        rows.append(row)
+    return f'<div class="forecast" data-scenario="{_e(stem)}">{_table(header, rows)}</div>'
 
 
 def _heat(p: float | None) -> str:

@@ -120,6 +120,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "p_target": ("Chance of target", "Chance for mål"),
     "share_hh": ("Share (P50)", "Andel (P50)"),
     "scenario": ("Scenario", "Scenarie"),
+    "started_line": (
+        "Started from the network as it was on {date}: the ducts laid by then and the digs "
+        "known then, so the realised figures can be held against it.",
+        "Startet fra nettet, som det var {date}: de tomrør, der var lagt, og de gravearbejder, "
+        "der var kendt, så de realiserede tal kan holdes op mod den.",
+    ),
+    "realised": ("Realised", "Realiseret"),
+    "realised_note": (
+        "Realised: households our ducts reach with the ducts laid up to the end of each "
+        "year ({year}: so far).",
+        "Realiseret: husstande vores tomrør når med de tomrør, der var lagt ved årets "
+        "udgang ({year}: indtil nu).",
+    ),
+    "band_within": ("within P10–P90", "inden for P10–P90"),
+    "band_below": ("below P10", "under P10"),
+    "band_above": ("above P90", "over P90"),
     "runs_line": (
         "{runs} simulated futures, seed {seed}, up to {horizon}.",
         "{runs} simulerede fremtider, frø {seed}, frem til {horizon}.",

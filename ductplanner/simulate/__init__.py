@@ -67,7 +67,9 @@ writing one scenario replaces only its rows.
 ``forecast_runs``
     One row per scenario, the manifest: ``scenario``, ``runs``, ``seed``,
     ``horizon``, ``distribution``, ``mean_cycle_years``, ``gamma_shape``,
-    ``created`` (UTC), ``version`` (of ductplanner).
+    ``as_of`` (ISO date of the network the forecast started from; empty: the
+    workspace as it was when simulated), ``created`` (UTC), ``version`` (of
+    ductplanner).
 """
 
 from __future__ import annotations

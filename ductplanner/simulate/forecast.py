@@ -56,6 +56,7 @@ RUN_COLUMNS = (
     "distribution",
     "mean_cycle_years",
     "gamma_shape",
+    "as_of",
     "created",
     "version",
 )
@@ -251,6 +252,7 @@ class Forecast:
                     "distribution": self.renewal.distribution,
                     "mean_cycle_years": self.renewal.mean,
                     "gamma_shape": self.renewal.gamma_shape,
+                    "as_of": "" if self.inp.as_of is None else self.inp.as_of.isoformat(),
                     "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "version": __version__,
                 }
@@ -258,6 +260,3 @@ class Forecast:
             columns=list(RUN_COLUMNS),
         )
         return {"forecast": forecast, "forecast_edges": edges, "forecast_runs": manifest}
-
-
-

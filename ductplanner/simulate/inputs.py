@@ -52,7 +52,8 @@ def simulation_input(
     decisions : DataFrame, optional
         The decision log: digs declined to us are no known plans to join.
     as_of : date, optional
-        Digs whose window closed before it are no known plans.
+        The run's day: digs whose window closed before it are no known
+        plans; the input says it is the town as of that day.
     source : str
         Where the layers came from, for messages.
     """
@@ -107,6 +108,7 @@ def simulation_input(
         edge_district_households=matrix,
         district_households=totals,
         households_total=float(units.sum()),
+        as_of=as_of,
     )
 
 

@@ -41,10 +41,13 @@ __all__ = [
     "stored_scenarios",
 ]
 
+OPTIONAL_RUN_COLUMNS = ("as_of",)
+"""Manifest columns an older ductplanner did not write; read as empty."""
+
 FORECAST_TABLES: dict[str, tuple[str, ...]] = {
     "forecast": FORECAST_COLUMNS,
     "forecast_edges": EDGE_COLUMNS,
-    "forecast_runs": RUN_COLUMNS,
+    "forecast_runs": tuple(c for c in RUN_COLUMNS if c not in OPTIONAL_RUN_COLUMNS),
 }
 """The simulation's tables the forecast maps read, with the columns they need."""
 
@@ -168,5 +171,12 @@ def _forecast(tables: Mapping[str, pd.DataFrame], key: str) -> StoredForecast:
         totals=totals,
         districts=rows[district != ""],
         edges=edges,
-        runs=runs.iloc[0].to_dict() if len(runs) else {},
+        runs=_manifest(runs),
     )
+
+
+def _manifest(runs: pd.DataFrame) -> dict[str, Any]:
+    """Return the scenario's manifest row, with the optional columns an older run lacks."""
+    if runs.empty:
+        return {}
+    return {c: "" for c in OPTIONAL_RUN_COLUMNS} | runs.iloc[0].to_dict()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,6 +62,9 @@ class SimulationInput:
         All households of each district (also those no edge can cover).
     households_total : float, optional
         All households (default: the sum over the edges).
+    as_of : date, optional
+        The day the town is as of: a run that starts in the past simulates
+        the network as it was then (None: as the workspace is now).
     """
 
     # The constructor takes anything array-like, and None for the documented defaults;
@@ -88,6 +92,7 @@ class SimulationInput:
     district_households: np.ndarray
     households_total: float
     notes: list[str]
+    as_of: dt.date | None
 
     def __init__(
         self,
@@ -112,6 +117,7 @@ class SimulationInput:
         district_households: npt.ArrayLike | None = None,
         households_total: float | None = None,
         notes: list[str] | None = None,
+        as_of: dt.date | None = None,
     ) -> None:
         put = object.__setattr__
         put(self, "n_nodes", n_nodes)
@@ -159,6 +165,7 @@ class SimulationInput:
             households_total = float(self.edge_households.sum())
         put(self, "households_total", households_total)
         put(self, "notes", [] if notes is None else notes)
+        put(self, "as_of", as_of)
         lengths = {
             len(getattr(self, n))
             for n in (
@@ -215,4 +222,3 @@ class SimulationInput:
             households_total=self.households_total,
             notes=self.notes,
         )
-
