@@ -271,7 +271,6 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-
 def words(key: str, lang: Lang, **values: Any) -> str:
     """Return the words for ``key`` in ``lang``, with ``values`` filled in (unescaped).
 
