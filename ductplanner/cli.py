@@ -60,6 +60,7 @@ def _cmd_import(args: argparse.Namespace) -> Result:
         repair=args.repair,
         source_layer=args.source_layer,
         mapping=args.mapping,
+        date_order=args.date_order,
     )
 
 
@@ -71,6 +72,7 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
         source_layer=args.source_layer,
         mapping=args.mapping,
         report=Path(args.report) if args.report else None,
+        date_order=args.date_order,
     )
 
 
@@ -207,6 +209,26 @@ def _add_run_date(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_date_order(p: argparse.ArgumentParser) -> None:
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="date_order",
+        action="store_const",
+        const="dayfirst",
+        default="auto",
+        help="read dates such as 04-01-2026 day first (4 January); by default a column "
+        "is read the way its unambiguous dates show, else day first, with a warning",
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="date_order",
+        action="store_const",
+        const="monthfirst",
+        help="read dates such as 4/1/2026 month first (1 April)",
+    )
+
+
 def _add_plan_scenario(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="the plan's scenario, when the plan layer holds several")
 
@@ -226,6 +248,7 @@ def _add_import_parser(sub: Any) -> None:
     p.add_argument("--append", action="store_true", help="add to the layer; ids stay unique")
     p.add_argument("--repair", action="store_true", help="repair invalid geometries")
     _add_mapping(p)
+    _add_date_order(p)
     _add_output_options(p)
 
 
@@ -235,6 +258,7 @@ def _add_validate_parser(sub: Any) -> None:
     p.add_argument("--layer", help="layer to check (for a file: the layer it is meant for)")
     p.add_argument("--report", help="write the findings to FILE (.html, .json or .csv)")
     _add_mapping(p)
+    _add_date_order(p)
     _add_output_options(p)
 
 

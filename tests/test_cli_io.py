@@ -229,6 +229,31 @@ def test_import_osm_extract_as_streets(tmp_path, capsys):
     assert (street["id"], street["road_class"]) == ("w10", "local")
 
 
+def test_a_utilitys_month_first_csv_is_read_as_the_user_says(tmp_path, capsys):
+    source = tmp_path / "gravearbejder.csv"
+    wkt = f'"LINESTRING ({X0} {Y0}, {X0 + 9} {Y0})"'
+    source.write_bytes(
+        f"id;owner;start;end;wkt\nNF-011;Novafos Vandværk;4/1/2026;5/2/2026;{wkt}\n".encode(
+            "latin-1"
+        )
+    )
+    args = ("import", tmp_path / "ws.gpkg", "digs", source, "--crs", "EPSG:25832")
+    code, summary = run_json(capsys, *args)
+    assert code == 0 and summary["warnings"] == 1
+    [warning] = summary["problems"]
+    assert warning["rule"] == "date-reading" and "read day first" in warning["message"]
+    assert read_layer(tmp_path / "ws.gpkg", "digs").loc[0, "start"].month == 1
+
+    code, summary = run_json(capsys, *args, "--monthfirst")
+    assert code == 0 and summary["warnings"] == 0
+    dig = read_layer(tmp_path / "ws.gpkg", "digs").iloc[0]
+    assert (dig["start"].month, dig["start"].day, dig["owner"]) == (4, 1, "Novafos Vandværk")
+    code, out, err = run(capsys, "validate", source, "--layer", "digs", "--crs", "EPSG:25832")
+    assert code == 0 and "pass --monthfirst if the dates are written MM/DD/YYYY" in out
+    code, _, err = run(capsys, *args, "--monthfirst", "--dayfirst")
+    assert code == 2 and "not allowed with argument" in err
+
+
 def test_usage_error_exits_2(capsys):
     assert run(capsys, "import", "ws.gpkg")[0] == 2
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -182,12 +184,80 @@ def test_boolean_that_is_not_one_is_a_type_problem():
 
 
 @pytest.mark.parametrize(
-    "start", ["2024-03-01", "01-03-2024", "1/3/2024", "2024-03-01T10:30:00", "2024-03-01 08:00"]
+    ("start", "day"),
+    [
+        ("2024-03-01", "2024-03-01"),
+        ("2024-03-01T10:30:00", "2024-03-01"),
+        ("2024-03-01 08:00", "2024-03-01"),
+        ("1 March 2024", "2024-03-01"),
+        ("13.3.2024", "2024-03-13"),
+        ("3/13/2024", "2024-03-13"),
+    ],
 )
-def test_dates_parse_iso_and_day_first_forms(start):
+def test_dates_that_read_one_way_parse_without_a_word(start, day):
     clean, problems = validate_layer(digs(start=start), "digs")
     assert problems == []
+    assert clean.loc[0, "start"] == pd.Timestamp(day)
+
+
+@pytest.mark.parametrize("start", ["01-03-2024", "1/3/2024", "01.03.24"])
+def test_dates_that_read_two_ways_are_read_day_first_with_a_warning(start):
+    clean, problems = validate_layer(digs(start=start), "digs", source="plan.csv")
     assert clean.loc[0, "start"] == pd.Timestamp("2024-03-01")
+    [p] = problems
+    assert (p.rule, p.severity, p.layer, p.field) == ("date-reading", "warning", "digs", "start")
+    assert "read day first, the Danish way" in p.message and "is 2024-03-01" in p.message
+    assert "--monthfirst" in p.hint
+
+
+def test_one_date_that_only_reads_month_first_decides_the_whole_layer():
+    layer = frame(
+        [
+            {"id": "NF-1", "owner": "Novafos", "start": "4/1/2026", "end": "6/30/2026",
+             "geometry": line()},
+            {"id": "NF-2", "owner": "Novafos", "start": "5/2/2026", "end": "7/3/2026",
+             "geometry": line(200)},
+        ]
+    )  # fmt: skip
+    clean, problems = validate_layer(layer, "digs")
+    assert clean["start"].dt.strftime("%Y-%m-%d").tolist() == ["2026-04-01", "2026-05-02"]
+    assert clean["end"].dt.strftime("%Y-%m-%d").tolist() == ["2026-06-30", "2026-07-03"]
+    [p] = problems
+    assert (p.rule, p.severity, p.field) == ("date-reading", "warning", "start, end")
+    assert p.message.startswith("3 dates read two ways; read month first")
+    assert "'6/30/2026' (end) can only be read so" in p.message
+    assert "'4/1/2026' (start) is 2026-04-01" in p.message and "--dayfirst" in p.hint
+
+
+def test_dates_that_only_read_day_first_beside_month_first_ones_are_an_error():
+    _, problems = validate_layer(digs(start="30-06-2026", end="12/31/2026"), "digs")
+    [p] = only(problems, "date-reading")
+    assert p.severity == "error" and p.field == "start, end"
+    assert "'30-06-2026' (start)" in p.message and "'12/31/2026' (end)" in p.message
+    assert "--dayfirst or --monthfirst" in p.hint
+
+
+def test_the_users_reading_is_kept_and_dates_that_do_not_fit_it_are_named():
+    clean, problems = validate_layer(digs(start="4/1/2026", end="6/30/2026"), "digs",
+                                     date_order="monthfirst")  # fmt: skip
+    assert problems == [] and clean.loc[0, "start"] == pd.Timestamp("2026-04-01")
+    clean, problems = validate_layer(digs(start="4/1/2026", end="6/30/2026"), "digs",
+                                     date_order="dayfirst")  # fmt: skip
+    assert clean.loc[0, "start"] == pd.Timestamp("2026-01-04")
+    [p] = problems
+    assert (p.rule, p.feature_id, p.field) == ("type", "d1", "end")
+    assert "'6/30/2026' is not a date DD-MM-YYYY (as --dayfirst asks)" in p.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31)),
+       st.sampled_from(["dayfirst", "monthfirst"]), st.sampled_from(["-", "/", "."]))  # fmt: skip
+def test_a_date_written_one_way_reads_back_that_way(day, order, sep):
+    a, b = (day.day, day.month) if order == "dayfirst" else (day.month, day.day)
+    written = f"{a}{sep}{b}{sep}{day.year}"
+    clean, problems = validate_layer(digs(start=written, end="2100-01-01"), "digs",
+                                     date_order=order)  # fmt: skip
+    assert problems == [] and clean.loc[0, "start"] == pd.Timestamp(day)
 
 
 def test_date_values_may_be_timestamps():

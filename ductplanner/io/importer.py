@@ -61,7 +61,7 @@ A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ from ..model.layers import (
     INPUT_LAYERS,
     SCHEMAS,
     WORKSPACE_CRS,
+    DateOrder,
     require_valid,
     validate_layer,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "guess_mapping",
     "load_file",
     "load_mapping",
+    "read_as_built",
     "read_file",
     "require_file",
 ]
@@ -215,6 +217,7 @@ def load_file(
     source_layer: str | None = None,
     mapping: str | Path | FieldMapping | None = None,
     repair: bool = False,
+    date_order: DateOrder = "auto",
 ) -> LoadedFile:
     """Read a file as ``layer``: map, validate and reproject it, collecting every problem.
 
@@ -234,6 +237,9 @@ def load_file(
         file's fields when absent.
     repair : bool
         Repair invalid geometries with ``make_valid`` (reported as ``repaired``).
+    date_order : {"auto", "dayfirst", "monthfirst"}
+        How to read dates written with numbers only, such as ``4/1/2026``
+        (see :func:`~ductplanner.model.validation.validate_layer`).
 
     Returns
     -------
@@ -282,7 +288,7 @@ def load_file(
         empty.problems.extend(raw.problems)
         empty.source_layer = raw.source_layer
         return empty
-    return _finish(path, layer, raw, chosen or raw.mapping, user_crs, repair)
+    return _finish(path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order)
 
 
 def _empty_frame() -> gpd.GeoDataFrame:
@@ -296,6 +302,7 @@ def _finish(
     mapping: FieldMapping | None,
     user_crs: CRS | None,
     repair: bool,
+    date_order: DateOrder,
 ) -> LoadedFile:
     source = str(path)
     frame = raw.frame
@@ -320,7 +327,7 @@ def _finish(
             path, layer, _empty_frame(), problems, raw.source_layer,
             mapping.name if mapping else None, crs_name(frame.crs), features_read, skipped, notes,
         )  # fmt: skip
-    clean, found = validate_layer(frame, layer, source=source, repair=repair)
+    clean, found = validate_layer(frame, layer, source=source, repair=repair, date_order=date_order)
     problems += [p for p in found if not (p.rule == "geometry-null" and p.feature_id in raw.broken)]
     crs_wrong = any(p.rule.startswith("crs-") and p.severity == "error" for p in problems)
     file_crs = crs_name(clean.crs)
@@ -396,6 +403,7 @@ def read_file(
     source_layer: str | None = None,
     mapping: str | Path | FieldMapping | None = None,
     repair: bool = False,
+    date_order: DateOrder = "auto",
 ) -> gpd.GeoDataFrame:
     """Read a file as a validated layer in the workspace CRS, or raise.
 
@@ -407,7 +415,59 @@ def read_file(
         Carrying every problem, when the file has any error.
     """
     loaded = load_file(
-        path, layer, crs=crs, source_layer=source_layer, mapping=mapping, repair=repair
+        path,
+        layer,
+        crs=crs,
+        source_layer=source_layer,
+        mapping=mapping,
+        repair=repair,
+        date_order=date_order,
     )
+    require_valid(loaded.problems)
+    return loaded.frame
+
+
+def read_as_built(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    source_layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read an as-built file (the lines a contractor measured in) as ducts, or raise.
+
+    Any format :func:`load_file` reads; the lines need no ``id`` (they are
+    numbered ``as-built-1``, ...) and no other field: the recording gives the
+    dig, the year and the owner.
+
+    Raises
+    ------
+    InputError
+        Carrying every problem (no lines, not lines, no CRS, ...), naming the file.
+    MissingInputError
+        When the file does not exist.
+    """
+    path = Path(path)
+    source = str(path)
+    require_file(path)
+    user_crs = _parse_crs(crs, source, "ducts")
+    if path.stat().st_size == 0:
+        raise InputError(
+            [
+                make_problem(
+                    source, "ducts", "empty-file", "the file is empty (0 bytes)", "export it again"
+                )
+            ]
+        )
+    raw = (
+        read_tabular(path, "ducts", None)
+        if is_table(path)
+        else read_vector(path, "ducts", source_layer, None)
+    )
+    if raw.frame is None:
+        raise InputError(raw.problems or [_no_features(source, "ducts", source_layer, None, 0)])
+    frame = raw.frame
+    if "id" not in {str(c).lower() for c in frame.columns}:
+        frame = frame.assign(id=[f"as-built-{i + 1}" for i in range(len(frame))])
+    loaded = _finish(path, "ducts", replace(raw, frame=frame), raw.mapping, user_crs, False, "auto")
     require_valid(loaded.problems)
     return loaded.frame

@@ -28,11 +28,19 @@ from .schemas import (
     layer_schema,
     layer_summary,
 )
-from .validation import check_crs, may_need_strip, require_valid, validate_layer
+from .validation import (
+    DATE_ORDERS,
+    DateOrder,
+    check_crs,
+    may_need_strip,
+    require_valid,
+    validate_layer,
+)
 
 __all__ = [
     "ADDRESS_KINDS",
     "BACKBONE_KINDS",
+    "DATE_ORDERS",
     "DERIVED_LAYERS",
     "DIG_CONFIDENCES",
     "DIG_PURPOSES",
@@ -44,6 +52,7 @@ __all__ = [
     "SCHEMAS",
     "SITE_KINDS",
     "WORKSPACE_CRS",
+    "DateOrder",
     "Field",
     "FieldType",
     "LayerSchema",

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -37,10 +37,22 @@ from pyproj import CRS, Transformer
 from ..core._errors import InputError, Problem
 from .schemas import Field, LayerSchema, layer_schema
 
-__all__ = ["check_crs", "may_need_strip", "require_valid", "validate_layer"]
+__all__ = [
+    "DATE_ORDERS",
+    "DateOrder",
+    "check_crs",
+    "may_need_strip",
+    "require_valid",
+    "validate_layer",
+]
+
+DateOrder = Literal["auto", "dayfirst", "monthfirst"]
+"""How to read dates written with numbers only, such as ``04-01-2026``."""
+DATE_ORDERS: tuple[DateOrder, ...] = ("auto", "dayfirst", "monthfirst")
 
 _TRUE = {"true", "t", "yes", "y", "1", "ja", "j", "sand"}
 _FALSE = {"false", "f", "no", "n", "0", "nej", "falsk"}
+
 
 @dataclass
 class _Collector:
@@ -215,18 +227,22 @@ def _coerce_bool(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.
 
 
 _YEAR_FIRST = re.compile(r"^\d{4}(?:\D|\d{4}$)")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]\S.*)?$")
+_FLAGS = {"dayfirst": "--dayfirst", "monthfirst": "--monthfirst"}
+_FORMS = {"dayfirst": "DD-MM-YYYY", "monthfirst": "MM/DD/YYYY"}
 
 
-def _parse_date(v: Any) -> Any:
+def _parse_date(v: Any, dayfirst: bool = True) -> Any:
     """Parse one date: ISO and year-first forms as such, others day first (01-03-2024)."""
     stamp: Any = pd.NaT
     if isinstance(v, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
         stamp = pd.Timestamp(v)
     elif isinstance(v, str):
         s = v.strip()
-        for dayfirst in (False, True) if _YEAR_FIRST.match(s) else (True, False):
+        orders = (False, True) if _YEAR_FIRST.match(s) else (dayfirst, not dayfirst)
+        for order in orders:
             try:
-                stamp = pd.to_datetime(s, dayfirst=dayfirst, format="mixed")
+                stamp = pd.to_datetime(s, dayfirst=order, format="mixed")
             except (ValueError, OverflowError):
                 continue
             if not pd.isna(stamp):
@@ -247,7 +263,131 @@ def _iso_dates(text: pd.Series) -> pd.Series:
     return stamps
 
 
-def _coerce_date(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+@dataclass(frozen=True)
+class _NumericDates:
+    """The dates of a column written with numbers only (``4/1/2026``), both ways."""
+
+    rows: np.ndarray  # positions of the numeric dates in the column
+    first: np.ndarray  # the number written first, second, and the full year
+    second: np.ndarray
+    year: np.ndarray
+
+    @classmethod
+    def of(cls, text: pd.Series, candidates: np.ndarray) -> _NumericDates:
+        parts = text[candidates].str.extract(_NUMERIC_DATE)
+        found = parts[0].notna().to_numpy(dtype=bool)
+        rows = np.flatnonzero(candidates)[found]
+        parts = parts[found]
+        year = parts[3].astype(int).to_numpy()
+        year = np.where(parts[3].str.len().to_numpy() == 2, 2000 + year, year)
+        return cls(rows, parts[0].astype(int).to_numpy(), parts[2].astype(int).to_numpy(), year)
+
+    def only(self, order: str) -> np.ndarray:
+        """Which dates only ``order`` can read (the other way a month would pass 12)."""
+        day, month = (self.first, self.second) if order == "dayfirst" else (self.second, self.first)
+        return (day > 12) & (month <= 12)
+
+    def ambiguous(self) -> np.ndarray:
+        """Which dates read as two different days."""
+        return (self.first <= 12) & (self.second <= 12) & (self.first != self.second)
+
+    def read(self, order: str) -> pd.Series:
+        """Read the dates ``order``; NaT where that reading is no date."""
+        day, month = (self.first, self.second) if order == "dayfirst" else (self.second, self.first)
+        parts = pd.DataFrame({"year": self.year, "month": month, "day": day})
+        return pd.Series(pd.to_datetime(parts, errors="coerce").to_numpy(), index=self.rows)
+
+
+def _numeric_text(values: pd.Series, missing: np.ndarray) -> pd.Series:
+    """Return the stripped text of the values that are neither missing nor ISO dates."""
+    objects = values.astype("object")
+    if _text_kind(objects) != "string":
+        return pd.Series([], dtype="object")
+    text = objects.str.strip()
+    keep = ~missing & _iso_dates(text.where(~missing)).isna().to_numpy(dtype=bool)
+    return text[keep]
+
+
+def _layer_date_order(
+    frame: pd.DataFrame, fields: Iterable[Field], order: DateOrder, col: _Collector
+) -> str:
+    """Choose how the layer's numeric dates read: one way for all its date columns.
+
+    One export wrote them all, so a date that reads only one way in any
+    column tells the reading of the others. Under ``auto``, a warning names
+    the reading when some dates read two ways, and an error when the dates
+    do not agree on one.
+    """
+    if order != "auto":
+        return order
+    present = [f.name for f in fields if f.type == "date" and f.name in frame.columns]
+    texts = [_numeric_text(frame[n].reset_index(drop=True), _is_missing(frame[n])) for n in present]
+    names = [n for n, t in zip(present, texts, strict=True) for _ in range(len(t))]
+    text = pd.concat(texts, ignore_index=True) if texts else pd.Series([], dtype="object")
+    dates = _NumericDates.of(text, np.ones(len(text), dtype=bool))
+    day_only, month_only = dates.only("dayfirst"), dates.only("monthfirst")
+    ambiguous = dates.ambiguous()
+    where = ", ".join(sorted(set(names), key=present.index)) or ""
+
+    def example(mask: np.ndarray) -> str:
+        row = int(dates.rows[np.flatnonzero(mask)[0]])
+        value = repr(text.iat[row])
+        return f"{value} ({names[row]})" if len(present) > 1 else value
+
+    if day_only.any() and month_only.any():
+        col.add(
+            where,
+            "date-reading",
+            f"the dates are written both day first ({example(day_only)}) and month first "
+            f"({example(month_only)}); they cannot be read one way",
+            "write the dates as YYYY-MM-DD, or choose the reading with --dayfirst or "
+            "--monthfirst and correct the dates that do not fit it",
+        )
+        return "dayfirst"
+    chosen = "monthfirst" if month_only.any() else "dayfirst"
+    if ambiguous.any():
+        col.add(
+            where,
+            "date-reading",
+            _reading_message(dates, ambiguous, day_only | month_only, chosen, example),
+            f"pass {_FLAGS[_OTHER[chosen]]} if the dates are written {_FORMS[_OTHER[chosen]]}, "
+            f"or {_FLAGS[chosen]} to confirm",
+            severity="warning",
+        )
+    return chosen
+
+
+_OTHER = {"dayfirst": "monthfirst", "monthfirst": "dayfirst"}
+
+
+def _reading_message(
+    dates: _NumericDates,
+    ambiguous: np.ndarray,
+    telling: np.ndarray,
+    chosen: str,
+    example: Callable[[np.ndarray], str],
+) -> str:
+    first = int(np.flatnonzero(ambiguous)[0])
+    read = dates.read(chosen).iat[first]
+    why = (
+        f"as {example(telling)} can only be read so"
+        if telling.any()
+        else "the Danish way, as no date shows which way they are written"
+    )
+    n = int(ambiguous.sum())
+    which = "1 date reads" if n == 1 else f"{n} dates read"
+    way = "month" if chosen == "monthfirst" else "day"
+    return f"{which} two ways; read {way} first, {why}: {example(ambiguous)} is {read:%Y-%m-%d}"
+
+
+def _coerce_date(
+    values: pd.Series, missing: np.ndarray, order: str = "dayfirst"
+) -> tuple[pd.Series, np.ndarray]:
+    """Parse a date column, reading numeric day/month dates ``order``.
+
+    ISO 8601 is read as such, dates written with numbers only (``4/1/2026``)
+    one way (``dayfirst`` or ``monthfirst``), anything else as pandas can.
+    """
     objects = values.astype("object")
     if _text_kind(objects) == "string":
         text = objects.str.strip()
@@ -255,7 +395,12 @@ def _coerce_date(values: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.
         stamps = _iso_dates(text).astype("object")
         rest = stamps.isna().to_numpy(dtype=bool) & ~missing
         if rest.any():
-            stamps[rest] = text[rest].map(_parse_date)
+            numeric = _NumericDates.of(text, rest)
+            if len(numeric.rows):
+                stamps.iloc[numeric.rows] = numeric.read(order).astype("object").to_numpy()
+                rest[numeric.rows] = False
+            dayfirst = order == "dayfirst"
+            stamps[rest] = text[rest].map(lambda v: _parse_date(v, dayfirst))
     else:
         stamps = objects.map(_parse_date)
     stamps[missing] = pd.NaT
@@ -281,7 +426,13 @@ _TYPE_WORDS = {
 }
 
 
-def _check_field(frame: pd.DataFrame, f: Field, col: _Collector) -> pd.Series:
+def _check_field(
+    frame: pd.DataFrame,
+    f: Field,
+    col: _Collector,
+    date_order: str = "dayfirst",
+    asked: bool = False,
+) -> pd.Series:
     """Coerce one column to its type and check it; return the normalised column."""
     n = len(frame)
     if f.name not in frame.columns:
@@ -311,13 +462,19 @@ def _check_field(frame: pd.DataFrame, f: Field, col: _Collector) -> pd.Series:
             missing = _is_missing(values)
 
     raw = values.astype("object").reset_index(drop=True)
-    coerced, bad = _COERCE[f.type](raw, missing)
+    if f.type == "date":
+        coerced, bad = _coerce_date(raw, missing, date_order)
+    else:
+        coerced, bad = _COERCE[f.type](raw, missing)
+    words = _TYPE_WORDS[f.type]
+    if f.type == "date" and asked:
+        words = f"a date {_FORMS[date_order]} (as {_FLAGS[date_order]} asks) or YYYY-MM-DD"
     col.add_rows(
         bad,
         f.name,
         "type",
-        lambda i: f"{raw.iat[i]!r} is not {_TYPE_WORDS[f.type]}",
-        f"write {f.name!r} as {_TYPE_WORDS[f.type]}",
+        lambda i: f"{raw.iat[i]!r} is not {words}",
+        f"write {f.name!r} as {words}",
     )
     ok = ~bad & ~missing
     if f.allowed is not None:
@@ -615,6 +772,7 @@ def validate_layer(
     source: str = "<memory>",
     repair: bool = False,
     keep_extra: bool = True,
+    date_order: DateOrder = "auto",
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check a GeoDataFrame against its layer's schema, collecting every problem.
 
@@ -632,6 +790,12 @@ def validate_layer(
         ``"repaired"``) instead of refusing them.
     keep_extra : bool
         Keep columns the schema does not know (after the schema's columns).
+    date_order : {"auto", "dayfirst", "monthfirst"}
+        How to read dates written with numbers only (``4/1/2026``): one way
+        for all the layer's date columns. ``auto`` reads month first when
+        some date only reads so (``6/30/2026``), else day first, and warns
+        when dates read two ways; an error when some dates only read day
+        first and others only month first.
 
     Returns
     -------
@@ -649,7 +813,9 @@ def validate_layer(
         col.add("", "empty", "the layer has no features", "check the file and layer name")
     col.problems.extend(check_crs(frame, layer, source))
 
-    columns = {f.name: _check_field(frame, f, col) for f in schema.fields}
+    order = _layer_date_order(frame, schema.fields, date_order, col)
+    asked = date_order != "auto"
+    columns = {f.name: _check_field(frame, f, col, order, asked) for f in schema.fields}
     typed = pd.DataFrame(columns, index=frame.index)
     _check_ids(typed[schema.id_field], col, schema.id_field)
     _check_dates(typed, col)

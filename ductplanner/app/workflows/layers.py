@@ -30,7 +30,14 @@ from ...io.workspace import (
     read_sources,
     write_layers,
 )
-from ...model.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS, require_valid, validate_layer
+from ...model.layers import (
+    INPUT_LAYERS,
+    SCHEMAS,
+    WORKSPACE_CRS,
+    DateOrder,
+    require_valid,
+    validate_layer,
+)
 
 __all__ = ["import_file", "validate_path"]
 
@@ -73,6 +80,7 @@ def import_file(
     repair: bool = False,
     source_layer: str | None = None,
     mapping: str | Path | None = None,
+    date_order: DateOrder = "auto",
 ) -> Result:
     """Import a file into a workspace layer (``ductplanner import``).
 
@@ -89,7 +97,7 @@ def import_file(
         The target layer.
     path : path-like
         The file to import.
-    crs, source_layer, mapping, repair
+    crs, source_layer, mapping, repair, date_order
         As for :func:`load_file`.
     append : bool
         Add the features to the layer instead of replacing it.
@@ -112,7 +120,13 @@ def import_file(
     # list_layers refuses a file that is not a workspace, before any reading
     present = list_layers(workspace) if workspace.exists() else []
     loaded = load_file(
-        path, layer, crs=crs, source_layer=source_layer, mapping=mapping, repair=repair
+        path,
+        layer,
+        crs=crs,
+        source_layer=source_layer,
+        mapping=mapping,
+        repair=repair,
+        date_order=date_order,
     )
     require_valid(loaded.problems)
     frame = loaded.frame
@@ -200,6 +214,7 @@ def validate_path(
     source_layer: str | None = None,
     mapping: str | Path | None = None,
     report: str | Path | None = None,
+    date_order: DateOrder = "auto",
 ) -> Result:
     """Check a workspace or a file, listing every problem (``ductplanner validate``).
 
@@ -214,7 +229,7 @@ def validate_path(
         A workspace or an input file.
     layer : str, optional
         The layer to check, or the layer a file is meant for.
-    crs, source_layer, mapping
+    crs, source_layer, mapping, date_order
         As for :func:`load_file` (files only).
     report : path-like, optional
         Write every finding to this ``.html``, ``.json`` or ``.csv`` file
@@ -247,7 +262,14 @@ def validate_path(
         kind = "file"
         if layer is None:
             layer, guessed = guess_layer(path, mapping=mapping, source_layer=source_layer)
-        loaded = load_file(path, layer, crs=crs, source_layer=source_layer, mapping=mapping)
+        loaded = load_file(
+            path,
+            layer,
+            crs=crs,
+            source_layer=source_layer,
+            mapping=mapping,
+            date_order=date_order,
+        )
         problems = loaded.problems
         used_mapping = loaded.mapping
         notes = loaded.notes
@@ -395,5 +417,6 @@ def _validate_text(summary: Mapping[str, Any]) -> str:
     shown = [r for r in summary["problems"] if r["severity"] != "error"]
     for row in shown[:10]:
         where = row["feature_id"] or row["layer"]
-        lines.append(f"  {row['severity']}: {row['file']}, {where}: {row['message']}")
+        hint = f"; {row['hint']}" if row.get("hint") else ""
+        lines.append(f"  {row['severity']}: {row['file']}, {where}: {row['message']}{hint}")
     return "\n".join(lines)
