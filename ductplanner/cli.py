@@ -27,7 +27,7 @@ from .app.workflows.report import report_command
 from .app.workflows.simulate import simulate_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
-from .model.timeline import RunDate, run_date
+from .model.timeline import RunDate, parse_day, run_date
 from .pipeline import run_demo
 
 __all__ = ["Result", "main"]
@@ -131,7 +131,13 @@ def _cmd_report(args: argparse.Namespace) -> Result:
 
 
 def _cmd_requests(args: argparse.Namespace) -> Result:
-    return requests_command(args.workspace, args.owner, out=args.out, scenario=args.scenario)
+    return requests_command(
+        args.workspace,
+        args.owner,
+        out=args.out,
+        scenario=args.scenario,
+        as_of=parse_day(args.as_of),
+    )
 
 
 def _cmd_record(args: argparse.Namespace) -> Result:
@@ -139,6 +145,9 @@ def _cmd_record(args: argparse.Namespace) -> Result:
         args.workspace,
         args.dig,
         year=args.year,
+        date=parse_day(args.date, "--date"),
+        as_built=args.as_built,
+        crs=args.crs,
         scenario=args.scenario,
         ler=args.ler,
         owner=args.owner,
@@ -146,7 +155,13 @@ def _cmd_record(args: argparse.Namespace) -> Result:
 
 
 def _cmd_decide(args: argparse.Namespace) -> Result:
-    return decide_command(args.workspace, args.dig, args.status, reason=args.reason or "")
+    return decide_command(
+        args.workspace,
+        args.dig,
+        args.status,
+        reason=args.reason or "",
+        date=parse_day(args.date, "--date"),
+    )
 
 
 def _cmd_export_ler(args: argparse.Namespace) -> Result:
@@ -363,6 +378,12 @@ def _add_requests_parser(sub: Any) -> None:
     p.add_argument("workspace")
     p.add_argument("--owner", required=True, help="the utility, as named in the digs layer")
     p.add_argument("--out", help="folder for the GeoPackage, CSV and summary")
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="the day the requests go out, YYYY-MM-DD (default today): digs whose window "
+        "closed before it are not requested",
+    )
     _add_plan_scenario(p)
     _add_output_options(p)
 
@@ -373,6 +394,11 @@ def _add_decide_parser(sub: Any) -> None:
     p.add_argument("--dig", required=True, help="the dig whose request was answered")
     p.add_argument("--status", required=True, choices=["agreed", "declined", "proposed"])
     p.add_argument("--reason", default="", help="why (required when declined)")
+    p.add_argument(
+        "--date",
+        metavar="DATE",
+        help="the day the utility answered, YYYY-MM-DD (default today; not in the future)",
+    )
     _add_output_options(p)
 
 
@@ -380,7 +406,19 @@ def _add_record_parser(sub: Any) -> None:
     p = sub.add_parser("record", help="record the ducts laid in a finished dig")
     p.add_argument("workspace")
     p.add_argument("--dig", required=True, help="the finished dig")
-    p.add_argument("--year", type=int, help="year laid (default: the year the dig ended)")
+    p.add_argument(
+        "--year", type=int, help="year laid (default: that of --date, else the year the dig ended)"
+    )
+    p.add_argument(
+        "--date", metavar="DATE", help="the day the ducts were laid, YYYY-MM-DD (default today)"
+    )
+    p.add_argument(
+        "--as-built",
+        metavar="FILE",
+        help="the lines laid as measured in (GeoPackage, GeoJSON, Shapefile, CSV ...): snapped "
+        "to the streets, they replace the planned stretches",
+    )
+    p.add_argument("--crs", help="with --as-built: the CRS of its coordinates, if it has none")
     p.add_argument("--ler", help="also write the LER 2.0 export of all ducts to FILE")
     p.add_argument("--owner", help="with --ler: duct owner as registered in LER")
     _add_plan_scenario(p)

@@ -13,6 +13,7 @@ and Østvej's island D2 (A12 2) are covered: +16, 22 in all.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from ductplanner.model.layers import SCHEMAS
 from ductplanner.pipeline import requests_step
 
 PLAN_COLUMNS = SCHEMAS["plan"].field_names
+TINY_SEASON = dt.date(2020, 3, 1)  # before the tiny town's digs open: every request goes out
 
 
 def plan_layer(layers: dict[str, gpd.GeoDataFrame], digs: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -202,7 +204,7 @@ def test_decide_json_summary(planned: Path, capsys):
 
 
 def test_requests_write_gpkg_csv_and_html_and_log_the_request_once(planned: Path):
-    result = co.requests_command(str(planned), "novafos")
+    result = co.requests_command(str(planned), "novafos", as_of=TINY_SEASON)
     out = planned.parent / "requests-novafos"
     files = [out / f"requests-novafos.{ext}" for ext in ("gpkg", "csv", "html")]
     assert result.summary["files"] == [str(f) for f in files]
@@ -224,7 +226,7 @@ def test_requests_write_gpkg_csv_and_html_and_log_the_request_once(planned: Path
     assert "Co-digging request to Novafos" in text and "NOV-1" in text and "300 m" in text
     assert result.summary["proposed"] == ["NOV-1"]
     assert result.summary["metres"] == 300.0 and result.summary["cost_dkk"] == 54_000
-    again = co.requests_command(str(planned), "Novafos")
+    again = co.requests_command(str(planned), "Novafos", as_of=TINY_SEASON)
     assert again.summary["proposed"] == []
     assert "requested before: NOV-1" in again.text
     log = co.read_decisions(planned)
@@ -240,7 +242,7 @@ def test_request_summary_escapes_every_input_string(tmp_path: Path):
     layers["streets"].loc[layers["streets"]["id"] == "H1", "name"] = "<b>Skolevej</b>"
     path = tmp_path / "evil.gpkg"
     write_layers(path, {**layers, "plan": plan_layer(layers, ("NOV-1",))})
-    result = co.requests_command(str(path), evil, out=str(tmp_path / "o"))
+    result = co.requests_command(str(path), evil, out=str(tmp_path / "o"), as_of=TINY_SEASON)
     html_file = Path(result.summary["files"][2])
     assert html_file.name == "requests-script-alert-1-script-vand-co.html"
     text = html_file.read_text(encoding="utf-8")
@@ -275,7 +277,7 @@ def test_requests_without_a_plan_use_the_opportunity_candidates(tmp_path: Path):
 
 
 def test_an_owner_without_chosen_stretches_gets_no_files(planned: Path):
-    result = co.requests_command(str(planned), "Ballerup Kommune")
+    result = co.requests_command(str(planned), "Ballerup Kommune", as_of=TINY_SEASON)
     assert result.summary["files"] == [] and result.summary["digs_total"] == 0
     assert "nothing to request from Ballerup Kommune" in result.text
     assert not (planned.parent / "requests-ballerup-kommune").exists()
@@ -284,7 +286,7 @@ def test_an_owner_without_chosen_stretches_gets_no_files(planned: Path):
 def test_declined_and_laid_digs_are_not_asked_again(planned: Path):
     co.log_decision(planned, "NOV-1", "proposed")
     co.log_decision(planned, "NOV-1", "declined", reason="trench too narrow")
-    result = co.requests_command(str(planned), "Novafos")
+    result = co.requests_command(str(planned), "Novafos", as_of=TINY_SEASON)
     assert result.summary["digs_total"] == 0
     assert result.summary["skipped"]["NOV-1"].endswith("trench too narrow")
 
@@ -297,13 +299,16 @@ def test_a_failed_request_leaves_no_files_and_logs_nothing(planned: Path, monkey
     before = planned.read_bytes()
     out = planned.parent / "out"
     with pytest.raises(OSError, match="disk full"):
-        co.requests_command(str(planned), "Novafos", out=str(out))
+        co.requests_command(str(planned), "Novafos", out=str(out), as_of=TINY_SEASON)
     assert list(out.iterdir()) == []
     assert planned.read_bytes() == before
 
 
 def test_requests_json_keys(planned: Path, capsys):
-    assert main(["requests", str(planned), "--owner", "Radius", "--json"]) == 0
+    assert (
+        main(["requests", str(planned), "--owner", "Radius", "--as-of", "2020-03-01", "--json"])
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["owner"] == "Radius" and summary["proposed"] == ["RAD-1"]
     assert summary["digs"] == [

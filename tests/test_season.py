@@ -19,6 +19,7 @@ from ductplanner.app.workflows.simulate import simulate_workspace, workspace_inp
 from ductplanner.cli import main
 from ductplanner.core._errors import InputError
 from ductplanner.io.workspace import read_layer, read_table, write_layers
+from ductplanner.model.decisions import decision_counts
 from ductplanner.model.scenarios import load_scenario
 from ductplanner.model.timeline import run_date
 
@@ -225,3 +226,192 @@ def test_streets_dug_after_the_as_of_day_have_an_unknown_last_dig():
     layers, _ = as_it_was({"streets": streets}, None, dt.date(2019, 1, 1))
     assert layers["streets"]["last_dug"].iloc[0] == 2015
     assert layers["streets"]["last_dug"].iloc[1:].isna().all()
+
+
+# --- the utilities' answers, as they happened ------------------------------------------------
+
+
+TODAY = dt.date.today()
+
+
+def _agreed(season: Path, capsys: pytest.CaptureFixture[str], days_ago: int = 0) -> None:
+    """Plan NOV-1, request it and log Novafos' yes ``days_ago``."""
+    on = (TODAY - dt.timedelta(days=days_ago)).isoformat()
+    cli(capsys, "plan", str(season), "--scenario", "revised-2019")
+    out = str(season.parent / "r")
+    cli(capsys, "requests", str(season), "--owner", "Novafos", "--out", out, "--as-of", on)
+    cli(capsys, "decide", str(season), "--dig", "NOV-1", "--status", "agreed", "--date", on)
+
+
+def test_decide_takes_the_day_the_answer_came_but_not_a_future_or_out_of_order_one(season, capsys):
+    cli(capsys, "plan", str(season), "--scenario", "revised-2019")
+    asked = (TODAY - dt.timedelta(days=20)).isoformat()
+    cli(capsys, "requests", str(season), "--owner", "Novafos", "--as-of", asked)
+    before = season.read_bytes()
+    for date, message in [
+        ((TODAY + dt.timedelta(days=1)).isoformat(), "after today"),
+        ((TODAY - dt.timedelta(days=21)).isoformat(), f"last entry (proposed on {asked})"),
+        ("1/4/2026", "'--date': '1/4/2026' is not a date"),
+    ]:  # fmt: skip
+        argv = ["decide", str(season), "--dig", "NOV-1", "--status", "agreed", "--date", date]
+        assert main(argv) == 1
+        assert message in capsys.readouterr().err
+    assert season.read_bytes() == before
+    answered = (TODAY - dt.timedelta(days=5)).isoformat()
+    argv = ["decide", str(season), "--dig", "NOV-1", "--status", "agreed", "--date", answered]
+    row = cli(capsys, *argv)
+    assert row["date"] == answered and row["status"] == "agreed"
+    log = read_table(season, "decisions")
+    assert log["date"].tolist() == [asked, answered]
+
+
+def test_record_date_dates_the_ducts_and_the_log(season, capsys):
+    _agreed(season, capsys, days_ago=5)
+    early = (TODAY - dt.timedelta(days=6)).isoformat()
+    assert main(["record", str(season), "--dig", "NOV-1", "--date", early]) == 1
+    assert "before the dig's last entry (agreed on" in capsys.readouterr().err
+    laid = TODAY - dt.timedelta(days=2)
+    out = cli(capsys, "record", str(season), "--dig", "NOV-1", "--date", laid.isoformat())
+    assert out["year_laid"] == laid.year
+    laid = laid.isoformat()
+    ducts = read_layer(season, "ducts")
+    assert set(ducts.loc[ducts["dig_id"] == "NOV-1", "laid_on"]) == {laid}
+    assert read_table(season, "decisions")["date"].iloc[-1] == laid
+
+
+def _as_built_file(path: Path) -> Path:
+    """A contractor's as-built that differs from the plan, in longitude/latitude.
+
+    Skolevej laid only from x 0 to 150 (the plan has 0 to 300), a branch up
+    Kirkevej the plan did not have, and 50 m across the block, off every street.
+    """
+    x0, y0 = 710_000, 6_180_100
+    lines = [
+        LineString([(x0, y0 + 3), (x0 + 150, y0 + 3)]),
+        LineString([(x0 + 100, y0 + 3), (x0 + 102, y0 + 60)]),
+        LineString([(x0 + 160, y0 - 3), (x0 + 160, y0 - 60)]),
+    ]
+    frame = gpd.GeoDataFrame({"note": ["<b>a</b>", "b", "c"]}, geometry=lines, crs="EPSG:25832")
+    frame.to_crs("EPSG:4326").to_file(path)
+    return path
+
+
+def test_an_as_built_that_differs_from_the_plan_replaces_its_stretches(season, capsys):
+    _agreed(season, capsys)
+    as_built = _as_built_file(season.parent / "as-built.geojson")
+    out = cli(capsys, "record", str(season), "--dig", "NOV-1", "--as-built", str(as_built))
+    diff = out["as_built"]
+    assert diff["metres_planned"] == 300 and diff["stretches_planned"] == 4
+    assert diff["metres_laid"] == pytest.approx(257, abs=2)
+    assert diff["stretches_not_laid"] == ["NOV-1@H1:3", "NOV-1@H1:4"]
+    assert diff["metres_beyond_plan"] == pytest.approx(100, abs=5)
+    assert diff["metres_off_street"] == pytest.approx(50, abs=2)
+    off_street = "50 m of the as-built lie more than 10 m from any street"
+    assert any(off_street in w for w in out["warnings"])
+
+    ducts = read_layer(season, "ducts")
+    mine = ducts[ducts["dig_id"] == "NOV-1"]
+    assert mine["id"].tolist() == ["NOV-1/as-built-1", "NOV-1/as-built-2", "NOV-1/as-built-3"]
+    skolevej = mine.geometry.iloc[0]
+    snapped = LineString([(710_000, 6_180_100), (710_150, 6_180_100)])
+    assert skolevej.equals_exact(snapped, tolerance=0.01)
+    assert set(mine["as_built"]) == {"as-built.geojson"} and set(mine["origin"]) == {"co-dig"}
+    log = read_table(season, "decisions")
+    assert log["status"].iloc[-1] == "laid" and "as built" in log["reason"].iloc[-1]
+    assert log["metres"].iloc[-1] == pytest.approx(257, abs=2)
+
+    main(["record", str(season), "--dig", "NOV-1", "--as-built", str(as_built)])
+    assert "was recorded before" in capsys.readouterr().out
+
+
+def test_an_as_built_replaces_the_ducts_recorded_from_the_plan(season, capsys):
+    _agreed(season, capsys)
+    cli(capsys, "record", str(season), "--dig", "NOV-1")
+    planned = read_layer(season, "ducts")
+    assert (planned["dig_id"] == "NOV-1").sum() == 4
+    as_built = _as_built_file(season.parent / "as-built.geojson")
+    out = cli(capsys, "record", str(season), "--dig", "NOV-1", "--as-built", str(as_built))
+    assert out["recorded"] and len(out["ducts"]) == 3
+    ducts = read_layer(season, "ducts")
+    assert ducts.loc[ducts["dig_id"] == "NOV-1", "id"].str.contains("as-built").all()
+    assert len(ducts) == len(planned) - 4 + 3
+    assert (read_table(season, "decisions")["status"] == "laid").sum() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+         '"geometry": {"type": "Point", "coordinates": [12.36, 55.73]}}]}', "Point"),
+        ("not json at all", "as-built.geojson"),
+    ],
+)  # fmt: skip
+def test_a_bad_as_built_file_is_refused_and_changes_nothing(season, capsys, content, message):
+    _agreed(season, capsys)
+    bad = season.parent / "as-built.geojson"
+    bad.write_text(content, encoding="utf-8")
+    before = season.read_bytes()
+    assert main(["record", str(season), "--dig", "NOV-1", "--as-built", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and str(bad) in err
+    assert season.read_bytes() == before
+
+
+def test_requests_skip_a_closed_window_and_warn_of_one_closing_soon(season, capsys):
+    digs = read_layer(season, "digs")
+    digs.loc[digs["id"] == "NOV-1", "end"] = pd.Timestamp(TODAY - dt.timedelta(days=1))
+    digs.loc[digs["id"] == "RAD-1", "end"] = pd.Timestamp(TODAY + dt.timedelta(days=9))
+    write_layers(season, {"digs": digs})
+    month_ago = (TODAY - dt.timedelta(days=30)).isoformat()
+    cli(capsys, "plan", str(season), "--scenario", "revised-2019", "--as-of", month_ago)
+    closed = cli(capsys, "requests", str(season), "--owner", "Novafos")
+    closing = (TODAY - dt.timedelta(days=1)).isoformat()
+    assert closed["files"] == [] and closed["skipped"] == {"NOV-1": f"window closed on {closing}"}
+    assert closed["warnings"] == [f"NOV-1: not requested, its window closed on {closing}"]
+    soon = cli(capsys, "requests", str(season), "--owner", "Radius")
+    assert soon["proposed"] == ["RAD-1"]
+    assert soon["warnings"] == [
+        f"RAD-1: the window closes in 9 days ({TODAY + dt.timedelta(days=9)}); ask at once"
+    ]
+    earlier = cli(capsys, "requests", str(season), "--owner", "Novafos", "--as-of", month_ago)
+    assert earlier["proposed"] == ["NOV-1"] and earlier["warnings"] == []
+
+
+def test_a_season_this_year_ends_in_a_report_whose_tables_agree(season, capsys):
+    """The issue's whole season: shipped strategy, this year's digs, real answers, an as-built."""
+    found = cli(capsys, "opportunities", str(season))
+    assert found["candidates"] == 7
+    _agreed(season, capsys, days_ago=10)
+    cli(
+        capsys,
+        "requests",
+        str(season),
+        "--owner",
+        "Ballerup Kommune",
+        "--as-of",
+        str(TODAY - dt.timedelta(days=10)),
+    )
+    cli(capsys, "decide", str(season), "--dig", "FIB-1", "--status", "declined",
+        "--reason", "trench too narrow", "--date", str(TODAY - dt.timedelta(days=9)))  # fmt: skip
+    replanned = cli(capsys, "plan", str(season), "--scenario", "revised-2019")
+    assert replanned["left_out"]["declined"]["ids"] == ["FIB-1"]
+    assert "FIB-1" not in {c["dig_id"] for c in replanned["chosen"]}
+    assert all(s <= b for s, b in zip(replanned["spent_dkk"], replanned["budget_dkk"], strict=True))
+    as_built = _as_built_file(season.parent / "as-built.geojson")
+    laid = cli(capsys, "record", str(season), "--dig", "NOV-1", "--as-built", str(as_built),
+               "--date", str(TODAY - dt.timedelta(days=1)))  # fmt: skip
+    assert laid["as_built"]["stretches_not_laid"]  # it differs from the plan
+
+    data = collect_report(season)
+    money = data.money.set_index("year").loc[TODAY.year]
+    yearly = data.yearly.set_index("year").loc[TODAY.year]
+    counts = decision_counts(read_table(season, "decisions")).loc[TODAY.year]
+    assert money["budget_dkk"] == 500_000 and data.budget_scenario == "revised-2019"
+    assert money["spent_dkk"] == yearly["spent_dkk"] == laid["cost_dkk"] > 0
+    assert money["laid_m"] == pytest.approx(laid["metres"]) == pytest.approx(257, abs=2)
+    assert money["agreed_dkk"] == laid["cost_dkk"]  # NOV-1 was agreed, then laid
+    assert yearly["requests_agreed"] == counts["agreed"] == 1
+    assert (counts["requested"], counts["declined"], counts["laid"]) == (2, 1, 1)
+    page = build_report(season)
+    assert f"<td>{TODAY.year}</td>" in page and "500,000" in page

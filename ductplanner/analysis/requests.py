@@ -26,6 +26,7 @@ from ..model.decisions import decision_row, decision_status
 from ..model.layers import WORKSPACE_CRS
 
 __all__ = [
+    "CLOSING_SOON_DAYS",
     "REQUEST_COLUMNS",
     "RequestSet",
     "build_requests",
@@ -116,7 +117,9 @@ class RequestSet:
     source_layer : str
         ``"plan"`` or ``"opportunities"``: where the stretches came from.
     skipped : dict
-        Dig id → why it is not requested (closed, declined, laid).
+        Dig id → why it is not requested (window closed, declined, laid).
+    warnings : list of str
+        What the sender should know: windows that closed, or close soon.
     """
 
     owner: str
@@ -124,6 +127,7 @@ class RequestSet:
     digs: pd.DataFrame
     source_layer: str
     skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Return the JSON-able summary of the request."""
@@ -149,6 +153,7 @@ class RequestSet:
                 for r in self.digs.itertuples(index=False)
             ],
             "skipped": dict(self.skipped),
+            "warnings": list(self.warnings),
         }
 
 
@@ -158,6 +163,7 @@ def build_requests(
     *,
     decisions: pd.DataFrame | None = None,
     scenario: str | None = None,
+    as_of: dt.date | None = None,
     source: str = "<memory>",
 ) -> RequestSet:
     """Collect what to ask one utility for.
@@ -173,6 +179,10 @@ def build_requests(
         The decision log: declined and laid digs are not asked again.
     scenario : str, optional
         The plan's scenario to use when the ``plan`` layer holds several.
+    as_of : date, optional
+        The day the request goes out: a dig whose window closed before it is
+        not asked for (a warning says so), and one closing within
+        :data:`CLOSING_SOON_DAYS` gets a warning. Default: no date check.
     source : str
         Where the layers came from, for messages.
 
@@ -198,13 +208,44 @@ def build_requests(
     skipped: dict[str, str] = {}
     keep = np.ones(len(stretches), dtype=bool)
     for i, dig in enumerate(stretches["dig_id"].astype(str)):
-        why = _skip_reason(dig, dig_info, status)
+        why = _skip_reason(dig, dig_info, status) or _window_closed(dig, dig_info, as_of)
         if why:
             skipped[dig] = why
             keep[i] = False
     stretches = stretches[keep]
     rows = _request_rows(stretches, kind, dig_info, status, layers.get("streets"))
-    return RequestSet(owner, rows, _per_dig(rows), kind, skipped)
+    per_dig = _per_dig(rows)
+    warnings = [
+        f"{dig}: not requested, its {why}" for dig, why in skipped.items() if "window" in why
+    ]
+    warnings += _closing_soon(per_dig, as_of)
+    return RequestSet(owner, rows, per_dig, kind, skipped, warnings)
+
+
+CLOSING_SOON_DAYS = 14
+"""A request for a dig whose window closes within this many days gets a warning."""
+
+
+def _window_closed(dig: str, dig_info: pd.DataFrame, as_of: dt.date | None) -> str:
+    if as_of is None or dig not in dig_info.index:
+        return ""
+    end = pd.Timestamp(dig_info.loc[dig, "end"])
+    if pd.isna(end) or end.date() >= as_of:
+        return ""
+    return f"window closed on {end.date()}"
+
+
+def _closing_soon(digs: pd.DataFrame, as_of: dt.date | None) -> list[str]:
+    if as_of is None:
+        return []
+    out = []
+    for r in digs.itertuples(index=False):
+        end = pd.Timestamp(r.end)
+        days = (end.date() - as_of).days if not pd.isna(end) else CLOSING_SOON_DAYS + 1
+        if days <= CLOSING_SOON_DAYS:
+            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            out.append(f"{r.dig_id}: the window closes {when} ({end.date()}); ask at once")
+    return out
 
 
 def _candidate_stretches(
@@ -425,7 +466,6 @@ def find_dig(digs: gpd.GeoDataFrame, dig_id: str, source: str) -> pd.Series:
     )
 
 
-
 def proposal_rows(
     request: RequestSet, log: pd.DataFrame, date: dt.date | str | None
 ) -> list[dict[str, Any]]:
@@ -446,5 +486,3 @@ def proposal_rows(
         for r in request.digs.itertuples(index=False)
         if str(r.dig_id) not in logged
     ]
-
-

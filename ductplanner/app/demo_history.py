@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..analysis.as_built import RecordOutcome, record_layers
+from ..analysis.as_built import DigLaid, RecordOutcome, record_layers
 from ..analysis.requests import RequestSet, build_requests, one_scenario, owner_slug
 from ..io.workspace import list_layers, read_layer, write_layers
 from ..model.decisions import (
@@ -75,7 +75,9 @@ def demo_history(
             start = pd.Timestamp(info.loc[dig, "start"]).date()
             end = pd.Timestamp(info.loc[dig, "end"]).date()
             asked = max(start - dt.timedelta(days=int(rng.integers(60, 150))), planning_date)
+            # a utility answers before its trench opens (at once, when it is open already)
             answered = asked + dt.timedelta(days=int(rng.integers(10, 45)))
+            answered = max(min(answered, start - dt.timedelta(days=1)), asked)
             agree = rng.random() < DEMO_AGREE_SHARE
             reason = DEMO_DECLINE_REASONS[int(rng.integers(len(DEMO_DECLINE_REASONS)))]
             if asked > EVALUATION_DATE:
@@ -97,7 +99,7 @@ def demo_history(
             if agree:
                 events.append((answered, 1, decision_row(dig, "agreed", date=answered)))
                 if end < EVALUATION_DATE:
-                    to_record.append((dig, end))
+                    to_record.append((dig, max(end, answered)))
             else:
                 row = decision_row(dig, "declined", date=answered, reason=reason)
                 events.append((answered, 1, row))
@@ -183,7 +185,7 @@ def play_demo_history(
     changed, log, recorded = record_layers(
         layers,
         log,
-        [(dig, None, end) for dig, end in to_record],
+        [DigLaid(dig, date=end) for dig, end in to_record],
         scenario=scenario,
         source=str(path),
     )

@@ -107,6 +107,7 @@ _ALLOWED: dict[str | None, tuple[str, ...]] = {
     "laid": (),
 }
 
+
 def empty_decisions() -> pd.DataFrame:
     """Return an empty decision log with its columns and dtypes.
 
@@ -221,20 +222,29 @@ def decision_counts(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def next_decisions(
-    log: pd.DataFrame, rows: Sequence[Mapping[str, Any]], *, source: str = "<memory>"
+    log: pd.DataFrame,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    source: str = "<memory>",
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
     """Return the log with ``rows`` appended, after checking every transition.
 
     A row's empty fields (owner, year, metres, cost, households, stretches)
     are carried over from the dig's previous row, so each row stands alone.
+    A row is dated the day the answer came: not after ``today`` (default:
+    the real today) and not before the dig's previous row, so each dig's
+    history stays in the order it happened.
 
     Raises
     ------
     InputError
-        A transition that is not allowed, an unknown status, or ``declined``
-        without a reason; every problem of ``rows`` is listed and nothing
-        is appended.
+        A transition that is not allowed, an unknown status, ``declined``
+        without a reason, or a date that is no date, in the future or before
+        the dig's previous row; every problem of ``rows`` is listed and
+        nothing is appended.
     """
+    today = today or dt.date.today()
     log = typed_decisions(log)
     current = {r.dig_id: r for r in decision_status(log).itertuples(index=False)}
     problems: list[Problem] = []
@@ -243,7 +253,9 @@ def next_decisions(
         row = dict(row)
         dig = str(row["dig_id"])
         before = current.get(dig)
-        problem = _transition_problem(before, row, source)
+        problem = _date_problem(before, row, source, today) or _transition_problem(
+            before, row, source
+        )
         if problem is not None:
             problems.append(problem)
             continue
@@ -260,6 +272,32 @@ def next_decisions(
         return log
     added = typed_decisions(pd.DataFrame(new_rows))
     return typed_decisions(pd.concat([log, added], ignore_index=True) if len(log) else added)
+
+
+def _date_problem(
+    before: Any, row: Mapping[str, Any], source: str, today: dt.date
+) -> Problem | None:
+    dig, text = str(row["dig_id"]), str(row.get("date") or "")
+
+    def problem(message: str, hint: str) -> Problem:
+        return Problem(source, DECISIONS_TABLE, dig, "date", "date", message, hint)
+
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return problem(f"{text!r} is not a date", "write the date as YYYY-MM-DD, e.g. 2026-04-01")
+    if day > today:
+        return problem(
+            f"dated {day}, after today ({today}): the log records what has happened",
+            "give the day the answer came, today or before",
+        )
+    previous = "" if before is None else str(before.date)
+    if previous and day.isoformat() < previous:
+        return problem(
+            f"dated {day}, before the dig's last entry ({before.status} on {previous})",
+            f"give {previous} or later: each dig's history is kept in the order it happened",
+        )
+    return None
 
 
 def _transition_problem(before: Any, row: Mapping[str, Any], source: str) -> Problem | None:

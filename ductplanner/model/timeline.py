@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..core._errors import InputError, Problem
 from .scenarios import Scenario
 
-__all__ = ["RunDate", "run_date"]
+__all__ = ["RunDate", "parse_day", "run_date"]
 
 _FIRST, _LAST = 1900, 2200
 
@@ -109,16 +109,38 @@ def run_date(
     return RunDate(as_of=day, first_year=year)
 
 
-def _as_date(value: dt.date | str | None, source: str, problems: list[Problem]) -> dt.date | None:
+def parse_day(
+    value: dt.date | str | None, option: str = "--as-of", *, source: str = "command line"
+) -> dt.date | None:
+    """Return the date ``option`` gives (None when not given).
+
+    >>> parse_day("2026-04-01", "--date")
+    datetime.date(2026, 4, 1)
+
+    Raises
+    ------
+    InputError
+        Not a ``YYYY-MM-DD`` date, or a year outside 1900–2200 (naming ``option``).
+    """
+    problems: list[Problem] = []
+    day = _as_date(value, source, problems, option)
+    if problems:
+        raise InputError(problems)
+    return day
+
+
+def _as_date(
+    value: dt.date | str | None, source: str, problems: list[Problem], option: str = "--as-of"
+) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
         day = dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        problems.append(_problem(source, "--as-of", f"{value!r} is not a date"))
+        problems.append(_problem(source, option, f"{value!r} is not a date"))
         return None
     if not _FIRST <= day.year <= _LAST:
-        problems.append(_problem(source, "--as-of", f"{value!r} is not between 1900 and 2200"))
+        problems.append(_problem(source, option, f"{value!r} is not between 1900 and 2200"))
         return None
     return day
 

@@ -16,7 +16,7 @@ writes its ``plan`` layer (``ductplanner plan``).
 >>> inst = random_instance(7, rows=5, cols=5)
 >>> p = plan(inst, method="greedy")
 >>> sorted(p.summary())[:4]
-['bound', 'budget_dkk', 'chosen', 'households_baseline']
+['bound', 'budget_dkk', 'chosen', 'digs_left_out']
 >>> all(s <= b for s, b in zip(p.spent_dkk, p.budget_dkk))
 True
 """

@@ -76,6 +76,11 @@ class Plan:
         Seconds the method took.
     message : str
         What the status means for this plan.
+    warnings : list of str
+        What the planner must hear about its input.
+    left_out : dict
+        Digs that were no candidates, by cause (``declined``, ``done``, ...):
+        ``{"digs": n, "ids": [...]}``.
     """
 
     method: str
@@ -99,6 +104,7 @@ class Plan:
     runtime_s: float = 0.0
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    left_out: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Return the JSON summary (the public ``plan`` keys of the design, and more).
@@ -111,8 +117,10 @@ class Plan:
             ``optimality_gap`` (None when unknown), ``chosen`` (a list of
             ``dig_id``, ``year``, ``metres``, ``cost_dkk``, ``households`` and
             more), plus ``households_by_year``, ``households_baseline``,
-            ``objective``, ``bound``, ``runtime_s``, ``message`` and
-            ``warnings`` (texts: what the planner must hear about its input).
+            ``objective``, ``bound``, ``runtime_s``, ``message``,
+            ``warnings`` (texts: what the planner must hear about its input),
+            ``left_out`` (cause -> ``digs``, ``ids``: digs that were no
+            candidates, e.g. declined) and ``digs_left_out``.
         """
         chosen = [
             {
@@ -147,6 +155,8 @@ class Plan:
             "runtime_s": round(float(self.runtime_s), 3),
             "message": self.message,
             "warnings": list(self.warnings),
+            "left_out": dict(self.left_out),
+            "digs_left_out": sum(int(e.get("digs", 0)) for e in self.left_out.values()),
         }
 
     def describe(self) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ...analysis.addresses import DEFAULT_DROP_M
-from ...analysis.as_built import RecordOutcome, record_layers
+from ...analysis.as_built import AsBuiltDiff, DigLaid, RecordOutcome, record_layers
 from ...analysis.coverage import CoverageReport, compute_coverage
 from ...analysis.requests import (
     RequestSet,
@@ -49,6 +49,7 @@ from ...core._atomic import replacing_all
 from ...core._errors import InputError, Problem
 from ...core._format import is_nan, metres, number
 from ...core.result import Result
+from ...io.importer import read_as_built
 from ...io.ler import export_ler
 from ...io.workspace import list_layers, read_layer, read_sources, read_table, write_layers
 from ...model.decisions import DECISIONS_TABLE, decision_row, next_decisions, typed_decisions
@@ -92,7 +93,8 @@ def log_decision(
     reason : str
         Why; required when ``declined``.
     date : date or str, optional
-        When (default today).
+        The day the answer came (default today): not in the future, and not
+        before the dig's previous entry in the log.
 
     Returns
     -------
@@ -150,8 +152,6 @@ def _dig_figures(path: Path, present: Sequence[str], dig: pd.Series) -> dict[str
     return figures
 
 
-
-
 def write_requests(
     request: RequestSet,
     out: str | os.PathLike[str],
@@ -185,7 +185,6 @@ def write_requests(
     return targets
 
 
-
 def _read_for_requests(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     present = list_layers(path)
     layers = {"digs": read_layer(path, "digs")}
@@ -195,15 +194,15 @@ def _read_for_requests(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.Data
     return layers, read_decisions(path)
 
 
-
 def requests_command(
     workspace: str | os.PathLike[str],
     owner: str,
     *,
     out: str | os.PathLike[str] | None = None,
     scenario: str | None = None,
+    as_of: dt.date | None = None,
 ) -> Result:
-    """``ductplanner requests WORKSPACE --owner NAME [--out DIR]``.
+    """``ductplanner requests WORKSPACE --owner NAME [--out DIR] [--as-of DATE]``.
 
     Parameters
     ----------
@@ -215,19 +214,26 @@ def requests_command(
         Folder for the files (default ``requests-<owner>`` beside the workspace).
     scenario : str, optional
         The plan's scenario, when the ``plan`` layer holds several.
+    as_of : date, optional
+        The day the requests go out (default today): digs whose window
+        closed before it are not requested, those closing within two weeks
+        are named, and the requests are logged on this day.
 
     Returns
     -------
     Result
-        The request's summary, the files written and the digs logged ``proposed``.
+        The request's summary (with ``warnings``), the files written and the
+        digs logged ``proposed``.
     """
     path = Path(workspace)
+    as_of = as_of or dt.date.today()
     layers, log = _read_for_requests(path)
     request = build_requests(
         layers,
         owner,
         decisions=log,
         scenario=scenario,
+        as_of=as_of,
         source=str(path),
     )
     if not len(request.digs):
@@ -238,12 +244,13 @@ def requests_command(
             f"nothing to request from {request.owner}: the {request.source_layer} layer "
             f"joins none of its open digs; no files written{skipped}"
         )
+        text += "".join(f"\nwarning: {w}" for w in request.warnings)
         return Result(summary=summary, text=text)
     folder = Path(out) if out else path.parent / f"requests-{owner_slug(request.owner)}"
     sources = read_sources(path)
     synthetic = bool(sources.loc[sources["layer"] == "digs", "synthetic"].any())
     label = "Synthetic demo data: made-up digs, not a real request" if synthetic else ""
-    proposals = proposal_rows(request, log, None)
+    proposals = proposal_rows(request, log, as_of)
     request.digs.loc[request.digs["status"] == "", "status"] = "proposed"
     request.stretches.loc[request.stretches["status"] == "", "status"] = "proposed"
     summary = {"workspace": str(path), **request.summary()}
@@ -278,17 +285,23 @@ def _request_text(
     for dig, why in request.skipped.items():
         lines.append(f"not requested: {dig} ({why})")
     lines.append("wrote " + ", ".join(str(f) for f in files))
+    lines += [f"warning: {w}" for w in request.warnings]
     return "\n".join(lines)
 
 
 def decide_command(
-    workspace: str | os.PathLike[str], dig: str, status: str, *, reason: str = ""
+    workspace: str | os.PathLike[str],
+    dig: str,
+    status: str,
+    *,
+    reason: str = "",
+    date: dt.date | str | None = None,
 ) -> Result:
-    """``ductplanner decide WORKSPACE --dig ID --status agreed|declined|proposed``.
+    """``ductplanner decide WORKSPACE --dig ID --status agreed|declined|proposed [--date D]``.
 
     See :func:`log_decision` for the parameters; returns the row logged.
     """
-    row = log_decision(Path(workspace), dig, status, reason=reason or "")
+    row = log_decision(Path(workspace), dig, status, reason=reason or "", date=date)
     summary = {"workspace": str(workspace), **_jsonable(row)}
     why = f" ({row['reason']})" if row["reason"] else ""
     text = f"logged: dig {row['dig_id']} ({row['owner']}) {row['status']} on {row['date']}{why}"
@@ -305,7 +318,6 @@ def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
 
 
 def _coverage_drop(path: Path) -> float:
@@ -331,6 +343,8 @@ def record_dig(
     *,
     year: int | None = None,
     date: dt.date | str | None = None,
+    as_built: str | os.PathLike[str] | None = None,
+    crs: str | None = None,
     scenario: str | None = None,
     refresh_coverage: bool = True,
 ) -> RecordOutcome:
@@ -339,18 +353,27 @@ def record_dig(
     The dig's stretches in the ``plan`` layer become ``ducts`` features (id
     ``<dig>/<edge>``, status ``existing``, origin ``co-dig``, owner
     ``municipality``, ``year_laid``; extra columns ``dig_id``, ``laid_on``
-    (ISO date: the dig's end) and ``plan_id``), the dig's status becomes
-    ``done``, and a ``laid`` row (metres, cost, households) is logged. When
-    the workspace has coverage layers they are recomputed in the same write.
+    (ISO date: the day laid, default the dig's end) and ``plan_id``), the
+    dig's status becomes ``done``, and a ``laid`` row (metres, cost,
+    households) is logged. With ``as_built``, the lines of that file, snapped
+    onto the streets, are the ducts instead (ids ``<dig>/as-built-<n>``,
+    extra column ``as_built``: the file); they also replace the ducts of a dig
+    recorded from its plan before. When the workspace has coverage layers
+    they are recomputed in the same write.
 
     Parameters
     ----------
     workspace : path-like
     dig_id : str
     year : int, optional
-        Year laid (default: the year the dig ended).
+        Year laid (default: the year of ``date``, else the year the dig ended).
     date : date or str, optional
-        Date of the log entry (default today).
+        The day the ducts were laid: the log entry's date (default today)
+        and the ducts' ``laid_on``.
+    as_built : path-like, optional
+        The lines laid as measured in (any file ``import`` reads).
+    crs : str, optional
+        The CRS of the as-built's coordinates, when the file declares none.
     scenario : str, optional
         The plan's scenario, when the ``plan`` layer holds several.
     refresh_coverage : bool
@@ -366,22 +389,25 @@ def record_dig(
     Raises
     ------
     InputError
-        Unknown dig, no plan rows for it, a year before the dig, or a dig
-        whose request was declined.
+        Unknown dig, no plan rows for it (and no as-built), a year or date
+        before the dig, a date in the future, a bad as-built file, or a dig
+        whose request was declined; nothing is written.
     """
     path = Path(workspace)
     present = list_layers(path)
-    edited: tuple[str, ...] = ("digs", "plan", "ducts")
+    lines = None if as_built is None else read_as_built(Path(as_built), crs=crs).geometry
+    edited: tuple[str, ...] = ("digs", "plan", "ducts", "streets")
     layers = {n: read_layer(path, n) for n in edited if n in present}
     log = read_decisions(path)
+    laid = DigLaid(dig_id, year, date, lines, "" if as_built is None else Path(as_built).name)
     changed, log, (outcome,) = record_layers(
-        layers, log, [(dig_id, year, date)], scenario=scenario, source=str(path)
+        layers, log, [laid], scenario=scenario, source=str(path)
     )
     if not outcome.recorded:
         return outcome
     out: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {**changed, DECISIONS_TABLE: log}
     if refresh_coverage:
-        for name in ("streets", "addresses", "backbone", "sites", "districts"):
+        for name in ("addresses", "backbone", "sites", "districts"):
             if name in present:
                 layers[name] = read_layer(path, name)
         drop = _coverage_drop(path)
@@ -396,16 +422,30 @@ def record_dig(
     return outcome
 
 
+def _as_built_text(diff: AsBuiltDiff) -> str:
+    not_laid = len(diff.stretches_not_laid)
+    lines = [
+        f"as built ({diff.source}): {metres(diff.laid_m)} laid against {metres(diff.planned_m)} "
+        f"planned; {len(diff.stretches_planned) - not_laid} of {len(diff.stretches_planned)} "
+        f"planned stretches laid, {metres(diff.beyond_plan_m)} beyond the plan"
+    ]
+    lines += [f"warning: {w}" for w in diff.warnings()]
+    return "\n".join(lines)
+
+
 def record_command(
     workspace: str | os.PathLike[str],
     dig: str,
     *,
     year: int | None = None,
+    date: dt.date | str | None = None,
+    as_built: str | os.PathLike[str] | None = None,
+    crs: str | None = None,
     scenario: str | None = None,
     ler: str | os.PathLike[str] | None = None,
     owner: str | None = None,
 ) -> Result:
-    """``ductplanner record WORKSPACE --dig ID [--year Y] [--ler FILE [--owner NAME]]``.
+    """``ductplanner record WORKSPACE --dig ID [--date D] [--as-built FILE] [--ler FILE]``.
 
     Parameters
     ----------
@@ -413,8 +453,8 @@ def record_command(
         The workspace GeoPackage.
     dig : str
         The finished dig.
-    year : int, optional
-        Year laid (default: the year the dig ended).
+    year, date, as_built, crs
+        As for :func:`record_dig`.
     scenario : str, optional
         The plan's scenario, when the ``plan`` layer holds several.
     ler : path-like, optional
@@ -428,7 +468,9 @@ def record_command(
         :meth:`RecordOutcome.summary` (and ``ler``, the export written).
     """
     path = Path(workspace)
-    outcome = record_dig(path, dig, year=year, scenario=scenario)
+    outcome = record_dig(
+        path, dig, year=year, date=date, as_built=as_built, crs=crs, scenario=scenario
+    )
     summary = {"workspace": str(path), **outcome.summary()}
     if not outcome.recorded:
         text = (
@@ -436,11 +478,13 @@ def record_command(
             f"{outcome.year}); nothing changed"
         )
     else:
+        cost = "cost unknown" if is_nan(outcome.cost_dkk) else f"DKK {number(outcome.cost_dkk)}"
         text = (
             f"recorded dig {outcome.dig_id}: {len(outcome.ducts)} ducts, "
-            f"{metres(outcome.metres)}, laid {outcome.year}, DKK {number(outcome.cost_dkk)}; "
-            f"the dig is done"
+            f"{metres(outcome.metres)}, laid {outcome.year}, {cost}; the dig is done"
         )
+        if outcome.as_built is not None:
+            text += "\n" + _as_built_text(outcome.as_built)
         if outcome.households_before is not None:
             gain = int(outcome.households_after or 0) - int(outcome.households_before)
             text += (
@@ -452,5 +496,3 @@ def record_command(
         summary["ler"] = str(written)
         text += f"\nwrote the LER 2.0 export {written}"
     return Result(summary=summary, text=text)
-
-

@@ -135,6 +135,7 @@ def plan_workspace(
         early_weight=options.discount or None,
     )
     result.warnings = report.warnings()
+    result.left_out = report.summary()["left_out"]
     if instance.n_candidates == 0:
         result.message = _why_no_candidates(result.message, report)
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
@@ -197,6 +198,8 @@ def _text(result: Plan, workspace: str, scenario: str, layer: gpd.GeoDataFrame) 
     if result.message:
         lines.append(result.message)
     lines += [f"warning: {w}" for w in result.warnings]
+    if result.left_out:
+        lines.append(f"left out: {left_out_text(result.summary())}")
     lines.append(f"wrote plan ({len(layer):,} features) to {workspace}")
     return "\n".join(lines)
 
