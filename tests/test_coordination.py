@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
 from pathlib import Path
 
@@ -381,12 +382,12 @@ def test_record_is_atomic(planned: Path, monkeypatch):
 
     def fail_on_log(path, name, frame):
         if name == dec.DECISIONS_TABLE:
-            raise OSError("disk full")
+            raise OSError(errno.ENOSPC, "No space left on device")
         write_one(path, name, frame)
 
     monkeypatch.setattr(ws_module, "_write_one", fail_on_log)
     before = planned.read_bytes()
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WorkspaceError, match=r"disk holding .* is full.*; it is unchanged"):
         co.record_dig(planned, "NOV-1")
     assert planned.read_bytes() == before
     assert sorted(p.name for p in planned.parent.iterdir()) == ["tiny.gpkg"]

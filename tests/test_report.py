@@ -21,7 +21,7 @@ from ductplanner.app.workflows import report as report_workflow
 from ductplanner.app.workflows.report import build_report, collect_report, write_report
 from ductplanner.cli import main
 from ductplanner.core import _atomic
-from ductplanner.io.workspace import read_layer, read_table, write_layers
+from ductplanner.io.workspace import content_digests, read_layer, read_table, write_layers
 from ductplanner.model.scenarios import load_scenario, shipped_scenarios
 from ductplanner.pipeline import report_step
 from ductplanner.render.report import render_report
@@ -352,7 +352,9 @@ def test_manifest_names_inputs_with_hashes(full_data: ReportData) -> None:
     manifest = embedded(render_report(full_data))["manifest"]
     files = {f["role"]: f for f in manifest["files"]}
     ws = full_data.workspace
-    assert files["workspace"]["sha256"] == hashlib.sha256(ws.read_bytes()).hexdigest()
+    assert files["workspace"]["layers"] == content_digests(ws)
+    assert set(files["workspace"]["layers"]) >= {"streets", "ducts", "decisions", "forecast"}
+    assert files["workspace"]["sha256"] != hashlib.sha256(ws.read_bytes()).hexdigest()
     for stem in SHIPPED:
         path = shipped_scenarios() / f"{stem}.toml"
         assert files[f"scenario {stem}"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -483,3 +485,21 @@ def test_forecast_numbers_equal_the_simulate_command(
         assert shown["districts"][name]["p_reach_target"] == district["p_reach_target"]
     assert embedded(page)["manifest"]["forecast_runs"][0]["seed"] == 7
     assert "--runs 20 --seed 7" in page
+
+
+def test_the_same_inputs_and_seed_give_the_same_report_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764720000")
+    pages, digests = [], []
+    for run in ("first", "again"):
+        path = tmp_path / run / "town.gpkg"
+        write_layers(path, tiny_layers(), synthetic=True)
+        add_step_outputs(path, ("revised-2019",))
+        pages.append(build_report(path))
+        digests.append(content_digests(path))
+    assert pages[0] == pages[1] and "2025-12-03T00:00:00Z" in pages[0]
+    assert digests[0] == digests[1]
+    layers = read_layer(path, "ducts")
+    write_layers(path, {"ducts": layers.iloc[:1]})
+    assert content_digests(path)["ducts"] != digests[0]["ducts"]

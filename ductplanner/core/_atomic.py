@@ -2,8 +2,9 @@
 
 A reader sees the old file or the new one, never half of either; a failure
 (an exception, a full disk) deletes the sibling and leaves the target as it
-was. The new file gets the permissions the old one had (a group-shared
-workspace stays shared), or the user's default ones for a new file.
+was. The new file gets the permissions, and as far as the user may give
+them the group and owner, the old one had (a group-shared workspace stays
+shared), or the user's default ones for a new file.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -55,6 +56,7 @@ def replacing(path: str | os.PathLike[str], *, suffix: str | None = None) -> Ite
     sibling.unlink()
     try:
         yield sibling
+        _keep_owner(target, sibling)
         os.chmod(sibling, _mode_for(target))
         os.replace(sibling, target)
     finally:
@@ -86,6 +88,18 @@ def write_text_atomic(
     with replacing(path) as sibling, open(sibling, "w", encoding=encoding, newline=newline) as fh:
         fh.write(text)
     return Path(path)
+
+
+def _keep_owner(target: Path, sibling: Path) -> None:
+    """Give the new file the old one's group (and owner, for root), where allowed."""
+    try:
+        old = target.stat()
+    except FileNotFoundError:
+        return
+    with contextlib.suppress(PermissionError):
+        os.chown(sibling, -1, old.st_gid)
+    if os.geteuid() == 0:
+        os.chown(sibling, old.st_uid, old.st_gid)
 
 
 def _mode_for(target: Path) -> int:

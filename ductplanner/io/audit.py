@@ -24,7 +24,6 @@ severity. The format follows the report file's extension:
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import io
 import json
@@ -37,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ..core._atomic import write_text_atomic
+from ..core._clock import now
 from ..core._errors import InputError, Problem
 
 __all__ = [
@@ -288,7 +288,7 @@ def _flat(value: Any) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return now().strftime("%Y-%m-%d %H:%M UTC")
 
 
 def write_report(

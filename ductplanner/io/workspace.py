@@ -1,8 +1,18 @@
-"""The workspace: one GeoPackage holding every layer, written atomically.
+"""The workspace: one GeoPackage holding every layer, written atomically, one writer at a time.
 
 Every write goes to a temporary copy beside the workspace, which replaces the
 original with :func:`os.replace` only once everything is written. A command
 that fails therefore leaves the workspace byte-for-byte as it was.
+
+Writers take the workspace's lock (:func:`locked`, an ``flock`` on the hidden
+file ``.<name>.lock`` beside it, released by the system when a process
+dies), so they follow one another; a command that reads, changes and writes
+back (``import --append``, ``decide``, ``record``, ``requests``) holds it
+from its read to its write, so nothing another writer landed meanwhile is
+lost. A writer that cannot get the lock within :func:`lock_timeout` seconds
+fails with "workspace busy". Readers need no lock: they see the workspace
+before or after a write, never during one. Under the lock, copies left
+behind by killed writers are removed.
 
 >>> import tempfile, pathlib
 >>> from ductplanner.app.demo import tiny_layers
@@ -15,9 +25,13 @@ that fails therefore leaves the workspace byte-for-byte as it was.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import errno
+import fcntl
+import hashlib
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,17 +39,23 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from ..core._atomic import replacing
+from ..core._clock import timestamp
 from ..core._errors import MissingInputError, WorkspaceError
 from ..model.layers import SCHEMAS, WORKSPACE_CRS, empty_layer, validate_layer
 
 __all__ = [
     "ATTRIBUTE_TABLES",
+    "LOCK_TIMEOUT_ENV",
     "PLANNING_LAYERS",
     "SOURCES_TABLE",
+    "content_digests",
     "editing",
     "list_layers",
+    "lock_timeout",
+    "locked",
     "read_layer",
     "read_layers",
     "read_planning_layers",
@@ -61,6 +81,148 @@ _GPKG_OPTIONS: dict[str, Any] = {"dataset_options": {"VERSION": "1.2"}}
 """GeoPackage 1.2: what the GDAL of older QGIS installs reads without a warning."""
 
 _SOURCE_COLUMNS = ["layer", "source", "updated", "synthetic", "features", "note"]
+
+
+LOCK_TIMEOUT_ENV = "DUCTPLANNER_LOCK_TIMEOUT"
+"""Environment variable: seconds a writer waits for the workspace's lock (default 30)."""
+
+_DEFAULT_LOCK_TIMEOUT_S = 30.0
+_held = threading.local()  # the workspaces this thread holds the lock of, with its depth
+
+
+def lock_timeout() -> float:
+    """Return the seconds a writer waits for a workspace's lock (``DUCTPLANNER_LOCK_TIMEOUT``).
+
+    Raises
+    ------
+    WorkspaceError
+        When the variable is set to anything but a number of seconds >= 0.
+    """
+    text = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not text:
+        return _DEFAULT_LOCK_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise WorkspaceError(
+            f"{LOCK_TIMEOUT_ENV}={text!r} is not a number of seconds; "
+            "set it to e.g. 30, or unset it"
+        )
+    return seconds
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+    """Hold the workspace's writer lock for the block (re-entrant within a thread).
+
+    Parameters
+    ----------
+    path : path-like
+        The workspace (it need not exist yet).
+    timeout : float, optional
+        Seconds to wait for another writer to finish (default :func:`lock_timeout`).
+
+    Raises
+    ------
+    WorkspaceError
+        When another writer still holds the lock after ``timeout`` seconds
+        ("workspace busy"), or the lock cannot be taken in the folder.
+    """
+    path = Path(path).absolute()
+    depth: dict[Path, int] = _held.__dict__.setdefault("depth", {})
+    if depth.get(path):
+        depth[path] += 1
+        try:
+            yield
+        finally:
+            depth[path] -= 1
+        return
+    wait = lock_timeout() if timeout is None else timeout
+    fd = _acquire(path, wait)
+    depth[path] = 1
+    try:
+        _remove_stale_copies(path)
+        yield
+    finally:
+        depth.pop(path, None)
+        with contextlib.suppress(OSError):
+            _lock_file(path).unlink()  # before unlocking: a waiter then sees a stale file
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _lock_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
+
+
+def _open_lock_file(path: Path) -> int:
+    if not path.parent.is_dir():
+        _require_workspace(path)  # says it does not exist, and how to make one
+    try:
+        return os.open(_lock_file(path), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"cannot write the workspace {path}: {_os_cause(exc, path.parent)}; nothing was changed"
+        ) from exc
+
+
+def _acquire(path: Path, wait: float) -> int:
+    """Return an open descriptor of the lock file, locked, once no other writer holds it.
+
+    The holder removes the file as it lets go, so a lock taken on a file
+    that is no longer the one at the path is let go and taken again.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        fd = _open_lock_file(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise WorkspaceError(
+                    f"workspace busy: another ductplanner command has been writing {path} for "
+                    f"{wait:g} s; nothing was changed. Run this again when it has finished "
+                    f"(or wait longer: set {LOCK_TIMEOUT_ENV} to more seconds)"
+                ) from None
+            time.sleep(0.05)
+            continue
+        if _same_file(fd, _lock_file(path)):
+            return fd
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == path.stat().st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _copy_prefix(path: Path) -> str:
+    """Return the name prefix of the temporary copies a write makes (see :func:`editing`)."""
+    return f".{path.stem}-"
+
+
+def _remove_stale_copies(path: Path) -> None:
+    """Remove temporary copies of killed writers (called under the lock: no writer is live)."""
+    for stale in path.parent.glob(f"{_copy_prefix(path)}*{path.suffix or '.gpkg'}"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _os_cause(exc: OSError, where: Path) -> str:
+    """Say in words why the file system refused a write."""
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return f"the disk holding {where} is full (or the quota reached)"
+    if exc.errno == errno.EROFS:
+        return f"{where} is on a read-only file system"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"no permission to write in {where}"
+    return exc.strerror or str(exc)
 
 
 def _require_workspace(path: Path) -> None:
@@ -183,20 +345,61 @@ def _typed_sources(table: pd.DataFrame) -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def editing(path: str | os.PathLike[str]) -> Iterator[Path]:
+def editing(path: str | os.PathLike[str], *, fresh: bool = False) -> Iterator[Path]:
     """Yield a temporary copy of the workspace; it replaces the original on success.
 
     The copy lives in the same folder and replaces the original in one rename
-    (:func:`ductplanner.core._atomic.replacing`). On any exception the copy is
-    deleted and the original is left untouched.
+    (:func:`ductplanner.core._atomic.replacing`), under the workspace's lock.
+    On any exception the copy is deleted and the original is left untouched;
+    a fault of the file system (full disk, read-only storage) is a
+    :class:`WorkspaceError` saying so. With ``fresh`` the copy starts empty:
+    the workspace is replaced as a whole.
     """
     path = Path(path)
-    if path.exists():
-        _require_workspace(path)
-    with replacing(path, suffix=".gpkg") as tmp:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"cannot create the workspace {path}: {_os_cause(exc, path.parent)}"
+        ) from exc
+    with locked(path):
         if path.exists():
-            shutil.copyfile(path, tmp)
-        yield tmp
+            _require_workspace(path)
+            _require_writable(path)
+        try:
+            with replacing(path, suffix=".gpkg") as tmp:
+                if path.exists() and not fresh:
+                    shutil.copyfile(path, tmp)
+                yield tmp
+        except OSError as exc:
+            raise WorkspaceError(
+                f"cannot write the workspace {path}: {_os_cause(exc, path.parent)}; it is unchanged"
+            ) from exc
+        except pyogrio.errors.DataSourceError as exc:  # GDAL's word for the same faults
+            free = shutil.disk_usage(path.parent).free
+            cause = f"the disk holding {path.parent} is full" if free < _LOW_SPACE else str(exc)
+            raise WorkspaceError(
+                f"cannot write the workspace {path}: {cause}; it is unchanged"
+            ) from exc
+
+
+_LOW_SPACE = 1 << 20
+"""Bytes free below which a failed GeoPackage write is put down to a full disk."""
+
+
+def _require_writable(path: Path) -> None:
+    mode_bits = path.stat().st_mode & 0o777
+    if not os.access(path, os.W_OK) or not mode_bits & 0o222:  # root may write anything
+        mode = oct(mode_bits)
+        raise WorkspaceError(
+            f"workspace {path} is read-only (mode {mode[2:]}); it is unchanged. Make it "
+            f"writable (chmod u+w {path}) or write to a copy"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise WorkspaceError(
+            f"cannot write the workspace {path}: no permission to write in {path.parent} "
+            "(a write replaces the file there); it is unchanged"
+        )
 
 
 def write_layers(
@@ -206,8 +409,9 @@ def write_layers(
     sources: Mapping[str, str] | None = None,
     synthetic: bool = False,
     note: str = "",
+    fresh: bool = False,
 ) -> None:
-    """Write (replace) layers in a workspace, all or nothing.
+    """Write (replace) layers in a workspace, all or nothing, under its lock.
 
     Parameters
     ----------
@@ -224,16 +428,24 @@ def write_layers(
         Mark the layers as synthetic (the demo) in the provenance table.
     note : str
         Free text stored with the provenance.
+    fresh : bool
+        Replace the whole workspace: afterwards it holds only ``layers``.
+
+    Raises
+    ------
+    WorkspaceError
+        The workspace is busy, read-only, not a workspace, or the file
+        system refused the write; the workspace is unchanged.
     """
     sources = dict(sources or {})
-    with editing(path) as tmp:
+    with editing(path, fresh=fresh) as tmp:
         for name, gdf in layers.items():
             _write_one(tmp, name, gdf)
         rows = [
             {
                 "layer": name,
                 "source": sources.get(name, "ductplanner"),
-                "updated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "updated": timestamp(),
                 "synthetic": synthetic,
                 "features": len(gdf),
                 "note": note,
@@ -291,3 +503,40 @@ def read_planning_layers(path: str | os.PathLike[str]) -> dict[str, gpd.GeoDataF
         for name in PLANNING_LAYERS
         if name in present or name in ("streets", "addresses")
     }
+
+
+_VOLATILE_COLUMNS = ("created", "updated")
+"""Columns that say when a table was written, not what it holds."""
+
+
+def content_digests(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Return a SHA-256 of the content of each layer and table (provenance left out).
+
+    Unlike a hash of the file's bytes, which change with every write's
+    timestamps, these are equal whenever two workspaces hold the same
+    features and rows: a report can say its figures came from this content.
+    Columns that only date the write (``created``, ``updated``) are left out.
+    """
+    path = Path(path)
+    out = {}
+    for name in sorted(list_layers(path)):
+        if name == SOURCES_TABLE:
+            continue
+        frame = pyogrio.read_dataframe(path, layer=name)
+        out[name] = _frame_digest(frame)
+    return out
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
+    columns = [c for c in frame.columns if c not in _VOLATILE_COLUMNS and c != "geometry"]
+    for column in columns:
+        digest.update(f"{column}\0".encode())
+        values = pd.util.hash_pandas_object(frame[column], index=False)
+        digest.update(values.to_numpy().tobytes())
+    if geometry is not None:
+        for wkb in shapely.to_wkb(geometry.to_numpy(), output_dimension=2):
+            digest.update(b"" if wkb is None else wkb)
+            digest.update(b"\0")
+    return digest.hexdigest()

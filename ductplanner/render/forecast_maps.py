@@ -74,7 +74,7 @@ from .style import NO_SHARE_COLOUR, SHARE_BREAKS, SHARE_COLOURS, safe_json, shar
 
 if TYPE_CHECKING:
     import folium
-    from branca.element import Figure
+    from branca.element import Element, Figure
 
 __all__ = ["ForecastBase", "side_by_side_map", "time_map"]
 
@@ -184,9 +184,7 @@ def _district_years(
     return features, sorted(names - set(districts["name"].astype(str)))
 
 
-def _line_classes(
-    forecast: StoredForecast, edge_ids: pd.Index, years: Sequence[int]
-) -> np.ndarray:
+def _line_classes(forecast: StoredForecast, edge_ids: pd.Index, years: Sequence[int]) -> np.ndarray:
     """Return per edge (rows, in ``edge_ids`` order) and year the street class (0: none)."""
     edges = forecast.edges
     if edges.empty:
@@ -540,8 +538,6 @@ def side_by_side_map(
     WorkspaceError
         Not two forecasts, or no common year.
     """
-    from branca.element import Element
-
     if len(forecasts) != 2:
         raise WorkspaceError(f"a comparison needs two scenarios, not {len(forecasts)}")
     common = sorted(set(forecasts[0].years) & set(forecasts[1].years))
@@ -571,10 +567,7 @@ def side_by_side_map(
     page = cast("Figure", maps[0].get_root())
     page.add_child(maps[1])
     add_page_head(page, self_contained=self_contained, assets_dir=assets_dir)
-    page.header.add_child(
-        Element(f"<style>#{maps[1].get_name()} {{ border-left: 3px solid #333; }}</style>"),
-        name="dp_compare",
-    )
+    page.header.add_child(_divider(maps[1]), name="dp_compare")
     names = " and ".join(f.scenario for f in forecasts)
     notes = [n for _, ns in built for n in dict.fromkeys(ns)]
     about = _about(f"{base.name}: {names} in {year}", base, forecasts, notes)
@@ -679,7 +672,7 @@ function dpSync(a, b) {
 @cache
 def _view_elements() -> tuple[type, type]:
     """Build the year switch and map sync elements (folium is imported only when drawing)."""
-    from branca.element import Element, MacroElement
+    from branca.element import MacroElement
     from jinja2 import Template
 
     class YearSwitch(MacroElement):
@@ -719,3 +712,17 @@ def _view_elements() -> tuple[type, type]:
             self.css, self.js = _VIEW_CSS, _VIEW_JS
 
     return YearSwitch, Sync
+
+
+def _divider(right: folium.Map) -> Element:
+    """Return the line between two maps side by side, naming the right one as the page renders."""
+    from branca.element import Element
+
+    class Divider(Element):
+        def __init__(self) -> None:
+            super().__init__(
+                "<style>#{{ this.right.get_name() }} { border-left: 3px solid #333; }</style>"
+            )
+            self.right = right
+
+    return Divider()

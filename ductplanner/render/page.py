@@ -18,6 +18,8 @@ basemap tiles need a connection.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,6 +37,7 @@ from .style import safe_json
 
 if TYPE_CHECKING:
     import folium
+    from branca.element import Element
 
 __all__ = [
     "COVERAGE_DEFINITION",
@@ -50,6 +53,7 @@ __all__ = [
     "legend_html",
     "offline_note",
     "provenance_row",
+    "seed_element_ids",
 ]
 
 TOKEN_ENV = "DATAFORSYNINGEN_TOKEN"
@@ -297,12 +301,14 @@ class About:
     rows: list[tuple[str, ...]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+
 def _synthetic_text(value: Any) -> str:
     if is_nan(value):
         return "unknown"
     if isinstance(value, str):
         value = value.strip().lower() in {"1", "true", "yes"}
     return "synthetic (demo)" if bool(value) else "real"
+
 
 def provenance_row(
     layer: str, shown_as: str, info: Mapping[str, Any] | None, notes_seen: set[str]
@@ -537,3 +543,27 @@ def assemble_map(
         ],
     )
     return m
+
+
+def seed_element_ids(root: Element, seed: str = "ductplanner") -> None:
+    """Give every element of a page an id drawn from ``seed`` and its place in the page.
+
+    folium names its elements with random ids; with these, the same map
+    renders to the same bytes. Call it once the page is complete, before
+    rendering it.
+    """
+    counter = 0
+
+    def visit(element: Element) -> None:
+        nonlocal counter
+        renamed = OrderedDict()
+        for key, child in element._children.items():
+            old = child.get_name()
+            counter += 1
+            child._id = hashlib.sha256(f"{seed}:{counter}".encode()).hexdigest()[:32]
+            renamed[child.get_name() if key == old else key] = child
+            visit(child)
+        element._children = renamed
+
+    root._id = hashlib.sha256(f"{seed}:0".encode()).hexdigest()[:32]
+    visit(root)

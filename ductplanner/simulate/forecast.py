@@ -6,7 +6,6 @@ The table schemas (:data:`TABLES` and the column tuples) are documented in
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..core._clock import timestamp
 from ..core._format import number, percent
 from ..model.regrowth import DISTRIBUTIONS, Renewal, p_dug_within
 from ..model.scenarios import Scenario
@@ -253,7 +253,7 @@ class Forecast:
                     "mean_cycle_years": self.renewal.mean,
                     "gamma_shape": self.renewal.gamma_shape,
                     "as_of": "" if self.inp.as_of is None else self.inp.as_of.isoformat(),
-                    "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "created": timestamp(),
                     "version": __version__,
                 }
             ],

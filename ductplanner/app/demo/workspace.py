@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...core._atomic import replacing
 from ...io.workspace import write_layers
 from .plan import SYNTHETIC_NOTE
 from .town import generate_demo
@@ -42,12 +41,12 @@ def write_demo_workspace(
         if scale == 1
         else (f"synthetic demo (seed {seed}, scale {scale:g})")
     )
-    with replacing(path, suffix=".gpkg") as tmp:
-        write_layers(
-            tmp,
-            layers,
-            sources=dict.fromkeys(layers, source),
-            synthetic=True,
-            note=SYNTHETIC_NOTE,
-        )
+    write_layers(
+        path,
+        layers,
+        sources=dict.fromkeys(layers, source),
+        synthetic=True,
+        note=SYNTHETIC_NOTE,
+        fresh=True,
+    )
     return {name: len(gdf) for name, gdf in layers.items()}

@@ -51,7 +51,14 @@ from ...core._format import is_nan, metres, number
 from ...core.result import Result
 from ...io.importer import read_as_built
 from ...io.ler import export_ler
-from ...io.workspace import list_layers, read_layer, read_sources, read_table, write_layers
+from ...io.workspace import (
+    list_layers,
+    locked,
+    read_layer,
+    read_sources,
+    read_table,
+    write_layers,
+)
 from ...model.decisions import DECISIONS_TABLE, decision_row, next_decisions, typed_decisions
 from ...render.letters import request_letter
 
@@ -124,14 +131,15 @@ def log_decision(
             ],
             summary="decision not logged",
         )
-    digs = read_layer(path, "digs")
-    dig = find_dig(digs, dig_id, source)
-    log = read_decisions(path)
-    row = decision_row(dig_id, status, owner=str(dig["owner"]), reason=reason, date=date)
-    if dig_id not in set(log["dig_id"]):
-        row.update(_dig_figures(path, list_layers(path), dig))
-    log = next_decisions(log, [row], source=source)
-    write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
+    with locked(path):  # the log as the last writer left it
+        digs = read_layer(path, "digs")
+        dig = find_dig(digs, dig_id, source)
+        log = read_decisions(path)
+        row = decision_row(dig_id, status, owner=str(dig["owner"]), reason=reason, date=date)
+        if dig_id not in set(log["dig_id"]):
+            row.update(_dig_figures(path, list_layers(path), dig))
+        log = next_decisions(log, [row], source=source)
+        write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
     return log.iloc[-1].to_dict()
 
 
@@ -227,40 +235,41 @@ def requests_command(
     """
     path = Path(workspace)
     as_of = as_of or dt.date.today()
-    layers, log = _read_for_requests(path)
-    request = build_requests(
-        layers,
-        owner,
-        decisions=log,
-        scenario=scenario,
-        as_of=as_of,
-        source=str(path),
-    )
-    if not len(request.digs):
-        summary: dict[str, Any] = {"workspace": str(path), **request.summary()}
-        skipped = "".join(f"\n  {d}: {why}" for d, why in request.skipped.items())
-        summary.update(files=[], proposed=[])
-        text = (
-            f"nothing to request from {request.owner}: the {request.source_layer} layer "
-            f"joins none of its open digs; no files written{skipped}"
+    with locked(path):  # the log as the last writer left it; one request at a time
+        layers, log = _read_for_requests(path)
+        request = build_requests(
+            layers,
+            owner,
+            decisions=log,
+            scenario=scenario,
+            as_of=as_of,
+            source=str(path),
         )
-        text += "".join(f"\nwarning: {w}" for w in request.warnings)
-        return Result(summary=summary, text=text)
-    folder = Path(out) if out else path.parent / f"requests-{owner_slug(request.owner)}"
-    sources = read_sources(path)
-    synthetic = bool(sources.loc[sources["layer"] == "digs", "synthetic"].any())
-    label = "Synthetic demo data: made-up digs, not a real request" if synthetic else ""
-    proposals = proposal_rows(request, log, as_of)
-    request.digs.loc[request.digs["status"] == "", "status"] = "proposed"
-    request.stretches.loc[request.stretches["status"] == "", "status"] = "proposed"
-    summary = {"workspace": str(path), **request.summary()}
-    files = write_requests(request, folder, label=label)
-    if proposals:  # after the files: a request is logged only once it is written
-        log = next_decisions(log, proposals, source=str(path))
-        write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
-    proposed = [r["dig_id"] for r in proposals]
-    summary.update(files=[str(f) for f in files], proposed=proposed)
-    return Result(summary=summary, text=_request_text(request, summary, proposed, files))
+        if not len(request.digs):
+            summary: dict[str, Any] = {"workspace": str(path), **request.summary()}
+            skipped = "".join(f"\n  {d}: {why}" for d, why in request.skipped.items())
+            summary.update(files=[], proposed=[])
+            text = (
+                f"nothing to request from {request.owner}: the {request.source_layer} layer "
+                f"joins none of its open digs; no files written{skipped}"
+            )
+            text += "".join(f"\nwarning: {w}" for w in request.warnings)
+            return Result(summary=summary, text=text)
+        folder = Path(out) if out else path.parent / f"requests-{owner_slug(request.owner)}"
+        sources = read_sources(path)
+        synthetic = bool(sources.loc[sources["layer"] == "digs", "synthetic"].any())
+        label = "Synthetic demo data: made-up digs, not a real request" if synthetic else ""
+        proposals = proposal_rows(request, log, as_of)
+        request.digs.loc[request.digs["status"] == "", "status"] = "proposed"
+        request.stretches.loc[request.stretches["status"] == "", "status"] = "proposed"
+        summary = {"workspace": str(path), **request.summary()}
+        files = write_requests(request, folder, label=label)
+        if proposals:  # after the files: a request is logged only once it is written
+            log = next_decisions(log, proposals, source=str(path))
+            write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
+        proposed = [r["dig_id"] for r in proposals]
+        summary.update(files=[str(f) for f in files], proposed=proposed)
+        return Result(summary=summary, text=_request_text(request, summary, proposed, files))
 
 
 def _request_text(
@@ -394,32 +403,33 @@ def record_dig(
         whose request was declined; nothing is written.
     """
     path = Path(workspace)
-    present = list_layers(path)
-    lines = None if as_built is None else read_as_built(Path(as_built), crs=crs).geometry
-    edited: tuple[str, ...] = ("digs", "plan", "ducts", "streets")
-    layers = {n: read_layer(path, n) for n in edited if n in present}
-    log = read_decisions(path)
-    laid = DigLaid(dig_id, year, date, lines, "" if as_built is None else Path(as_built).name)
-    changed, log, (outcome,) = record_layers(
-        layers, log, [laid], scenario=scenario, source=str(path)
-    )
-    if not outcome.recorded:
+    with locked(path):  # the layers and log as the last writer left them
+        present = list_layers(path)
+        lines = None if as_built is None else read_as_built(Path(as_built), crs=crs).geometry
+        edited: tuple[str, ...] = ("digs", "plan", "ducts", "streets")
+        layers = {n: read_layer(path, n) for n in edited if n in present}
+        log = read_decisions(path)
+        laid = DigLaid(dig_id, year, date, lines, "" if as_built is None else Path(as_built).name)
+        changed, log, (outcome,) = record_layers(
+            layers, log, [laid], scenario=scenario, source=str(path)
+        )
+        if not outcome.recorded:
+            return outcome
+        out: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {**changed, DECISIONS_TABLE: log}
+        if refresh_coverage:
+            for name in ("addresses", "backbone", "sites", "districts"):
+                if name in present:
+                    layers[name] = read_layer(path, name)
+            drop = _coverage_drop(path)
+            before = _coverage(layers, drop)
+            after = _coverage({**layers, **changed}, drop)
+            if before is not None and after is not None:
+                outcome.households_before = before.summary()["households_duct_covered"]
+                outcome.households_after = after.summary()["households_duct_covered"]
+                if "coverage" in present:
+                    out.update(after.layers())
+        write_layers(path, out, note=f"as-built: dig {outcome.dig_id} recorded")
         return outcome
-    out: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {**changed, DECISIONS_TABLE: log}
-    if refresh_coverage:
-        for name in ("addresses", "backbone", "sites", "districts"):
-            if name in present:
-                layers[name] = read_layer(path, name)
-        drop = _coverage_drop(path)
-        before = _coverage(layers, drop)
-        after = _coverage({**layers, **changed}, drop)
-        if before is not None and after is not None:
-            outcome.households_before = before.summary()["households_duct_covered"]
-            outcome.households_after = after.summary()["households_duct_covered"]
-            if "coverage" in present:
-                out.update(after.layers())
-    write_layers(path, out, note=f"as-built: dig {outcome.dig_id} recorded")
-    return outcome
 
 
 def _as_built_text(diff: AsBuiltDiff) -> str:

@@ -26,6 +26,7 @@ from ...io.workspace import (
     ATTRIBUTE_TABLES,
     SOURCES_TABLE,
     list_layers,
+    locked,
     read_layer,
     read_sources,
     write_layers,
@@ -132,16 +133,18 @@ def import_file(
     frame = loaded.frame
     before = 0
     provenance = str(path) + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
-    if append and layer in present:
-        existing = read_layer(workspace, layer)
-        before = len(existing)
-        require_valid(_id_clashes(existing, frame, layer, workspace, str(path)))
-        frame = _appended(existing, frame)
-        previous = _previous_source(workspace, layer)
-        if previous:
-            provenance = f"{previous}; {provenance}"
-    note = "; ".join(loaded.notes)
-    write_layers(workspace, {layer: frame}, sources={layer: provenance}, note=note)
+    with locked(workspace):  # an append re-reads the layer as the last writer left it
+        present = list_layers(workspace) if workspace.exists() else []
+        if append and layer in present:
+            existing = read_layer(workspace, layer)
+            before = len(existing)
+            require_valid(_id_clashes(existing, frame, layer, workspace, str(path)))
+            frame = _appended(existing, frame)
+            previous = _previous_source(workspace, layer)
+            if previous:
+                provenance = f"{previous}; {provenance}"
+        note = "; ".join(loaded.notes)
+        write_layers(workspace, {layer: frame}, sources={layer: provenance}, note=note)
     counts = severity_counts(loaded.problems)
     summary = {
         "workspace": str(workspace),

@@ -30,7 +30,7 @@ from ...model.network import NETWORK_STEPS, build_network
 from ...model.scenarios import scenario_key
 from ...render.forecast_maps import ForecastBase, side_by_side_map, time_map
 from ...render.maps import DRAWN_AS, HOW_TO_DERIVE, layers_map
-from ...render.page import TOKEN_ENV
+from ...render.page import TOKEN_ENV, seed_element_ids
 from ...simulate.stored import FORECAST_TABLES, StoredForecast, stored_forecasts, stored_scenarios
 
 if TYPE_CHECKING:
@@ -269,8 +269,14 @@ def comparison_map(
 
 
 def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
-    """Write a map (or a page of maps) as one HTML file, atomically; return its path."""
-    return write_text_atomic(path, m.get_root().render())
+    """Write a map (or a page of maps) as one HTML file, atomically; return its path.
+
+    The page's element ids are fixed (:func:`seed_element_ids`), so the same
+    map gives the same bytes.
+    """
+    root = m.get_root()
+    seed_element_ids(root)
+    return write_text_atomic(path, root.render())
 
 
 def _default_out(

@@ -17,7 +17,6 @@ Two steps, so a report in two languages reads the workspace once::
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import platform
@@ -43,10 +42,11 @@ from ...analysis.evaluation import (
     scenario_labels,
 )
 from ...core._atomic import write_text_atomic
+from ...core._clock import timestamp
 from ...core._errors import ScenarioError
 from ...core._format import Lang, plain, plain_tree, share, text_column
 from ...core.result import Result
-from ...io.workspace import list_layers, read_layer, read_sources, read_table
+from ...io.workspace import content_digests, list_layers, read_layer, read_sources, read_table
 from ...model.scenarios import load_scenario, shipped_scenarios
 from ...render.report import render_report
 
@@ -142,10 +142,24 @@ def _file_entry(role: str, path: Path, name: str) -> dict[str, Any]:
     return {"role": role, "file": name, "sha256": _sha256(path), "bytes": path.stat().st_size}
 
 
+def _workspace_entry(ws: Path) -> dict[str, Any]:
+    """Return the workspace's manifest entry: a digest of its content, not of its bytes."""
+    layers = content_digests(ws)
+    whole = hashlib.sha256("".join(f"{k}={v};" for k, v in layers.items()).encode()).hexdigest()
+    return {
+        "role": "workspace",
+        "file": ws.name,
+        "sha256": whole,
+        "bytes": ws.stat().st_size,
+        "content": "sha256 of the layers' and tables' content (see layers)",
+        "layers": layers,
+    }
+
+
 def _manifest(data: ReportData, drop: float) -> dict[str, Any]:
     """Input files with hashes, parameters, seeds, versions and date: how to make it again."""
     ws = data.workspace
-    files = [_file_entry("workspace", ws, ws.name)]
+    files = [_workspace_entry(ws)]
     for stem, path in data.scenario_files.items():
         shipped = path.resolve().parent == shipped_scenarios().resolve()
         name = f"scenarios/{path.name}" if shipped else path.name
@@ -161,7 +175,7 @@ def _manifest(data: ReportData, drop: float) -> dict[str, Any]:
             f"ductplanner simulate {ws.name} --scenario {scenario} --runs {count} --seed {seed}"
         )
     return {
-        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": timestamp(),
         "ductplanner": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
