@@ -624,3 +624,11 @@ def test_point_geometries_in_derived_layers_are_drawn(tiny: dict) -> None:
     (overlay,) = layer_overlays({"opportunities": points})
     assert overlay.data[0]["geometry"]["type"] == "Point"
     assert "radius" in overlay.styles[overlay.data[0]["properties"]["s"]]
+
+
+def test_the_same_workspace_draws_the_same_bytes(map_workspace: Path, tmp_path: Path) -> None:
+    paths = [save_map(workspace_map(map_workspace), tmp_path / f"{k}.html") for k in "ab"]
+    first, again = (p.read_text(encoding="utf-8") for p in paths)
+    assert first == again
+    ids = re.findall(r'id="(map_[0-9a-f]{32})"', first)
+    assert len(ids) == 1 and f"var {ids[0]} = L.map" in first  # the seeded id names the map
