@@ -59,6 +59,7 @@ __all__ = [
     "read_layer",
     "read_layers",
     "read_planning_layers",
+    "read_raw_layer",
     "read_sources",
     "read_table",
     "write_layers",
@@ -279,6 +280,13 @@ def read_layer(
     if layer in SCHEMAS:
         gdf, _ = validate_layer(gdf, layer, source=str(path))
     return gdf
+
+
+def read_raw_layer(path: str | os.PathLike[str], layer: str) -> gpd.GeoDataFrame:
+    """Read one layer as stored, untyped and unvalidated (what ``validate`` checks)."""
+    path = Path(path)
+    _require_workspace(path)
+    return gpd.read_file(path, layer=layer, engine="pyogrio")
 
 
 def read_layers(

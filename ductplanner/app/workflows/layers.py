@@ -28,6 +28,7 @@ from ...io.workspace import (
     list_layers,
     locked,
     read_layer,
+    read_raw_layer,
     read_sources,
     write_layers,
 )
@@ -372,7 +373,7 @@ def _validate_workspace(
 
 def _validate_workspace_layer(path: Path, name: str) -> tuple[int, list[Problem]]:
     source = str(path)
-    frame = gpd.read_file(path, layer=name, engine="pyogrio")
+    frame = read_raw_layer(path, name)
     _, problems = validate_layer(frame, name, source=source)
     # An empty layer is a fact in a workspace (no ducts laid yet), not an error.
     problems = [
