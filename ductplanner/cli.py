@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .app.workflows.coordination import decide_command, record_command, requests_command
+from .app.workflows.coordination import (
+    CSV_DIALECTS,
+    decide_command,
+    record_command,
+    requests_command,
+)
 from .app.workflows.coverage import coverage_command
 from .app.workflows.layers import import_file, validate_path
 from .app.workflows.ler import ler_command
@@ -137,6 +143,8 @@ def _cmd_requests(args: argparse.Namespace) -> Result:
         out=args.out,
         scenario=args.scenario,
         as_of=parse_day(args.as_of),
+        lang=args.lang,
+        csv_dialect=args.csv,
     )
 
 
@@ -384,6 +392,13 @@ def _add_requests_parser(sub: Any) -> None:
         help="the day the requests go out, YYYY-MM-DD (default today): digs whose window "
         "closed before it are not requested",
     )
+    p.add_argument("--lang", choices=["en", "da"], default="en", help="the letter's language")
+    p.add_argument(
+        "--csv",
+        choices=list(CSV_DIALECTS),
+        help="CSV dialect: plain (commas, UTF-8) or excel-da (semicolons, decimal commas, "
+        "UTF-8 with BOM, as Danish Excel opens it); default excel-da with --lang da",
+    )
     _add_plan_scenario(p)
     _add_output_options(p)
 
@@ -494,10 +509,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
-    if args.json:
-        print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
-    elif result.text:
-        print(result.text)
+    try:
+        if args.json:
+            print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
+        elif result.text:
+            print(result.text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `ductplanner coverage WS | head`: the reader has had enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit's own flush fails no more
     return 0
 
 

@@ -30,6 +30,7 @@ from ductplanner.app.demo import tiny_layers
 from ductplanner.app.workflows import coordination as co
 from ductplanner.cli import main
 from ductplanner.core._errors import InputError, WorkspaceError
+from ductplanner.core._format import slug
 from ductplanner.io import workspace as ws_module
 from ductplanner.io.workspace import list_layers, read_layer, read_layers, read_table, write_layers
 from ductplanner.model import decisions as dec
@@ -245,7 +246,8 @@ def test_request_summary_escapes_every_input_string(tmp_path: Path):
     write_layers(path, {**layers, "plan": plan_layer(layers, ("NOV-1",))})
     result = co.requests_command(str(path), evil, out=str(tmp_path / "o"), as_of=TINY_SEASON)
     html_file = Path(result.summary["files"][2])
-    assert html_file.name == "requests-script-alert-1-script-vand-co.html"
+    assert html_file.name == f"requests-{slug(evil)}.html"  # hostile name: hashed, no collision
+    assert html_file.name.startswith("requests-script-alert-1-script-vand-co-")
     text = html_file.read_text(encoding="utf-8")
     assert "<script>" not in text and "<b>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Vand &amp; Co" in text

@@ -14,15 +14,17 @@ what it is a share of, "18,204 of 23,117 households, 78.7 %" does not. Use
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Lang", "is_nan", "metres", "number", "percent", "share", "slug"]
+__all__ = ["Lang", "is_nan", "metres", "number", "percent", "share", "slug", "spreadsheet_safe"]
 
 Lang = Literal["en", "da"]
 
@@ -122,13 +124,56 @@ def metres(value: float, *, lang: Lang = "en") -> str:
     return f"{number(value, 0, lang=lang)} m"
 
 
-def slug(text: str) -> str:
-    """Return a file-name-safe form of a name (an owner's, a scenario's).
+_DANISH = str.maketrans(
+    {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+)
+_SLUG_MAX = 60
 
-    >>> slug("Ballerup Kommune"), slug("<script>"), slug("")
-    ('ballerup-kommune', 'script', 'owner')
+
+def slug(text: str) -> str:
+    """Return a file-name-safe form of a name (an owner's, a scenario's) that no other name shares.
+
+    Danish letters are spelt out (æ→ae, ø→oe, å→aa); a name that loses more
+    than its spacing, or is very long, gets a short stable hash of itself,
+    so two different names never give one file name.
+
+    >>> slug("Ballerup Kommune"), slug("Åby Vand"), slug("Øby Vand")
+    ('ballerup-kommune', 'aaby-vand', 'oeby-vand')
+    >>> slug("<script>"), slug("A/B") != slug("A B"), len(slug("x" * 300)), slug("")
+    ('script-5b63e5', True, 60, 'owner')
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "owner"
+    spelt = unicodedata.normalize("NFKC", str(text)).lower().translate(_DANISH)
+    clean = re.sub(r"[^a-z0-9]+", "-", spelt).strip("-") or "owner"
+    lossless = re.sub(r"[ _-]+", "-", spelt.strip()) in (clean, "")
+    if lossless and len(clean) <= _SLUG_MAX:
+        return clean
+    digest = hashlib.sha256(str(text).encode()).hexdigest()[:6]
+    return f"{clean[: _SLUG_MAX - 7].rstrip('-')}-{digest}"
+
+
+_FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Keep a spreadsheet from running a text cell as a formula (CSV injection, OWASP).
+
+    A text starting with ``=``, ``@``, ``+``, ``-``, a tab or a carriage
+    return gets a leading apostrophe, except a plain signed number.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("-12.5"), spreadsheet_safe(3)
+    ("'=HYPERLINK(1)", '-12.5', 3)
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    if value[0] in "+-":
+        if len(value) == 1:
+            return value
+        try:
+            float(value)
+            return value
+        except ValueError:
+            pass
+    return "'" + value
 
 
 def is_nan(value: Any) -> bool:

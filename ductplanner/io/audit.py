@@ -38,6 +38,7 @@ import pandas as pd
 from ..core._atomic import write_text_atomic
 from ..core._clock import now
 from ..core._errors import InputError, Problem
+from ..core._format import spreadsheet_safe
 
 __all__ = [
     "REPORT_COLUMNS",
@@ -148,28 +149,13 @@ def render_json(
     return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-_FORMULA_START = ("=", "@", "\t", "\r")
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    if value[:1] in "+-" and len(value) > 1:
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
-
-
 def render_csv(problems: Iterable[Problem]) -> str:
     """Return the report as CSV text (without the byte-order mark)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(REPORT_COLUMNS), lineterminator="\r\n")
     writer.writeheader()
     for row in problem_rows(problems):
-        writer.writerow({k: _spreadsheet_safe(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

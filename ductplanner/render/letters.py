@@ -1,17 +1,82 @@
-"""The co-digging request letter to a utility: a request in, HTML out."""
+"""The co-digging request letter to a utility: a request in, HTML out, in English or Danish."""
 
 from __future__ import annotations
 
 import html
 
-from ..analysis.requests import RequestSet
-from ..core._format import metres, number
+import pandas as pd
 
-__all__ = ["request_letter"]
+from ..analysis.requests import RequestSet
+from ..core._format import Lang, metres, number
+
+__all__ = ["LETTER_WORDS", "PURPOSE_WORDS", "request_letter"]
+
+LETTER_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("Co-digging request to {owner}", "Anmodning om samgravning til {owner}"),
+    "requester": ("The municipality", "Kommunen"),
+    "ask": (
+        "{requester} asks to lay empty broadband ducts in the trenches of the {digs} digs "
+        "below while they are open: {metres} of duct in all. We supply the ducts and pay the "
+        "co-laying, DKK {dkk} in all; the ducts bring broadband within reach of the "
+        "households listed.",
+        "{requester} ønsker at lægge tomrør til bredbånd i tracéerne på de {digs} gravearbejder "
+        "nedenfor, mens de står åbne: {metres} tomrør i alt. Vi leverer rørene og betaler for "
+        "samlægningen, i alt {dkk} kr.; rørene bringer bredbånd inden for rækkevidde af de "
+        "nævnte husstande.",
+    ),
+    "answer": (
+        "Please answer per dig (agreed, or declined with the reason) before its window opens. "
+        "The stretches are in the GeoPackage and the CSV beside this letter (one line per "
+        "stretch, with its street, metres and cost).",
+        "Svar venligst for hvert gravearbejde (ja, eller nej med begrundelse), før det "
+        "begynder. Strækningerne står i GeoPackage- og CSV-filen ved siden af dette brev (én "
+        "linje pr. strækning med vej, meter og pris).",
+    ),
+    "dig": ("dig", "gravearbejde"),
+    "purpose": ("purpose", "formål"),
+    "window": ("window", "periode"),
+    "streets": ("streets", "veje"),
+    "stretches": ("stretches", "strækninger"),
+    "metres": ("metres", "meter"),
+    "households": ("households", "husstande"),
+    "dkk": ("DKK", "kr."),
+    "status": ("status", "status"),
+    "new": ("new", "ny"),
+    "proposed": ("proposed", "anmodet"),
+    "agreed": ("agreed", "accepteret"),
+    "declined": ("declined", "afslået"),
+    "laid": ("laid", "lagt"),
+}
+"""The letter's words: (English, Danish)."""
+
+PURPOSE_WORDS: dict[str, str] = {
+    "water": "vand",
+    "wastewater": "spildevand",
+    "power": "el",
+    "district-heating": "fjernvarme",
+    "gas": "gas",
+    "fibre": "fiber",
+    "road": "vej",
+    "other": "andet",
+}
+"""The dig purposes in Danish."""
+
+
+def _w(key: str, lang: Lang, **values: object) -> str:
+    text = LETTER_WORDS[key][0 if lang == "en" else 1]
+    return text.format(**values) if values else text
+
+
+def _day(value: object, lang: Lang) -> str:
+    """Return a date as the reader writes it: 2026-04-01, or 01-04-2026 in Danish."""
+    stamp = pd.Timestamp(str(value)) if str(value) else pd.NaT
+    if pd.isna(stamp):
+        return str(value)
+    return stamp.strftime("%Y-%m-%d" if lang == "en" else "%d-%m-%Y")
 
 
 def request_letter(
-    request: RequestSet, *, requester: str = "The municipality", label: str = ""
+    request: RequestSet, *, requester: str | None = None, label: str = "", lang: Lang = "en"
 ) -> str:
     """Return the HTML letter asking one utility for its digs (one table row per dig).
 
@@ -19,10 +84,12 @@ def request_letter(
     ----------
     request : RequestSet
         What to ask for.
-    requester : str
-        Who asks (the letter's first words).
+    requester : str, optional
+        Who asks (the letter's first words; default "The municipality" / "Kommunen").
     label : str
         A banner shown above the letter (e.g. that the data are made up); none when empty.
+    lang : {"en", "da"}
+        The letter's language, numbers and dates.
 
     Returns
     -------
@@ -32,22 +99,47 @@ def request_letter(
     esc = html.escape
     digs = request.digs
     total_m, total_dkk = float(digs["metres"].sum()), float(digs["cost_dkk"].sum())
+
+    def purpose(value: object) -> str:
+        text = str(value)
+        return PURPOSE_WORDS.get(text, text) if lang == "da" else text
+
+    def status(value: object) -> str:
+        text = str(value) or "new"
+        return _w(text, lang) if text in LETTER_WORDS else text
+
     rows = "\n".join(
         "<tr>"
-        f"<td>{esc(str(r.dig_id))}</td><td>{esc(str(r.purpose))}</td>"
-        f"<td>{esc(str(r.start))} – {esc(str(r.end))}</td><td>{esc(str(r.streets))}</td>"
-        f"<td class=n>{r.stretches}</td><td class=n>{esc(metres(float(r.metres)))}</td>"
-        f"<td class=n>{esc(number(float(r.households)))}</td>"
-        f"<td class=n>{esc(number(float(r.cost_dkk)))}</td>"
-        f"<td>{esc(str(r.status) or 'new')}</td>"
+        f"<td>{esc(str(r.dig_id))}</td><td>{esc(purpose(r.purpose))}</td>"
+        f"<td>{esc(_day(r.start, lang))} – {esc(_day(r.end, lang))}</td>"
+        f"<td>{esc(str(r.streets))}</td>"
+        f"<td class=n>{r.stretches}</td><td class=n>{esc(metres(float(r.metres), lang=lang))}</td>"
+        f"<td class=n>{esc(number(float(r.households), lang=lang))}</td>"
+        f"<td class=n>{esc(number(float(r.cost_dkk), lang=lang))}</td>"
+        f"<td>{esc(status(r.status))}</td>"
         "</tr>"
         for r in digs.itertuples(index=False)
     )
     banner = f'<p class="label">{esc(label)}</p>' if label else ""
-    owner = esc(request.owner)
+    title = esc(_w("title", lang, owner=request.owner))
+    ask = _w(
+        "ask",
+        lang,
+        requester=requester or _w("requester", lang),
+        digs=len(digs),
+        metres=metres(total_m, lang=lang),
+        dkk=number(total_dkk, lang=lang),
+    )
+    heads = "".join(
+        f"<th class=n>{esc(_w(k, lang))}</th>"
+        if k in ("stretches", "metres", "households", "dkk")
+        else f"<th>{esc(_w(k, lang))}</th>"
+        for k in ("dig", "purpose", "window", "streets", "stretches", "metres", "households",
+                  "dkk", "status")
+    )  # fmt: skip
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Co-digging request to {owner}</title>
+<html lang="{lang}"><head><meta charset="utf-8">
+<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -56,22 +148,13 @@ td.n, th.n {{ text-align: right; }}
 .label {{ background: #fff3cd; padding: .5em; border: 1px solid #e0c060; }}
 </style></head><body>
 {banner}
-<h1>Co-digging request to {owner}</h1>
-<p>{esc(requester)} asks to lay empty broadband ducts in the trenches of the
-{len(digs)} digs below while they are open: {esc(metres(total_m))} of duct in all.
-We supply the ducts and pay the co-laying, DKK {esc(number(total_dkk))} in all;
-the ducts bring broadband within reach of the households listed.</p>
-<p>Please answer per dig (agreed, or declined with the reason) before its window opens.
-The stretches are in the GeoPackage and the CSV beside this letter (one line per stretch,
-with its street, metres and cost).</p>
+<h1>{title}</h1>
+<p>{esc(ask)}</p>
+<p>{esc(_w("answer", lang))}</p>
 <table>
-<thead><tr><th>dig</th><th>purpose</th><th>window</th><th>streets</th>
-<th class=n>stretches</th><th class=n>metres</th><th class=n>households</th>
-<th class=n>DKK</th><th>status</th></tr></thead>
+<thead><tr>{heads}</tr></thead>
 <tbody>
 {rows}
 </tbody></table>
 </body></html>
 """
-
-

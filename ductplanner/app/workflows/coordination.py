@@ -47,7 +47,7 @@ from ...analysis.requests import (
 )
 from ...core._atomic import replacing_all
 from ...core._errors import InputError, Problem
-from ...core._format import is_nan, metres, number
+from ...core._format import Lang, is_nan, metres, number, spreadsheet_safe
 from ...core.result import Result
 from ...io.importer import read_as_built
 from ...io.ler import export_ler
@@ -63,6 +63,7 @@ from ...model.decisions import DECISIONS_TABLE, decision_row, next_decisions, ty
 from ...render.letters import request_letter
 
 __all__ = [
+    "CSV_DIALECTS",
     "RecordOutcome",
     "decide_command",
     "log_decision",
@@ -160,26 +161,46 @@ def _dig_figures(path: Path, present: Sequence[str], dig: pd.Series) -> dict[str
     return figures
 
 
+CSV_DIALECTS = ("plain", "excel-da")
+"""``plain``: commas, decimal points, UTF-8. ``excel-da``: what Danish Excel opens as columns
+(semicolons, decimal commas, UTF-8 with a byte-order mark)."""
+
+
 def write_requests(
     request: RequestSet,
     out: str | os.PathLike[str],
     *,
-    requester: str = "The municipality",
+    requester: str | None = None,
     label: str = "",
+    lang: Lang = "en",
+    csv_dialect: str | None = None,
 ) -> list[Path]:
     """Write a request as GeoPackage, CSV and HTML into ``out``, each file atomically.
 
     Files: ``requests-<owner>.gpkg`` (layer ``requests``, one line per
-    stretch), ``requests-<owner>.csv`` (the same rows, geometry as WKT) and
-    ``requests-<owner>.html`` (a short letter with one table row per dig).
-    Every file is written beside its target under a temporary name and
-    renamed into place only once all three are written.
+    stretch), ``requests-<owner>.csv`` (the same rows, geometry as WKT, text
+    that a spreadsheet would run as a formula neutralised) and
+    ``requests-<owner>.html`` (a short letter in ``lang`` with one table row
+    per dig). Every file is written beside its target under a temporary name
+    and renamed into place only once all three are written. ``csv_dialect``
+    is one of :data:`CSV_DIALECTS` (default ``excel-da`` for a Danish letter,
+    else ``plain``).
 
     Returns
     -------
     list of Path
         The three files.
     """
+    dialect = csv_dialect or ("excel-da" if lang == "da" else "plain")
+    if dialect not in CSV_DIALECTS:
+        raise InputError(
+            [
+                Problem(
+                    "command line", "", "", "--csv", "allowed",
+                    f"{dialect!r} is not a CSV dialect", f"use one of: {', '.join(CSV_DIALECTS)}",
+                )
+            ]
+        )  # fmt: skip
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"requests-{owner_slug(request.owner)}"
@@ -188,8 +209,13 @@ def write_requests(
         request.stretches.to_file(gpkg, layer="requests", driver="GPKG", engine="pyogrio")
         table = pd.DataFrame(request.stretches.drop(columns="geometry"))
         table["wkt"] = request.stretches.geometry.to_wkt().to_numpy()
-        table.to_csv(csv, index=False, encoding="utf-8")
-        letter.write_text(request_letter(request, requester=requester, label=label), "utf-8")
+        table = table.map(spreadsheet_safe)  # a utility's own texts may be formulas
+        if dialect == "excel-da":
+            table.to_csv(csv, index=False, sep=";", decimal=",", encoding="utf-8-sig")
+        else:
+            table.to_csv(csv, index=False, encoding="utf-8")
+        page = request_letter(request, requester=requester, label=label, lang=lang)
+        letter.write_text(page, "utf-8")
     return targets
 
 
@@ -209,8 +235,10 @@ def requests_command(
     out: str | os.PathLike[str] | None = None,
     scenario: str | None = None,
     as_of: dt.date | None = None,
+    lang: Lang = "en",
+    csv_dialect: str | None = None,
 ) -> Result:
-    """``ductplanner requests WORKSPACE --owner NAME [--out DIR] [--as-of DATE]``.
+    """``ductplanner requests WORKSPACE --owner NAME [--out DIR] [--as-of DATE] [--lang da]``.
 
     Parameters
     ----------
@@ -226,6 +254,8 @@ def requests_command(
         The day the requests go out (default today): digs whose window
         closed before it are not requested, those closing within two weeks
         are named, and the requests are logged on this day.
+    lang, csv_dialect
+        The letter's language and the CSV's dialect (see :func:`write_requests`).
 
     Returns
     -------
@@ -263,7 +293,7 @@ def requests_command(
         request.digs.loc[request.digs["status"] == "", "status"] = "proposed"
         request.stretches.loc[request.stretches["status"] == "", "status"] = "proposed"
         summary = {"workspace": str(path), **request.summary()}
-        files = write_requests(request, folder, label=label)
+        files = write_requests(request, folder, label=label, lang=lang, csv_dialect=csv_dialect)
         if proposals:  # after the files: a request is logged only once it is written
             log = next_decisions(log, proposals, source=str(path))
             write_layers(path, {DECISIONS_TABLE: log}, note="decision log")
