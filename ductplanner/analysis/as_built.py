@@ -26,6 +26,7 @@ from shapely.ops import substring
 from ..core._errors import InputError, Problem, WorkspaceError
 from ..model.decisions import decision_row, next_decisions
 from ..model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ..model.timeline import parse_day
 from .requests import find_dig, one_scenario, stretch_figures
 
 __all__ = [
@@ -218,25 +219,12 @@ class AsBuiltDiff:
 def _as_built_diff(
     planned: gpd.GeoDataFrame, snapped: Snapped, laid: gpd.GeoDataFrame, source: str
 ) -> AsBuiltDiff:
-    ducts = shapely.union_all(laid.geometry.to_numpy()) if len(laid) else None
-    not_laid: list[str] = []
-    for row_id, geom in zip(planned["id"].astype(str), planned.geometry, strict=True):
-        followed = 0.0 if ducts is None else ducts.intersection(geom.buffer(AS_BUILT_TOLERANCE_M))
-        share = (followed if isinstance(followed, float) else followed.length) / max(
-            geom.length, 1e-9
-        )
-        if share < 0.5:
-            not_laid.append(row_id)
-    plan_zone = (
-        shapely.union_all(planned.geometry.buffer(AS_BUILT_TOLERANCE_M).to_numpy())
-        if len(planned)
-        else None
-    )
-    beyond = (
-        0.0
-        if ducts is None
-        else (ducts.length if plan_zone is None else ducts.difference(plan_zone).length)
-    )
+    ducts = shapely.union_all(laid.geometry.to_numpy())  # empty when nothing was laid
+    corridors = planned.geometry.buffer(AS_BUILT_TOLERANCE_M).to_numpy()
+    followed = shapely.length(shapely.intersection(ducts, corridors))
+    share = followed / np.maximum(planned.geometry.length.to_numpy(), 1e-9)
+    not_laid = planned["id"].astype(str)[share < 0.5].tolist()
+    beyond = shapely.difference(ducts, shapely.union_all(corridors)).length
     return AsBuiltDiff(
         source=source,
         planned_m=float(planned.geometry.length.sum()),
@@ -487,26 +475,8 @@ def _day_laid(dig: pd.Series, date: dt.date | str | None, source: str) -> dt.dat
     """Return the day the ducts were laid, refusing one that is no date or before the dig."""
     if date is None:
         return None
-    if isinstance(date, dt.date):
-        day = date
-    else:
-        try:
-            day = dt.date.fromisoformat(str(date))
-        except ValueError:
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        "decisions",
-                        str(dig["id"]),
-                        "date",
-                        "date",
-                        f"{date!r} is not a date",
-                        "write the date as YYYY-MM-DD",
-                    )
-                ],
-                summary="nothing recorded",
-            ) from None
+    day = parse_day(date, "date", source=source)
+    assert day is not None
     start = pd.Timestamp(dig["start"])
     if not pd.isna(start) and day < start.date():
         raise InputError(

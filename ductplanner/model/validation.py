@@ -414,8 +414,8 @@ _COERCE = {
     "int": lambda v, m: _coerce_number(v, m, "int"),
     "float": lambda v, m: _coerce_number(v, m, "float"),
     "bool": _coerce_bool,
-    "date": _coerce_date,
 }
+"""How to coerce each type but dates, which are read in the layer's order (:func:`_coerce_date`)."""
 
 _TYPE_WORDS = {
     "str": "text",
