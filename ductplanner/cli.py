@@ -31,6 +31,7 @@ from .app.workflows.opportunities import opportunities_command
 from .app.workflows.plan import plan_command
 from .app.workflows.report import report_command
 from .app.workflows.simulate import simulate_command
+from .app.workflows.storage import copy_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
 from .model.timeline import RunDate, parse_day, run_date
@@ -58,7 +59,7 @@ def _cmd_demo(args: argparse.Namespace) -> Result:
 
 def _cmd_import(args: argparse.Namespace) -> Result:
     return import_file(
-        Path(args.workspace),
+        args.workspace,
         args.layer,
         Path(args.file),
         crs=args.crs,
@@ -70,9 +71,13 @@ def _cmd_import(args: argparse.Namespace) -> Result:
     )
 
 
+def _cmd_copy(args: argparse.Namespace) -> Result:
+    return copy_command(args.source, args.target, replace=args.replace)
+
+
 def _cmd_validate(args: argparse.Namespace) -> Result:
     return validate_path(
-        Path(args.path),
+        args.path,
         layer=args.layer,
         crs=args.crs,
         source_layer=args.source_layer,
@@ -110,7 +115,7 @@ def _cmd_plan(args: argparse.Namespace) -> Result:
 
 def _cmd_simulate(args: argparse.Namespace) -> Result:
     return simulate_command(
-        Path(args.workspace),
+        args.workspace,
         args.scenario,
         runs=args.runs,
         seed=args.seed,
@@ -124,7 +129,7 @@ def _cmd_map(args: argparse.Namespace) -> Result:
     chosen = ("audience", "owner", "basemap", "view", "scenarios")
     options = {name: value for name in chosen if (value := getattr(args, name, None))}
     return map_command(
-        Path(args.workspace),
+        args.workspace,
         out=args.out,
         self_contained=args.self_contained,
         progress=_shows_progress(args),
@@ -182,6 +187,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "demo": _cmd_demo,
     "import": _cmd_import,
     "validate": _cmd_validate,
+    "copy": _cmd_copy,
     "coverage": _cmd_coverage,
     "opportunities": _cmd_opportunities,
     "plan": _cmd_plan,
@@ -265,7 +271,9 @@ def _add_demo_parser(sub: Any) -> None:
 
 def _add_import_parser(sub: Any) -> None:
     p = sub.add_parser("import", help="import a file into a workspace layer")
-    p.add_argument("workspace", help="workspace GeoPackage (created when absent)")
+    p.add_argument(
+        "workspace", help="workspace GeoPackage or postgresql:// URL (created when absent)"
+    )
     p.add_argument("layer", help="target layer: streets, ducts, backbone, sites, digs, ...")
     p.add_argument("file", help="GeoPackage, Shapefile, GeoJSON, CSV, GML or .osm.pbf")
     p.add_argument("--append", action="store_true", help="add to the layer; ids stay unique")
@@ -282,6 +290,16 @@ def _add_validate_parser(sub: Any) -> None:
     p.add_argument("--report", help="write the findings to FILE (.html, .json or .csv)")
     _add_mapping(p)
     _add_date_order(p)
+    _add_output_options(p)
+
+
+def _add_copy_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "copy", help="copy a workspace between GeoPackage and PostGIS, losslessly (checked)"
+    )
+    p.add_argument("source", help="workspace GeoPackage or postgresql:// URL")
+    p.add_argument("target", help="workspace GeoPackage or postgresql://...?schema=NAME")
+    p.add_argument("--replace", action="store_true", help="replace a workspace already there")
     _add_output_options(p)
 
 
@@ -461,6 +479,7 @@ _SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_demo_parser,
     _add_import_parser,
     _add_validate_parser,
+    _add_copy_parser,
     _add_coverage_parser,
     _add_opportunities_parser,
     _add_plan_parser,

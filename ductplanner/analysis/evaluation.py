@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..core._format import number_column, plain, text_column
+from ..io.workspace import Workspace
 from ..model.decisions import decision_status
 from ..model.regrowth import p_dug_within
 from ..model.scenarios import Scenario
@@ -83,8 +84,8 @@ class WorkspaceContents:
 
     Attributes
     ----------
-    workspace : Path
-        The workspace GeoPackage (named in the report, not read here).
+    workspace : Workspace
+        The workspace (named in the report, not read here).
     present : frozenset of str
         Names of the layers and tables the workspace holds.
     layers : dict of str to GeoDataFrame
@@ -96,7 +97,7 @@ class WorkspaceContents:
         The provenance table.
     """
 
-    workspace: Path
+    workspace: Workspace
     present: frozenset[str]
     layers: dict[str, gpd.GeoDataFrame]
     tables: dict[str, pd.DataFrame]
@@ -152,7 +153,7 @@ class ReportData:
         Input files with hashes, parameters, seeds, version, date.
     """
 
-    workspace: Path
+    workspace: Workspace
     coverage: dict[str, Any] | None
     districts: gpd.GeoDataFrame | None
     ducts: gpd.GeoDataFrame

@@ -86,7 +86,7 @@ from lxml import etree
 from ..core._atomic import replacing
 from ..core._errors import DuctPlannerError, InputError, Problem
 from ..model.layers import WORKSPACE_CRS
-from .workspace import read_layer
+from .workspace import WorkspaceLike, as_workspace, read_layer
 
 __all__ = [
     "BEFORE_CUTOFF",
@@ -296,7 +296,7 @@ def validate_ler(
 
 
 def export_ler(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     out: str | os.PathLike[str],
     *,
     owner: str | None = None,
@@ -362,7 +362,7 @@ class LerExport(NamedTuple):
 
 
 def write_ler_export(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     out: str | os.PathLike[str],
     *,
     owner: str | None = None,
@@ -379,7 +379,7 @@ def write_ler_export(
     LerExport
         The file, the ducts in it, the owner named and how the ducts are dated.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     ducts = ler_ducts(read_layer(path, "ducts", required=False), origins=origins)
     owner = owner or _usual_owner(ducts)
     _check_owner(owner, cvr, str(path))

@@ -59,7 +59,6 @@ def make_problem(
     return Problem(source, layer, feature_id, field, rule, message, hint, severity)
 
 
-
 _MAPPING_KEYS = {
     "name",
     "title",
@@ -715,7 +714,6 @@ def normalise_names(frame: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoData
     return frame.rename(columns=renames) if renames else frame
 
 
-
 def did_you_mean(path: Path) -> str:
     """Return a hint naming files close to a missing ``path`` (or ``""``)."""
     parent = path.parent if str(path.parent) else Path(".")
@@ -724,7 +722,6 @@ def did_you_mean(path: Path) -> str:
     names = [p.name for p in parent.iterdir() if not p.name.startswith(".")]
     close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(close)}?" if close else ""
-
 
 
 def crs_or_none(text: str) -> CRS | None:

@@ -1,4 +1,9 @@
-"""The workspace: one GeoPackage holding every layer, written atomically, one writer at a time.
+"""The workspace: every layer in one GeoPackage or PostGIS schema, one writer at a time.
+
+A workspace is a GeoPackage file (the default) or a schema of a PostGIS
+database, given as a ``postgresql://`` URL (:mod:`ductplanner.io.postgis`)
+wherever a path is accepted: :func:`as_workspace` tells them apart, and
+every function here takes either. The rest of this note is about files.
 
 Every write goes to a temporary copy beside the workspace, which replaces the
 original with :func:`os.replace` only once everything is written. A command
@@ -39,19 +44,33 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
 from ..core._atomic import replacing
 from ..core._clock import timestamp
 from ..core._errors import MissingInputError, WorkspaceError
 from ..model.layers import SCHEMAS, WORKSPACE_CRS, empty_layer, validate_layer
+from . import postgis
+from .postgis import Database
+
+Workspace = Path | Database
+"""A workspace: a GeoPackage file or a PostGIS schema (see :func:`as_workspace`)."""
+
+WorkspaceLike = str | os.PathLike[str] | Database
+"""What names a workspace: a path, a ``postgresql://`` URL, or a :class:`Workspace`."""
 
 __all__ = [
     "ATTRIBUTE_TABLES",
     "LOCK_TIMEOUT_ENV",
     "PLANNING_LAYERS",
     "SOURCES_TABLE",
+    "Database",
+    "Workspace",
+    "WorkspaceLike",
+    "as_workspace",
     "content_digests",
+    "copy_workspace",
     "editing",
     "list_layers",
     "lock_timeout",
@@ -62,6 +81,7 @@ __all__ = [
     "read_raw_layer",
     "read_sources",
     "read_table",
+    "workspace_exists",
     "write_layers",
 ]
 
@@ -77,6 +97,8 @@ ATTRIBUTE_TABLES: tuple[str, ...] = (
     "forecast_runs",
 )
 """The attribute-only tables ductplanner writes beside the layers (no schema to validate)."""
+
+_WORKSPACE_EPSG = int(pyproj.CRS(WORKSPACE_CRS).to_epsg() or 0)
 
 _GPKG_OPTIONS: dict[str, Any] = {"dataset_options": {"VERSION": "1.2"}}
 """GeoPackage 1.2: what the GDAL of older QGIS installs reads without a warning."""
@@ -114,13 +136,32 @@ def lock_timeout() -> float:
     return seconds
 
 
+def as_workspace(value: WorkspaceLike) -> Workspace:
+    """Return the workspace a command-line argument or a path names.
+
+    A ``postgresql://`` (or ``postgres://``) URL is a PostGIS workspace
+    (:func:`ductplanner.io.postgis.parse_database`); anything else is a
+    GeoPackage path.
+
+    >>> as_workspace("town.gpkg")
+    PosixPath('town.gpkg')
+    >>> str(as_workspace("postgresql://gis:secret@db/gis?schema=ballerup"))
+    'postgresql://gis@db/gis?schema=ballerup'
+    """
+    if isinstance(value, Database):
+        return value
+    if postgis.is_database(value):
+        return postgis.parse_database(str(value))
+    return Path(value)
+
+
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+def locked(path: WorkspaceLike, timeout: float | None = None) -> Iterator[None]:
     """Hold the workspace's writer lock for the block (re-entrant within a thread).
 
     Parameters
     ----------
-    path : path-like
+    path : path-like or Database
         The workspace (it need not exist yet).
     timeout : float, optional
         Seconds to wait for another writer to finish (default :func:`lock_timeout`).
@@ -131,27 +172,48 @@ def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterat
         When another writer still holds the lock after ``timeout`` seconds
         ("workspace busy"), or the lock cannot be taken in the folder.
     """
-    path = Path(path).absolute()
-    depth: dict[Path, int] = _held.__dict__.setdefault("depth", {})
-    if depth.get(path):
-        depth[path] += 1
+    ws = as_workspace(path)
+    key = ws if isinstance(ws, Database) else ws.absolute()
+    depth: dict[Workspace, int] = _held.__dict__.setdefault("depth", {})
+    if depth.get(key):
+        depth[key] += 1
         try:
             yield
         finally:
-            depth[path] -= 1
+            depth[key] -= 1
         return
     wait = lock_timeout() if timeout is None else timeout
-    fd = _acquire(path, wait)
-    depth[path] = 1
+    with _holding(key, wait):
+        depth[key] = 1
+        try:
+            yield
+        finally:
+            depth.pop(key, None)
+
+
+@contextlib.contextmanager
+def _holding(ws: Workspace, wait: float) -> Iterator[None]:
+    if isinstance(ws, Database):
+        with postgis.holding_lock(ws, wait, busy=lambda: _busy(ws, wait)):
+            yield
+        return
+    fd = _acquire(ws, wait)
     try:
-        _remove_stale_copies(path)
+        _remove_stale_copies(ws)
         yield
     finally:
-        depth.pop(path, None)
         with contextlib.suppress(OSError):
-            _lock_file(path).unlink()  # before unlocking: a waiter then sees a stale file
+            _lock_file(ws).unlink()  # before unlocking: a waiter then sees a stale file
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _busy(ws: Workspace, wait: float) -> WorkspaceError:
+    return WorkspaceError(
+        f"workspace busy: another ductplanner command has been writing {ws} for "
+        f"{wait:g} s; nothing was changed. Run this again when it has finished "
+        f"(or wait longer: set {LOCK_TIMEOUT_ENV} to more seconds)"
+    )
 
 
 def _lock_file(path: Path) -> Path:
@@ -183,11 +245,7 @@ def _acquire(path: Path, wait: float) -> int:
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() >= deadline:
-                raise WorkspaceError(
-                    f"workspace busy: another ductplanner command has been writing {path} for "
-                    f"{wait:g} s; nothing was changed. Run this again when it has finished "
-                    f"(or wait longer: set {LOCK_TIMEOUT_ENV} to more seconds)"
-                ) from None
+                raise _busy(path, wait) from None
             time.sleep(0.05)
             continue
         if _same_file(fd, _lock_file(path)):
@@ -226,7 +284,10 @@ def _os_cause(exc: OSError, where: Path) -> str:
     return exc.strerror or str(exc)
 
 
-def _require_workspace(path: Path) -> None:
+def _require_workspace(path: Workspace) -> None:
+    if isinstance(path, Database):
+        postgis.require_schema(path)
+        return
     if not path.exists():
         raise MissingInputError(
             f"workspace {path} does not exist; create it with "
@@ -240,22 +301,36 @@ def _require_workspace(path: Path) -> None:
             )
 
 
-def list_layers(path: str | os.PathLike[str]) -> list[str]:
+def workspace_exists(path: WorkspaceLike) -> bool:
+    """Return whether the workspace exists (the file, or the schema in its database)."""
+    return as_workspace(path).exists()
+
+
+def list_layers(path: WorkspaceLike) -> list[str]:
     """Return the names of the tables in a workspace (spatial and not)."""
-    path = Path(path)
-    _require_workspace(path)
-    return [str(name) for name, _ in pyogrio.list_layers(path)]
+    ws = as_workspace(path)
+    if isinstance(ws, Database):
+        return postgis.list_tables(ws)
+    _require_workspace(ws)
+    return [str(name) for name, _ in pyogrio.list_layers(ws)]
 
 
-def read_layer(
-    path: str | os.PathLike[str], layer: str, *, required: bool = True
-) -> gpd.GeoDataFrame:
+def _read(ws: Workspace, name: str, *, geometry: bool = True) -> pd.DataFrame:
+    """Read one stored table as it is (a GeoDataFrame when it has geometries and ``geometry``)."""
+    if isinstance(ws, Database):
+        return postgis.read_frame(ws, name, geometry=geometry)
+    if geometry:
+        return gpd.read_file(ws, layer=name, engine="pyogrio")
+    return pd.DataFrame(pyogrio.read_dataframe(ws, layer=name, read_geometry=False))
+
+
+def read_layer(path: WorkspaceLike, layer: str, *, required: bool = True) -> gpd.GeoDataFrame:
     """Read one layer of a workspace, typed by its schema.
 
     Parameters
     ----------
-    path : path-like
-        The workspace GeoPackage.
+    path : path-like or Database
+        The workspace.
     layer : str
         Layer name.
     required : bool
@@ -266,45 +341,46 @@ def read_layer(
     WorkspaceError
         When ``required`` and the workspace has no such layer.
     """
-    path = Path(path)
-    present = list_layers(path)
+    ws = as_workspace(path)
+    present = list_layers(ws)
     if layer not in present:
         if required:
             have = ", ".join(present) or "none"
             raise WorkspaceError(
-                f"workspace {path} has no layer {layer!r} (it has: {have}); "
-                f"import one with `ductplanner import {path} {layer} FILE`"
+                f"workspace {ws} has no layer {layer!r} (it has: {have}); "
+                f"import one with `ductplanner import {ws} {layer} FILE`"
             )
         return empty_layer(layer)
-    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    gdf = _read(ws, layer)
     if layer in SCHEMAS:
-        gdf, _ = validate_layer(gdf, layer, source=str(path))
+        gdf, _ = validate_layer(gdf, layer, source=str(ws))
     return gdf
 
 
-def read_raw_layer(path: str | os.PathLike[str], layer: str) -> gpd.GeoDataFrame:
+def read_raw_layer(path: WorkspaceLike, layer: str) -> gpd.GeoDataFrame:
     """Read one layer as stored, untyped and unvalidated (what ``validate`` checks)."""
-    path = Path(path)
-    _require_workspace(path)
-    return gpd.read_file(path, layer=layer, engine="pyogrio")
+    ws = as_workspace(path)
+    _require_workspace(ws)
+    return _read(ws, layer)
 
 
 def read_layers(
-    path: str | os.PathLike[str], layers: Iterable[str] | None = None
+    path: WorkspaceLike, layers: Iterable[str] | None = None
 ) -> dict[str, gpd.GeoDataFrame]:
     """Read several layers (by default every schema layer present)."""
-    present = list_layers(path)
+    ws = as_workspace(path)
+    present = list_layers(ws)
     names = [n for n in SCHEMAS if n in present] if layers is None else list(layers)
-    return {name: read_layer(path, name) for name in names}
+    return {name: read_layer(ws, name) for name in names}
 
 
-def read_table(path: str | os.PathLike[str], name: str, *, required: bool = True) -> pd.DataFrame:
+def read_table(path: WorkspaceLike, name: str, *, required: bool = True) -> pd.DataFrame:
     """Read an attribute-only table of a workspace (a forecast, a decision log).
 
     Parameters
     ----------
-    path : path-like
-        The workspace GeoPackage.
+    path : path-like or Database
+        The workspace.
     name : str
         Table name.
     required : bool
@@ -315,28 +391,27 @@ def read_table(path: str | os.PathLike[str], name: str, *, required: bool = True
     WorkspaceError
         When ``required`` and the workspace has no such table.
     """
-    path = Path(path)
-    present = list_layers(path)
+    ws = as_workspace(path)
+    present = list_layers(ws)
     if name not in present:
         if required:
             raise WorkspaceError(
-                f"workspace {path} has no table {name!r} (it has: {', '.join(present) or 'none'})"
+                f"workspace {ws} has no table {name!r} (it has: {', '.join(present) or 'none'})"
             )
         return pd.DataFrame()
-    table = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
-    return pd.DataFrame(table)
+    return _read(ws, name, geometry=False)
 
 
-def read_sources(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_sources(path: WorkspaceLike) -> pd.DataFrame:
     """Return the provenance table: one row per layer (source, updated, synthetic).
 
     ``features`` is an integer and ``synthetic`` a boolean column (also for
     workspaces written when the table stored them as text).
     """
-    if SOURCES_TABLE not in list_layers(path):
+    ws = as_workspace(path)
+    if SOURCES_TABLE not in list_layers(ws):
         return _typed_sources(pd.DataFrame(columns=_SOURCE_COLUMNS))
-    table = pyogrio.read_dataframe(path, layer=SOURCES_TABLE, read_geometry=False)
-    return _typed_sources(table)
+    return _typed_sources(_read(ws, SOURCES_TABLE, geometry=False))
 
 
 def _typed_sources(table: pd.DataFrame) -> pd.DataFrame:
@@ -411,7 +486,7 @@ def _require_writable(path: Path) -> None:
 
 
 def write_layers(
-    path: str | os.PathLike[str],
+    path: WorkspaceLike,
     layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
     *,
     sources: Mapping[str, str] | None = None,
@@ -423,7 +498,7 @@ def write_layers(
 
     Parameters
     ----------
-    path : path-like
+    path : path-like or Database
         The workspace; created when absent.
     layers : mapping of str to GeoDataFrame or DataFrame
         Layers to write; each replaces the layer of that name. Geometries are
@@ -443,37 +518,57 @@ def write_layers(
     ------
     WorkspaceError
         The workspace is busy, read-only, not a workspace, or the file
-        system refused the write; the workspace is unchanged.
+        system or database refused the write; the workspace is unchanged.
     """
+    ws = as_workspace(path)
     sources = dict(sources or {})
-    with editing(path, fresh=fresh) as tmp:
-        for name, gdf in layers.items():
-            _write_one(tmp, name, gdf)
-        rows = [
-            {
-                "layer": name,
-                "source": sources.get(name, "ductplanner"),
-                "updated": timestamp(),
-                "synthetic": synthetic,
-                "features": len(gdf),
-                "note": note,
-            }
-            for name, gdf in layers.items()
-        ]
-        _update_sources(tmp, rows)
+    frames = {name: _prepared(name, gdf) for name, gdf in layers.items()}
+    rows = [
+        {
+            "layer": name,
+            "source": sources.get(name, "ductplanner"),
+            "updated": timestamp(),
+            "synthetic": synthetic,
+            "features": len(gdf),
+            "note": note,
+        }
+        for name, gdf in layers.items()
+    ]
+    with locked(ws):
+        kept = _typed_sources(pd.DataFrame(columns=_SOURCE_COLUMNS))
+        if not fresh and ws.exists():
+            kept = read_sources(ws)
+        if rows:
+            frames[SOURCES_TABLE] = _sources_with(kept, rows)
+        _write_frames(ws, frames, fresh=fresh)
 
 
-def _write_one(path: Path, name: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(
-            _plain_text(pd.DataFrame(gdf)), path, layer=name, driver="GPKG", **_GPKG_OPTIONS
-        )
+def _write_frames(ws: Workspace, frames: Mapping[str, pd.DataFrame], *, fresh: bool) -> None:
+    """Replace the workspace's tables with ``frames`` (already prepared), all or nothing."""
+    if isinstance(ws, Database):
+        multi = {name for name in frames if name in SCHEMAS and SCHEMAS[name].keep_multi}
+        postgis.write_tables(ws, frames, srid=_WORKSPACE_EPSG, multi=multi, fresh=fresh)
         return
+    with editing(ws, fresh=fresh) as tmp:
+        for name, frame in frames.items():
+            _write_one(tmp, name, frame)
+
+
+def _prepared(name: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> pd.DataFrame:
+    """Return the frame as the workspace stores it: in the workspace CRS, text as objects."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        return _plain_text(pd.DataFrame(gdf))
     if gdf.crs is None:
         raise WorkspaceError(f"layer {name!r} has no CRS; cannot write it to the workspace")
     if not gdf.crs.equals(WORKSPACE_CRS) and not gdf.empty:
         gdf = gdf.to_crs(WORKSPACE_CRS)
-    frame = _plain_text(gdf)
+    return _plain_text(gdf)
+
+
+def _write_one(path: Path, name: str, frame: pd.DataFrame) -> None:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **_GPKG_OPTIONS)
+        return
     kwargs = {}
     if name in SCHEMAS and SCHEMAS[name].keep_multi:
         kwargs["promote_to_multi"] = True
@@ -489,25 +584,56 @@ def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _update_sources(path: Path, rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    old = read_sources(path) if path.exists() else pd.DataFrame(columns=_SOURCE_COLUMNS)
+def _sources_with(old: pd.DataFrame, rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Return the provenance table ``old`` with the layers of ``rows`` replaced by them."""
     new = pd.DataFrame(rows, columns=_SOURCE_COLUMNS)
     table = pd.concat([old[~old["layer"].isin(new["layer"])], new], ignore_index=True)
-    table = _typed_sources(table)
-    pyogrio.write_dataframe(table, path, layer=SOURCES_TABLE, driver="GPKG", **_GPKG_OPTIONS)
+    return _plain_text(_typed_sources(table))
+
+
+def copy_workspace(source: WorkspaceLike, target: WorkspaceLike) -> dict[str, int]:
+    """Copy every layer and table of one workspace into another, replacing what it held.
+
+    The two may be of either backend (a GeoPackage and a PostGIS schema);
+    the provenance table is copied as it is. The copy is checked: each
+    table's :func:`content_digests` entry must equal the source's.
+
+    Returns
+    -------
+    dict of str to int
+        Per table copied, its number of rows.
+
+    Raises
+    ------
+    WorkspaceError
+        When the source cannot be read, the target not written (it is then
+        unchanged), or the copy differs from the source.
+    """
+    src, dst = as_workspace(source), as_workspace(target)
+    names = list_layers(src)
+    frames = {name: _read(src, name) for name in names}
+    with locked(dst):
+        _write_frames(dst, frames, fresh=True)
+    before, after = content_digests(src), content_digests(dst)
+    differ = sorted(name for name in before if before[name] != after.get(name))
+    if differ:
+        raise WorkspaceError(
+            f"the copy of {src} in {dst} differs from it in {', '.join(differ)}; "
+            "please report this with both workspaces"
+        )
+    return {name: len(frame) for name, frame in frames.items()}
 
 
 PLANNING_LAYERS = ("streets", "addresses", "ducts", "backbone", "digs")
 """The layers opportunities, the plan and the forecast read (the first two required)."""
 
 
-def read_planning_layers(path: str | os.PathLike[str]) -> dict[str, gpd.GeoDataFrame]:
+def read_planning_layers(path: WorkspaceLike) -> dict[str, gpd.GeoDataFrame]:
     """Read the layers the opportunities and the plan need (optional ones when present)."""
-    present = set(list_layers(path))
+    ws = as_workspace(path)
+    present = set(list_layers(ws))
     return {
-        name: read_layer(path, name)
+        name: read_layer(ws, name)
         for name in PLANNING_LAYERS
         if name in present or name in ("streets", "addresses")
     }
@@ -517,7 +643,7 @@ _VOLATILE_COLUMNS = ("created", "updated")
 """Columns that say when a table was written, not what it holds."""
 
 
-def content_digests(path: str | os.PathLike[str]) -> dict[str, str]:
+def content_digests(path: WorkspaceLike) -> dict[str, str]:
     """Return a SHA-256 of the content of each layer and table (provenance left out).
 
     Unlike a hash of the file's bytes, which change with every write's
@@ -525,13 +651,12 @@ def content_digests(path: str | os.PathLike[str]) -> dict[str, str]:
     features and rows: a report can say its figures came from this content.
     Columns that only date the write (``created``, ``updated``) are left out.
     """
-    path = Path(path)
+    ws = as_workspace(path)
     out = {}
-    for name in sorted(list_layers(path)):
+    for name in sorted(list_layers(ws)):
         if name == SOURCES_TABLE:
             continue
-        frame = pyogrio.read_dataframe(path, layer=name)
-        out[name] = _frame_digest(frame)
+        out[name] = _frame_digest(_read(ws, name))
     return out
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import geopandas as gpd
 import pandas as pd
 
 from ...analysis.history import as_it_was
-from ...io.workspace import read_planning_layers, read_table
+from ...io.workspace import WorkspaceLike, read_planning_layers, read_table
 from ...model.decisions import DECISIONS_TABLE, typed_decisions
 from ...model.scenarios import Scenario
 from ...model.timeline import RunDate
@@ -17,7 +15,7 @@ __all__ = ["read_planning_state", "run_scenario"]
 
 
 def read_planning_state(
-    path: str | os.PathLike[str], run: RunDate | None, known_ahead_months: int | None = None
+    path: WorkspaceLike, run: RunDate | None, known_ahead_months: int | None = None
 ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     """Read the planning layers and the decision log; as they were, for a run in the past.
 

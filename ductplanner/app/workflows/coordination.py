@@ -52,6 +52,9 @@ from ...core.result import Result
 from ...io.importer import read_as_built
 from ...io.ler import export_ler
 from ...io.workspace import (
+    Workspace,
+    WorkspaceLike,
+    as_workspace,
     list_layers,
     locked,
     read_layer,
@@ -75,13 +78,13 @@ __all__ = [
 ]
 
 
-def read_decisions(workspace: str | os.PathLike[str]) -> pd.DataFrame:
+def read_decisions(workspace: WorkspaceLike) -> pd.DataFrame:
     """Read a workspace's decision log (an empty log when it has none)."""
     return typed_decisions(read_table(workspace, DECISIONS_TABLE, required=False))
 
 
 def log_decision(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     dig_id: str,
     status: str,
     *,
@@ -115,7 +118,7 @@ def log_decision(
         Unknown dig (with the nearest ids), ``laid`` asked for, a transition
         that is not allowed, or ``declined`` without a reason.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     source = str(path)
     if status == "laid":
         raise InputError(
@@ -144,7 +147,7 @@ def log_decision(
     return log.iloc[-1].to_dict()
 
 
-def _dig_figures(path: Path, present: Sequence[str], dig: pd.Series) -> dict[str, Any]:
+def _dig_figures(path: Workspace, present: Sequence[str], dig: pd.Series) -> dict[str, Any]:
     """Year, metres, cost, households and stretches of a dig from the plan (or opportunities)."""
     dig_id = str(dig["id"])
     figures: dict[str, Any] = {"year": int(pd.Timestamp(dig["start"]).year)}
@@ -219,7 +222,7 @@ def write_requests(
     return targets
 
 
-def _read_for_requests(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
+def _read_for_requests(path: Workspace) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     present = list_layers(path)
     layers = {"digs": read_layer(path, "digs")}
     for name in ("plan", "opportunities", "streets"):
@@ -229,7 +232,7 @@ def _read_for_requests(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], pd.Data
 
 
 def requests_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     owner: str,
     *,
     out: str | os.PathLike[str] | None = None,
@@ -263,7 +266,7 @@ def requests_command(
         The request's summary (with ``warnings``), the files written and the
         digs logged ``proposed``.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     as_of = as_of or dt.date.today()
     with locked(path):  # the log as the last writer left it; one request at a time
         layers, log = _read_for_requests(path)
@@ -329,7 +332,7 @@ def _request_text(
 
 
 def decide_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     dig: str,
     status: str,
     *,
@@ -340,7 +343,7 @@ def decide_command(
 
     See :func:`log_decision` for the parameters; returns the row logged.
     """
-    row = log_decision(Path(workspace), dig, status, reason=reason or "", date=date)
+    row = log_decision(as_workspace(workspace), dig, status, reason=reason or "", date=date)
     summary = {"workspace": str(workspace), **_jsonable(row)}
     why = f" ({row['reason']})" if row["reason"] else ""
     text = f"logged: dig {row['dig_id']} ({row['owner']}) {row['status']} on {row['date']}{why}"
@@ -359,7 +362,7 @@ def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _coverage_drop(path: Path) -> float:
+def _coverage_drop(path: Workspace) -> float:
     """Return the drop distance the workspace's coverage layers were computed with."""
     sources = read_sources(path)
     notes = sources.loc[sources["layer"] == "coverage", "note"].astype(str)
@@ -377,7 +380,7 @@ def _coverage(layers: Mapping[str, gpd.GeoDataFrame], drop: float) -> CoverageRe
 
 
 def record_dig(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     dig_id: str,
     *,
     year: int | None = None,
@@ -432,7 +435,7 @@ def record_dig(
         before the dig, a date in the future, a bad as-built file, or a dig
         whose request was declined; nothing is written.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     with locked(path):  # the layers and log as the last writer left them
         present = list_layers(path)
         lines = None if as_built is None else read_as_built(Path(as_built), crs=crs).geometry
@@ -474,7 +477,7 @@ def _as_built_text(diff: AsBuiltDiff) -> str:
 
 
 def record_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     dig: str,
     *,
     year: int | None = None,
@@ -507,7 +510,7 @@ def record_command(
     Result
         :meth:`RecordOutcome.summary` (and ``ler``, the export written).
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     outcome = record_dig(
         path, dig, year=year, date=date, as_built=as_built, crs=crs, scenario=scenario
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from ...analysis.addresses import DEFAULT_DROP_M
@@ -11,7 +9,7 @@ from ...analysis.checks import check_drop
 from ...analysis.coverage import COVERAGE_STEPS, CoverageReport, compute_coverage
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
-from ...io.workspace import list_layers, read_layer, write_layers
+from ...io.workspace import WorkspaceLike, as_workspace, list_layers, read_layer, write_layers
 from ...model.network import NETWORK_STEPS
 
 __all__ = ["STEPS", "coverage_command", "coverage_workspace"]
@@ -23,7 +21,7 @@ STEPS = ("reading the workspace", *NETWORK_STEPS, *COVERAGE_STEPS, "writing the 
 
 
 def coverage_workspace(
-    path: str | os.PathLike[str],
+    path: WorkspaceLike,
     *,
     drop: float = DEFAULT_DROP_M,
     write: bool = True,
@@ -55,7 +53,7 @@ def coverage_workspace(
     check_drop(drop)
     step = on_step or no_step
     step(STEPS[0])
-    path = Path(path)
+    path = as_workspace(path)
     present = set(list_layers(path))
     layers = {name: read_layer(path, name) for name in ("streets", "addresses")}
     for name in _OPTIONAL:
@@ -69,7 +67,7 @@ def coverage_workspace(
 
 
 def coverage_command(
-    workspace: str | os.PathLike[str], *, drop: float | None = None, progress: bool = False
+    workspace: WorkspaceLike, *, drop: float | None = None, progress: bool = False
 ) -> Result:
     """Run ``ductplanner coverage WORKSPACE [--drop M]``: compute, write, and say so.
 

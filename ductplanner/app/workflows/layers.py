@@ -25,6 +25,10 @@ from ...io.raw_file import require_file
 from ...io.workspace import (
     ATTRIBUTE_TABLES,
     SOURCES_TABLE,
+    Database,
+    Workspace,
+    WorkspaceLike,
+    as_workspace,
     list_layers,
     locked,
     read_layer,
@@ -45,7 +49,7 @@ __all__ = ["import_file", "validate_path"]
 
 
 def _id_clashes(
-    existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, layer: str, workspace: Path, source: str
+    existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, layer: str, workspace: Workspace, source: str
 ) -> list[Problem]:
     id_field = SCHEMAS[layer].id_field
     old_ids = set(existing[id_field].dropna().astype(str))
@@ -66,14 +70,14 @@ def _id_clashes(
     ]
 
 
-def _previous_source(workspace: Path, layer: str) -> str | None:
+def _previous_source(workspace: Workspace, layer: str) -> str | None:
     sources = read_sources(workspace)
     rows = sources[sources["layer"] == layer]
     return None if rows.empty else str(rows["source"].iloc[-1])
 
 
 def import_file(
-    workspace: str | Path,
+    workspace: WorkspaceLike,
     layer: str,
     path: str | Path,
     *,
@@ -118,7 +122,7 @@ def import_file(
     InputError, MissingInputError, WorkspaceError
         With nothing written.
     """
-    workspace, path = Path(workspace), Path(path)
+    workspace, path = as_workspace(workspace), Path(path)
     # list_layers refuses a file that is not a workspace, before any reading
     present = list_layers(workspace) if workspace.exists() else []
     loaded = load_file(
@@ -198,7 +202,9 @@ def _import_text(summary: Mapping[str, Any], loaded: LoadedFile) -> str:
     return "\n".join(lines)
 
 
-def _is_workspace(path: Path) -> bool:
+def _is_workspace(path: Workspace) -> bool:
+    if isinstance(path, Database):
+        return True
     if path.suffix.lower() != ".gpkg":
         return False
     try:
@@ -211,7 +217,7 @@ def _is_workspace(path: Path) -> bool:
 
 
 def validate_path(
-    path: str | Path,
+    path: WorkspaceLike,
     *,
     layer: str | None = None,
     crs: str | None = None,
@@ -252,14 +258,16 @@ def validate_path(
     InputError
         When any error is found (after writing the report).
     """
-    path = Path(path)
-    require_file(path)
+    path = as_workspace(path)
+    if isinstance(path, Path):
+        require_file(path)
     if report is not None:
         report_format(report)
     guessed: str | None = None
     used_mapping: str | None = None
     notes: list[str] = []
-    if _is_workspace(path) and mapping is None and source_layer is None and crs is None:
+    plain = mapping is None and source_layer is None and crs is None
+    if isinstance(path, Database) or (_is_workspace(path) and plain):
         kind = "workspace"
         problems, layers = _validate_workspace(path, layer)
     else:
@@ -316,7 +324,7 @@ def _layer_counts(features: int, problems: Sequence[Problem]) -> dict[str, int]:
 
 
 def _validate_workspace(
-    path: Path, layer: str | None
+    path: Workspace, layer: str | None
 ) -> tuple[list[Problem], dict[str, dict[str, int]]]:
     present = list_layers(path)
     if layer is not None:
@@ -371,7 +379,7 @@ def _validate_workspace(
     return problems, layers
 
 
-def _validate_workspace_layer(path: Path, name: str) -> tuple[int, list[Problem]]:
+def _validate_workspace_layer(path: Workspace, name: str) -> tuple[int, list[Problem]]:
     source = str(path)
     frame = read_raw_layer(path, name)
     _, problems = validate_layer(frame, name, source=source)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ...core.result import Result
 from ...io.ler import SCHEMA_PATH, write_ler_export
+from ...io.workspace import WorkspaceLike, as_workspace
 
 __all__ = ["ler_command"]
 
 
 def ler_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     *,
     out: str | os.PathLike[str] | None = None,
     owner: str | None = None,
@@ -41,8 +41,8 @@ def ler_command(
     Result
         The file written, its features and metres, and how the ducts are dated.
     """
-    path = Path(workspace)
-    target = out or path.with_name(f"{path.stem}-ler.gml")
+    path = as_workspace(workspace)
+    target = out or path.parent / f"{path.stem}-ler.gml"
     written, ducts, owner, dating = write_ler_export(
         path, target, owner=owner, cvr=cvr, origins=origins or None, created=None
     )

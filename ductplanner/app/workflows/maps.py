@@ -25,7 +25,15 @@ from ...core._format import slug
 from ...core.progress import OnStep, step_bar
 from ...core.result import Result
 from ...io.assets import ASSETS_DIR
-from ...io.workspace import list_layers, read_layer, read_sources, read_table
+from ...io.workspace import (
+    Workspace,
+    WorkspaceLike,
+    as_workspace,
+    list_layers,
+    read_layer,
+    read_sources,
+    read_table,
+)
 from ...model.network import NETWORK_STEPS, build_network
 from ...model.scenarios import scenario_key
 from ...render.forecast_maps import ForecastBase, side_by_side_map, time_map
@@ -57,12 +65,12 @@ def _token(token: str | None) -> str | None:
     return token if token is not None else os.environ.get(TOKEN_ENV) or None
 
 
-def _rendered_note(workspace: Path) -> str:
+def _rendered_note(workspace: Workspace) -> str:
     return f"Rendered {dt.date.today().isoformat()} from {workspace.name}."
 
 
 def _read_map_layers(
-    workspace: Path,
+    workspace: Workspace,
 ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, list[str]]:
     """Return the layers a workspace map draws, the provenance table, every layer present."""
     present = list_layers(workspace)
@@ -74,7 +82,7 @@ def _read_map_layers(
 
 
 def workspace_map(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     *,
     audience: str = "manager",
     owner: str | None = None,
@@ -109,7 +117,7 @@ def workspace_map(
         When the workspace is missing, or ``self_contained`` and the assets
         are not installed.
     """
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     layers, sources, present = _read_map_layers(workspace)
     if audience == "utility" and owner:
         layers = for_owner(layers, owner, source=str(workspace))
@@ -128,11 +136,11 @@ def workspace_map(
     )
 
 
-def _forecast_tables(workspace: Path) -> dict[str, pd.DataFrame]:
+def _forecast_tables(workspace: Workspace) -> dict[str, pd.DataFrame]:
     return {name: read_table(workspace, name, required=False) for name in FORECAST_TABLES}
 
 
-def forecast_scenarios(workspace: str | os.PathLike[str]) -> list[str]:
+def forecast_scenarios(workspace: WorkspaceLike) -> list[str]:
     """Return the keys of the scenarios a workspace has a forecast for (sorted).
 
     Raises
@@ -140,13 +148,11 @@ def forecast_scenarios(workspace: str | os.PathLike[str]) -> list[str]:
     WorkspaceError
         When the workspace has no forecast (the message says how to make one).
     """
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     return stored_scenarios(_forecast_tables(workspace), source=str(workspace))
 
 
-def read_forecasts(
-    workspace: str | os.PathLike[str], scenarios: Sequence[str]
-) -> list[StoredForecast]:
+def read_forecasts(workspace: WorkspaceLike, scenarios: Sequence[str]) -> list[StoredForecast]:
     """Read the forecasts of ``scenarios`` (keys or TOML file names) from a workspace.
 
     Raises
@@ -155,11 +161,11 @@ def read_forecasts(
         No forecast in the workspace, missing columns, or a scenario that was
         not simulated (the message lists those that were).
     """
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     return stored_forecasts(_forecast_tables(workspace), scenarios, source=str(workspace))
 
 
-def _forecast_base(workspace: Path, on_step: OnStep | None = None) -> ForecastBase:
+def _forecast_base(workspace: Workspace, on_step: OnStep | None = None) -> ForecastBase:
     """Read the layers drawn with a forecast and build the street network its edge ids name."""
     present = list_layers(workspace)
     drawn: tuple[str, ...] = ("streets", "ducts", "backbone", "districts")
@@ -181,7 +187,7 @@ def _forecast_base(workspace: Path, on_step: OnStep | None = None) -> ForecastBa
 
 
 def forecast_map(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     scenario: str,
     *,
     year: int | None = None,
@@ -208,7 +214,7 @@ def forecast_map(
     WorkspaceError
         No forecast, an unknown scenario, or a year outside the forecast.
     """
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     (forecast,) = read_forecasts(workspace, [scenario])
     return time_map(
         forecast,
@@ -222,7 +228,7 @@ def forecast_map(
 
 
 def comparison_map(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     scenarios: Sequence[str],
     *,
     year: int | None = None,
@@ -254,7 +260,7 @@ def comparison_map(
     WorkspaceError
         Not two scenarios, no forecast, an unknown scenario, or no common year.
     """
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     if len(scenarios) != 2:
         raise WorkspaceError(f"a comparison needs two scenarios, not {len(scenarios)}")
     return side_by_side_map(
@@ -280,7 +286,7 @@ def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
 
 
 def _default_out(
-    workspace: Path, view: str, audience: str, owner: str | None, keys: list[str]
+    workspace: Workspace, view: str, audience: str, owner: str | None, keys: list[str]
 ) -> Path:
     if view == "time":
         name = f"{workspace.stem}-time-{keys[0]}"
@@ -295,7 +301,9 @@ def _default_out(
     return Path("maps") / f"{name}.html"
 
 
-def _chosen_scenarios(workspace: Path, view: str, scenarios: Sequence[str] | None) -> list[str]:
+def _chosen_scenarios(
+    workspace: Workspace, view: str, scenarios: Sequence[str] | None
+) -> list[str]:
     """Return the scenario keys a forecast view draws: as given, or all when they fit."""
     wanted = 1 if view == "time" else 2
     present = forecast_scenarios(workspace)
@@ -312,7 +320,7 @@ def _chosen_scenarios(workspace: Path, view: str, scenarios: Sequence[str] | Non
 
 
 def map_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     *,
     out: str | os.PathLike[str] | None = None,
     self_contained: bool = False,
@@ -355,7 +363,7 @@ def map_command(
         ``layers`` (map layer names) and ``not_computed`` (derived layers
         absent); forecast views add ``scenarios`` and ``years``.
     """
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     if view not in VIEWS:
         raise WorkspaceError(f"unknown map view {view!r}; use one of {', '.join(VIEWS)}")
     if view != "layers" and (audience != "manager" or owner):

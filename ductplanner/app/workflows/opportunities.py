@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from ...analysis.conflicts import CONFLICT_YEARS
 from ...analysis.opportunities import OPPORTUNITY_STEPS, find_opportunities
 from ...analysis.opportunity_report import OpportunityReport
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
-from ...io.workspace import write_layers
+from ...io.workspace import WorkspaceLike, as_workspace, write_layers
 from ...model.network import NETWORK_STEPS
 from ...model.scenarios import Scenario, as_scenario
 from ...model.timeline import RunDate
@@ -23,7 +22,7 @@ STEPS = ("reading the workspace", *NETWORK_STEPS, *OPPORTUNITY_STEPS, "writing t
 
 
 def opportunities_workspace(
-    path: str | os.PathLike[str],
+    path: WorkspaceLike,
     scenario: Scenario | str | os.PathLike[str] | None = None,
     *,
     year: int | None = None,
@@ -43,7 +42,7 @@ def opportunities_workspace(
     (:func:`~ductplanner.analysis.history.as_it_was`); without, the
     scenario's own years hold.
     """
-    path = Path(path)
+    path = as_workspace(path)
     scenario = run_scenario(as_scenario(scenario), run)
     step = on_step or no_step
     step(STEPS[0])
@@ -66,7 +65,7 @@ def opportunities_workspace(
 
 
 def opportunities_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     scenario: Scenario | str | os.PathLike[str] | None = None,
     *,
     year: int | None = None,

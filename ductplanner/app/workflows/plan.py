@@ -23,7 +23,6 @@ import ctypes
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -34,7 +33,7 @@ from ...analysis.reach import root_nodes
 from ...core._errors import InputError, Problem
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
-from ...io.workspace import write_layers
+from ...io.workspace import WorkspaceLike, as_workspace, write_layers
 from ...model.network import NETWORK_STEPS
 from ...model.scenarios import Scenario, as_scenario
 from ...model.timeline import RunDate
@@ -58,7 +57,7 @@ _LISTED = 20
 
 
 def plan_workspace(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     scenario: Scenario | str | os.PathLike[str],
     method: str | None = None,
     time_limit: float | None = None,
@@ -109,7 +108,7 @@ def plan_workspace(
     SolverError
         The MILP found no plan.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     scenario = run_scenario(as_scenario(scenario), run)
     step = on_step or no_step
     step(STEPS[0])
@@ -234,7 +233,7 @@ def _solver_chatter_to_stderr() -> Iterator[None]:
 
 
 def plan_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     scenario: Scenario | str | os.PathLike[str],
     *,
     method: str | None = None,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,16 @@ from ...core._clock import timestamp
 from ...core._errors import ScenarioError
 from ...core._format import Lang, plain, plain_tree, share, text_column
 from ...core.result import Result
-from ...io.workspace import content_digests, list_layers, read_layer, read_sources, read_table
+from ...io.workspace import (
+    Workspace,
+    WorkspaceLike,
+    as_workspace,
+    content_digests,
+    list_layers,
+    read_layer,
+    read_sources,
+    read_table,
+)
 from ...model.scenarios import load_scenario, shipped_scenarios
 from ...render.report import render_report
 
@@ -60,7 +70,7 @@ __all__ = [
 ]
 
 
-def read_contents(workspace: str | os.PathLike[str]) -> WorkspaceContents:
+def read_contents(workspace: WorkspaceLike) -> WorkspaceContents:
     """Read the layers and tables a report shows (absent derived ones as empty frames).
 
     Raises
@@ -68,7 +78,7 @@ def read_contents(workspace: str | os.PathLike[str]) -> WorkspaceContents:
     MissingInputError, WorkspaceError
         When the workspace does not exist or is not a GeoPackage.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     present = frozenset(list_layers(path))
     layers = {name: read_layer(path, name) for name in INPUT_LAYERS if name in present}
     if "ducts" not in layers:
@@ -142,15 +152,15 @@ def _file_entry(role: str, path: Path, name: str) -> dict[str, Any]:
     return {"role": role, "file": name, "sha256": _sha256(path), "bytes": path.stat().st_size}
 
 
-def _workspace_entry(ws: Path) -> dict[str, Any]:
+def _workspace_entry(ws: Workspace) -> dict[str, Any]:
     """Return the workspace's manifest entry: a digest of its content, not of its bytes."""
     layers = content_digests(ws)
     whole = hashlib.sha256("".join(f"{k}={v};" for k, v in layers.items()).encode()).hexdigest()
     return {
         "role": "workspace",
-        "file": ws.name,
+        "file": ws.name if isinstance(ws, Path) else str(ws),  # a database: its URL
         "sha256": whole,
-        "bytes": ws.stat().st_size,
+        "bytes": ws.stat().st_size if isinstance(ws, Path) else None,
         "content": "sha256 of the layers' and tables' content (see layers)",
         "layers": layers,
     }
@@ -168,11 +178,12 @@ def _manifest(data: ReportData, drop: float) -> dict[str, Any]:
         {str(k): plain(v) for k, v in row.items()}
         for row in data.forecast_runs.to_dict(orient="records")
     ]
-    commands = [f"ductplanner coverage {ws.name} --json"]
+    named = shlex.quote(ws.name if isinstance(ws, Path) else str(ws))
+    commands = [f"ductplanner coverage {named} --json"]
     for run in runs:
         scenario, seed, count = run.get("scenario"), run.get("seed"), run.get("runs")
         commands.append(
-            f"ductplanner simulate {ws.name} --scenario {scenario} --runs {count} --seed {seed}"
+            f"ductplanner simulate {named} --scenario {scenario} --runs {count} --seed {seed}"
         )
     return {
         "created": timestamp(),
@@ -190,9 +201,7 @@ def _manifest(data: ReportData, drop: float) -> dict[str, Any]:
     }
 
 
-def collect_report(
-    workspace: str | os.PathLike[str], *, drop: float = DEFAULT_DROP_M
-) -> ReportData:
+def collect_report(workspace: WorkspaceLike, *, drop: float = DEFAULT_DROP_M) -> ReportData:
     """Read a workspace and compute what its report shows.
 
     Parameters
@@ -221,9 +230,7 @@ def collect_report(
     return data
 
 
-def build_report(
-    workspace: str | os.PathLike[str], *, lang: Lang = "en", label: str | None = None
-) -> str:
+def build_report(workspace: WorkspaceLike, *, lang: Lang = "en", label: str | None = None) -> str:
     """Return the evaluation report of a workspace as one HTML page.
 
     Parameters
@@ -244,7 +251,7 @@ def build_report(
 
 
 def write_report(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     out: str | os.PathLike[str],
     *,
     lang: Lang = "en",
@@ -299,13 +306,13 @@ def report_summary(data: ReportData, out: Path, lang: Lang) -> dict[str, Any]:
 
 
 def report_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     *,
     out: str | os.PathLike[str] | None = None,
     lang: Lang = "en",
 ) -> Result:
     """Run ``ductplanner report WORKSPACE [--out FILE] [--lang en|da] [--json]``."""
-    workspace = Path(workspace)
+    workspace = as_workspace(workspace)
     out = Path(out) if out else Path("maps") / f"{workspace.stem}-report.html"
     data = collect_report(workspace)
     write_report(workspace, out, lang=lang, data=data)

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from ...analysis.history import KNOWN_AHEAD_MONTHS
 from ...core.result import Result
-from ...io.workspace import list_layers, read_layer, read_table, write_layers
+from ...io.workspace import (
+    Workspace,
+    WorkspaceLike,
+    as_workspace,
+    list_layers,
+    read_layer,
+    read_table,
+    write_layers,
+)
 from ...model.scenarios import Scenario
 from ...model.timeline import RunDate
 from ...simulate import (
@@ -43,7 +50,7 @@ __all__ = [
 
 
 def workspace_input(
-    path: str | os.PathLike[str], scenario: Scenario, run: RunDate | None = None
+    path: WorkspaceLike, scenario: Scenario, run: RunDate | None = None
 ) -> SimulationInput:
     """Read the town to simulate from a workspace: its planning layers and districts.
 
@@ -78,7 +85,7 @@ def workspace_input(
 
 
 def _replace_rows(
-    path: Path, name: str, rows: pd.DataFrame, scenarios: Sequence[str], columns: Sequence[str]
+    path: Workspace, name: str, rows: pd.DataFrame, scenarios: Sequence[str], columns: Sequence[str]
 ) -> pd.DataFrame:
     old = read_table(path, name, required=False)
     if len(old) and "scenario" in old.columns:
@@ -89,7 +96,7 @@ def _replace_rows(
 
 
 def write_forecast(
-    path: str | os.PathLike[str],
+    path: WorkspaceLike,
     forecasts: Sequence[Forecast] = (),
     frontiers: Sequence[pd.DataFrame] = (),
 ) -> None:
@@ -97,7 +104,7 @@ def write_forecast(
 
     Each scenario's rows replace only that scenario's earlier rows.
     """
-    path = Path(path)
+    path = as_workspace(path)
     tables: dict[str, pd.DataFrame] = {}
     if forecasts:
         keys = [f.key for f in forecasts]
@@ -118,7 +125,7 @@ def write_forecast(
 
 
 def simulate_workspace(
-    path: str | os.PathLike[str],
+    path: WorkspaceLike,
     scenario: Scenario | str | os.PathLike[str],
     *,
     runs: int | None = None,
@@ -137,7 +144,7 @@ def simulate_workspace(
     ``run``, the forecast starts in its first year (from the workspace as it
     was then, for a year in the past); without, in the scenario's.
     """
-    path = Path(path)
+    path = as_workspace(path)
     scenario = run_scenario(as_scenario(scenario), run)
     inp = workspace_input(path, scenario, run)
     fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress)
@@ -149,9 +156,7 @@ def simulate_workspace(
     return fc, table
 
 
-def read_forecast(
-    workspace: str | os.PathLike[str], scenario: str | None = None
-) -> dict[str, pd.DataFrame]:
+def read_forecast(workspace: WorkspaceLike, scenario: str | None = None) -> dict[str, pd.DataFrame]:
     """Read the forecast tables of a workspace (empty frames where none was written).
 
     Parameters
@@ -185,7 +190,7 @@ def read_forecast(
 
 
 def simulate_command(
-    workspace: str | os.PathLike[str],
+    workspace: WorkspaceLike,
     scenario: Scenario | str | os.PathLike[str],
     *,
     runs: int | None = None,
@@ -215,7 +220,7 @@ def simulate_command(
         The forecast summary (``workspace`` and :meth:`Forecast.summary`, and
         ``frontier`` when asked for) and its text.
     """
-    path = Path(workspace)
+    path = as_workspace(workspace)
     fc, table = simulate_workspace(
         path, scenario, runs=runs, seed=seed, frontier=frontier, run=run, progress=progress
     )
