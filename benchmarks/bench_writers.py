@@ -13,17 +13,22 @@ message (``workspace busy`` and the like), lost (reported done but missing:
 must be 0), the p50/p95 latency per kind, the workspace's size, and the
 peak memory of a writer.
 
+``--backend`` chooses the workspace: a GeoPackage (``gpkg``), a schema of
+the PostGIS database ``--database`` (``postgis``; the demo is copied there
+with ``ductplanner copy``), or ``both``, one after the other.
+
 With ``--decide-tiles N`` it also times one ``ductplanner decide`` (the
 command, as a process) on the demo and on the demo tiled N times (185 tiles:
 national scale, 2.5 million addresses), interleaved, and prints the ratio: a
 GeoPackage write copies the whole file, so a one-row answer costs what the
-file weighs.
+file weighs; a PostGIS write replaces only the tables it changes.
 
 Usage::
 
     python benchmarks/bench_writers.py                  # 8 writers x 50 operations
     python benchmarks/bench_writers.py --writers 4 --ops 20 --scale 0.1
     python benchmarks/bench_writers.py --writers 0 --decide-tiles 185
+    python benchmarks/bench_writers.py --backend postgis --database postgresql:///gis
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ def _writer(args: tuple[int, str, int, float, float, Any]) -> list[dict[str, Any
     return rows
 
 
-def _landed(workspace: Path, row: dict[str, Any]) -> bool:
+def _landed(workspace: str, row: dict[str, Any]) -> bool:
     from ductplanner.io.workspace import read_layer, read_table
 
     if row["kind"] == "append":
@@ -116,37 +121,55 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def _timed_decide(workspace: Path, dig: str) -> float:
+def _timed_decide(workspace: str, dig: str) -> float:
     began = time.perf_counter()
     argv = ["decide", str(workspace), "--dig", dig, "--status", "proposed", "--quiet"]
     subprocess.run([sys.executable, "-m", "ductplanner", *argv], check=True)
     return time.perf_counter() - began
 
 
-def compare_decide(tiles: int, rounds: int = 3) -> None:
+def _place(backend: str, database: str, name: str) -> str:
+    """Return where a benchmark workspace goes: a new GeoPackage, or a new schema."""
+    if backend == "gpkg":
+        return str(Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / f"{name}.gpkg")
+    joiner = "&" if "?" in database else "?"
+    return f"{database}{joiner}schema=bench_{name}_{int(time.time() * 1000) % 10**9}"
+
+
+def _size(workspace: str) -> str:
+    from ductplanner.io.workspace import Database, as_workspace
+
+    ws = as_workspace(workspace)
+    return "PostGIS schema" if isinstance(ws, Database) else f"{ws.stat().st_size / 1e6:.0f} MB"
+
+
+def compare_decide(tiles: int, backend: str, database: str, rounds: int = 3) -> None:
     """Time ``decide`` on the demo and on ``tiles`` demos side by side, interleaved."""
     import pandas as pd
 
     from ductplanner.app.demo import generate_tiled, write_demo_workspace
-    from ductplanner.io.workspace import read_layer, write_layers
+    from ductplanner.io.workspace import copy_workspace, read_layer, write_layers
 
     folder = Path(tempfile.mkdtemp(prefix="bench-decide-"))
-    demo, big = folder / "demo.gpkg", folder / "tiled.gpkg"
-    write_demo_workspace(demo)
-    write_layers(big, generate_tiled(tiles), synthetic=True)
+    write_demo_workspace(folder / "demo.gpkg")
+    write_layers(folder / "tiled.gpkg", generate_tiled(tiles), synthetic=True)
+    demo, big = str(folder / "demo.gpkg"), str(folder / "tiled.gpkg")
+    if backend == "postgis":
+        demo, big = _place(backend, database, "demo"), _place(backend, database, "tiled")
+        copy_workspace(folder / "demo.gpkg", demo)
+        copy_workspace(folder / "tiled.gpkg", big)
     digs = {p: read_layer(p, "digs")["id"].astype(str).tolist() for p in (demo, big)}
-    times: dict[Path, list[float]] = {demo: [], big: []}
+    times: dict[str, list[float]] = {demo: [], big: []}
     for k in range(rounds):
         for path in (demo, big):
             times[path].append(_timed_decide(path, digs[path][k]))
     addresses = {p: len(read_layer(p, "addresses")) for p in (demo, big)}
     row = {
-        p.name: f"{pd.Series(t).median():.2f} s ({addresses[p]:,} addresses, "
-        f"{p.stat().st_size / 1e6:.0f} MB)"
-        for p, t in times.items()
+        name: f"{pd.Series(times[p]).median():.2f} s ({addresses[p]:,} addresses, {_size(p)})"
+        for name, p in (("demo", demo), ("tiled", big))
     }
     ratio = pd.Series(times[big]).median() / pd.Series(times[demo]).median()
-    print(f"decide, median of {rounds}: {row}; tiled / demo = {ratio:.1f}x")
+    print(f"decide on {backend}, median of {rounds}: {row}; tiled / demo = {ratio:.1f}x")
 
 
 def main() -> None:
@@ -155,21 +178,33 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=50)
     parser.add_argument("--scale", type=float, default=0.05, help="demo scale (1: Ballerup)")
     parser.add_argument("--decide-tiles", type=int, default=0, help="also time decide at N tiles")
+    parser.add_argument("--backend", choices=["gpkg", "postgis", "both"], default="both")
+    parser.add_argument(
+        "--database",
+        default="postgresql:///ductplanner",
+        help="PostGIS database for --backend postgis (a schema per run is made in it)",
+    )
     args = parser.parse_args()
-    if args.decide_tiles:
-        compare_decide(args.decide_tiles)
-    if args.writers:
-        run_writers(args)
+    backends = ["gpkg", "postgis"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        if args.decide_tiles:
+            compare_decide(args.decide_tiles, backend, args.database)
+        if args.writers:
+            run_writers(args, backend)
 
 
-def run_writers(args: argparse.Namespace) -> None:
+def run_writers(args: argparse.Namespace, backend: str) -> None:
     """Run the writers at once and count what became of their operations."""
 
     from ductplanner.app.demo import write_demo_workspace
-    from ductplanner.io.workspace import read_layer
+    from ductplanner.io.workspace import copy_workspace, read_layer
 
-    workspace = Path(tempfile.mkdtemp(prefix="bench-writers-")) / "team.gpkg"
-    write_demo_workspace(workspace, seed=2019, scale=args.scale)
+    demo = Path(tempfile.mkdtemp(prefix="bench-writers-")) / "team.gpkg"
+    write_demo_workspace(demo, seed=2019, scale=args.scale)
+    workspace = str(demo)
+    if backend == "postgis":
+        workspace = _place(backend, args.database, "team")
+        copy_workspace(demo, workspace)
     x0, y0, _, _ = read_layer(workspace, "streets").total_bounds
     ctx = mp.get_context("spawn")
     start = ctx.Manager().Event()
@@ -186,8 +221,8 @@ def run_writers(args: argparse.Namespace) -> None:
     refused = [r for r in results if r["outcome"] == "refused"]
     lost = [r for r in done if not _landed(workspace, r)]
     print(
-        f"{args.writers} writers x {args.ops} operations on one GeoPackage "
-        f"(demo scale {args.scale:g}, {workspace.stat().st_size / 1e6:.1f} MB) in {wall:.1f} s"
+        f"{args.writers} writers x {args.ops} operations on one {backend} workspace "
+        f"(demo scale {args.scale:g}, {_size(workspace)}) in {wall:.1f} s"
     )
     print(f"  landed {len(done) - len(lost)}, refused {len(refused)}, lost {len(lost)}")
     for kind in KINDS:

@@ -1,8 +1,18 @@
-"""Shared fixtures: the tiny town, temporary workspaces, the real GeoDanmark files."""
+"""Shared fixtures: the tiny town, temporary workspaces, the real GeoDanmark files.
+
+A test that takes ``tiny_workspace`` or ``new_workspace`` runs twice: on a
+GeoPackage and on a PostGIS schema. The PostGIS runs need a server: the
+database at ``DUCTPLANNER_TEST_POSTGRES`` (default
+``postgresql:///ductplanner_test``), in which each test gets a schema of its
+own. Without one they are skipped, unless ``DUCTPLANNER_TEST_POSTGRES_REQUIRED``
+is set (CI sets it): then they fail.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +42,111 @@ def tiny() -> dict[str, gpd.GeoDataFrame]:
     return tiny_layers()
 
 
+POSTGRES_ENV = "DUCTPLANNER_TEST_POSTGRES"
+POSTGRES_REQUIRED_ENV = "DUCTPLANNER_TEST_POSTGRES_REQUIRED"
+
+Workspace = Path | str
+"""What the workspace fixtures give: a GeoPackage path, or a PostGIS URL (a str)."""
+
+
+@pytest.fixture(scope="session")
+def postgres() -> str:
+    """The URL of a PostGIS database the tests may make schemas in; skips (or fails) without."""
+    import psycopg
+
+    url = os.environ.get(POSTGRES_ENV, "postgresql:///ductplanner_test")
+    try:
+        with psycopg.connect(url, connect_timeout=5, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.Error as exc:
+        reason = f"no PostGIS database at {url} ({str(exc).strip().splitlines()[0]})"
+        if os.environ.get(POSTGRES_REQUIRED_ENV):
+            pytest.fail(f"{reason}, and {POSTGRES_REQUIRED_ENV} is set")
+        pytest.skip(f"{reason}; set {POSTGRES_ENV} to run the PostGIS tests")
+    return url
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def new_workspace(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[..., Workspace]]:
+    """Make names of new, empty workspaces: GeoPackage paths, or PostGIS URLs (one schema each)."""
+    schemas: list[str] = []
+
+    def make(name: str = "ws") -> Workspace:
+        if request.param == "gpkg":
+            return tmp_path / f"{name}.gpkg"
+        url = request.getfixturevalue("postgres")
+        schema = f"t_{name}_{uuid.uuid4().hex[:10]}"
+        schemas.append(schema)
+        return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+    yield make
+    if schemas:
+        import psycopg
+
+        with psycopg.connect(request.getfixturevalue("postgres"), autocommit=True) as conn:
+            for schema in schemas:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture
-def tiny_workspace(tmp_path: Path) -> Path:
-    """A workspace GeoPackage holding the tiny town."""
+def tiny_workspace(new_workspace: Callable[..., Workspace]) -> Workspace:
+    """A workspace holding the tiny town: a GeoPackage, then a PostGIS schema."""
+    ws = new_workspace("tiny")
+    write_layers(ws, tiny_layers(), synthetic=True)
+    return ws
+
+
+def workspace_state(ws: Workspace) -> object:
+    """What "unchanged" compares: a file's bytes; a schema's content and provenance."""
+    if isinstance(ws, Path):
+        return ws.read_bytes()
+    from ductplanner.io.workspace import content_digests, read_sources
+
+    return content_digests(ws), read_sources(ws).to_dict(orient="records")
+
+
+@pytest.fixture
+def state_of() -> Callable[[Workspace], object]:
+    """:func:`workspace_state`, for tests that check a failed command changed nothing."""
+    return workspace_state
+
+
+@pytest.fixture
+def fail_writing(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Arm a fault: every write fails as it reaches table ``name``, on either backend.
+
+    The tables before it in the same write are written first (into the
+    GeoPackage's copy, or inside the PostGIS transaction), so the test sees
+    that a write half done leaves nothing behind.
+    """
+    from ductplanner.core._errors import WorkspaceError
+    from ductplanner.io import postgis, workspace
+
+    def arm(name: str, error: Exception | None = None) -> None:
+        fault = error or WorkspaceError("disk full")
+        write_gpkg, write_pg = workspace._write_one, postgis._replace_table
+
+        def gpkg(path: Path, table: str, frame: object) -> None:
+            if table == name:
+                raise fault
+            write_gpkg(path, table, frame)
+
+        def pg(conn: object, db: object, table: str, *args: object, **kwargs: object) -> None:
+            if table == name:
+                raise fault
+            write_pg(conn, db, table, *args, **kwargs)
+
+        monkeypatch.setattr(workspace, "_write_one", gpkg)
+        monkeypatch.setattr(postgis, "_replace_table", pg)
+
+    return arm
+
+
+@pytest.fixture
+def tiny_gpkg(tmp_path: Path) -> Path:
+    """A workspace GeoPackage holding the tiny town (for what only a file has: bytes, modes)."""
     path = tmp_path / "tiny.gpkg"
     write_layers(path, tiny_layers(), synthetic=True)
     return path

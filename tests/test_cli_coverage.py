@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import workspace_state
 
-from ductplanner import WorkspaceError
 from ductplanner.app.demo import tiny_layers
 from ductplanner.cli import main
 from ductplanner.io import workspace
@@ -83,10 +83,10 @@ def test_running_twice_replaces_the_layers(tiny_workspace, capsys):
     assert int(read_layer(tiny_workspace, "coverage")["beyond_drop"].sum()) == 1
 
 
-def unchanged_after(path: Path, argv: list[str]) -> tuple[int, bool]:
-    before = path.read_bytes()
+def unchanged_after(path: Path | str, argv: list[str]) -> tuple[int, bool]:
+    before = workspace_state(path)
     code = main(argv)
-    return code, path.read_bytes() == before
+    return code, workspace_state(path) == before
 
 
 def test_a_negative_drop_fails_and_leaves_the_workspace_as_it_was(tiny_workspace, capsys):
@@ -107,15 +107,8 @@ def test_a_missing_layer_fails_and_leaves_the_workspace_as_it_was(tmp_path, caps
     assert "Traceback" not in err
 
 
-def test_a_failed_write_leaves_the_workspace_as_it_was(tiny_workspace, monkeypatch, capsys):
-    real_write = workspace._write_one
-
-    def fail_on_second(path, name, gdf):
-        if name == "district_coverage":
-            raise WorkspaceError("disk full")
-        real_write(path, name, gdf)
-
-    monkeypatch.setattr(workspace, "_write_one", fail_on_second)
+def test_a_failed_write_leaves_the_workspace_as_it_was(tiny_workspace, fail_writing, capsys):
+    fail_writing("district_coverage")
     code, same = unchanged_after(tiny_workspace, ["coverage", str(tiny_workspace)])
     assert (code, same) == (1, True)
     assert "disk full" in capsys.readouterr().err

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from conftest import workspace_state
 from shapely import LineString, Point
 
 from ductplanner.cli import main
@@ -29,8 +29,8 @@ def run_json(capsys, *argv: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def digest(path: Path | str) -> object:
+    return workspace_state(path)
 
 
 def digs_file(path: Path, ids: list[str], **overrides) -> Path:

@@ -425,8 +425,8 @@ def demo_context(path: Path, seed: int = 3):
     return DemoContext(path, path.parent / "out", seed, shipped_scenarios(), label="made up")
 
 
-def test_demo_step_skips_without_a_plan(tiny_workspace: Path):
-    outcome = requests_step(demo_context(tiny_workspace))
+def test_demo_step_skips_without_a_plan(tiny_gpkg: Path):
+    outcome = requests_step(demo_context(tiny_gpkg))
     assert outcome.summary["skipped"] is True and "no plan layer" in outcome.line
 
 

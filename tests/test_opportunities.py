@@ -9,7 +9,6 @@ an island; Skolevej runs along y = 100 and is split at x = 100, 150 and 200.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,8 +26,6 @@ from ductplanner.analysis.opportunities import (
 )
 from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
 from ductplanner.cli import main
-from ductplanner.core._errors import WorkspaceError
-from ductplanner.io import workspace
 from ductplanner.io.workspace import list_layers, read_layer, write_layers
 from ductplanner.model.layers import WORKSPACE_CRS, validate_layer
 from ductplanner.model.scenarios import load_scenario, parse_scenario
@@ -402,19 +399,14 @@ def test_bad_dig_dates_fail_and_leave_the_workspace_byte_identical(tmp_path, cap
     assert path.read_bytes() == before
 
 
-def test_a_failed_write_leaves_the_workspace_byte_identical(tiny_workspace, capsys, monkeypatch):
-    write_one = workspace._write_one
-
-    def fail_on_conflicts(path: Path, name: str, gdf) -> None:
-        if name == "conflicts":
-            raise WorkspaceError("disk full")
-        write_one(path, name, gdf)
-
-    monkeypatch.setattr(workspace, "_write_one", fail_on_conflicts)
-    before = tiny_workspace.read_bytes()
+def test_a_failed_write_leaves_the_workspace_as_it_was(
+    tiny_workspace, capsys, fail_writing, state_of
+):
+    fail_writing("conflicts")
+    before = state_of(tiny_workspace)
     assert main(["opportunities", str(tiny_workspace)]) == 1
     assert "disk full" in capsys.readouterr().err
-    assert tiny_workspace.read_bytes() == before
+    assert state_of(tiny_workspace) == before
     assert "opportunities" not in list_layers(tiny_workspace)
 
 

@@ -131,11 +131,11 @@ def test_no_backbone_is_the_users_input_exit_1_workspace_unchanged(tmp_path, cap
         (["--scenario", "revised-2019", "--method", "milp", "--time-limit", "0"], "time_limit"),
     ],
 )
-def test_bad_options_exit_1_and_change_nothing(tiny_workspace, capsys, argv, words):
-    before = tiny_workspace.read_bytes()
+def test_bad_options_exit_1_and_change_nothing(tiny_workspace, capsys, argv, words, state_of):
+    before = state_of(tiny_workspace)
     code, summary = run(capsys, str(tiny_workspace), *argv)
     assert code == 1 and words in summary["error"]
-    assert tiny_workspace.read_bytes() == before
+    assert state_of(tiny_workspace) == before
     assert "plan" not in list_layers(tiny_workspace)
 
 

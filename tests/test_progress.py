@@ -97,11 +97,11 @@ def test_quiet_and_json_draw_no_bar_even_on_a_terminal(
 
 
 def test_map_names_its_steps_on_a_terminal(
-    tiny_workspace: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_workspace: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    out = tiny_workspace.with_suffix(".html")
+    out = tmp_path / "tiny.html"
     assert main(["map", str(tiny_workspace), "--out", str(out)]) == 0
     drawn = terminal.getvalue()
     assert "map" in drawn and "reading the workspace" in drawn and "writing the file" in drawn

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -274,9 +275,9 @@ def test_cli_writes_the_tables_and_json_has_the_design_keys(
 
 
 def test_a_failing_run_leaves_the_workspace_byte_identical(
-    tiny_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_of: Callable
 ) -> None:
-    before = tiny_workspace.read_bytes()
+    before = state_of(tiny_workspace)
     bad = tmp_path / "bad.toml"
     bad.write_text('[scenario]\nname = "x"\n[simulation]\nruns = -1\n')
     assert main(["simulate", str(tiny_workspace), "--scenario", str(bad)]) == 1
@@ -288,7 +289,7 @@ def test_a_failing_run_leaves_the_workspace_byte_identical(
     monkeypatch.setattr(Forecast, "tables", broken)
     with pytest.raises(RuntimeError):
         main(["simulate", str(tiny_workspace), "--scenario", "shutdown", "--runs", "3"])
-    assert tiny_workspace.read_bytes() == before
+    assert state_of(tiny_workspace) == before
 
 
 def test_read_forecast_of_a_workspace_without_one(tiny_workspace: Path) -> None:

@@ -9,7 +9,6 @@ the test can (modes, groups, killed processes) and simulated where it cannot
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import signal
 import stat
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from conftest import workspace_state
 from shapely import LineString
 
 from ductplanner.cli import main
@@ -30,12 +30,17 @@ from ductplanner.io.workspace import LOCK_TIMEOUT_ENV, locked, read_layer, read_
 X0, Y0 = 710_000.0, 6_180_000.0
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def digest(path: Path | str) -> object:
+    return workspace_state(path)
 
 
 def hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def left_behind(ws: Path | str) -> list[str]:
+    """Hidden files a writer left beside a GeoPackage (a database leaves no files)."""
+    return hidden(ws.parent) if isinstance(ws, Path) else []
 
 
 def digs_file(path: Path, prefix: str, n: int) -> Path:
@@ -82,7 +87,7 @@ def test_appends_at_the_same_time_all_land(tiny_workspace: Path, tmp_path: Path)
         assert len(digs) == len(original) + 20
         assert {f"U{k}-{i}" for k in range(4) for i in range(5)} <= set(digs["id"])
         write_layers(tiny_workspace, {"digs": original})  # the next round starts afresh
-    assert hidden(tiny_workspace.parent) == []
+    assert left_behind(tiny_workspace) == []
 
 
 @pytest.mark.slow
@@ -125,7 +130,7 @@ def test_a_writer_waits_for_the_one_before_and_lands_on_top(tiny_workspace: Path
 def test_the_lock_is_taken_again_by_the_same_thread(tiny_workspace: Path, tiny) -> None:
     with locked(tiny_workspace), locked(tiny_workspace):
         write_layers(tiny_workspace, {"ducts": tiny["ducts"]})
-    assert hidden(tiny_workspace.parent) == []
+    assert left_behind(tiny_workspace) == []
 
 
 @pytest.mark.parametrize("value", ["soon", "-1"])
@@ -138,43 +143,43 @@ def test_a_bad_lock_timeout_is_named(tiny_workspace: Path, monkeypatch, capsys, 
 # --- files as the file system keeps them ----------------------------------------------------
 
 
-def test_a_write_keeps_the_files_mode_and_group(tiny_workspace: Path, tiny) -> None:
-    tiny_workspace.chmod(0o664)
+def test_a_write_keeps_the_files_mode_and_group(tiny_gpkg: Path, tiny) -> None:
+    tiny_gpkg.chmod(0o664)
     groups = [g for g in os.getgroups() if g != os.getegid()] or [os.getegid()]
     try:
-        os.chown(tiny_workspace, -1, groups[0])
+        os.chown(tiny_gpkg, -1, groups[0])
     except PermissionError:
         pytest.skip("this user may not change the workspace's group")
-    write_layers(tiny_workspace, {"ducts": tiny["ducts"]})
-    info = tiny_workspace.stat()
+    write_layers(tiny_gpkg, {"ducts": tiny["ducts"]})
+    info = tiny_gpkg.stat()
     assert stat.S_IMODE(info.st_mode) == 0o664 and info.st_gid == groups[0]
 
 
-def test_a_read_only_workspace_is_refused_and_unchanged(tiny_workspace: Path, capsys) -> None:
-    tiny_workspace.chmod(0o444)
-    before = digest(tiny_workspace)
-    assert main(["decide", str(tiny_workspace), "--dig", "NOV-1", "--status", "proposed"]) == 1
+def test_a_read_only_workspace_is_refused_and_unchanged(tiny_gpkg: Path, capsys) -> None:
+    tiny_gpkg.chmod(0o444)
+    before = digest(tiny_gpkg)
+    assert main(["decide", str(tiny_gpkg), "--dig", "NOV-1", "--status", "proposed"]) == 1
     err = capsys.readouterr().err
-    assert f"workspace {tiny_workspace} is read-only (mode 444); it is unchanged" in err
-    assert digest(tiny_workspace) == before and stat.S_IMODE(tiny_workspace.stat().st_mode) == 0o444
+    assert f"workspace {tiny_gpkg} is read-only (mode 444); it is unchanged" in err
+    assert digest(tiny_gpkg) == before and stat.S_IMODE(tiny_gpkg.stat().st_mode) == 0o444
 
 
-def test_the_copy_a_killed_writer_left_is_removed_by_the_next(tiny_workspace: Path, tiny) -> None:
+def test_the_copy_a_killed_writer_left_is_removed_by_the_next(tiny_gpkg: Path, tiny) -> None:
     script = textwrap.dedent(
         f"""
         import os, shutil, signal
         from ductplanner.io.workspace import editing
-        with editing({str(tiny_workspace)!r}) as tmp:
-            shutil.copyfile({str(tiny_workspace)!r}, tmp)
+        with editing({str(tiny_gpkg)!r}) as tmp:
+            shutil.copyfile({str(tiny_gpkg)!r}, tmp)
             os.kill(os.getpid(), signal.SIGKILL)
         """
     )
     killed = subprocess.run([sys.executable, "-c", script], check=False)
     assert killed.returncode == -signal.SIGKILL
-    left = [n for n in hidden(tiny_workspace.parent) if n.endswith(".gpkg")]
+    left = [n for n in hidden(tiny_gpkg.parent) if n.endswith(".gpkg")]
     assert len(left) == 1  # the killed writer's copy
-    write_layers(tiny_workspace, {"ducts": tiny["ducts"]})  # its lock died with it
-    assert hidden(tiny_workspace.parent) == []
+    write_layers(tiny_gpkg, {"ducts": tiny["ducts"]})  # its lock died with it
+    assert left_behind(tiny_gpkg) == []
 
 
 @pytest.mark.parametrize(
@@ -186,9 +191,9 @@ def test_the_copy_a_killed_writer_left_is_removed_by_the_next(tiny_workspace: Pa
     ],
 )
 def test_a_fault_of_the_file_system_is_said_without_a_traceback(
-    tiny_workspace: Path, monkeypatch, capsys, error: OSError, cause: str
+    tiny_gpkg: Path, monkeypatch, capsys, error: OSError, cause: str
 ) -> None:
-    before = digest(tiny_workspace)
+    before = digest(tiny_gpkg)
     real = ws_module._write_one
 
     def failing(path, name, frame):
@@ -196,10 +201,10 @@ def test_a_fault_of_the_file_system_is_said_without_a_traceback(
         raise error
 
     monkeypatch.setattr(ws_module, "_write_one", failing)
-    assert main(["decide", str(tiny_workspace), "--dig", "NOV-1", "--status", "proposed"]) == 1
+    assert main(["decide", str(tiny_gpkg), "--dig", "NOV-1", "--status", "proposed"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and cause in err and "it is unchanged" in err
-    assert digest(tiny_workspace) == before and hidden(tiny_workspace.parent) == []
+    assert digest(tiny_gpkg) == before and hidden(tiny_gpkg.parent) == []
 
 
 def test_a_workspace_in_a_missing_folder_is_not_made_by_a_read(tmp_path: Path, capsys) -> None:
@@ -209,10 +214,10 @@ def test_a_workspace_in_a_missing_folder_is_not_made_by_a_read(tmp_path: Path, c
     assert not missing.parent.exists()
 
 
-def test_write_errors_are_workspace_errors(tiny_workspace: Path, monkeypatch, tiny) -> None:
+def test_write_errors_are_workspace_errors(tiny_gpkg: Path, monkeypatch, tiny) -> None:
     def no_room(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ws_module.shutil, "copyfile", no_room)
     with pytest.raises(WorkspaceError, match="is full"):
-        write_layers(tiny_workspace, {"ducts": tiny["ducts"]})
+        write_layers(tiny_gpkg, {"ducts": tiny["ducts"]})

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -155,7 +157,8 @@ def _shown(
 def _unsplit(parts: urllib.parse.SplitResult, netloc: str, query: list[tuple[str, str]]) -> str:
     """Join a URL again, keeping ``//`` when the host is empty (``postgresql:///gis``)."""
     text = f"{parts.scheme}://{netloc}{parts.path}"
-    return text + (f"?{urllib.parse.urlencode(query)}" if query else "")
+    encoded = urllib.parse.urlencode(query, quote_via=urllib.parse.quote)  # libpq: %20, not +
+    return text + (f"?{encoded}" if query else "")
 
 
 def _psycopg() -> Any:
@@ -168,30 +171,52 @@ def _psycopg() -> Any:
     return psycopg
 
 
+_open = threading.local()  # per thread, the connection of each database, by process
+
+
 @contextlib.contextmanager
-def _connection(db: Database, *, writing: bool = False) -> Iterator[psycopg.Connection[Any]]:
-    """Yield an autocommit connection; turn the server's refusals into clear messages."""
+def _connection(
+    db: Database, *, writing: bool = False, own: bool = False
+) -> Iterator[psycopg.Connection[Any]]:
+    """Yield an autocommit connection; turn the server's refusals into clear messages.
+
+    The thread's connection to the database is reused (a command reads many
+    tables); ``own`` opens one of the block's own, closed after it (the
+    writers' lock lives in one). A connection that failed is closed.
+    """
+    psycopg = _psycopg()
+    conns: dict[tuple[str, int], Any] = _open.__dict__.setdefault("conns", {})
+    key = (db.conninfo, os.getpid())
+    conn = None if own else conns.get(key)
+    if conn is None or conn.closed or conn.broken:
+        conn = _connect(db, writing)
+        if not own:
+            conns[key] = conn
+    try:
+        yield conn
+    except psycopg.Error as exc:
+        conns.pop(key, None)
+        conn.close()
+        raise _fault(db, exc, writing) from exc
+    finally:
+        if own:
+            conn.close()
+
+
+def _connect(db: Database, writing: bool) -> psycopg.Connection[Any]:
     psycopg = _psycopg()
     try:
-        conn = psycopg.connect(
-            db.conninfo,
-            autocommit=True,
-            connect_timeout=_CONNECT_TIMEOUT_S,
-            application_name="ductplanner",
-            options="-c TimeZone=UTC",
-        )
+        params = psycopg.conninfo.conninfo_to_dict(db.conninfo)
+        params["options"] = f"{params.get('options') or ''} -c TimeZone=UTC".strip()
+        params.setdefault("connect_timeout", _CONNECT_TIMEOUT_S)
+        params.setdefault("application_name", "ductplanner")
+        return psycopg.connect(**params, autocommit=True)
     except psycopg.Error as exc:
         raise WorkspaceError(
             f"cannot reach the workspace {db}: {_first_line(exc)}; check that the PostgreSQL "
             "server runs and that the URL (host, port, database, user) is right"
             + ("; nothing was changed" if writing else "")
         ) from exc
-    try:
-        yield conn
-    except psycopg.Error as exc:
-        raise _fault(db, exc, writing) from exc
-    finally:
-        conn.close()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -549,6 +574,19 @@ def _require_names(db: Database, table: str, frame: pd.DataFrame) -> None:
         )
 
 
+def _require_no_nul(db: Database, table: str, column: object, values: pd.Series) -> None:
+    """PostgreSQL text cannot hold the NUL character: name the first row that has one."""
+    text = values.astype(object)
+    bad = text.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise WorkspaceError(
+            f"cannot write the workspace {db}: table {table!r}, column {column!r}, row {row} "
+            "holds a NUL character (\\x00), which PostgreSQL text cannot store; remove it from "
+            "the source file; nothing was changed"
+        )
+
+
 def _geometry_name(frame: pd.DataFrame) -> str | None:
     return frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
 
@@ -575,6 +613,9 @@ def _replace_table(
         sql.SQL("{} {}").format(sql.Identifier(str(c)), sql.SQL(kind))
         for c, kind in zip(attributes, kinds, strict=True)
     ]
+    for column, kind in zip(attributes, kinds, strict=True):
+        if kind == "text":
+            _require_no_nul(db, name, column, frame[column])
     cells = [_cells(frame[c], kind) for c, kind in zip(attributes, kinds, strict=True)]
     names = [sql.Identifier(str(c)) for c in attributes]
     if geometry_column is not None:
@@ -626,7 +667,7 @@ def holding_lock(db: Database, wait: float, busy: Callable[[], Exception]) -> It
     process ends in any way.
     """
     key = (_LOCK_CLASS, db.schema)
-    with _connection(db, writing=True) as conn:
+    with _connection(db, writing=True, own=True) as conn:
         deadline = time.monotonic() + wait
         while True:
             row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()

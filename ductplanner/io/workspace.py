@@ -439,12 +439,7 @@ def editing(path: str | os.PathLike[str], *, fresh: bool = False) -> Iterator[Pa
     the workspace is replaced as a whole.
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WorkspaceError(
-            f"cannot create the workspace {path}: {_os_cause(exc, path.parent)}"
-        ) from exc
+    _make_folder(path)
     with locked(path):
         if path.exists():
             _require_workspace(path)
@@ -464,6 +459,16 @@ def editing(path: str | os.PathLike[str], *, fresh: bool = False) -> Iterator[Pa
             raise WorkspaceError(
                 f"cannot write the workspace {path}: {cause}; it is unchanged"
             ) from exc
+
+
+def _make_folder(path: Path) -> None:
+    """Create the folder a new workspace file goes in."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"cannot create the workspace {path}: {_os_cause(exc, path.parent)}"
+        ) from exc
 
 
 _LOW_SPACE = 1 << 20
@@ -534,6 +539,8 @@ def write_layers(
         }
         for name, gdf in layers.items()
     ]
+    if isinstance(ws, Path):
+        _make_folder(ws)
     with locked(ws):
         kept = _typed_sources(pd.DataFrame(columns=_SOURCE_COLUMNS))
         if not fresh and ws.exists():
@@ -612,6 +619,8 @@ def copy_workspace(source: WorkspaceLike, target: WorkspaceLike) -> dict[str, in
     src, dst = as_workspace(source), as_workspace(target)
     names = list_layers(src)
     frames = {name: _read(src, name) for name in names}
+    if isinstance(dst, Path):
+        _make_folder(dst)
     with locked(dst):
         _write_frames(dst, frames, fresh=True)
     before, after = content_digests(src), content_digests(dst)
