@@ -140,7 +140,7 @@ def _size(workspace: str) -> str:
     from ductplanner.io.workspace import Database, as_workspace
 
     ws = as_workspace(workspace)
-    return "PostGIS schema" if isinstance(ws, Database) else f"{ws.stat().st_size / 1e6:.0f} MB"
+    return "PostGIS schema" if isinstance(ws, Database) else f"{ws.stat().st_size / 1e6:.1f} MB"
 
 
 def compare_decide(tiles: int, backend: str, database: str, rounds: int = 3) -> None:

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pytest
 
 from ductplanner.app.demo import tiny_layers
-from ductplanner.io.workspace import write_layers
+from ductplanner.io.workspace import Database, as_workspace, write_layers
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -45,8 +45,12 @@ def tiny() -> dict[str, gpd.GeoDataFrame]:
 POSTGRES_ENV = "DUCTPLANNER_TEST_POSTGRES"
 POSTGRES_REQUIRED_ENV = "DUCTPLANNER_TEST_POSTGRES_REQUIRED"
 
-Workspace = Path | str
-"""What the workspace fixtures give: a GeoPackage path, or a PostGIS URL (a str)."""
+Workspace = Path | Database
+"""What the workspace fixtures give: a GeoPackage path, or a PostGIS schema.
+
+A :class:`Database`'s ``parent`` is the current folder, which the fixture
+makes the test's ``tmp_path``: ``ws.parent / "out"`` means the same on both.
+"""
 
 
 @pytest.fixture(scope="session")
@@ -68,18 +72,19 @@ def postgres() -> str:
 
 @pytest.fixture(params=["gpkg", "postgis"])
 def new_workspace(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., Workspace]]:
-    """Make names of new, empty workspaces: GeoPackage paths, or PostGIS URLs (one schema each)."""
+    """Make new, empty workspaces: GeoPackage paths, or PostGIS schemas (one each)."""
     schemas: list[str] = []
 
     def make(name: str = "ws") -> Workspace:
         if request.param == "gpkg":
             return tmp_path / f"{name}.gpkg"
         url = request.getfixturevalue("postgres")
+        monkeypatch.chdir(tmp_path)  # where a database workspace's outputs go by default
         schema = f"t_{name}_{uuid.uuid4().hex[:10]}"
         schemas.append(schema)
-        return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+        return as_workspace(f"{url}{'&' if '?' in url else '?'}schema={schema}")
 
     yield make
     if schemas:

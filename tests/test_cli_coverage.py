@@ -11,7 +11,7 @@ from conftest import workspace_state
 from ductplanner.app.demo import tiny_layers
 from ductplanner.cli import main
 from ductplanner.io import workspace
-from ductplanner.io.workspace import list_layers, read_layer, write_layers
+from ductplanner.io.workspace import Database, list_layers, read_layer, write_layers
 
 PUBLIC_KEYS = {
     "households_total",
@@ -83,7 +83,7 @@ def test_running_twice_replaces_the_layers(tiny_workspace, capsys):
     assert int(read_layer(tiny_workspace, "coverage")["beyond_drop"].sum()) == 1
 
 
-def unchanged_after(path: Path | str, argv: list[str]) -> tuple[int, bool]:
+def unchanged_after(path: Path | Database, argv: list[str]) -> tuple[int, bool]:
     before = workspace_state(path)
     code = main(argv)
     return code, workspace_state(path) == before

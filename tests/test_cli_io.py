@@ -12,6 +12,7 @@ from conftest import workspace_state
 from shapely import LineString, Point
 
 from ductplanner.cli import main
+from ductplanner.io.postgis import Database
 from ductplanner.io.workspace import read_layer
 from ductplanner.model.layers import WORKSPACE_CRS
 
@@ -29,7 +30,7 @@ def run_json(capsys, *argv: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
-def digest(path: Path | str) -> object:
+def digest(path: Path | Database) -> object:
     return workspace_state(path)
 
 

@@ -315,3 +315,37 @@ def test_a_line_with_heights_keeps_them(database) -> None:
     )
     write_layers(url, {"lines3d": frame})
     assert read_layer(url, "lines3d").geometry.iloc[0].has_z
+
+
+def test_a_read_only_database_is_refused_and_unchanged(database, capsys) -> None:
+    url = database()
+    write_layers(url, tiny_layers())
+    before = content_digests(url)
+    read_only = f"{url}&options=-c%20default_transaction_read_only%3Don"  # as on a standby
+    assert main(["decide", read_only, "--dig", "NOV-1", "--status", "proposed"]) == 1
+    err = capsys.readouterr().err
+    assert "the database is read-only" in err and "it is unchanged" in err
+    assert "Traceback" not in err and content_digests(url) == before
+
+
+def test_a_full_disk_on_the_server_is_said_and_nothing_changes(database, monkeypatch) -> None:
+    import psycopg
+
+    from ductplanner.io import postgis
+
+    url = database()
+    write_layers(url, tiny_layers())
+    before = content_digests(url)
+    real = postgis._replace_table
+
+    def full(conn, db, name, *args, **kwargs):
+        real(conn, db, name, *args, **kwargs)
+        if name == "sites":
+            raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+
+    monkeypatch.setattr(postgis, "_replace_table", full)
+    layers = tiny_layers()
+    with pytest.raises(WorkspaceError, match="server's disk is full; it is unchanged"):
+        write_layers(url, {"ducts": layers["ducts"].iloc[:1], "sites": layers["sites"]})
+    monkeypatch.undo()
+    assert content_digests(url) == before

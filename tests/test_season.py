@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from conftest import workspace_state
 from shapely.geometry import LineString
 
 from ductplanner.app.demo import tiny_layers
@@ -35,10 +36,10 @@ def _this_season(digs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture
-def season(tmp_path: Path) -> Path:
+def season(new_workspace) -> Path:
     layers = tiny_layers()
     layers["digs"] = _this_season(layers["digs"])
-    path = tmp_path / "season.gpkg"
+    path = new_workspace("season")
     write_layers(path, layers, synthetic=True)
     return path
 
@@ -247,7 +248,7 @@ def test_decide_takes_the_day_the_answer_came_but_not_a_future_or_out_of_order_o
     cli(capsys, "plan", str(season), "--scenario", "revised-2019")
     asked = (TODAY - dt.timedelta(days=20)).isoformat()
     cli(capsys, "requests", str(season), "--owner", "Novafos", "--as-of", asked)
-    before = season.read_bytes()
+    before = workspace_state(season)
     for date, message in [
         ((TODAY + dt.timedelta(days=1)).isoformat(), "after today"),
         ((TODAY - dt.timedelta(days=21)).isoformat(), f"last entry (proposed on {asked})"),
@@ -256,7 +257,7 @@ def test_decide_takes_the_day_the_answer_came_but_not_a_future_or_out_of_order_o
         argv = ["decide", str(season), "--dig", "NOV-1", "--status", "agreed", "--date", date]
         assert main(argv) == 1
         assert message in capsys.readouterr().err
-    assert season.read_bytes() == before
+    assert workspace_state(season) == before
     answered = (TODAY - dt.timedelta(days=5)).isoformat()
     argv = ["decide", str(season), "--dig", "NOV-1", "--status", "agreed", "--date", answered]
     row = cli(capsys, *argv)
@@ -351,11 +352,11 @@ def test_a_bad_as_built_file_is_refused_and_changes_nothing(season, capsys, cont
     _agreed(season, capsys)
     bad = season.parent / "as-built.geojson"
     bad.write_text(content, encoding="utf-8")
-    before = season.read_bytes()
+    before = workspace_state(season)
     assert main(["record", str(season), "--dig", "NOV-1", "--as-built", str(bad)]) == 1
     err = capsys.readouterr().err
     assert message in err and str(bad) in err
-    assert season.read_bytes() == before
+    assert workspace_state(season) == before
 
 
 def test_requests_skip_a_closed_window_and_warn_of_one_closing_soon(season, capsys):

@@ -13,6 +13,7 @@ from shapely import MultiPolygon, Point, box
 
 from ductplanner.app.workflows.layers import import_file
 from ductplanner.core._errors import InputError, MissingInputError, WorkspaceError
+from ductplanner.io.postgis import Database
 from ductplanner.io.workspace import (
     SOURCES_TABLE,
     editing,
@@ -25,7 +26,7 @@ from ductplanner.io.workspace import (
 from ductplanner.model.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS
 
 
-def digest(path: Path | str) -> object:
+def digest(path: Path | Database) -> object:
     return workspace_state(path)
 
 
@@ -33,7 +34,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-def leftovers_of(ws: Path | str) -> list[str]:
+def leftovers_of(ws: Path | Database) -> list[str]:
     """Hidden files left beside a GeoPackage workspace (a database leaves no files)."""
     return leftovers(ws.parent) if isinstance(ws, Path) else []
 

@@ -25,12 +25,13 @@ from shapely import LineString
 from ductplanner.cli import main
 from ductplanner.core._errors import WorkspaceError
 from ductplanner.io import workspace as ws_module
+from ductplanner.io.postgis import Database
 from ductplanner.io.workspace import LOCK_TIMEOUT_ENV, locked, read_layer, read_table, write_layers
 
 X0, Y0 = 710_000.0, 6_180_000.0
 
 
-def digest(path: Path | str) -> object:
+def digest(path: Path | Database) -> object:
     return workspace_state(path)
 
 
@@ -38,7 +39,7 @@ def hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-def left_behind(ws: Path | str) -> list[str]:
+def left_behind(ws: Path | Database) -> list[str]:
     """Hidden files a writer left beside a GeoPackage (a database leaves no files)."""
     return hidden(ws.parent) if isinstance(ws, Path) else []
 
