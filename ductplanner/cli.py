@@ -9,6 +9,7 @@ status: 0 done, 1 failed on the user's input (a clear message, no traceback),
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -73,6 +74,36 @@ def _cmd_import(args: argparse.Namespace) -> Result:
 
 def _cmd_copy(args: argparse.Namespace) -> Result:
     return copy_command(args.source, args.target, replace=args.replace)
+
+
+def _cmd_serve(args: argparse.Namespace) -> Result:
+    from .app.portal.server import serve_command
+
+    return serve_command(
+        args.workspace,
+        host=args.host,
+        port=args.port,
+        accounts=Path(args.accounts) if args.accounts else None,
+        demo_accounts=args.demo_accounts,
+    )
+
+
+def _cmd_account(args: argparse.Namespace) -> Result:
+    from .app.portal.server import account_command
+
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.username}: ")
+    return account_command(
+        args.workspace,
+        args.username,
+        password,
+        role=args.role,
+        owner=args.owner or "",
+        accounts=Path(args.accounts) if args.accounts else None,
+    )
+
+
+PASSWORD_ENV = "DUCTPLANNER_PASSWORD"
+"""Environment variable: the new account's password (otherwise ``account`` asks for it)."""
 
 
 def _cmd_validate(args: argparse.Namespace) -> Result:
@@ -188,6 +219,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "import": _cmd_import,
     "validate": _cmd_validate,
     "copy": _cmd_copy,
+    "serve": _cmd_serve,
+    "account": _cmd_account,
     "coverage": _cmd_coverage,
     "opportunities": _cmd_opportunities,
     "plan": _cmd_plan,
@@ -300,6 +333,30 @@ def _add_copy_parser(sub: Any) -> None:
     p.add_argument("source", help="workspace GeoPackage or postgresql:// URL")
     p.add_argument("target", help="workspace GeoPackage or postgresql://...?schema=NAME")
     p.add_argument("--replace", action="store_true", help="replace a workspace already there")
+    _add_output_options(p)
+
+
+def _add_serve_parser(sub: Any) -> None:
+    p = sub.add_parser("serve", help="the co-digging portal for utilities and the manager")
+    p.add_argument("workspace", help="workspace GeoPackage or postgresql:// URL")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--accounts", help="accounts file (default: WORKSPACE-portal.sqlite3)")
+    p.add_argument(
+        "--demo-accounts",
+        action="store_true",
+        help="make an account per role with new random passwords, and print them",
+    )
+    _add_output_options(p)
+
+
+def _add_account_parser(sub: Any) -> None:
+    p = sub.add_parser("account", help="make or update a portal account")
+    p.add_argument("workspace")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["utility", "manager", "committee"])
+    p.add_argument("--owner", help="for a utility: its name as the owner of its digs")
+    p.add_argument("--accounts", help="accounts file (default: WORKSPACE-portal.sqlite3)")
     _add_output_options(p)
 
 
@@ -480,6 +537,8 @@ _SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_import_parser,
     _add_validate_parser,
     _add_copy_parser,
+    _add_serve_parser,
+    _add_account_parser,
     _add_coverage_parser,
     _add_opportunities_parser,
     _add_plan_parser,

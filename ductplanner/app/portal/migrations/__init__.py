@@ -1,0 +1,1 @@
+"""The portal's database migrations (made by Django's makemigrations)."""

@@ -1,0 +1,295 @@
+"""The portal: who sees what, answers that reach the decision log, and nothing else.
+
+Django is configured once per test process (``configure``); each test points
+it at its own workspace (GeoPackage, then PostGIS) and makes its own
+accounts in the one accounts database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHROMIUM, workspace_state
+
+from ductplanner.app.workflows.coordination import log_decision, read_decisions
+from ductplanner.cli import main
+from ductplanner.core._errors import InputError
+
+PASSWORD = "a-long-test-passphrase"
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Django configured for the tests' portal (an accounts file of the session)."""
+    from ductplanner.app.portal.config import configure
+
+    folder = tmp_path_factory.mktemp("portal")
+    configure(
+        folder / "first.gpkg",
+        accounts=folder / "accounts.sqlite3",
+        secret_key="test-only-key-" + "x" * 40,
+        hosts=("testserver",),
+        https=False,
+    )
+
+
+@pytest.fixture
+def requested(tiny_workspace: Any, portal: None) -> Iterator[Any]:
+    """The tiny town with NOV-1 (Novafos) and RAD-1 (Radius) requested, served by the portal."""
+    from django.test import override_settings
+
+    log_decision(tiny_workspace, "NOV-1", "proposed", date="2020-01-10")
+    log_decision(tiny_workspace, "RAD-1", "proposed", date="2020-01-11")
+    with override_settings(DUCTPLANNER_WORKSPACE=str(tiny_workspace)):
+        yield tiny_workspace
+
+
+def account(role: str, owner: str = "") -> str:
+    """Make an account of ``role`` with a fresh name; return the name (password PASSWORD)."""
+    from ductplanner.app.portal.accounts import add_account
+
+    name = f"{role}{next(_names)}"
+    add_account(name, PASSWORD, role, owner)
+    return name
+
+
+def client_for(role: str, owner: str = "", *, csrf: bool = False) -> Any:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=csrf)
+    assert client.login(username=account(role, owner), password=PASSWORD)
+    return client
+
+
+def statuses(ws: Any) -> dict[str, str]:
+    log = read_decisions(ws)
+    return log.groupby("dig_id")["status"].last().to_dict()
+
+
+# --- who reaches which page ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/requests/", "/log/"])
+def test_an_anonymous_visitor_is_sent_to_log_in(requested, page) -> None:
+    from django.test import Client
+
+    response = Client().get(page)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_an_anonymous_answer_is_not_logged(requested) -> None:
+    from django.test import Client
+
+    before = workspace_state(requested)
+    response = Client().post("/requests/answer/", {"dig": "NOV-1", "answer": "agreed"})
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert workspace_state(requested) == before
+
+
+@pytest.mark.parametrize(
+    ("role", "owner", "page", "code"),
+    [
+        ("committee", "", "/requests/", 403),
+        ("committee", "", "/log/", 403),
+        ("utility", "Novafos", "/log/", 403),
+        ("utility", "Novafos", "/requests/", 200),
+        ("manager", "", "/requests/", 200),
+        ("manager", "", "/log/", 200),
+    ],
+)
+def test_each_role_reaches_only_its_pages(requested, role, owner, page, code) -> None:
+    assert client_for(role, owner).get(page).status_code == code
+
+
+def test_an_account_without_a_role_reaches_no_page(requested) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    get_user_model().objects.create_user("nobody-" + str(next(_names)), password=PASSWORD)
+    client = Client()
+    client.force_login(get_user_model().objects.latest("id"))
+    assert client.get("/requests/").status_code == 403
+    assert "has no role" in client.get("/").content.decode()
+
+
+def test_a_utility_sees_only_its_own_digs_and_requests(requested) -> None:
+    page = client_for("utility", "Novafos").get("/requests/").content.decode()
+    assert 'data-dig="NOV-1"' in page and "RAD-1" not in page and "FIB-1" not in page
+    everything = client_for("manager").get("/requests/").content.decode()
+    assert 'data-dig="NOV-1"' in everything and 'data-dig="RAD-1"' in everything
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def test_a_utility_agrees_and_the_log_says_so_as_decide_would(requested) -> None:
+    client = client_for("utility", "Novafos")
+    response = client.post("/requests/answer/", {"dig": "NOV-1", "answer": "agreed"})
+    assert response.status_code == 302
+    assert statuses(requested) == {"NOV-1": "agreed", "RAD-1": "proposed"}
+    assert "NOV-1: agreed" in client.get("/requests/").content.decode()
+
+
+def test_a_utility_cannot_answer_another_utilitys_request(requested) -> None:
+    before = workspace_state(requested)
+    client = client_for("utility", "Novafos")
+    for dig in ("RAD-1", "FIB-1", "NO-SUCH-DIG", "' OR 1=1 --"):
+        response = client.post("/requests/answer/", {"dig": dig, "answer": "agreed"})
+        assert response.status_code == 404, dig
+    assert workspace_state(requested) == before
+
+
+def test_an_answer_without_the_csrf_token_is_refused(requested) -> None:
+    before = workspace_state(requested)
+    client = client_for("utility", "Novafos", csrf=True)
+    response = client.post("/requests/answer/", {"dig": "NOV-1", "answer": "agreed"})
+    assert response.status_code == 403
+    assert workspace_state(requested) == before
+
+
+@pytest.mark.parametrize("answer", ["laid", "proposed", "", "agreed; DROP TABLE decisions"])
+def test_only_agree_or_decline_is_an_answer(requested, answer) -> None:
+    before = workspace_state(requested)
+    response = client_for("manager").post("/requests/answer/", {"dig": "NOV-1", "answer": answer})
+    assert response.status_code == 400
+    assert workspace_state(requested) == before
+
+
+def test_a_decline_needs_a_reason_and_the_page_says_so(requested) -> None:
+    before = workspace_state(requested)
+    client = client_for("utility", "Radius")
+    client.post("/requests/answer/", {"dig": "RAD-1", "answer": "declined", "reason": " "})
+    assert workspace_state(requested) == before
+    assert "a declined request needs a reason" in client.get("/requests/").content.decode()
+
+
+def test_a_hostile_reason_is_stored_as_given_and_shown_as_text(requested) -> None:
+    reason = '<script>alert("x")</script>=cmd|"/c calc"!A1'
+    client_for("utility", "Radius").post(
+        "/requests/answer/", {"dig": "RAD-1", "answer": "declined", "reason": reason}
+    )
+    log = read_decisions(requested)
+    assert log["reason"].iloc[-1] == reason
+    page = client_for("manager").get("/log/").content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)" in page
+
+
+def test_a_once_answered_request_offers_no_second_answer(requested) -> None:
+    client = client_for("utility", "Novafos")
+    client.post("/requests/answer/", {"dig": "NOV-1", "answer": "agreed"})
+    page = client.get("/requests/").content.decode()
+    row = re.search(r'<tr data-dig="NOV-1">.*?</tr>', page, re.S)
+    assert row and "<form" not in row.group(0)
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+
+def test_a_weak_password_or_a_utility_without_owner_is_refused(portal) -> None:
+    from ductplanner.app.portal.accounts import add_account
+
+    with pytest.raises(InputError) as caught:
+        add_account("weak", "12345678", "utility")
+    messages = " ".join(p.message for p in caught.value.problems)
+    assert "too short" in messages and "needs --owner" in messages
+
+
+def test_passwords_are_stored_hashed_by_the_framework(portal) -> None:
+    from django.contrib.auth import get_user_model
+
+    name = account("manager")
+    stored = get_user_model().objects.get(username=name).password
+    assert PASSWORD not in stored and stored.startswith("pbkdf2_sha256$")
+
+
+def test_the_account_command_takes_the_password_from_the_environment(
+    tmp_path: Path, tiny_gpkg: Path
+) -> None:
+    accounts = tmp_path / "accounts.sqlite3"
+    env = {**os.environ, "DUCTPLANNER_PASSWORD": PASSWORD}
+    argv = [sys.executable, "-m", "ductplanner", "account", str(tiny_gpkg), "novafos"]
+    argv += ["--role", "utility", "--owner", "Novafos", "--accounts", str(accounts)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "account novafos (utility: Novafos) saved" in done.stdout
+    assert PASSWORD.encode() not in accounts.read_bytes()
+
+
+def test_serve_refuses_a_missing_workspace(tmp_path: Path, capsys) -> None:
+    assert main(["serve", str(tmp_path / "nope.gpkg")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+# --- in a browser -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tiny_gpkg: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """``ductplanner serve`` on the tiny town, as a process: its address and demo accounts."""
+    log_decision(tiny_gpkg, "NOV-1", "proposed", date="2020-01-10")
+    port = _free_port()
+    argv = [sys.executable, "-m", "ductplanner", "serve", str(tiny_gpkg), "--port", str(port)]
+    argv += ["--demo-accounts", "--accounts", str(tmp_path / "accounts.sqlite3")]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    lines = [process.stdout.readline()]  # the address, one line per account, then "serving"
+    while lines[-1] and not lines[-1].startswith("serving"):
+        lines.append(process.stdout.readline())
+    passwords = dict(line.split() for line in lines if line.startswith("  "))
+    try:
+        import urllib.request
+
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", passwords, tiny_gpkg
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.browser
+def test_a_utility_logs_in_and_answers_in_chromium(browser, served) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("no Chromium")
+    url, passwords, ws = served
+    assert set(passwords) >= {"manager", "committee", "novafos", "radius"}
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{url}/requests/")
+    assert "/login/" in page.url
+    page.fill("input[name=username]", "novafos")
+    page.fill("input[name=password]", passwords["novafos"])
+    page.click("button[type=submit]")
+    row = page.locator('tr[data-dig="NOV-1"]')
+    assert row.count() == 1 and page.locator('tr[data-dig="RAD-1"]').count() == 0
+    row.locator("input[name=reason]").fill('<img src=x onerror="alert(1)">')
+    row.locator("button[value=declined]").click()
+    assert "NOV-1: declined" in page.inner_text(".messages")
+    assert '<img src=x onerror="alert(1)">' in page.inner_text('tr[data-dig="NOV-1"]')
+    assert dialogs == []  # the hostile reason is text, not markup
+    assert statuses(ws) == {"NOV-1": "declined"}
+    page.close()
