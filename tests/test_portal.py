@@ -286,6 +286,19 @@ def test_a_utility_logs_in_and_answers_in_chromium(browser, served) -> None:
     page.click("button[type=submit]")
     row = page.locator('tr[data-dig="NOV-1"]')
     assert row.count() == 1 and page.locator('tr[data-dig="RAD-1"]').count() == 0
+    folder = ws.parent
+    bad = folder / "bad.csv"
+    bad.write_text("id,owner,start,end,wkt\nNOV-9,Radius,2031-05-01,2031-06-01,POINT (1\n")
+    page.set_input_files("#upload input[name=file]", str(bad))
+    page.click("#upload button[type=submit]")
+    assert "bad.csv was not stored" in page.inner_text("h1")
+    assert page.locator("#problems tbody tr").count() >= 2  # every problem, by feature and field
+    page.go_back()
+    good = plan_file(folder, "spring.geojson", ["NOV-7"])
+    page.set_input_files("#upload input[name=file]", str(good))
+    page.click("#upload button[type=submit]")
+    assert "spring.geojson: 1 dig added" in page.inner_text(".messages")
+    row = page.locator('tr[data-dig="NOV-1"]')
     row.locator("input[name=reason]").fill('<img src=x onerror="alert(1)">')
     row.locator("button[value=declined]").click()
     assert "NOV-1: declined" in page.inner_text(".messages")
@@ -293,3 +306,150 @@ def test_a_utility_logs_in_and_answers_in_chromium(browser, served) -> None:
     assert dialogs == []  # the hostile reason is text, not markup
     assert statuses(ws) == {"NOV-1": "declined"}
     page.close()
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+
+def plan_file(
+    folder: Path, name: str, ids: list[str], owner: str = "Novafos", **extra: Any
+) -> Path:
+    import geopandas as gpd
+    from shapely import LineString
+
+    frame = gpd.GeoDataFrame(
+        {"id": ids, "owner": owner, "start": "2031-04-01", "end": "2031-06-30", **extra},
+        geometry=[
+            LineString([(710_000 + 9 * i, 6_180_010), (710_005 + 9 * i, 6_180_010)])
+            for i in range(len(ids))
+        ],
+        crs="EPSG:25832",
+    )
+    path = folder / name
+    frame.to_file(path)
+    return path
+
+
+def send(client: Any, path: Path, name: str | None = None) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name or path.name, path.read_bytes())
+    return client.post("/digs/upload/", {"file": upload})
+
+
+def test_a_good_plan_is_added_and_shown(requested, tmp_path: Path) -> None:
+    client = client_for("utility", "Novafos")
+    response = send(client, plan_file(tmp_path, "spring.geojson", ["NOV-7", "NOV-8"]))
+    assert response.status_code == 302
+    digs = read_layer_ids(requested)
+    assert {"NOV-7", "NOV-8"} <= digs and len(digs) == 5
+    page = client.get("/requests/").content.decode()
+    assert "spring.geojson: 2 digs added" in page and "NOV-8" in page
+
+
+def read_layer_ids(ws: Any) -> set[str]:
+    from ductplanner.io.workspace import read_layer
+
+    return set(read_layer(ws, "digs")["id"].astype(str))
+
+
+def test_a_bad_plan_lists_every_problem_and_stores_nothing(requested, tmp_path: Path) -> None:
+    before = workspace_state(requested)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,owner,start,end,wkt\n"
+        'NOV-9,Novafos,2031-05-01,2031-04-01,"LINESTRING (710000 6180000, 710010 6180000)"\n'
+        'NOV-10,Novafos,someday,2031-04-01,"LINESTRING (710000 6180000, 710010 6180000)"\n',
+        encoding="utf-8",
+    )
+    response = send(client_for("utility", "Novafos"), bad)
+    page = response.content.decode()
+    assert response.status_code == 400 and "bad.csv was not stored" in page
+    assert "NOV-9" in page and "NOV-10" in page and "start" in page
+    assert workspace_state(requested) == before
+
+
+def test_a_utility_cannot_upload_another_utilitys_digs(requested, tmp_path: Path) -> None:
+    before = workspace_state(requested)
+    path = plan_file(tmp_path, "theirs.geojson", ["RAD-7"], owner="Radius")
+    response = send(client_for("utility", "Novafos"), path)
+    page = response.content.decode()
+    assert response.status_code == 400 and "this account sends features of" in page
+    assert workspace_state(requested) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("plan.exe", "not .exe"), ("<script>alert(1)</script>.kml", "not .kml")],
+)
+def test_a_file_of_another_kind_is_refused_and_its_name_is_text(
+    requested, tmp_path: Path, name: str, words: str
+) -> None:
+    path = plan_file(tmp_path, "p.geojson", ["NOV-7"])
+    page = send(client_for("utility", "Novafos"), path, name=name).content.decode()
+    assert words in page and "<script>alert(1)" not in page
+
+
+def test_a_plan_with_too_many_digs_is_refused(requested, tmp_path: Path, monkeypatch) -> None:
+    from ductplanner.app.portal import views
+
+    monkeypatch.setattr(views, "UPLOAD_MAX_FEATURES", 2)
+    path = plan_file(tmp_path, "many.geojson", ["NOV-7", "NOV-8", "NOV-9"])
+    page = send(client_for("utility", "Novafos"), path).content.decode()
+    assert "holds 3 features, more than the 2 an upload may" in page
+
+
+def _zipped(path: Path, members: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "words"),
+    [
+        ({"digs.shp": b"\0" * (40 * 1024 * 1024)}, "would unpack to"),
+        ({"../../etc/digs.shp": b"x", "digs.dbf": b"y"}, "names paths outside itself"),
+        ({f"f{i}.txt": b"x" for i in range(100)}, "holds 100 files"),
+    ],
+)
+def test_a_hostile_zip_is_refused_unread(requested, tmp_path: Path, members, words) -> None:
+    before = workspace_state(requested)
+    page = send(client_for("utility", "Novafos"), _zipped(tmp_path / "p.zip", members))
+    assert page.status_code == 400 and words in page.content.decode()
+    assert workspace_state(requested) == before
+
+
+def test_a_zipped_shapefile_is_read(requested, tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    shp = plan_file(tmp_path, "spring.geojson", ["NOV-7"])
+    gpd.read_file(shp).to_file(tmp_path / "spring.shp")
+    members = {p.name: p.read_bytes() for p in tmp_path.glob("spring.*") if p.suffix != ".geojson"}
+    response = send(client_for("utility", "Novafos"), _zipped(tmp_path / "spring.zip", members))
+    assert response.status_code == 302 and "NOV-7" in read_layer_ids(requested)
+
+
+def test_a_conflict_is_seen_by_both_parties_and_nobody_else(requested) -> None:
+    import geopandas as gpd
+    from shapely import LineString
+
+    from ductplanner.io.workspace import write_layers
+
+    conflict = gpd.GeoDataFrame(
+        {
+            "edge_id": ["e1"], "dig_a": ["NOV-1"], "owner_a": ["Novafos"],
+            "start_a": ["2020-04-01"], "dig_b": ["RAD-1"], "owner_b": ["Radius"],
+            "start_b": ["2021-03-01"], "gap_days": [334], "metres": [120.0],
+        },
+        geometry=[LineString([(710_000, 6_180_000), (710_120, 6_180_000)])],
+        crs="EPSG:25832",
+    )  # fmt: skip
+    write_layers(requested, {"conflicts": conflict})
+    for owner, sees in (("Novafos", True), ("Radius", True), ("Ballerup Kommune", False)):
+        page = client_for("utility", owner).get("/requests/").content.decode()
+        table = re.search(r'<table id="conflicts">.*?</table>', page, re.S)
+        assert table is not None and ("RAD-1" in table.group(0)) is sees, owner

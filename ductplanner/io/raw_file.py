@@ -17,10 +17,85 @@ import geopandas as gpd
 from ..core._errors import MissingInputError, Problem
 from .mappings import FieldMapping, did_you_mean
 
-__all__ = ["TABLE_SUFFIXES", "RawFile", "gdal_reason", "is_table", "require_file"]
+__all__ = [
+    "ARCHIVE_LIMITS",
+    "TABLE_SUFFIXES",
+    "RawFile",
+    "archive_problems",
+    "gdal_reason",
+    "is_table",
+    "require_file",
+]
 
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt")
 """File name endings read as tables (CSV) rather than with GDAL."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What a zip archive (a zipped Shapefile) may hold before it is refused unread."""
+
+    members: int = 64
+    unpacked_bytes: int = 512 * 1024 * 1024
+    ratio: float = 200.0  # unpacked / packed: far beyond what GIS files compress to
+
+
+ARCHIVE_LIMITS = ArchiveLimits()
+
+
+def archive_problems(
+    path: Path, layer: str, limits: ArchiveLimits = ARCHIVE_LIMITS
+) -> list[Problem]:
+    """Return why a zip archive must not be read (a zip bomb, paths out of it); else ``[]``.
+
+    GDAL reads a zipped Shapefile in place, never unpacking it to disk, but
+    an archive that would unpack to far more than it weighs, holds very many
+    members, or names paths outside itself is refused before GDAL sees it.
+    """
+    import zipfile
+
+    source = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        return [
+            Problem(
+                source,
+                layer,
+                "",
+                "",
+                "unreadable",
+                f"not a zip archive: {exc}",
+                "zip the Shapefile's files (.shp, .shx, .dbf, .prj) again",
+            )
+        ]
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    found = []
+    escaping = [
+        m.filename
+        for m in members
+        if m.filename.startswith(("/", "\\")) or ".." in Path(m.filename).parts
+    ]
+    if escaping:
+        found.append(f"it names paths outside itself ({escaping[0][:80]!r})")
+    if len(members) > limits.members:
+        found.append(f"it holds {len(members):,} files (at most {limits.members})")
+    if unpacked > limits.unpacked_bytes or unpacked / packed > limits.ratio:
+        found.append(f"it would unpack to {unpacked:,} bytes from {packed:,}")
+    return [
+        Problem(
+            source,
+            layer,
+            "",
+            "",
+            "archive",
+            f"the zip archive is refused: {why}",
+            "send the Shapefile's own files zipped, nothing else",
+        )
+        for why in found
+    ]
 
 
 @dataclass

@@ -26,7 +26,7 @@ from shapely.geometry import shape
 
 from ..core._errors import Problem
 from .mappings import FieldMapping, guess_mapping, make_problem, text_of
-from .raw_file import RawFile, gdal_reason
+from .raw_file import RawFile, archive_problems, gdal_reason
 
 __all__ = ["list_source_layers", "read_driver", "read_info", "read_vector"]
 
@@ -135,6 +135,10 @@ def read_vector(
         found is a problem.
     """
     source = str(path)
+    if path.suffix.lower() == ".zip":
+        refused = archive_problems(path, layer)
+        if refused:
+            return RawFile(None, refused)
     names, problems = list_source_layers(path, source, layer)
     if problems:
         return RawFile(None, problems)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requests/", views.requests_page, name="requests"),
     path("requests/answer/", views.answer, name="answer"),
+    path("digs/upload/", views.upload, name="upload"),
     path("log/", views.decision_log, name="log"),
 ]

@@ -9,8 +9,10 @@ the same call as ``ductplanner decide``: same rules, same lock, same log.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,17 +20,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+)
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from ...core._errors import DuctPlannerError, InputError
-from ...io.workspace import read_layer
+from ...core._errors import DuctPlannerError, InputError, Problem
+from ...io.workspace import list_layers, read_layer
 from ...model.decisions import decision_status
 from ..workflows.coordination import log_decision, read_decisions
+from ..workflows.layers import import_file
 from .models import Membership
 
-__all__ = ["answer", "decision_log", "home", "requests_page"]
+__all__ = ["answer", "decision_log", "home", "requests_page", "upload"]
+
+UPLOAD_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv")
+"""What a dig plan may be sent as: GeoPackage, zipped Shapefile, GeoJSON, CSV."""
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+"""The largest dig plan accepted (a season of one utility is a few hundred kB)."""
+UPLOAD_MAX_FEATURES = 5_000
+"""The most digs one upload may hold."""
 
 ANSWERS = {"agreed": "agree", "declined": "decline"}
 """What a utility may answer to a request (status logged: word on the button)."""
@@ -119,6 +134,8 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     context = {
         "membership": membership,
         "requests": _requests_of(digs),
+        "conflicts": _conflicts_of(membership),
+        "suffixes": ", ".join(UPLOAD_SUFFIXES),
         "digs": [
             {**row, "start": _day(row.get("start")), "end": _day(row.get("end"))}
             for row in digs.to_dict(orient="records")
@@ -126,6 +143,76 @@ def requests_page(request: HttpRequest) -> HttpResponse:
         "answers": ANSWERS,
     }
     return render(request, "portal/requests.html", context)
+
+
+def _conflicts_of(membership: Membership) -> list[dict[str, Any]]:
+    """Return the stretches two parties dig within the protection period (theirs, for a utility)."""
+    ws = _workspace()
+    if "conflicts" not in list_layers(ws):
+        return []
+    layer = read_layer(ws, "conflicts")
+    frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+    if membership.role == "utility":
+        mine = (frame["owner_a"] == membership.owner) | (frame["owner_b"] == membership.owner)
+        frame = frame[mine]
+    columns = ["dig_a", "owner_a", "start_a", "dig_b", "owner_b", "start_b", "metres"]
+    rows = frame.reindex(columns=columns).to_dict(orient="records")
+    return [{**r, "start_a": _day(r["start_a"]), "start_b": _day(r["start_b"])} for r in rows]
+
+
+@require_POST
+@role_required("utility", "manager")
+def upload(request: HttpRequest) -> HttpResponse:
+    """Add the digs of an uploaded plan, or list every problem with it and store nothing."""
+    membership: Membership = request.membership
+    if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 64 * 1024:
+        return _refused(request, "", [_upload_problem("", "the file is larger than 20 MB")], 413)
+    sent = request.FILES.get("file")
+    if sent is None:
+        return _refused(request, "", [_upload_problem("", "no file was sent")])
+    name = Path(str(sent.name)).name[:120]  # shown as text; never used as a path
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        why = f"a dig plan is sent as {', '.join(UPLOAD_SUFFIXES)}, not {suffix or 'no suffix'}"
+        return _refused(request, name, [_upload_problem(name, why)])
+    if sent.size > UPLOAD_MAX_BYTES:
+        return _refused(
+            request, name, [_upload_problem(name, "the file is larger than 20 MB")], 413
+        )
+    owner = membership.owner if membership.role == "utility" else None
+    with tempfile.TemporaryDirectory(prefix="ductplanner-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as fh:
+            for chunk in sent.chunks():
+                fh.write(chunk)
+        try:
+            done = import_file(
+                _workspace(),
+                "digs",
+                path,
+                append=True,
+                owner=owner,
+                max_features=UPLOAD_MAX_FEATURES,
+                label=f"{name} (uploaded by {request.user.get_username()})",
+            )
+        except InputError as exc:
+            return _refused(request, name, [p for p in exc.problems if p.severity == "error"])
+        except DuctPlannerError as exc:
+            return _refused(request, name, [_upload_problem(name, str(exc))])
+    added = int(done.summary["features_imported"])
+    messages.success(request, f"{name}: {added} dig{'' if added == 1 else 's'} added")
+    return redirect("requests")
+
+
+def _upload_problem(name: str, message: str) -> Problem:
+    return Problem(name, "digs", "", "", "upload", message)
+
+
+def _refused(
+    request: HttpRequest, name: str, problems: list[Problem], status: int = 400
+) -> HttpResponse:
+    context = {"name": name, "problems": problems, "membership": request.membership}
+    return render(request, "portal/upload.html", context, status=status)
 
 
 @require_POST

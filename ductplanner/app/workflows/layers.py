@@ -70,6 +70,25 @@ def _id_clashes(
     ]
 
 
+def _not_owned(frame: gpd.GeoDataFrame, owner: str, layer: str, source: str) -> list[Problem]:
+    """Return a problem for each feature whose ``owner`` is not ``owner``."""
+    owners = frame["owner"].astype(object).where(frame["owner"].notna(), "").astype(str)
+    id_field = SCHEMAS[layer].id_field
+    others = frame[owners != owner]
+    return [
+        make_problem(
+            source,
+            layer,
+            "owner",
+            f"the feature's owner is {value!r}; this account sends features of {owner!r} only",
+            f"write {owner!r} as the owner of each of your digs",
+            feature_id=str(fid),
+            field="owner",
+        )
+        for fid, value in zip(others[id_field], owners[others.index], strict=True)
+    ]
+
+
 def _previous_source(workspace: Workspace, layer: str) -> str | None:
     sources = read_sources(workspace)
     rows = sources[sources["layer"] == layer]
@@ -87,6 +106,9 @@ def import_file(
     source_layer: str | None = None,
     mapping: str | Path | None = None,
     date_order: DateOrder = "auto",
+    owner: str | None = None,
+    max_features: int | None = None,
+    label: str | None = None,
 ) -> Result:
     """Import a file into a workspace layer (``ductplanner import``).
 
@@ -107,6 +129,14 @@ def import_file(
         As for :func:`load_file`.
     append : bool
         Add the features to the layer instead of replacing it.
+    owner : str, optional
+        Accept only features of this ``owner`` (a utility's upload in the
+        portal): a feature of another owner is an error.
+    max_features : int, optional
+        Refuse a file with more features than this.
+    label : str, optional
+        What names the file in provenance and problems (default its path:
+        the portal stores an upload under a name of its own).
 
     Returns
     -------
@@ -134,16 +164,34 @@ def import_file(
         repair=repair,
         date_order=date_order,
     )
+    named = label or str(path)
+    if label:
+        loaded.problems[:] = [replace(p, source=label) for p in loaded.problems]
     require_valid(loaded.problems)
     frame = loaded.frame
+    if owner is not None:
+        require_valid(_not_owned(frame, owner, layer, named))
+    if max_features is not None and len(frame) > max_features:
+        require_valid(
+            [
+                make_problem(
+                    named,
+                    layer,
+                    "limit",
+                    f"the file holds {len(frame):,} features, more than the "
+                    f"{max_features:,} an upload may",
+                    "split it into smaller files",
+                )
+            ]
+        )
     before = 0
-    provenance = str(path) + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
+    provenance = named + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
     with locked(workspace):  # an append re-reads the layer as the last writer left it
         present = list_layers(workspace) if workspace.exists() else []
         if append and layer in present:
             existing = read_layer(workspace, layer)
             before = len(existing)
-            require_valid(_id_clashes(existing, frame, layer, workspace, str(path)))
+            require_valid(_id_clashes(existing, frame, layer, workspace, named))
             frame = _appended(existing, frame)
             previous = _previous_source(workspace, layer)
             if previous:
