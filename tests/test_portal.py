@@ -32,6 +32,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Django configured for the tests' portal (an accounts file of the session)."""
     from ductplanner.app.portal.config import configure
 
+    # Playwright's sync API keeps an event loop in this thread once a browser test has run;
+    # Django would then take the test client's plain calls for async ones (Django's own switch).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     folder = tmp_path_factory.mktemp("portal")
     configure(
         folder / "first.gpkg",
