@@ -349,3 +349,35 @@ def test_a_full_disk_on_the_server_is_said_and_nothing_changes(database, monkeyp
         write_layers(url, {"ducts": layers["ducts"].iloc[:1], "sites": layers["sites"]})
     monkeypatch.undo()
     assert content_digests(url) == before
+
+
+def test_a_reader_never_sees_a_table_half_replaced(database) -> None:
+    """Readers during another process's writes see the old rows or the new, never none."""
+    import threading
+
+    url = database()
+    layers = tiny_layers()
+    write_layers(url, layers)
+    writes = textwrap.dedent(
+        f"""
+        from ductplanner.app.demo import tiny_layers
+        from ductplanner.io.workspace import write_layers
+        digs = tiny_layers()["digs"]
+        for _ in range(25):
+            write_layers({url!r}, {{"digs": digs}})
+        """
+    )
+    seen: list[int] = []
+    writing = subprocess.Popen([sys.executable, "-c", writes])
+
+    def read() -> None:
+        while writing.poll() is None:
+            seen.append(len(read_layer(url, "digs", required=False)))
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert writing.returncode == 0 and len(seen) > 10
+    assert set(seen) == {len(layers["digs"])}

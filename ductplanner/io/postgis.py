@@ -64,6 +64,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _GEOMETRY = "geom"
 _KEY = "fid"
 _LOCK_CLASS = 0x44504C4E  # 'DPLN': ductplanner's first key of pg_advisory_lock(int, int)
+_SWAP_CLASS = 0x44505357  # 'DPSW': readers share it, a write's transaction holds it alone
 _CONNECT_TIMEOUT_S = 10
 
 
@@ -312,7 +313,7 @@ def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFra
     """
     from psycopg import sql
 
-    with _connection(db) as conn:
+    with _connection(db) as conn, _reading(conn, db):
         every = _columns(conn, db, table)
         columns = [c for c in every if c.name != _KEY]
         spatial = any(c.kind == "geometry" and c.name == _GEOMETRY for c in columns)
@@ -352,6 +353,25 @@ def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFra
     shapely.set_srid(geoms, 0)
     crs = f"EPSG:{srid}" if srid else None
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+
+@contextlib.contextmanager
+def _reading(conn: psycopg.Connection[Any], db: Database) -> Iterator[None]:
+    """Hold the schema's shared swap lock while reading a table.
+
+    A write replaces a table (drop, create, fill) in one transaction. A
+    reader whose statement began before that commit would wait for it and
+    then read the new table with its old snapshot: no rows at all. Readers
+    therefore share a lock that each write's transaction takes alone before
+    it touches a table, so every read statement starts before a write or
+    after its commit.
+    """
+    key = (_SWAP_CLASS, db.schema)
+    conn.execute("SELECT pg_advisory_lock_shared(%s, hashtext(%s))", key)
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock_shared(%s, hashtext(%s))", key)
 
 
 def _parse_csv(buffer: io.BytesIO, attributes: list[_Column], geometry: bool) -> pd.DataFrame:
@@ -532,6 +552,8 @@ def write_tables(
     with _connection(db, writing=True) as conn:
         _require_postgis(conn, db)
         with conn.transaction():
+            # First, before any table is touched: wait for readers, keep new ones out until commit.
+            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_SWAP_CLASS, db.schema))
             conn.execute(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(db.schema))
             )
