@@ -456,3 +456,32 @@ def test_a_conflict_is_seen_by_both_parties_and_nobody_else(requested) -> None:
         page = client_for("utility", owner).get("/requests/").content.decode()
         table = re.search(r'<table id="conflicts">.*?</table>', page, re.S)
         assert table is not None and ("RAD-1" in table.group(0)) is sees, owner
+
+
+# --- the manager sends requests -----------------------------------------------------------------
+
+
+def test_the_manager_sends_requests_that_the_utility_then_sees(new_workspace, portal) -> None:
+    import datetime as dt
+
+    from django.test import override_settings
+
+    from ductplanner.app.demo import tiny_layers
+    from ductplanner.io.workspace import write_layers
+
+    layers = tiny_layers()
+    year = dt.date.today().year
+    layers["digs"]["start"], layers["digs"]["end"] = f"{year}-01-15", f"{year + 1}-12-31"
+    ws = new_workspace("season")
+    write_layers(ws, layers)
+    assert main(["plan", str(ws), "--scenario", "revised-2019", "--quiet"]) == 0
+    with override_settings(DUCTPLANNER_WORKSPACE=str(ws)):
+        manager = client_for("manager")
+        assert manager.post("/requests/send/", {"owner": "Nobody"}).status_code == 400
+        utility = client_for("utility", "Novafos")
+        assert utility.post("/requests/send/", {"owner": "Novafos"}).status_code == 403
+        assert manager.post("/requests/send/", {"owner": "Novafos"}).status_code == 302
+        assert statuses(ws) == {"NOV-1": "proposed"}
+        page = utility.get("/requests/").content.decode()
+        row = re.search(r'<tr data-dig="NOV-1">.*?</tr>', page, re.S)
+        assert row and "<form" in row.group(0)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("requests/", views.requests_page, name="requests"),
     path("requests/answer/", views.answer, name="answer"),
     path("digs/upload/", views.upload, name="upload"),
+    path("requests/send/", views.send_requests, name="send"),
     path("log/", views.decision_log, name="log"),
 ]

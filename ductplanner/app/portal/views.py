@@ -32,11 +32,11 @@ from django.views.decorators.http import require_GET, require_POST
 from ...core._errors import DuctPlannerError, InputError, Problem
 from ...io.workspace import list_layers, read_layer
 from ...model.decisions import decision_status
-from ..workflows.coordination import log_decision, read_decisions
+from ..workflows.coordination import log_decision, read_decisions, requests_command
 from ..workflows.layers import import_file
 from .models import Membership
 
-__all__ = ["answer", "decision_log", "home", "requests_page", "upload"]
+__all__ = ["answer", "decision_log", "home", "requests_page", "send_requests", "upload"]
 
 UPLOAD_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv")
 """What a dig plan may be sent as: GeoPackage, zipped Shapefile, GeoJSON, CSV."""
@@ -135,6 +135,7 @@ def requests_page(request: HttpRequest) -> HttpResponse:
         "membership": membership,
         "requests": _requests_of(digs),
         "conflicts": _conflicts_of(membership),
+        "owners": sorted(set(digs["owner"].astype(str))) if membership.role == "manager" else [],
         "suffixes": ", ".join(UPLOAD_SUFFIXES),
         "digs": [
             {**row, "start": _day(row.get("start")), "end": _day(row.get("end"))}
@@ -239,6 +240,27 @@ def answer(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{dig_id}: {exc}")
     else:
         messages.success(request, f"{dig_id}: {status}")
+    return redirect("requests")
+
+
+@require_POST
+@role_required("manager")
+def send_requests(request: HttpRequest) -> HttpResponse:
+    """Send a utility the plan's requests: logged ``proposed``, shown on its page at once."""
+    owner = request.POST.get("owner", "")
+    digs = _visible_digs(request.membership)
+    if owner not in set(digs["owner"].astype(str)):
+        return HttpResponseBadRequest("no utility of that name digs in the workspace")
+    try:
+        done = requests_command(_workspace(), owner)
+    except DuctPlannerError as exc:
+        messages.error(request, f"{owner}: {exc}")
+    else:
+        asked = done.summary.get("proposed") or []
+        if asked:
+            messages.success(request, f"{owner}: {len(asked)} requests sent ({', '.join(asked)})")
+        else:
+            messages.info(request, done.text.splitlines()[0])
     return redirect("requests")
 
 
