@@ -107,6 +107,9 @@ def test_an_anonymous_answer_is_not_logged(requested) -> None:
         ("utility", "Novafos", "/requests/", 200),
         ("manager", "", "/requests/", 200),
         ("manager", "", "/log/", 200),
+        ("committee", "", "/committee/", 200),
+        ("manager", "", "/committee/", 200),
+        ("utility", "Novafos", "/committee/", 403),
     ],
 )
 def test_each_role_reaches_only_its_pages(requested, role, owner, page, code) -> None:
@@ -485,3 +488,17 @@ def test_the_manager_sends_requests_that_the_utility_then_sees(new_workspace, po
         page = utility.get("/requests/").content.decode()
         row = re.search(r'<tr data-dig="NOV-1">.*?</tr>', page, re.S)
         assert row and "<form" in row.group(0)
+
+
+def test_the_committee_sees_coverage_and_the_forecast_bands(requested) -> None:
+    client = client_for("committee")
+    assert "Coverage has not been computed yet" in client.get("/committee/").content.decode()
+    assert main(["coverage", str(requested), "--quiet"]) == 0
+    argv = ["simulate", str(requested), "--scenario", "revised-2019", "--runs", "20", "--quiet"]
+    assert main(argv) == 0
+    page = client.get("/committee/").content.decode()
+    districts = re.search(r'<table id="districts">.*?</table>', page, re.S)
+    forecast = re.search(r'<table id="forecast">.*?</table>', page, re.S)
+    assert districts and districts.group(0).count("<tr>") == 3  # a header and two districts
+    assert forecast and "Revised" in forecast.group(0) and " %</td>" in forecast.group(0)
+    assert client.get("/").status_code == 302  # the committee's front page is this one

@@ -20,4 +20,5 @@ urlpatterns = [
     path("digs/upload/", views.upload, name="upload"),
     path("requests/send/", views.send_requests, name="send"),
     path("log/", views.decision_log, name="log"),
+    path("committee/", views.committee_page, name="committee"),
 ]

@@ -30,13 +30,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ...core._errors import DuctPlannerError, InputError, Problem
-from ...io.workspace import list_layers, read_layer
+from ...io.workspace import list_layers, read_layer, read_table
 from ...model.decisions import decision_status
 from ..workflows.coordination import log_decision, read_decisions, requests_command
 from ..workflows.layers import import_file
 from .models import Membership
 
-__all__ = ["answer", "decision_log", "home", "requests_page", "send_requests", "upload"]
+__all__ = [
+    "answer",
+    "committee_page",
+    "decision_log",
+    "home",
+    "requests_page",
+    "send_requests",
+    "upload",
+]
 
 UPLOAD_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv")
 """What a dig plan may be sent as: GeoPackage, zipped Shapefile, GeoJSON, CSV."""
@@ -89,6 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = _membership(request) if request.user.is_authenticated else None
     if membership is not None and membership.role in ("utility", "manager"):
         return redirect("requests")
+    if membership is not None and membership.role == "committee":
+        return redirect("committee")
     return render(request, "portal/home.html", {"membership": membership})
 
 
@@ -262,6 +272,30 @@ def send_requests(request: HttpRequest) -> HttpResponse:
         else:
             messages.info(request, done.text.splitlines()[0])
     return redirect("requests")
+
+
+@require_GET
+@role_required("committee", "manager")
+def committee_page(request: HttpRequest) -> HttpResponse:
+    """Show coverage today per district and the forecast bands, as the workspace holds them."""
+    ws = _workspace()
+    present = set(list_layers(ws))
+    districts: list[dict[str, Any]] = []
+    if "district_coverage" in present:
+        layer = read_layer(ws, "district_coverage")
+        for row in pd.DataFrame(layer.drop(columns=layer.geometry.name)).to_dict("records"):
+            total = row["households_total"] or 0
+            share = 100 * row["households_duct_covered"] / total if total else 0.0
+            districts.append({**row, "share": share})
+    bands: list[dict[str, Any]] = []
+    if "forecast" in present:
+        forecast = read_table(ws, "forecast")
+        whole = forecast[forecast["district"].astype(str) == ""]
+        for row in whole.sort_values(["scenario", "year"]).to_dict("records"):
+            total = float(row["households_total"]) or 1.0
+            bands.append({**row, **{k: 100 * float(row[k]) / total for k in ("p10", "p50", "p90")}})
+    context = {"membership": request.membership, "districts": districts, "bands": bands}
+    return render(request, "portal/committee.html", context)
 
 
 @require_GET
