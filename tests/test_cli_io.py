@@ -25,6 +25,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+@pytest.fixture
+def ws(new_workspace):
+    """A new, empty workspace: a GeoPackage, then a PostGIS schema."""
+    return new_workspace()
+
+
 def run_json(capsys, *argv: str) -> tuple[int, dict]:
     code, out, _ = run(capsys, *argv, "--json")
     return code, json.loads(out)
@@ -66,9 +72,9 @@ def bad_digs(tmp_path) -> Path:
 # --- import -------------------------------------------------------------------------------
 
 
-def test_import_creates_workspace_and_reports_json(tmp_path, capsys):
+def test_import_creates_workspace_and_reports_json(tmp_path, capsys, ws):
     source = digs_file(tmp_path / "novafos.gpkg", ["n1", "n2"])
-    workspace = tmp_path / "ws.gpkg"
+    workspace = ws
     code, summary = run_json(capsys, "import", workspace, "digs", source)
     assert code == 0
     assert summary["layer"] == "digs" and summary["features_imported"] == 2
@@ -78,9 +84,9 @@ def test_import_creates_workspace_and_reports_json(tmp_path, capsys):
     assert read_layer(workspace, "digs")["id"].tolist() == ["n1", "n2"]
 
 
-def test_import_prints_a_human_summary(tmp_path, capsys):
+def test_import_prints_a_human_summary(tmp_path, capsys, ws):
     source = digs_file(tmp_path / "novafos.gpkg", ["n1"])
-    code, out, err = run(capsys, "import", tmp_path / "ws.gpkg", "digs", source)
+    code, out, err = run(capsys, "import", ws, "digs", source)
     assert code == 0 and err == ""
     assert "Imported 1 feature from" in out and "layer digs" in out
 
@@ -141,15 +147,15 @@ def test_failed_import_with_json_prints_an_error_object(tiny_workspace, bad_digs
     assert (owner["field"], owner["layer"], owner["severity"]) == ("owner", "digs", "error")
 
 
-def test_import_missing_file(tmp_path, capsys):
-    code, _, err = run(capsys, "import", tmp_path / "ws.gpkg", "digs", tmp_path / "nope.gpkg")
+def test_import_missing_file(tmp_path, capsys, ws):
+    code, _, err = run(capsys, "import", ws, "digs", tmp_path / "nope.gpkg")
     assert code == 1 and "nope.gpkg does not exist" in err
-    assert not (tmp_path / "ws.gpkg").exists()
+    assert not (ws).exists()
 
 
-def test_import_into_unknown_layer(tmp_path, capsys):
+def test_import_into_unknown_layer(tmp_path, capsys, ws):
     source = digs_file(tmp_path / "a.gpkg", ["a"])
-    code, _, err = run(capsys, "import", tmp_path / "ws.gpkg", "roads", source)
+    code, _, err = run(capsys, "import", ws, "roads", source)
     assert code == 1 and "'roads' is not a layer" in err and "streets" in err
 
 
@@ -163,7 +169,7 @@ def test_import_into_a_file_that_is_not_a_workspace(tmp_path, capsys):
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
-def test_import_with_crs_repair_and_source_layer(tmp_path, capsys):
+def test_import_with_crs_repair_and_source_layer(tmp_path, capsys, ws):
     source = tmp_path / "mixed.gpkg"
     bowtie = [(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10), (X0, Y0)]
     from shapely import Polygon
@@ -174,7 +180,7 @@ def test_import_with_crs_repair_and_source_layer(tmp_path, capsys):
     ).to_file(source, layer="radius")
     digs_file(tmp_path / "other.gpkg", ["o"])
     gpd.read_file(tmp_path / "other.gpkg").to_file(source, layer="other")
-    workspace = tmp_path / "ws.gpkg"
+    workspace = ws
     args = ("import", workspace, "digs", source, "--source-layer", "radius")
     code, _, err = run(capsys, *args)
     assert code == 1 and "--crs" in err  # the layer has no CRS
@@ -187,7 +193,7 @@ def test_import_with_crs_repair_and_source_layer(tmp_path, capsys):
     assert read_layer(workspace, "digs").geometry.is_valid.all()
 
 
-def test_import_with_a_user_mapping(tmp_path, capsys):
+def test_import_with_a_user_mapping(tmp_path, capsys, ws):
     mapping = tmp_path / "radius.toml"
     mapping.write_text(
         'layer = "digs"\n[fields]\nid = "sag"\nstart = "fra"\nend = "til"\n'
@@ -196,7 +202,7 @@ def test_import_with_a_user_mapping(tmp_path, capsys):
     )
     source = tmp_path / "radius.csv"
     source.write_text(f"sag;fra;til;x;y\nR1;01-04-2025;30-06-2025;{X0};{Y0}\n", encoding="utf-8")
-    args = ("import", tmp_path / "ws.gpkg", "digs", source, "--crs", "EPSG:25832")
+    args = ("import", ws, "digs", source, "--crs", "EPSG:25832")
     code, _, err = run(capsys, *args, "--mapping", mapping)
     assert code == 1 and "Point, expected LineString or Polygon" in err
     source.write_text(
@@ -205,11 +211,11 @@ def test_import_with_a_user_mapping(tmp_path, capsys):
     )
     code, summary = run_json(capsys, *args, "--mapping", mapping)
     assert code == 0 and summary["mapping"] == "radius"
-    dig = read_layer(tmp_path / "ws.gpkg", "digs").iloc[0]
+    dig = read_layer(ws, "digs").iloc[0]
     assert (dig["id"], dig["owner"], dig["purpose"]) == ("R1", "Radius", "power")
 
 
-def test_import_osm_extract_as_streets(tmp_path, capsys):
+def test_import_osm_extract_as_streets(tmp_path, capsys, ws):
     osmium = pytest.importorskip("osmium")
     source = tmp_path / "area.osm.pbf"
     meta = {"version": 1, "timestamp": "2024-01-01T00:00:00Z", "changeset": 1, "uid": 1}
@@ -222,15 +228,15 @@ def test_import_osm_extract_as_streets(tmp_path, capsys):
     ):
         writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, **meta))
     writer.close()
-    code, summary = run_json(capsys, "import", tmp_path / "ws.gpkg", "streets", source)
+    code, summary = run_json(capsys, "import", ws, "streets", source)
     assert code == 0
     assert summary["mapping"] == "osm" and summary["source_layer"] == "lines"
     assert (summary["features_read"], summary["features_skipped"]) == (2, 1)
-    street = read_layer(tmp_path / "ws.gpkg", "streets").iloc[0]
+    street = read_layer(ws, "streets").iloc[0]
     assert (street["id"], street["road_class"]) == ("w10", "local")
 
 
-def test_a_utilitys_month_first_csv_is_read_as_the_user_says(tmp_path, capsys):
+def test_a_utilitys_month_first_csv_is_read_as_the_user_says(tmp_path, capsys, ws):
     source = tmp_path / "gravearbejder.csv"
     wkt = f'"LINESTRING ({X0} {Y0}, {X0 + 9} {Y0})"'
     source.write_bytes(
@@ -238,16 +244,16 @@ def test_a_utilitys_month_first_csv_is_read_as_the_user_says(tmp_path, capsys):
             "latin-1"
         )
     )
-    args = ("import", tmp_path / "ws.gpkg", "digs", source, "--crs", "EPSG:25832")
+    args = ("import", ws, "digs", source, "--crs", "EPSG:25832")
     code, summary = run_json(capsys, *args)
     assert code == 0 and summary["warnings"] == 1
     [warning] = summary["problems"]
     assert warning["rule"] == "date-reading" and "read day first" in warning["message"]
-    assert read_layer(tmp_path / "ws.gpkg", "digs").loc[0, "start"].month == 1
+    assert read_layer(ws, "digs").loc[0, "start"].month == 1
 
     code, summary = run_json(capsys, *args, "--monthfirst")
     assert code == 0 and summary["warnings"] == 0
-    dig = read_layer(tmp_path / "ws.gpkg", "digs").iloc[0]
+    dig = read_layer(ws, "digs").iloc[0]
     assert (dig["start"].month, dig["start"].day, dig["owner"]) == (4, 1, "Novafos Vandværk")
     code, out, err = run(capsys, "validate", source, "--layer", "digs", "--crs", "EPSG:25832")
     assert code == 0 and "pass --monthfirst if the dates are written MM/DD/YYYY" in out
@@ -280,14 +286,17 @@ def test_validate_one_layer_of_a_workspace(tiny_workspace, capsys):
     assert code == 1 and "'roads' is not a ductplanner layer" in err
 
 
-def test_validate_workspace_finds_problems_edited_in_by_hand(tiny, tmp_path, capsys):
+def test_validate_workspace_finds_problems_edited_in_by_hand(tiny, tmp_path, capsys, ws):
     from ductplanner.io.workspace import write_layers
 
-    workspace = tmp_path / "ws.gpkg"
+    workspace = ws
     write_layers(workspace, tiny)
     edited = tiny["addresses"].copy()
     edited.loc[edited["id"] == "A01", "units"] = -4
-    edited.to_file(workspace, layer="addresses")  # as if edited in QGIS
+    if isinstance(workspace, Path):
+        edited.to_file(workspace, layer="addresses")  # as if edited in QGIS
+    else:
+        write_layers(workspace, {"addresses": edited})  # as if edited in QGIS's PostGIS table
     code, _, err = run(capsys, "validate", workspace)
     assert code == 1
     assert "layer addresses, feature A01, field 'units'" in err and "-4" in err
@@ -378,11 +387,11 @@ def test_import_both_real_files_as_streets(shared_data, tmp_path, capsys):
     assert streets["id"].is_unique
 
 
-def test_empty_layer_in_a_workspace_is_a_warning(tiny, tmp_path, capsys):
+def test_empty_layer_in_a_workspace_is_a_warning(tiny, tmp_path, capsys, ws):
     from ductplanner.io.workspace import write_layers
     from ductplanner.model.layers import empty_layer
 
-    workspace = tmp_path / "ws.gpkg"
+    workspace = ws
     write_layers(workspace, {**tiny, "ducts": empty_layer("ducts")})
     code, summary = run_json(capsys, "validate", workspace)
     assert code == 0
