@@ -502,3 +502,51 @@ def test_the_committee_sees_coverage_and_the_forecast_bands(requested) -> None:
     assert districts and districts.group(0).count("<tr>") == 3  # a header and two districts
     assert forecast and "Revised" in forecast.group(0) and " %</td>" in forecast.group(0)
     assert client.get("/").status_code == 302  # the committee's front page is this one
+
+
+# --- a dig reported done ------------------------------------------------------------------------
+
+
+def as_built(folder: Path) -> Path:
+    """Skolevej laid from x 0 to 150, as the contractor drew it (in longitude/latitude)."""
+    import geopandas as gpd
+    from shapely import LineString
+
+    x0, y0 = 710_000, 6_180_100
+    frame = gpd.GeoDataFrame(
+        {"note": ["laid"]}, geometry=[LineString([(x0, y0 + 3), (x0 + 150, y0 + 3)])],
+        crs="EPSG:25832",
+    )  # fmt: skip
+    path = folder / "as-built.geojson"
+    frame.to_crs("EPSG:4326").to_file(path)
+    return path
+
+
+def test_a_utility_reports_its_agreed_dig_done_with_the_as_built(requested, tmp_path) -> None:
+    from ductplanner.io.workspace import read_layer
+
+    client = client_for("utility", "Novafos")
+    client.post("/requests/answer/", {"dig": "NOV-1", "answer": "agreed"})
+    page = client.get("/requests/").content.decode()
+    assert 'action="/digs/done/"' in re.search(r'<tr data-dig="NOV-1">.*?</tr>', page, re.S)[0]
+    response = send_done(client, "NOV-1", as_built(tmp_path))
+    assert response.status_code == 302
+    assert statuses(requested)["NOV-1"] == "laid"
+    ducts = read_layer(requested, "ducts")
+    assert ducts["dig_id"].eq("NOV-1").sum() >= 1
+    assert (
+        "NOV-1: recorded as done, 150 m of duct laid" in client.get("/requests/").content.decode()
+    )
+
+
+def send_done(client: Any, dig: str, path: Path) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    return client.post("/digs/done/", {"dig": dig, "file": upload})
+
+
+def test_a_utility_cannot_report_another_utilitys_dig_done(requested, tmp_path) -> None:
+    before = workspace_state(requested)
+    response = send_done(client_for("utility", "Novafos"), "RAD-1", as_built(tmp_path))
+    assert response.status_code == 404 and workspace_state(requested) == before

@@ -18,6 +18,7 @@ urlpatterns = [
     path("requests/", views.requests_page, name="requests"),
     path("requests/answer/", views.answer, name="answer"),
     path("digs/upload/", views.upload, name="upload"),
+    path("digs/done/", views.report_done, name="done"),
     path("requests/send/", views.send_requests, name="send"),
     path("log/", views.decision_log, name="log"),
     path("committee/", views.committee_page, name="committee"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ...core._errors import DuctPlannerError, InputError, Problem
 from ...io.workspace import list_layers, read_layer, read_table
 from ...model.decisions import decision_status
-from ..workflows.coordination import log_decision, read_decisions, requests_command
+from ..workflows.coordination import log_decision, read_decisions, record_dig, requests_command
 from ..workflows.layers import import_file
 from .models import Membership
 
@@ -41,6 +42,7 @@ __all__ = [
     "committee_page",
     "decision_log",
     "home",
+    "report_done",
     "requests_page",
     "send_requests",
     "upload",
@@ -124,6 +126,7 @@ def _requests_of(digs: pd.DataFrame) -> list[dict[str, Any]]:
                 "start": _day(dig.get("start")),
                 "end": _day(dig.get("end")),
                 "answerable": entry["status"] == "proposed",
+                "reportable": entry["status"] == "agreed",
             }
         )
     return rows
@@ -176,26 +179,14 @@ def _conflicts_of(membership: Membership) -> list[dict[str, Any]]:
 def upload(request: HttpRequest) -> HttpResponse:
     """Add the digs of an uploaded plan, or list every problem with it and store nothing."""
     membership: Membership = request.membership
-    if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 64 * 1024:
-        return _refused(request, "", [_upload_problem("", "the file is larger than 20 MB")], 413)
-    sent = request.FILES.get("file")
-    if sent is None:
-        return _refused(request, "", [_upload_problem("", "no file was sent")])
+    refused = _unacceptable(request)
+    if refused is not None:
+        return refused
+    sent = request.FILES["file"]
     name = Path(str(sent.name)).name[:120]  # shown as text; never used as a path
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        why = f"a dig plan is sent as {', '.join(UPLOAD_SUFFIXES)}, not {suffix or 'no suffix'}"
-        return _refused(request, name, [_upload_problem(name, why)])
-    if sent.size > UPLOAD_MAX_BYTES:
-        return _refused(
-            request, name, [_upload_problem(name, "the file is larger than 20 MB")], 413
-        )
     owner = membership.owner if membership.role == "utility" else None
     with tempfile.TemporaryDirectory(prefix="ductplanner-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with path.open("wb") as fh:
-            for chunk in sent.chunks():
-                fh.write(chunk)
+        path = _saved(sent, Path(folder))
         try:
             done = import_file(
                 _workspace(),
@@ -212,6 +203,59 @@ def upload(request: HttpRequest) -> HttpResponse:
             return _refused(request, name, [_upload_problem(name, str(exc))])
     added = int(done.summary["features_imported"])
     messages.success(request, f"{name}: {added} dig{'' if added == 1 else 's'} added")
+    return redirect("requests")
+
+
+def _unacceptable(request: HttpRequest) -> HttpResponse | None:
+    """Return the page refusing an upload too large, absent or of another kind; else None."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 64 * 1024:
+        return _refused(request, "", [_upload_problem("", "the file is larger than 20 MB")], 413)
+    sent = request.FILES.get("file")
+    if sent is None:
+        return _refused(request, "", [_upload_problem("", "no file was sent")])
+    name = Path(str(sent.name)).name[:120]
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        why = f"a file is sent as {', '.join(UPLOAD_SUFFIXES)}, not {suffix or 'no suffix'}"
+        return _refused(request, name, [_upload_problem(name, why)])
+    if sent.size > UPLOAD_MAX_BYTES:
+        return _refused(
+            request, name, [_upload_problem(name, "the file is larger than 20 MB")], 413
+        )
+    return None
+
+
+def _saved(sent: Any, folder: Path) -> Path:
+    """Write an upload into ``folder`` under a name of ours (only its suffix is the sender's)."""
+    path = folder / f"upload{Path(str(sent.name)).suffix.lower()}"
+    with path.open("wb") as fh:
+        for chunk in sent.chunks():
+            fh.write(chunk)
+    return path
+
+
+@require_POST
+@role_required("utility", "manager")
+def report_done(request: HttpRequest) -> HttpResponse:
+    """Record a finished dig the municipality joined, with the ducts as the contractor laid them."""
+    dig_id = request.POST.get("dig", "")
+    if dig_id not in set(_visible_digs(request.membership)["id"].astype(str)):
+        raise Http404("no such dig among yours")
+    refused = _unacceptable(request)
+    if refused is not None:
+        return refused
+    sent = request.FILES["file"]
+    name = Path(str(sent.name)).name[:120]
+    with tempfile.TemporaryDirectory(prefix="ductplanner-as-built-") as folder:
+        path = _saved(sent, Path(folder))
+        try:
+            outcome = record_dig(_workspace(), dig_id, as_built=path, refresh_coverage=False)
+        except InputError as exc:
+            problems = [replace(p, source=name) for p in exc.problems if p.severity == "error"]
+            return _refused(request, name, problems or [_upload_problem(name, str(exc))])
+        except DuctPlannerError as exc:
+            return _refused(request, name, [_upload_problem(name, str(exc))])
+    messages.success(request, f"{dig_id}: recorded as done, {outcome.metres:,.0f} m of duct laid")
     return redirect("requests")
 
 
