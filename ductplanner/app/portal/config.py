@@ -40,6 +40,7 @@ SESSION_HOURS = 8
 """A login lasts a working day at most (and ends when the browser closes)."""
 
 _TEMPLATES = Path(__file__).with_name("templates")
+_LOCALE = Path(__file__).with_name("locale")
 
 
 def accounts_path(workspace: WorkspaceLike) -> Path:
@@ -94,6 +95,7 @@ def portal_settings(
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.locale.LocaleMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,6 +138,9 @@ def portal_settings(
         "USE_TZ": True,
         "TIME_ZONE": "Europe/Copenhagen",
         "LANGUAGE_CODE": "en",
+        "LANGUAGES": [("en", "English"), ("da", "Dansk")],
+        "USE_I18N": True,
+        "LOCALE_PATHS": [str(_LOCALE)],
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "DUCTPLANNER_WORKSPACE": str(as_workspace(workspace)),
         **secure,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("requests/send/", views.send_requests, name="send"),
     path("log/", views.decision_log, name="log"),
     path("committee/", views.committee_page, name="committee"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language button
 ]

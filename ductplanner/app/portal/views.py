@@ -28,6 +28,8 @@ from django.http import (
     HttpResponseBadRequest,
 )
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ...core._errors import DuctPlannerError, InputError, Problem
@@ -57,6 +59,12 @@ UPLOAD_MAX_FEATURES = 5_000
 
 ANSWERS = {"agreed": "agree", "declined": "decline"}
 """What a utility may answer to a request (status logged: word on the button)."""
+
+STATUS_WORDS: dict[str, Callable[[], str]] = {
+    "agreed": lambda: _("agreed"),
+    "declined": lambda: _("declined"),
+}
+"""An answer as the page says it, in the page's language."""
 
 REASON_MAX = 500
 """Characters of a reason kept (a form is not a place for essays)."""
@@ -202,26 +210,30 @@ def upload(request: HttpRequest) -> HttpResponse:
         except DuctPlannerError as exc:
             return _refused(request, name, [_upload_problem(name, str(exc))])
     added = int(done.summary["features_imported"])
-    messages.success(request, f"{name}: {added} dig{'' if added == 1 else 's'} added")
+    words = ngettext("%(name)s: %(n)d dig added", "%(name)s: %(n)d digs added", added)
+    messages.success(request, words % {"name": name, "n": added})
     return redirect("requests")
 
 
 def _unacceptable(request: HttpRequest) -> HttpResponse | None:
     """Return the page refusing an upload too large, absent or of another kind; else None."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 64 * 1024:
-        return _refused(request, "", [_upload_problem("", "the file is larger than 20 MB")], 413)
+        too_large = _upload_problem("", _("the file is larger than 20 MB"))
+        return _refused(request, "", [too_large], 413)
     sent = request.FILES.get("file")
     if sent is None:
-        return _refused(request, "", [_upload_problem("", "no file was sent")])
+        return _refused(request, "", [_upload_problem("", _("no file was sent"))])
     name = Path(str(sent.name)).name[:120]
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        why = f"a file is sent as {', '.join(UPLOAD_SUFFIXES)}, not {suffix or 'no suffix'}"
+        why = _("a file is sent as %(kinds)s, not %(suffix)s") % {
+            "kinds": ", ".join(UPLOAD_SUFFIXES),
+            "suffix": suffix or _("no suffix"),
+        }
         return _refused(request, name, [_upload_problem(name, why)])
     if sent.size > UPLOAD_MAX_BYTES:
-        return _refused(
-            request, name, [_upload_problem(name, "the file is larger than 20 MB")], 413
-        )
+        too_large = _upload_problem(name, _("the file is larger than 20 MB"))
+        return _refused(request, name, [too_large], 413)
     return None
 
 
@@ -255,7 +267,8 @@ def report_done(request: HttpRequest) -> HttpResponse:
             return _refused(request, name, problems or [_upload_problem(name, str(exc))])
         except DuctPlannerError as exc:
             return _refused(request, name, [_upload_problem(name, str(exc))])
-    messages.success(request, f"{dig_id}: recorded as done, {outcome.metres:,.0f} m of duct laid")
+    done = _("%(dig)s: recorded as done, %(metres)s m of duct laid")
+    messages.success(request, done % {"dig": dig_id, "metres": f"{outcome.metres:,.0f}"})
     return redirect("requests")
 
 
@@ -293,7 +306,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     except DuctPlannerError as exc:
         messages.error(request, f"{dig_id}: {exc}")
     else:
-        messages.success(request, f"{dig_id}: {status}")
+        messages.success(request, f"{dig_id}: {STATUS_WORDS[status]()}")
     return redirect("requests")
 
 
@@ -312,7 +325,13 @@ def send_requests(request: HttpRequest) -> HttpResponse:
     else:
         asked = done.summary.get("proposed") or []
         if asked:
-            messages.success(request, f"{owner}: {len(asked)} requests sent ({', '.join(asked)})")
+            words = ngettext(
+                "%(owner)s: %(n)d request sent (%(digs)s)",
+                "%(owner)s: %(n)d requests sent (%(digs)s)",
+                len(asked),
+            )
+            sent = {"owner": owner, "n": len(asked), "digs": ", ".join(asked)}
+            messages.success(request, words % sent)
         else:
             messages.info(request, done.text.splitlines()[0])
     return redirect("requests")
