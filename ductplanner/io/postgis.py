@@ -263,12 +263,7 @@ def list_tables(db: Database) -> list[str]:
     """Return the names of the workspace's tables, spatial and not (sorted)."""
     require_schema(db)
     with _connection(db) as conn:
-        rows = conn.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-            (db.schema,),
-        ).fetchall()
-    return [str(name) for (name,) in rows]
+        return sorted(_tables(conn, db))
 
 
 # --- reading ---------------------------------------------------------------------------------

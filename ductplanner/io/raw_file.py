@@ -59,17 +59,8 @@ def archive_problems(
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        return [
-            Problem(
-                source,
-                layer,
-                "",
-                "",
-                "unreadable",
-                f"not a zip archive: {exc}",
-                "zip the Shapefile's files (.shp, .shx, .dbf, .prj) again",
-            )
-        ]
+        hint = "zip the Shapefile's files (.shp, .shx, .dbf, .prj) again"
+        return [Problem(source, layer, "", "", "unreadable", f"not a zip archive: {exc}", hint)]
     unpacked = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
     found = []
@@ -84,18 +75,9 @@ def archive_problems(
         found.append(f"it holds {len(members):,} files (at most {limits.members})")
     if unpacked > limits.unpacked_bytes or unpacked / packed > limits.ratio:
         found.append(f"it would unpack to {unpacked:,} bytes from {packed:,}")
-    return [
-        Problem(
-            source,
-            layer,
-            "",
-            "",
-            "archive",
-            f"the zip archive is refused: {why}",
-            "send the Shapefile's own files zipped, nothing else",
-        )
-        for why in found
-    ]
+    hint = "send the Shapefile's own files zipped, nothing else"
+    refused = "the zip archive is refused"
+    return [Problem(source, layer, "", "", "archive", f"{refused}: {why}", hint) for why in found]
 
 
 @dataclass
