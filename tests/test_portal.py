@@ -24,6 +24,8 @@ from ductplanner.cli import main
 from ductplanner.core._errors import InputError
 
 PASSWORD = "a-long-test-passphrase"
+FAST = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+"""Django's advice for tests that log in often: the real hasher (PBKDF2) is tested on its own."""
 _names = itertools.count()
 
 
@@ -52,7 +54,7 @@ def requested(tiny_workspace: Any, portal: None) -> Iterator[Any]:
 
     log_decision(tiny_workspace, "NOV-1", "proposed", date="2020-01-10")
     log_decision(tiny_workspace, "RAD-1", "proposed", date="2020-01-11")
-    with override_settings(DUCTPLANNER_WORKSPACE=str(tiny_workspace)):
+    with override_settings(DUCTPLANNER_WORKSPACE=str(tiny_workspace), PASSWORD_HASHERS=FAST):
         yield tiny_workspace
 
 
@@ -478,7 +480,7 @@ def test_the_manager_sends_requests_that_the_utility_then_sees(new_workspace, po
     ws = new_workspace("season")
     write_layers(ws, layers)
     assert main(["plan", str(ws), "--scenario", "revised-2019", "--quiet"]) == 0
-    with override_settings(DUCTPLANNER_WORKSPACE=str(ws)):
+    with override_settings(DUCTPLANNER_WORKSPACE=str(ws), PASSWORD_HASHERS=FAST):
         manager = client_for("manager")
         assert manager.post("/requests/send/", {"owner": "Nobody"}).status_code == 400
         utility = client_for("utility", "Novafos")
