@@ -324,7 +324,7 @@ def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFra
                 selected.append(ident)
         if wanted:
             selected.append(
-                sql.SQL("encode(ST_AsEWKB({}), 'hex')").format(sql.Identifier(_GEOMETRY))
+                sql.SQL("encode(ST_AsBinary({}), 'hex')").format(sql.Identifier(_GEOMETRY))
             )
         keyed = len(every) > len(columns)
         order = sql.SQL(" ORDER BY {}").format(sql.Identifier(_KEY)) if keyed else sql.SQL("")
@@ -345,7 +345,6 @@ def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFra
         return frame
     hexes = frame.pop(_GEOMETRY)
     geoms = shapely.from_wkb(hexes.where(hexes.notna(), None).to_numpy(dtype=object))
-    shapely.set_srid(geoms, 0)
     crs = f"EPSG:{srid}" if srid else None
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
@@ -444,21 +443,21 @@ def _column_type(series: pd.Series) -> str:
     return "text"
 
 
+_AS_PYTHON: dict[str, Callable[[Any], Any]] = {
+    "bigint": int,
+    "double precision": float,
+    "text": lambda v: v if isinstance(v, str) else str(v),
+}
+"""Per column type, what COPY is given for a value (other types pass as they are)."""
+
+
 def _cells(series: pd.Series, kind: str) -> list[Any]:
     """Return the column's values as Python objects, ``None`` where missing."""
     missing = series.isna().to_numpy()
-    if kind == "timestamp" or kind == "timestamptz":
-        values: list[Any] = list(series.dt.to_pydatetime())
-    elif kind == "text":
-        values = [v if isinstance(v, str) else str(v) for v in series.astype(object)]
-    elif kind == "bigint":
-        values = series.astype(object).tolist()
-        values = [None if m else int(v) for v, m in zip(values, missing, strict=True)]
-    elif kind == "double precision":
-        values = [None if m else float(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    else:
-        values = series.astype(object).tolist()
-    return [None if m else v for v, m in zip(values, missing, strict=True)]
+    timestamps = kind in ("timestamp", "timestamptz")
+    values = series.dt.to_pydatetime() if timestamps else series.astype(object)
+    convert = _AS_PYTHON.get(kind, lambda v: v)
+    return [None if m else convert(v) for v, m in zip(values, missing, strict=True)]
 
 
 def _geometry_type(geoms: np.ndarray) -> tuple[str, bool]:

@@ -81,7 +81,6 @@ __all__ = [
     "read_raw_layer",
     "read_sources",
     "read_table",
-    "workspace_exists",
     "write_layers",
 ]
 
@@ -299,11 +298,6 @@ def _require_workspace(path: Workspace) -> None:
                 f"{path} is not a GeoPackage workspace (not an SQLite file); "
                 "a workspace is a .gpkg file written by ductplanner or QGIS"
             )
-
-
-def workspace_exists(path: WorkspaceLike) -> bool:
-    """Return whether the workspace exists (the file, or the schema in its database)."""
-    return as_workspace(path).exists()
 
 
 def list_layers(path: WorkspaceLike) -> list[str]:
@@ -539,15 +533,22 @@ def write_layers(
         }
         for name, gdf in layers.items()
     ]
-    if isinstance(ws, Path):
-        _make_folder(ws)
-    with locked(ws):
+    with _writing(ws):
         kept = _typed_sources(pd.DataFrame(columns=_SOURCE_COLUMNS))
         if not fresh and ws.exists():
             kept = read_sources(ws)
         if rows:
             frames[SOURCES_TABLE] = _sources_with(kept, rows)
         _write_frames(ws, frames, fresh=fresh)
+
+
+@contextlib.contextmanager
+def _writing(ws: Workspace) -> Iterator[None]:
+    """Hold the lock of a workspace about to be written (making a new file's folder first)."""
+    if isinstance(ws, Path):
+        _make_folder(ws)
+    with locked(ws):
+        yield
 
 
 def _write_frames(ws: Workspace, frames: Mapping[str, pd.DataFrame], *, fresh: bool) -> None:
@@ -619,11 +620,10 @@ def copy_workspace(source: WorkspaceLike, target: WorkspaceLike) -> dict[str, in
     src, dst = as_workspace(source), as_workspace(target)
     names = list_layers(src)
     frames = {name: _read(src, name) for name in names}
-    if isinstance(dst, Path):
-        _make_folder(dst)
-    with locked(dst):
+    with _writing(dst):
         _write_frames(dst, frames, fresh=True)
-    before, after = content_digests(src), content_digests(dst)
+    before = {name: _frame_digest(f) for name, f in frames.items() if name != SOURCES_TABLE}
+    after = content_digests(dst)
     differ = sorted(name for name in before if before[name] != after.get(name))
     if differ:
         raise WorkspaceError(
