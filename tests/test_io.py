@@ -720,6 +720,10 @@ def test_dar_address_csv_groups_units_per_entrance(tmp_path):
     assert frame["id"].tolist() == ["A1", "A2"]
     assert frame["units"].tolist() == [3, 1]
     assert frame.loc[0, "postnrnavn"] == "Måløv"
+    assert frame["address"].tolist() == [
+        "Måløv Byvej 12, 2760 Måløv",
+        "Ballerup Byvej 3, 2750 Ballerup",
+    ]
     assert frame.geometry.iloc[0].coords[0] == (710000.5, 6180000.5)
     assert loaded.features_read == 4 and loaded.features_skipped == 2
 

@@ -224,6 +224,12 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("kind", "str", default="home", allowed=ADDRESS_KINDS),
                 Field("speed_down_mbps", "float", min=0, max=100000),
                 Field("speed_up_mbps", "float", min=0, max=100000),
+                Field(
+                    "address",
+                    "str",
+                    default="",
+                    description="as a person writes it: street, number, postcode and town",
+                ),
             ),
             "demand: one point per address, units = households",
         ),

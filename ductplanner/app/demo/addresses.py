@@ -157,6 +157,63 @@ def make_addresses(
     return table
 
 
+POSTAL_TOWNS = {
+    "Ballerup": "2750 Ballerup",
+    "Lautrupgård": "2750 Ballerup",
+    "Pederstrup": "2750 Ballerup",
+    "Skovlunde": "2740 Skovlunde",
+    "Måløv": "2760 Måløv",
+    "Kildedal": "2760 Måløv",
+    "Jonstrup": "2760 Måløv",
+}
+"""Postcode and postal town of each demo town (as the real ones are)."""
+
+
+def address_labels(layout: Layout, network: StreetNetwork, table: pd.DataFrame) -> np.ndarray:
+    """Write each address as a person would: street, house number, postcode and town.
+
+    Numbers run along each named street, odd on one side and even on the other,
+    as Danish house numbers do; the postal town is that of the nearest district.
+    """
+    street = table["street"].to_numpy()
+    points = shapely.points(table["x"].to_numpy(), table["y"].to_numpy())
+    lines = network.geometry[street]
+    along = shapely.line_locate_point(lines, points)
+    ahead = shapely.line_interpolate_point(lines, along + 1.0)
+    behind = shapely.line_interpolate_point(lines, np.maximum(along - 1.0, 0.0))
+    dx = shapely.get_x(ahead) - shapely.get_x(behind)
+    dy = shapely.get_y(ahead) - shapely.get_y(behind)
+    left = (
+        dx * (table["y"].to_numpy() - shapely.get_y(behind))
+        - dy * (table["x"].to_numpy() - shapely.get_x(behind))
+        > 0
+    )
+    frame = pd.DataFrame(
+        {
+            "name": network.name[street],
+            "left": left,
+            "order": table["x"].to_numpy() + table["y"].to_numpy(),
+        }
+    )
+    rank = frame.groupby(["name", "left"])["order"].rank(method="first").astype(int)
+    number = np.where(left, 2 * rank - 1, 2 * rank)
+    centres = layout.centres
+    district = layout.district_of(table["x"].to_numpy(), table["y"].to_numpy())
+    nearest = np.argmin(
+        np.hypot(
+            table["x"].to_numpy()[:, None] - centres[None, :, 0],
+            table["y"].to_numpy()[:, None] - centres[None, :, 1],
+        ),
+        axis=1,
+    )
+    district = np.where(district >= 0, district, nearest)
+    towns = np.array([POSTAL_TOWNS[DISTRICTS[d].town] for d in range(len(DISTRICTS))], dtype=object)
+    return np.array(
+        [f"{n} {h}, {t}" for n, h, t in zip(frame["name"], number, towns[district], strict=True)],
+        dtype=object,
+    )
+
+
 def _fit_units(units: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
     """Nudge drawn households per address so that they add up to ``target``."""
     units = units.copy()

@@ -181,6 +181,27 @@ def _tiny_digs() -> gpd.GeoDataFrame:
     )
 
 
+_TINY_ADDRESS_NAMES = (
+    ("Centervej", 2),
+    ("Centervej", 5),
+    ("Centervej", 10),
+    ("Skolevej", 1),
+    ("Skolevej", 4),
+    ("Skolevej", 9),
+    ("Parkvej", 2),
+    ("Parkvej", 11),
+    ("Vestvej", 6),
+    ("Kirkevej", 3),
+    ("Møllevej", 7),
+    ("Østvej", 8),
+    ("Østvej", 3),
+    ("Blindgyden", 1),
+    ("Blindgyden", 4),
+    ("Parkvej", 12),
+)
+"""The tiny town's addresses as written (street, house number), in the order of the spec."""
+
+
 def _tiny_addresses() -> gpd.GeoDataFrame:
     # (x, y, units, kind, speed down, speed up): 16 addresses, 40 households.
     spec = [
@@ -209,9 +230,12 @@ def _tiny_addresses() -> gpd.GeoDataFrame:
                 "kind": k,
                 "speed_down_mbps": d,
                 "speed_up_mbps": up,
+                "address": f"{street} {number}, 2750 Ballerup",
                 "geometry": Point(_at(x, y)),
             }
-            for i, (x, y, u, k, d, up) in enumerate(spec)
+            for i, ((x, y, u, k, d, up), (street, number)) in enumerate(
+                zip(spec, _TINY_ADDRESS_NAMES, strict=True)
+            )
         ],
         "addresses",
     )

@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 
 from ...model.layers import WORKSPACE_CRS, require_valid, validate_layer
-from .addresses import make_addresses
+from .addresses import address_labels, make_addresses
 from .digs import make_digs
 from .ducts import Router, choose_pops, make_backbone, make_ducts, place_sites
 from .plan import DISTRICTS, Layout, NamePool, make_layout
@@ -92,7 +92,9 @@ def _sites_layer(sites: pd.DataFrame, connected: np.ndarray) -> gpd.GeoDataFrame
     )
 
 
-def _addresses_layer(addresses: pd.DataFrame) -> gpd.GeoDataFrame:
+def _addresses_layer(
+    addresses: pd.DataFrame, layout: Layout, network: StreetNetwork
+) -> gpd.GeoDataFrame:
     return _validated(
         pd.DataFrame(
             {
@@ -101,6 +103,7 @@ def _addresses_layer(addresses: pd.DataFrame) -> gpd.GeoDataFrame:
                 "kind": addresses["kind"],
                 "speed_down_mbps": addresses["speed_down_mbps"],
                 "speed_up_mbps": addresses["speed_up_mbps"],
+                "address": address_labels(layout, network, addresses),
                 "geometry": shapely.points(addresses["x"], addresses["y"]),
             }
         ),
@@ -170,6 +173,6 @@ def generate_demo(seed: int = 2019, *, scale: float = 1.0) -> dict[str, gpd.GeoD
         "backbone": _validated(pd.DataFrame(backbone), "backbone"),
         "sites": _sites_layer(sites, connected),
         "digs": _validated(pd.DataFrame(digs), "digs"),
-        "addresses": _addresses_layer(addresses),
+        "addresses": _addresses_layer(addresses, layout, network),
         "districts": _districts_layer(layout),
     }
