@@ -215,6 +215,57 @@ def test_decide_refuses_with_a_clear_message_and_leaves_the_workspace(planned: P
     assert workspace_state(planned) == before
 
 
+def test_a_utility_proposes_another_window_and_we_ask_again_for_it():
+    today = dt.date(2026, 6, 1)
+    first = {"year": 2027, "date": "2026-05-01"}
+    log = dec.next_decisions(dec.empty_decisions(), rows(("NOV-1", "proposed", first)))
+    countered = {"window": ("2027-08-01", "2027-09-15"), "date": "2026-05-02"}
+    log = dec.next_decisions(log, rows(("NOV-1", "countered", countered)), today=today)
+    log = dec.next_decisions(log, rows(("NOV-1", "proposed", {"date": "2026-05-03"})), today=today)
+    log = dec.next_decisions(log, rows(("NOV-1", "agreed", {"date": "2026-05-04"})), today=today)
+    assert log["status"].tolist() == ["proposed", "countered", "proposed", "agreed"]
+    assert log.loc[1, ["window_start", "window_end"]].tolist() == ["2027-08-01", "2027-09-15"]
+    assert log.loc[3, "window_start"] == ""  # a window belongs to the answer that gave it
+    counts = dec.decision_counts(log).loc[2027].to_dict()
+    assert counts == {"requested": 1, "agreed": 1, "declined": 0, "laid": 0}
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        (None, "another window needs its start day: is missing"),
+        (("2027-13-01", "2027-14-01"), "'2027-13-01' is not a date"),
+        (("2027-09-01", "2027-08-01"), "the window ends (2027-08-01) before it starts"),
+        (("2026-01-01", "2026-02-01"), "the window ends on 2026-02-01, before today"),
+        (("2027-01-01", "2033-01-01"), "more than five years ahead"),
+    ],
+)
+def test_another_window_must_be_two_dates_in_order_ahead(window, expected):
+    asked = rows(("NOV-1", "proposed", {"date": "2026-04-01"}))
+    log = dec.next_decisions(dec.empty_decisions(), asked)
+    answer = rows(("NOV-1", "countered", {"window": window, "date": "2026-05-01"}))
+    with pytest.raises(InputError) as err:
+        dec.next_decisions(log, answer, today=dt.date(2026, 6, 1))
+    assert expected in str(err.value) and "feature NOV-1, field 'window_" in str(err.value)
+
+
+def test_a_window_goes_with_countered_only():
+    log = dec.next_decisions(dec.empty_decisions(), rows(("NOV-1", "proposed", {})))
+    with pytest.raises(InputError, match="a window is given only with the answer countered"):
+        dec.next_decisions(log, rows(("NOV-1", "agreed", {"window": ("2027-01-01", "2027-02-01")})))
+
+
+def test_decide_logs_another_window(planned: Path, capsys):
+    year = dt.date.today().year + 1
+    window = [f"{year}-08-01", f"{year}-09-15"]
+    assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "proposed"]) == 0
+    argv = ["decide", str(planned), "--dig", "NOV-1", "--status", "countered", "--window"]
+    assert main([*argv, *window]) == 0
+    assert f"another window {window[0]} – {window[1]}" in capsys.readouterr().out
+    last = co.read_decisions(planned).iloc[-1]
+    assert [last["status"], last["window_start"], last["window_end"]] == ["countered", *window]
+
+
 def test_laid_is_only_logged_by_record(planned: Path):
     with pytest.raises(InputError, match="'laid' is logged when the ducts are recorded"):
         co.log_decision(planned, "NOV-1", "laid")

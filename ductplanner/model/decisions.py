@@ -13,7 +13,8 @@ column              meaning
 ``dig_id``          the dig (``digs`` layer id)
 ``owner``           who digs (the utility asked)
 ``status``          ``proposed`` (we asked), ``agreed``, ``declined`` (with a
-                    reason), ``laid`` (ducts recorded in the finished trench)
+                    reason), ``countered`` (the utility proposes another window),
+                    ``laid`` (ducts recorded in the finished trench)
 ``reason``          why (required for ``declined``; free text otherwise)
 ``date``            ISO date (``YYYY-MM-DD``) of the event
 ``year``            the plan year of the dig's stretches (the year the trench is
@@ -23,6 +24,8 @@ column              meaning
 ``households``      households on the stretches' own street edges
 ``opportunity_ids`` the stretches concerned, comma-separated (``plan`` layer
                     ``opportunity_id``, else ``opportunities`` layer ``id``)
+``window_start``    ``countered``: the first day the utility could let us lay
+``window_end``      ``countered``: the last such day (both ISO dates; else ``""``)
 =================== =================================================================
 
 For the evaluation: *requested* = digs with a ``proposed`` row, *agreed* =
@@ -34,11 +37,12 @@ per year.
 Allowed transitions (anything else is refused with a message saying what to
 do instead)::
 
-    (none)   -> proposed, laid
-    proposed -> agreed, declined, laid
-    agreed   -> declined, laid
-    declined -> proposed, agreed
-    laid     -> (final)
+    (none)    -> proposed, laid
+    proposed  -> agreed, declined, countered, laid
+    countered -> proposed (we accept the window: asked again), agreed, declined, laid
+    agreed    -> declined, laid
+    declined  -> proposed, agreed
+    laid      -> (final)
 
 ``laid`` is only logged by :func:`record_dig`, which also refuses a dig whose
 current status is ``declined``.
@@ -93,15 +97,18 @@ DECISION_COLUMNS = (
     "cost_dkk",
     "households",
     "opportunity_ids",
+    "window_start",
+    "window_end",
 )
 """Columns of the decision log, in order (see the module docstring)."""
 
-DECISION_STATUSES = ("proposed", "agreed", "declined", "laid")
+DECISION_STATUSES = ("proposed", "agreed", "declined", "countered", "laid")
 """Where a request can stand."""
 
 _ALLOWED: dict[str | None, tuple[str, ...]] = {
     None: ("proposed", "laid"),
-    "proposed": ("agreed", "declined", "laid"),
+    "proposed": ("agreed", "declined", "countered", "laid"),
+    "countered": ("proposed", "agreed", "declined", "laid"),
     "agreed": ("declined", "laid"),
     "declined": ("proposed", "agreed"),
     "laid": (),
@@ -120,7 +127,8 @@ def empty_decisions() -> pd.DataFrame:
 def typed_decisions(table: pd.DataFrame) -> pd.DataFrame:
     """Return the table with the decision log's columns, in order, and their dtypes."""
     table = table.reindex(columns=list(DECISION_COLUMNS)).reset_index(drop=True)
-    for column in ("dig_id", "owner", "status", "reason", "date", "opportunity_ids"):
+    text_columns = ("dig_id", "owner", "status", "reason", "date", "opportunity_ids")
+    for column in (*text_columns, "window_start", "window_end"):
         values = table[column].astype("object")
         table[column] = values.where(values.notna(), "").map(str)
     table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
@@ -141,11 +149,13 @@ def decision_row(
     cost_dkk: float | None = None,
     households: float | None = None,
     opportunity_ids: Iterable[str] | str = (),
+    window: tuple[dt.date | str, dt.date | str] | None = None,
 ) -> dict[str, Any]:
     """Return one decision-log row (a dict with :data:`DECISION_COLUMNS`).
 
     ``date`` defaults to today; ``opportunity_ids`` may be a list or a
-    comma-separated string.
+    comma-separated string; ``window`` is the (first, last) day a
+    ``countered`` answer offers.
     """
     if date is None:
         date = dt.date.today()
@@ -163,7 +173,13 @@ def decision_row(
         "cost_dkk": cost_dkk,
         "households": households,
         "opportunity_ids": ids,
+        "window_start": _iso(window[0]) if window else "",
+        "window_end": _iso(window[1]) if window else "",
     }
+
+
+def _iso(day: dt.date | str) -> str:
+    return day.isoformat() if isinstance(day, dt.date) else str(day).strip()
 
 
 def decision_status(log: pd.DataFrame) -> pd.DataFrame:
@@ -253,8 +269,10 @@ def next_decisions(
         row = dict(row)
         dig = str(row["dig_id"])
         before = current.get(dig)
-        problem = _date_problem(before, row, source, today) or _transition_problem(
-            before, row, source
+        problem = (
+            _date_problem(before, row, source, today)
+            or _transition_problem(before, row, source)
+            or _window_problem(row, source, today)
         )
         if problem is not None:
             problems.append(problem)
@@ -297,6 +315,44 @@ def _date_problem(
             f"dated {day}, before the dig's last entry ({before.status} on {previous})",
             f"give {previous} or later: each dig's history is kept in the order it happened",
         )
+    return None
+
+
+WINDOW_MAX_DAYS = 5 * 366
+"""How far ahead a counter-proposed window may end (a regrowth cycle)."""
+
+
+def _window_problem(row: Mapping[str, Any], source: str, today: dt.date) -> Problem | None:
+    """Check a ``countered`` row's window: two dates, in order, from today, within a cycle."""
+    dig = str(row["dig_id"])
+    if str(row["status"]) != "countered":
+        if row.get("window_start") or row.get("window_end"):
+            return Problem(
+                source, DECISIONS_TABLE, dig, "window_start", "window",
+                "a window is given only with the answer countered (another window)",
+                "leave the window out, or log --status countered",
+            )  # fmt: skip
+        return None
+
+    def problem(message: str, field: str = "window_start") -> Problem:
+        hint = "give the first and last day the trench could take our ducts, YYYY-MM-DD"
+        return Problem(source, DECISIONS_TABLE, dig, field, "window", message, hint)
+
+    days = []
+    for field in ("window_start", "window_end"):
+        text = str(row.get(field) or "").strip()
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            what = f"{text!r} is not a date" if text else "is missing"
+            return problem(f"another window needs its {field.split('_')[1]} day: {what}", field)
+    start, end = days
+    if end < start:
+        return problem(f"the window ends ({end}) before it starts ({start})", "window_end")
+    if end < today:
+        return problem(f"the window ends on {end}, before today ({today})", "window_end")
+    if (end - today).days > WINDOW_MAX_DAYS:
+        return problem(f"the window ends on {end}, more than five years ahead", "window_end")
     return None
 
 

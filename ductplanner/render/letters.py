@@ -45,6 +45,7 @@ LETTER_WORDS: dict[str, tuple[str, str]] = {
     "proposed": ("proposed", "anmodet"),
     "agreed": ("agreed", "accepteret"),
     "declined": ("declined", "afslået"),
+    "countered": ("another window proposed", "andet tidsrum foreslået"),
     "laid": ("laid", "lagt"),
 }
 """The letter's words: (English, Danish)."""

@@ -90,6 +90,7 @@ def log_decision(
     *,
     reason: str = "",
     date: dt.date | str | None = None,
+    window: tuple[dt.date | str, dt.date | str] | None = None,
 ) -> dict[str, Any]:
     """Log a utility's answer (or a request) for one dig in the workspace.
 
@@ -99,13 +100,17 @@ def log_decision(
         The workspace GeoPackage.
     dig_id : str
         The dig, as in the ``digs`` layer.
-    status : {"proposed", "agreed", "declined"}
-        ``laid`` is logged by :func:`record_dig` only.
+    status : {"proposed", "agreed", "declined", "countered"}
+        ``laid`` is logged by :func:`record_dig` only; ``countered`` is the
+        utility proposing another window.
     reason : str
         Why; required when ``declined``.
     date : date or str, optional
         The day the answer came (default today): not in the future, and not
         before the dig's previous entry in the log.
+    window : (date, date), optional
+        With ``countered``: the first and last day the utility could let the
+        municipality lay (not over, not more than five years ahead).
 
     Returns
     -------
@@ -139,7 +144,9 @@ def log_decision(
         digs = read_layer(path, "digs")
         dig = find_dig(digs, dig_id, source)
         log = read_decisions(path)
-        row = decision_row(dig_id, status, owner=str(dig["owner"]), reason=reason, date=date)
+        row = decision_row(
+            dig_id, status, owner=str(dig["owner"]), reason=reason, date=date, window=window
+        )
         if dig_id not in set(log["dig_id"]):
             row.update(_dig_figures(path, list_layers(path), dig))
         log = next_decisions(log, [row], source=source)
@@ -338,14 +345,19 @@ def decide_command(
     *,
     reason: str = "",
     date: dt.date | str | None = None,
+    window: tuple[dt.date | str, dt.date | str] | None = None,
 ) -> Result:
-    """``ductplanner decide WORKSPACE --dig ID --status agreed|declined|proposed [--date D]``.
+    """``ductplanner decide WORKSPACE --dig ID --status STATUS [--window A B] [--date D]``.
 
     See :func:`log_decision` for the parameters; returns the row logged.
     """
-    row = log_decision(as_workspace(workspace), dig, status, reason=reason or "", date=date)
+    row = log_decision(
+        as_workspace(workspace), dig, status, reason=reason or "", date=date, window=window
+    )
     summary = {"workspace": str(workspace), **_jsonable(row)}
     why = f" ({row['reason']})" if row["reason"] else ""
+    if row["window_start"]:
+        why += f", another window {row['window_start']} – {row['window_end']}"
     text = f"logged: dig {row['dig_id']} ({row['owner']}) {row['status']} on {row['date']}{why}"
     return Result(summary=summary, text=text)
 
