@@ -85,6 +85,7 @@ def _cmd_serve(args: argparse.Namespace) -> Result:
         port=args.port,
         accounts=Path(args.accounts) if args.accounts else None,
         demo_accounts=args.demo_accounts,
+        scenario=args.scenario,
     )
 
 
@@ -205,6 +206,7 @@ def _cmd_decide(args: argparse.Namespace) -> Result:
         args.status,
         reason=args.reason or "",
         date=parse_day(args.date, "--date"),
+        window=tuple(args.window) if args.window else None,
     )
 
 
@@ -337,7 +339,9 @@ def _add_copy_parser(sub: Any) -> None:
 
 
 def _add_serve_parser(sub: Any) -> None:
-    p = sub.add_parser("serve", help="the co-digging portal for utilities and the manager")
+    p = sub.add_parser(
+        "serve", help="the co-digging portal: utilities, the manager, the committee, citizens"
+    )
     p.add_argument("workspace", help="workspace GeoPackage or postgresql:// URL")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -346,6 +350,10 @@ def _add_serve_parser(sub: Any) -> None:
         "--demo-accounts",
         action="store_true",
         help="make an account per role with new random passwords, and print them",
+    )
+    p.add_argument(
+        "--scenario",
+        help="the forecast citizens are shown (default: revised-2019 if simulated, else the first)",
     )
     _add_output_options(p)
 
@@ -482,8 +490,16 @@ def _add_decide_parser(sub: Any) -> None:
     p = sub.add_parser("decide", help="log a utility's answer to a co-digging request")
     p.add_argument("workspace")
     p.add_argument("--dig", required=True, help="the dig whose request was answered")
-    p.add_argument("--status", required=True, choices=["agreed", "declined", "proposed"])
+    p.add_argument(
+        "--status", required=True, choices=["agreed", "declined", "countered", "proposed"]
+    )
     p.add_argument("--reason", default="", help="why (required when declined)")
+    p.add_argument(
+        "--window",
+        nargs=2,
+        metavar=("START", "END"),
+        help="with --status countered: the other window the utility proposes, YYYY-MM-DD",
+    )
     p.add_argument(
         "--date",
         metavar="DATE",

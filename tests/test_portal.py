@@ -7,6 +7,7 @@ accounts in the one accounts database.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -164,12 +165,69 @@ def test_an_answer_without_the_csrf_token_is_refused(requested) -> None:
     assert workspace_state(requested) == before
 
 
-@pytest.mark.parametrize("answer", ["laid", "proposed", "", "agreed; DROP TABLE decisions"])
-def test_only_agree_or_decline_is_an_answer(requested, answer) -> None:
+@pytest.mark.parametrize(
+    ("role", "owner", "answer"),
+    [
+        ("manager", "", "laid"),
+        ("manager", "", ""),
+        ("manager", "", "agreed; DROP TABLE decisions"),
+        ("utility", "Novafos", "proposed"),  # only the municipality asks
+        ("utility", "Novafos", "laid"),
+    ],
+)
+def test_only_the_answers_of_a_role_are_taken(requested, role, owner, answer) -> None:
     before = workspace_state(requested)
-    response = client_for("manager").post("/requests/answer/", {"dig": "NOV-1", "answer": answer})
+    client = client_for(role, owner)
+    response = client.post("/requests/answer/", {"dig": "NOV-1", "answer": answer})
     assert response.status_code == 400
     assert workspace_state(requested) == before
+
+
+def test_a_utility_proposes_another_window_and_the_manager_asks_again(requested) -> None:
+    import datetime as dt
+
+    year = dt.date.today().year + 1
+    window = {"window_start": f"{year}-08-01", "window_end": f"{year}-09-15"}
+    utility = client_for("utility", "Novafos")
+    answer = {"dig": "NOV-1", "answer": "countered", **window}
+    assert utility.post("/requests/answer/", answer).status_code == 302
+    last = read_decisions(requested).iloc[-1]
+    assert [last["status"], last["window_start"], last["window_end"]] == [
+        "countered",
+        *window.values(),
+    ]
+    manager = client_for("manager")
+    page = manager.get("/requests/").content.decode()
+    row = re.search(r'<tr data-dig="NOV-1">.*?</tr>', page, re.S)
+    assert row and f"another window proposed ({year}-08-01 – {year}-09-15)" in row.group(0)
+    assert 'value="proposed"' in row.group(0)  # ask again for this window
+    assert (
+        manager.post("/requests/answer/", {"dig": "NOV-1", "answer": "proposed"}).status_code == 302
+    )
+    assert (
+        utility.post("/requests/answer/", {"dig": "NOV-1", "answer": "agreed"}).status_code == 302
+    )
+    history = read_decisions(requested)
+    assert history[history["dig_id"] == "NOV-1"]["status"].tolist() == [
+        "proposed", "countered", "proposed", "agreed",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("window", "says"),
+    [
+        ({}, "another window needs its start day"),
+        ({"window_start": "2031-09-01", "window_end": "2031-08-01"}, "before it starts"),
+        ({"window_start": "<b>x</b>", "window_end": "2031-08-01"}, "is not a date"),
+    ],
+)
+def test_a_window_that_is_no_window_is_refused_and_said(requested, window, says) -> None:
+    before = workspace_state(requested)
+    client = client_for("utility", "Novafos")
+    client.post("/requests/answer/", {"dig": "NOV-1", "answer": "countered", **window})
+    assert workspace_state(requested) == before
+    page = client.get("/requests/").content.decode()
+    assert says in page and "<b>x</b>" not in page
 
 
 def test_a_decline_needs_a_reason_and_the_page_says_so(requested) -> None:
@@ -248,12 +306,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def served(tiny_gpkg: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
-    """``ductplanner serve`` on the tiny town, as a process: its address and demo accounts."""
-    log_decision(tiny_gpkg, "NOV-1", "proposed", date="2020-01-10")
+@contextlib.contextmanager
+def serving(ws: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``ductplanner serve`` on ``ws``, as a process: its address and demo accounts."""
+    import time
+    import urllib.request
+
     port = _free_port()
-    argv = [sys.executable, "-m", "ductplanner", "serve", str(tiny_gpkg), "--port", str(port)]
+    argv = [sys.executable, "-m", "ductplanner", "serve", str(ws), "--port", str(port)]
     argv += ["--demo-accounts", "--accounts", str(tmp_path / "accounts.sqlite3")]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
@@ -262,20 +322,26 @@ def served(tiny_gpkg: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str
         lines.append(process.stdout.readline())
     passwords = dict(line.split() for line in lines if line.startswith("  "))
     try:
-        import urllib.request
-
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
                 break
             except OSError:
-                import time
-
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", passwords, tiny_gpkg
+        yield f"http://127.0.0.1:{port}", passwords
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tiny_gpkg: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """The portal on the tiny town, planned from 2020, NOV-1 requested, RAD-1 in conflict."""
+    assert main(["plan", str(tiny_gpkg), "--scenario", "revised-2019", "--from", "2020"]) == 0
+    write_conflict(tiny_gpkg)
+    log_decision(tiny_gpkg, "NOV-1", "proposed", date="2020-01-10")
+    with serving(tiny_gpkg, tmp_path) as (url, passwords):
+        yield url, passwords, tiny_gpkg
 
 
 @pytest.mark.browser
@@ -313,6 +379,16 @@ def test_a_utility_logs_in_and_answers_in_chromium(browser, served) -> None:
     assert '<img src=x onerror="alert(1)">' in page.inner_text('tr[data-dig="NOV-1"]')
     assert dialogs == []  # the hostile reason is text, not markup
     assert statuses(ws) == {"NOV-1": "declined"}
+    assert "RAD-1" in page.inner_text("#conflicts")  # the other party's dig in the same street
+    page.click("header button:has-text('Log out')")
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "manager")
+    page.fill("input[name=password]", passwords["manager"])
+    page.click("main button[type=submit]")
+    assert "2020" in page.inner_text("#plan") and "Novafos" in page.inner_text("#plan")
+    page.click("a:has-text('The whole decision log')")
+    assert '<img src=x onerror="alert(1)">' in page.inner_text("main")
+    assert dialogs == []
     page.close()
 
 
@@ -441,7 +517,8 @@ def test_a_zipped_shapefile_is_read(requested, tmp_path: Path) -> None:
     assert response.status_code == 302 and "NOV-7" in read_layer_ids(requested)
 
 
-def test_a_conflict_is_seen_by_both_parties_and_nobody_else(requested) -> None:
+def write_conflict(ws: Any) -> None:
+    """Write a conflicts layer: Novafos's NOV-1 and Radius's RAD-1 dig one stretch in turn."""
     import geopandas as gpd
     from shapely import LineString
 
@@ -456,11 +533,26 @@ def test_a_conflict_is_seen_by_both_parties_and_nobody_else(requested) -> None:
         geometry=[LineString([(710_000, 6_180_000), (710_120, 6_180_000)])],
         crs="EPSG:25832",
     )  # fmt: skip
-    write_layers(requested, {"conflicts": conflict})
+    write_layers(ws, {"conflicts": conflict})
+
+
+def test_a_conflict_is_seen_by_both_parties_and_nobody_else(requested) -> None:
+    write_conflict(requested)
     for owner, sees in (("Novafos", True), ("Radius", True), ("Ballerup Kommune", False)):
         page = client_for("utility", owner).get("/requests/").content.decode()
         table = re.search(r'<table id="conflicts">.*?</table>', page, re.S)
         assert table is not None and ("RAD-1" in table.group(0)) is sees, owner
+
+
+def test_a_utility_map_draws_its_own_digs_inline_and_only_in_the_portal(requested) -> None:
+    response = client_for("utility", "Novafos").get("/map/")
+    assert response.status_code == 200 and response["X-Frame-Options"] == "SAMEORIGIN"
+    html = response.content.decode()
+    assert "NOV-1" in html and "RAD-1" not in html  # another utility's dig is not drawn
+    assert "leaflet" in html.lower()
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//', html)  # no CDN
+    page = client_for("utility", "Novafos").get("/requests/")
+    assert page["X-Frame-Options"] == "DENY" and 'id="map" src="/map/"' in page.content.decode()
 
 
 # --- the manager sends requests -----------------------------------------------------------------
@@ -589,8 +681,306 @@ def test_every_danish_text_is_translated_and_compiled() -> None:
     def text(lines: str) -> str:
         return "".join(ast.literal_eval(x) for x in re.findall(r'".*"', lines))
 
+    catalog = {text(msgid) for msgid, _ in pairs}
     for msgid, msgstr in pairs:
         source, danish = text(msgid), text(msgstr)
         if source:
             assert danish, f"no Danish for {source!r}"
             assert compiled.gettext(source) == danish, f"compile the .po again: {source!r}"
+    templates = Path(__file__).parents[1] / "ductplanner/app/portal/templates/portal"
+    for page in templates.glob("*.html"):
+        for message in re.findall(r'{% translate "([^"]+)" %}', page.read_text(encoding="utf-8")):
+            assert message in catalog, f"{page.name}: {message!r} is not in the .po (makemessages)"
+
+
+# --- every endpoint has a stated audience -------------------------------------------------------
+
+ACCESS = {
+    "": "anyone",
+    "login/": "anyone",
+    "logout/": "anyone",
+    "requests/": "utility manager",
+    "requests/answer/": "utility manager",
+    "digs/upload/": "utility manager",
+    "digs/done/": "utility manager",
+    "requests/send/": "manager",
+    "log/": "manager",
+    "committee/": "committee manager",
+    "map/": "utility manager committee",
+    "interest/": "manager",
+    "address/": "anyone",
+    "address/<str:address_id>/": "anyone",
+    "i18n/": "anyone",
+}
+"""Who may call each of the portal's addresses; the tests below hold every one to it."""
+
+
+def test_every_endpoint_is_in_the_access_table(portal) -> None:
+    from ductplanner.app.portal.urls import urlpatterns
+
+    assert {str(p.pattern) for p in urlpatterns} == set(ACCESS)
+
+
+@pytest.mark.parametrize(
+    ("page", "audience"),
+    [(p, a) for p, a in ACCESS.items() if a != "anyone" and "<" not in p],
+)
+@pytest.mark.parametrize(
+    ("role", "owner"), [("utility", "Novafos"), ("manager", ""), ("committee", "")]
+)
+def test_each_role_reaches_exactly_the_endpoints_of_its_audience(
+    requested, page, audience, role, owner
+) -> None:
+    from django.test import Client
+
+    client = client_for(role, owner)
+    call = (
+        client.get
+        if page.endswith(("requests/", "log/", "committee/", "interest/", "map/"))
+        else client.post
+    )
+    code = call("/" + page).status_code
+    if role in audience.split():
+        assert code != 403, (role, page)
+    else:
+        assert code == 403, (role, page)
+    anonymous = Client().get("/" + page) if call == client.get else Client().post("/" + page)
+    assert anonymous.status_code in (302, 405) and "/login/" in anonymous.get("Location", "/login/")
+
+
+# --- citizens -----------------------------------------------------------------------------------
+
+_AS_OF = "2026-06-01"
+
+
+@pytest.fixture
+def citizens(requested, monkeypatch) -> Iterator[Any]:
+    """The tiny town with coverage and a forecast from mid-2026, served; rate limits fresh.
+
+    The rate limits' clock stands still, so no window ends in the middle of a test.
+    """
+    import calendar
+    import datetime as dt
+    import types
+
+    import django_ratelimit.core
+    from django.core.cache import cache
+
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: 1.78e9))
+
+    assert main(["coverage", str(requested), "--quiet"]) == 0
+    argv = ["simulate", str(requested), "--scenario", "revised-2019", "--runs", "100"]
+    assert main([*argv, "--seed", "1", "--as-of", _AS_OF, "--quiet"]) == 0
+    day = dt.date.fromisoformat(_AS_OF)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(calendar.timegm(day.timetuple())))
+    cache.clear()
+    yield requested
+    cache.clear()
+
+
+def public() -> Any:
+    from django.test import Client
+
+    return Client()
+
+
+def test_a_citizen_finds_an_address_by_street_and_number(citizens) -> None:
+    client = public()
+    response = client.get("/address/", {"q": "skolevej 4"})
+    assert response.status_code == 302 and response["Location"] == "/address/A05/"
+    page = client.get("/address/", {"q": "Parkvej"}).content.decode()
+    found = re.search(r'<ul id="found">.*?</ul>', page, re.S)
+    assert found and found.group(0).count("<li>") == 3  # Parkvej 2, 11 and 12
+    assert 'id="none"' in client.get("/address/", {"q": "Nowhere 99"}).content.decode()
+
+
+def test_a_hostile_search_is_shown_as_text(citizens) -> None:
+    hostile = '<script>alert("x")</script>=HYPERLINK("http://evil")'
+    page = public().get("/address/", {"q": hostile}).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def test_a_covered_address_says_so(citizens) -> None:
+    page = public().get("/address/A01/").content.decode()
+    assert "a broadband duct runs in your street today" in page
+    assert 'id="interest"' not in page  # nothing to ask for
+
+
+def test_an_address_beyond_the_drop_is_told_why(citizens) -> None:
+    page = public().get("/address/A16/").content.decode()
+    assert "too far from the street" in page and 'id="chances"' not in page
+
+
+def test_an_uncovered_address_gets_the_chance_by_year_from_this_year(citizens) -> None:
+    from ductplanner.app.workflows.citizens import address_outlook_of
+
+    outlook = address_outlook_of(citizens, "A04", scenario="revised-2019")
+    page = public().get("/address/A04/").content.decode()
+    table = re.search(r'<table id="chances">.*?</table>', page, re.S)
+    assert table is not None
+    years = [int(y) for y in re.findall(r"<tr><td>(\d{4})</td>", table.group(0))]
+    assert years[0] == 2026 and years == [y for y, _ in outlook.chances if y >= 2026]
+    chances = dict(outlook.chances)
+    assert chances[2026] < chances[years[-1]]  # a chance by year only grows
+    likely = outlook.year_likely()
+    assert likely is not None and f"more likely than not by the end of {likely}" in page
+
+
+def test_the_citizen_page_speaks_plain_danish(citizens) -> None:
+    page = public().get("/address/A04/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert "Ikke endnu: der ligger ikke et tomrør i din gade i dag." in page
+    assert "Chancen for, at der ligger et i din gade inden udgangen af 2026" in page
+    assert "omkring" in page or "under 5 %" in page
+
+
+@pytest.mark.parametrize("address", ["A99", "../../etc/passwd", "x" * 300, "A01' OR '1'='1"])
+def test_an_unknown_address_is_not_found(citizens, address) -> None:
+    assert public().get(f"/address/{address}/").status_code == 404
+
+
+def test_interest_is_registered_with_the_address_and_nothing_personal(citizens) -> None:
+    from ductplanner.app.portal.models import InterestContact
+    from ductplanner.app.workflows.citizens import read_interest
+
+    response = public().post("/address/A04/", {})
+    assert response.status_code == 200 and "reference I000001" in response.content.decode()
+    table = read_interest(citizens)
+    assert table.to_dict("records") == [
+        {"id": "I000001", "address_id": "A04", "district": "Vest", "date": _AS_OF}
+    ]
+    assert list(table.columns) == ["id", "address_id", "district", "date"]
+    assert not InterestContact.objects.filter(registration="I000001", address_id="A04").exists()
+
+
+def test_contact_details_need_consent_and_are_kept_outside_the_workspace(citizens) -> None:
+    from ductplanner.app.portal.models import InterestContact
+
+    before = workspace_state(citizens)
+    refused = public().post("/address/A05/", {"email": "ane@example.dk"})
+    assert refused.status_code == 400 and "need your consent" in refused.content.decode()
+    assert workspace_state(citizens) == before
+    hostile = '<img src=x onerror="alert(1)">'
+    kept = public().post(
+        "/address/A05/", {"name": hostile, "email": "ane@example.dk", "consent": "on"}
+    )
+    assert kept.status_code == 200
+    contact = InterestContact.objects.filter(address_id="A05").latest("id")
+    assert contact.name == hostile and contact.email == "ane@example.dk"
+    assert contact.registration.startswith("I0")
+    assert "keeps the name and e-mail" in contact.consent
+    assert b"ane@example.dk" not in _workspace_bytes(citizens)
+
+
+def _workspace_bytes(ws: Any) -> bytes:
+    from ductplanner.io.workspace import list_layers, read_table
+
+    return b"".join(read_table(ws, n).to_csv().encode() for n in list_layers(ws))
+
+
+def test_a_refused_write_keeps_no_contact_and_changes_nothing(citizens, fail_writing) -> None:
+    from ductplanner.app.portal.models import InterestContact
+
+    before = workspace_state(citizens)
+    fail_writing("interest")
+    response = public().post(
+        "/address/A12/", {"name": "Bo", "email": "bo@example.dk", "consent": "on"}
+    )
+    assert response.status_code == 400 and "could not be registered" in response.content.decode()
+    assert workspace_state(citizens) == before
+    assert not InterestContact.objects.filter(address_id="A12").exists()
+
+
+def test_registrations_at_once_are_all_kept(citizens) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ductplanner.app.workflows.citizens import read_interest, register_interest
+
+    ids = ["A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09"]
+    with ThreadPoolExecutor(4) as pool:
+        rows = list(pool.map(lambda a: register_interest(citizens, a), ids))
+    table = read_interest(citizens)
+    assert sorted(table["address_id"]) == sorted(ids) and len(set(table["id"])) == len(ids)
+    assert {r["id"] for r in rows} == set(table["id"])
+
+
+def test_the_manager_sees_interest_per_district(citizens) -> None:
+    for address in ("A04", "A04", "A05", "A12"):
+        assert public().post(f"/address/{address}/", {}).status_code == 200
+    page = client_for("manager").get("/interest/").content.decode()
+    table = re.search(r'<table id="interest">.*?</table>', page, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(\d+)</td><td>(\d+)</td>", table.group(0))
+    assert rows == [("Vest", "2", "8"), ("Øst", "1", "2")]  # A04 counted once: 2 + 6 households
+
+
+def test_lookups_and_registrations_are_rate_limited(citizens) -> None:
+    from ductplanner.app.portal.limits import INTEREST_RATE, LOOKUP_RATE
+
+    client = public()
+    per_minute = int(LOOKUP_RATE.split("/")[0])
+    codes = [client.get("/address/", {"q": "Skolevej"}).status_code for _ in range(per_minute)]
+    assert codes == [200] * per_minute  # searches and address pages count together
+    refused = client.get("/address/A04/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "too often" in refused.content.decode()
+    other = public().get("/address/", {"q": "Skolevej"}, REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200  # another client is not held back
+    per_hour = int(INTEREST_RATE.split("/")[0])
+    neighbour = {"REMOTE_ADDR": "192.0.2.8"}
+    codes = [client.post("/address/A04/", {}, **neighbour).status_code for _ in range(per_hour + 1)]
+    assert codes == [200] * per_hour + [429]
+
+
+def test_guessing_a_password_is_rate_limited(citizens) -> None:
+    from ductplanner.app.portal.limits import LOGIN_RATE_PER_NAME
+
+    name = account("utility", "Novafos")
+    client = public()
+    tries = int(LOGIN_RATE_PER_NAME.split("/")[0])
+    codes = [
+        client.post("/login/", {"username": name, "password": f"guess-{i}"}).status_code
+        for i in range(tries + 1)
+    ]
+    assert codes == [200] * tries + [429]
+    right = client.post("/login/", {"username": name, "password": PASSWORD})
+    assert right.status_code == 429  # not even the right password, until the window passes
+
+
+@pytest.mark.browser
+def test_a_citizen_looks_up_an_address_and_registers_interest_in_chromium(
+    browser, tiny_gpkg: Path, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from ductplanner.app.workflows.citizens import read_interest
+
+    if not CHROMIUM.exists():
+        pytest.skip("no Chromium")
+    assert main(["coverage", str(tiny_gpkg), "--quiet"]) == 0
+    today = dt.date.today().isoformat()
+    argv = ["simulate", str(tiny_gpkg), "--scenario", "revised-2019", "--runs", "50"]
+    assert main([*argv, "--as-of", today, "--quiet"]) == 0
+    with serving(tiny_gpkg, tmp_path) as (url, _):
+        page = browser.new_page(locale="da-DK")
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{url}/")
+        page.click("#citizen-link a")
+        page.fill("#search input[name=q]", "skolevej")
+        page.click("#search button[type=submit]")
+        assert page.locator("#found li").count() == 3
+        page.click("#found a:has-text('Skolevej 4')")
+        assert page.inner_text("#address") == "Skolevej 4, 2750 Ballerup"
+        assert "Ikke endnu" in page.inner_text("#answer")
+        years = page.locator("#chances tbody tr td:first-child").all_inner_texts()
+        assert years and int(years[0]) == dt.date.today().year
+        page.fill("#interest input[name=name]", '<img src=x onerror="alert(1)">')
+        page.fill("#interest input[name=email]", "ane@example.dk")
+        page.click("#interest button[type=submit]")
+        assert "samtykke" in page.inner_text("#interest")  # contact without consent: refused
+        page.check("#interest input[name=consent]")
+        page.click("#interest button[type=submit]")
+        assert "er registreret (reference I000001)" in page.inner_text("#thanks")
+        assert dialogs == []
+        page.close()
+    assert read_interest(tiny_gpkg)["address_id"].tolist() == ["A05"]

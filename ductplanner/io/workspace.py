@@ -90,6 +90,7 @@ SOURCES_TABLE = "layer_sources"
 ATTRIBUTE_TABLES: tuple[str, ...] = (
     SOURCES_TABLE,
     "decisions",  # ductplanner.model.decisions: the log of co-digging requests
+    "interest",  # ductplanner.model.interest: citizens who asked for a duct
     "forecast",  # ductplanner.simulate: coverage bands per year and district
     "forecast_edges",
     "frontier",

@@ -20,6 +20,7 @@ from ...io.workspace import WorkspaceLike, as_workspace
 __all__ = [
     "ACCOUNTS_ENV",
     "HTTPS_ENV",
+    "SCENARIO_ENV",
     "SECRET_ENV",
     "WORKSPACE_ENV",
     "accounts_path",
@@ -35,6 +36,8 @@ ACCOUNTS_ENV = "DUCTPLANNER_PORTAL_ACCOUNTS"
 """Environment variable: the accounts database file (default beside the workspace)."""
 HTTPS_ENV = "DUCTPLANNER_PORTAL_HTTPS"
 """Environment variable: set to 1 behind a TLS proxy, so cookies are sent over HTTPS only."""
+SCENARIO_ENV = "DUCTPLANNER_PORTAL_SCENARIO"
+"""Environment variable: the forecast citizens are shown (a scenario key)."""
 
 SESSION_HOURS = 8
 """A login lasts a working day at most (and ends when the browser closes)."""
@@ -57,6 +60,7 @@ def portal_settings(
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     https: bool = False,
     debug: bool = False,
+    scenario: str = "",
 ) -> dict[str, Any]:
     """Return Django's settings for a portal on ``workspace``.
 
@@ -74,6 +78,8 @@ def portal_settings(
         Served behind TLS: cookies only over HTTPS, the proxy's scheme trusted.
     debug : bool
         Django's debug pages (never in production).
+    scenario : str
+        The forecast citizens are shown (default: the default scenario's, else the first).
     """
     secure = {
         "SESSION_COOKIE_SECURE": https,
@@ -101,6 +107,7 @@ def portal_settings(
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "django_ratelimit.middleware.RatelimitMiddleware",
         ],
         "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(accounts)}},
         "TEMPLATES": [
@@ -142,6 +149,13 @@ def portal_settings(
         "USE_I18N": True,
         "LOCALE_PATHS": [str(_LOCALE)],
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        # Rate limits count in this process's memory: waitress serves one process of
+        # threads. Behind several processes, point CACHES at memcached or Redis.
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        "RATELIMIT_VIEW": "ductplanner.app.portal.limits.too_many",
+        "RATELIMIT_IP_META_KEY": "ductplanner.app.portal.limits.client_ip" if https else None,
+        "SILENCED_SYSTEM_CHECKS": ["django_ratelimit.E003", "django_ratelimit.W001"],
+        "DUCTPLANNER_PORTAL_SCENARIO": scenario,
         "DUCTPLANNER_WORKSPACE": str(as_workspace(workspace)),
         **secure,
     }
@@ -154,6 +168,7 @@ def configure(
     secret_key: str | None = None,
     hosts: tuple[str, ...] | None = None,
     https: bool | None = None,
+    scenario: str | None = None,
 ) -> Path:
     """Configure Django for this process's portal and bring its accounts database up to date.
 
@@ -179,9 +194,15 @@ def configure(
     accounts = accounts or Path(os.environ.get(ACCOUNTS_ENV) or accounts_path(ws))
     key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(50)
     secure = bool(os.environ.get(HTTPS_ENV)) if https is None else https
+    shown = os.environ.get(SCENARIO_ENV, "") if scenario is None else scenario
     settings.configure(
         **portal_settings(
-            ws, accounts, key, hosts=hosts or ("127.0.0.1", "localhost"), https=secure
+            ws,
+            accounts,
+            key,
+            hosts=hosts or ("127.0.0.1", "localhost"),
+            https=secure,
+            scenario=shown,
         )
     )
     django.setup()

@@ -19,6 +19,7 @@ def serve_command(
     port: int = 8000,
     accounts: Path | None = None,
     demo_accounts: bool = False,
+    scenario: str | None = None,
     announce: Callable[[str], None] = print,
 ) -> Result:
     """Serve the portal until interrupted.
@@ -33,6 +34,8 @@ def serve_command(
         The accounts database (default beside the workspace).
     demo_accounts : bool
         Make an account per role with new random passwords, and announce them.
+    scenario : str, optional
+        The forecast citizens are shown (default: the default scenario, else the first).
     announce : callable
         Told the address (and demo accounts) before serving starts.
     """
@@ -43,7 +46,13 @@ def serve_command(
 
     ws = as_workspace(workspace)
     list_layers(ws)  # says plainly when the workspace is missing
-    accounts = configure(ws, accounts=accounts, hosts=(host, "127.0.0.1", "localhost"))
+    if scenario:
+        from ..workflows.citizens import citizen_scenario
+
+        scenario = citizen_scenario(ws, scenario)  # says plainly when it was not simulated
+    accounts = configure(
+        ws, accounts=accounts, hosts=(host, "127.0.0.1", "localhost"), scenario=scenario
+    )
     lines = [f"portal on {ws}: http://{host}:{port}/ (accounts in {accounts})"]
     if demo_accounts:
         from .accounts import demo_accounts as make_demo_accounts

@@ -30,6 +30,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from ...core._errors import DuctPlannerError, InputError, Problem
@@ -37,6 +38,7 @@ from ...io.workspace import list_layers, read_layer, read_table
 from ...model.decisions import decision_status
 from ..workflows.coordination import log_decision, read_decisions, record_dig, requests_command
 from ..workflows.layers import import_file
+from ..workflows.maps import map_html, workspace_map
 from .models import Membership
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "committee_page",
     "decision_log",
     "home",
+    "map_page",
     "report_done",
     "requests_page",
     "send_requests",
@@ -57,14 +60,19 @@ UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 UPLOAD_MAX_FEATURES = 5_000
 """The most digs one upload may hold."""
 
-ANSWERS = {"agreed": "agree", "declined": "decline"}
-"""What a utility may answer to a request (status logged: word on the button)."""
+ANSWERS = ("agreed", "declined", "countered")
+"""What a utility may answer to a request: agree, decline, or propose another window."""
+MANAGER_ANSWERS = (*ANSWERS, "proposed")
+"""The manager may also ask again (accepting a window the utility proposed)."""
 
 STATUS_WORDS: dict[str, Callable[[], str]] = {
+    "proposed": lambda: _("requested"),
     "agreed": lambda: _("agreed"),
     "declined": lambda: _("declined"),
+    "countered": lambda: _("another window proposed"),
+    "laid": lambda: _("laid"),
 }
-"""An answer as the page says it, in the page's language."""
+"""A status as the page says it, in the page's language."""
 
 REASON_MAX = 500
 """Characters of a reason kept (a form is not a place for essays)."""
@@ -133,11 +141,17 @@ def _requests_of(digs: pd.DataFrame) -> list[dict[str, Any]]:
                 "purpose": dig.get("purpose", ""),
                 "start": _day(dig.get("start")),
                 "end": _day(dig.get("end")),
-                "answerable": entry["status"] == "proposed",
+                "status_word": _status_word(entry["status"]),
+                "answerable": entry["status"] in ("proposed", "countered"),
                 "reportable": entry["status"] == "agreed",
             }
         )
     return rows
+
+
+def _status_word(status: str) -> str:
+    word = STATUS_WORDS.get(status)
+    return word() if word else status
 
 
 def _day(value: Any) -> str:
@@ -154,6 +168,7 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     digs = _visible_digs(membership)
     context = {
         "membership": membership,
+        "plan": _plan_by_year() if membership.role == "manager" else [],
         "requests": _requests_of(digs),
         "conflicts": _conflicts_of(membership),
         "owners": sorted(set(digs["owner"].astype(str))) if membership.role == "manager" else [],
@@ -162,9 +177,25 @@ def requests_page(request: HttpRequest) -> HttpResponse:
             {**row, "start": _day(row.get("start")), "end": _day(row.get("end"))}
             for row in digs.to_dict(orient="records")
         ],
-        "answers": ANSWERS,
     }
     return render(request, "portal/requests.html", context)
+
+
+def _plan_by_year() -> list[dict[str, Any]]:
+    """Return the plan's stretches, metres, cost and households per year (empty: no plan)."""
+    ws = _workspace()
+    if "plan" not in list_layers(ws):
+        return []
+    layer = read_layer(ws, "plan")
+    plan = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+    per_year = plan.groupby("year", sort=True).agg(
+        stretches=("edge_id", "size"),
+        metres=("metres", "sum"),
+        cost_dkk=("cost_dkk", "sum"),
+        households=("households", "sum"),
+        owners=("owner", lambda owners: ", ".join(sorted(set(map(str, owners))))),
+    )
+    return list(per_year.reset_index().to_dict("records"))
 
 
 def _conflicts_of(membership: Membership) -> list[dict[str, Any]]:
@@ -286,18 +317,28 @@ def _refused(
 @require_POST
 @role_required("utility", "manager")
 def answer(request: HttpRequest) -> HttpResponse:
-    """Log a utility's answer to a request: agree, or decline with a reason."""
+    """Log an answer to a request: agree, decline with a reason, or propose another window.
+
+    The manager may also ask again (``proposed``), accepting the utility's window.
+    """
     membership: Membership = request.membership
     dig_id = request.POST.get("dig", "")
     status = request.POST.get("answer", "")
-    if status not in ANSWERS:
-        return HttpResponseBadRequest("answer must be agreed or declined")
+    allowed = MANAGER_ANSWERS if membership.role == "manager" else ANSWERS
+    if status not in allowed:
+        return HttpResponseBadRequest(f"answer must be one of {', '.join(allowed)}")
     digs = _visible_digs(membership)
     if dig_id not in set(digs["id"].astype(str)):
         raise Http404("no such dig among yours")  # another owner's dig: not found, not forbidden
     reason = request.POST.get("reason", "").strip()[:REASON_MAX]
+    window = None
+    if status == "countered":
+        window = (
+            request.POST.get("window_start", "")[:10],
+            request.POST.get("window_end", "")[:10],
+        )
     try:
-        log_decision(_workspace(), dig_id, status, reason=reason)
+        log_decision(_workspace(), dig_id, status, reason=reason, window=window)
     except InputError as exc:
         for problem in exc.problems or []:
             messages.error(request, f"{dig_id}: {problem.message} {problem.hint}".strip())
@@ -306,7 +347,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     except DuctPlannerError as exc:
         messages.error(request, f"{dig_id}: {exc}")
     else:
-        messages.success(request, f"{dig_id}: {STATUS_WORDS[status]()}")
+        messages.success(request, f"{dig_id}: {_status_word(status)}")
     return redirect("requests")
 
 
@@ -369,3 +410,24 @@ def decision_log(request: HttpRequest) -> HttpResponse:
     columns = ["dig_id", "owner", "status", "reason", "date", "year", "metres"]
     rows = log.reindex(columns=columns).to_dict(orient="records")
     return render(request, "portal/log.html", {"rows": rows, "columns": columns})
+
+
+@require_GET
+@xframe_options_sameorigin  # shown in a frame of the portal's own pages, never elsewhere
+@role_required("utility", "manager", "committee")
+def map_page(request: HttpRequest) -> HttpResponse:
+    """Draw the workspace's map for the account: a utility's own digs, conflicts and requests.
+
+    The map is the same as ``ductplanner map`` draws for the audience, with
+    its scripts and styles inline (no CDN), drawn from the workspace as it is now.
+    """
+    membership: Membership = request.membership
+    ws = _workspace()
+    try:
+        if membership.role == "utility":
+            m = workspace_map(ws, audience="utility", owner=membership.owner, self_contained=True)
+        else:
+            m = workspace_map(ws, audience=membership.role, self_contained=True)
+    except DuctPlannerError as exc:
+        return HttpResponse(str(exc), content_type="text/plain; charset=utf-8", status=503)
+    return HttpResponse(map_html(m))

@@ -51,6 +51,7 @@ __all__ = [
     "forecast_map",
     "forecast_scenarios",
     "map_command",
+    "map_html",
     "read_forecasts",
     "save_map",
     "workspace_map",
@@ -274,15 +275,20 @@ def comparison_map(
     )
 
 
-def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
-    """Write a map (or a page of maps) as one HTML file, atomically; return its path.
+def map_html(m: folium.Map | Figure) -> str:
+    """Return a map (or a page of maps) as one HTML page.
 
     The page's element ids are fixed (:func:`seed_element_ids`), so the same
-    map gives the same bytes.
+    map gives the same text.
     """
     root = m.get_root()
     seed_element_ids(root)
-    return write_text_atomic(path, root.render())
+    return str(root.render())
+
+
+def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
+    """Write a map (or a page of maps) as one HTML file, atomically; return its path."""
+    return write_text_atomic(path, map_html(m))
 
 
 def _default_out(
