@@ -180,3 +180,53 @@ def test_demo_step_plans_the_revised_scenario(demo_workspace, tmp_path):
     assert outcome.summary["method"] == "greedy"
     assert "households covered" in outcome.line
     assert len(read_layer(demo_workspace, "plan")) == outcome.summary["stretches"]
+
+
+# --- citizens' interest -------------------------------------------------------------------------
+
+
+def _tight(folder: Path, interest_weight: float) -> Path:
+    """A scenario whose DKK 40,000 a year cannot join every stretch of the tiny town."""
+    path = folder / f"tight-{interest_weight:g}.toml"
+    path.write_text(
+        '[scenario]\nextends = "revised-2019"\nname = "Tight"\n'
+        "[budget]\nco_digging = 40_000\nmaterials = 0\n"
+        f"[optimizer]\ninterest_weight = {interest_weight}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("method", ["greedy", "milp"])
+def test_citizens_interest_weighs_in_the_plan_but_households_are_reported_as_they_are(
+    tiny_workspace, tmp_path, method, capsys
+):
+    from ductplanner.app.workflows.citizens import register_interest
+
+    assert main(["coverage", str(tiny_workspace), "--quiet"]) == 0
+    capsys.readouterr()
+    register_interest(tiny_workspace, "A04")  # Skolevej 1, 2 households, on edge H1:1
+    plain = plan_json(capsys, tiny_workspace, _tight(tmp_path, 0), method)
+    weighed = plan_json(capsys, tiny_workspace, _tight(tmp_path, 10), method)
+    assert "H1:1" not in {c["edge_id"] for c in plain["chosen"]}
+    assert "H1:1" in {c["edge_id"] for c in weighed["chosen"]}  # the street that asked
+    layer = read_layer(tiny_workspace, "plan")
+    assert int(layer["households"].sum()) == sum(c["households"] for c in weighed["chosen"])
+    assert weighed["households_covered"] <= plain["households_covered"]  # counted as they are
+
+
+def test_interest_without_weight_changes_nothing(tiny_workspace, tmp_path, capsys):
+    from ductplanner.app.workflows.citizens import register_interest
+
+    assert main(["coverage", str(tiny_workspace), "--quiet"]) == 0
+    capsys.readouterr()
+    before = plan_json(capsys, tiny_workspace, _tight(tmp_path, 0), "milp")
+    register_interest(tiny_workspace, "A04")
+    after = plan_json(capsys, tiny_workspace, _tight(tmp_path, 0), "milp")
+    assert before["chosen"] == after["chosen"] and before["objective"] == after["objective"]
+
+
+def plan_json(capsys, ws, scenario: Path, method: str) -> dict:
+    argv = ["plan", str(ws), "--scenario", str(scenario), "--method", method, *THE_TINY_YEARS]
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)

@@ -23,14 +23,19 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from ..model.network import StreetNetwork
+from .addresses import DEFAULT_DROP_M, address_coverage, edge_demand
 
 __all__ = [
     "QUERY_MAX_CHARS",
     "AddressOutlook",
     "address_outlook",
     "interest_by_district",
+    "interest_weights",
     "normalised_words",
     "search_addresses",
 ]
@@ -233,3 +238,44 @@ def interest_by_district(interest: pd.DataFrame, coverage: pd.DataFrame) -> pd.D
     return table.reset_index(drop=True)[columns].astype(
         {"addresses": int, "households": int, "already_covered": int}
     )
+
+
+def interest_weights(
+    edge_households: np.ndarray,
+    asked: gpd.GeoDataFrame,
+    network: StreetNetwork,
+    weight: float,
+    *,
+    drop: float = DEFAULT_DROP_M,
+) -> tuple[np.ndarray, int]:
+    """Return what covering each street edge is worth when citizens' interest counts extra.
+
+    A household whose address asked for a duct counts ``1 + weight`` times;
+    the others once. The plan still reports households as they are.
+
+    Parameters
+    ----------
+    edge_households : array
+        Households per street edge (network order).
+    asked : GeoDataFrame
+        The addresses that registered interest (each once).
+    network : StreetNetwork
+        The network the households were assigned on.
+    weight : float
+        The scenario's ``optimizer.interest_weight``.
+    drop : float
+        The drop distance the households were assigned with.
+
+    Returns
+    -------
+    weights : array
+        Per street edge, ``households + weight x households that asked``.
+    households_asked : int
+        The households at the addresses that asked, within the drop distance.
+    """
+    if asked.empty or weight == 0:
+        return np.asarray(edge_households, dtype=float), 0
+    extra = edge_demand(address_coverage(asked, network, drop=drop), network)["households"]
+    asked_households = extra.to_numpy(dtype=float)
+    weights = np.asarray(edge_households, dtype=float) + weight * asked_households
+    return weights, int(asked_households.sum())

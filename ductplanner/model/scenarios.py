@@ -180,6 +180,12 @@ class OptimizerParams:
     time_limit_s: float = _spec(60.0, lo=1, hi=86_400, doc="MILP time limit, seconds")
     mip_gap: float = _spec(0.001, lo=0, hi=1, doc="MILP relative gap to stop at")
     discount: float = _spec(0.0, lo=0, hi=1, doc="weight of covering earlier (household-years)")
+    interest_weight: float = _spec(
+        0.0,
+        lo=0,
+        hi=10,
+        doc="extra weight of a household whose address asked for a duct (citizens' interest)",
+    )
 
 
 @dataclass(frozen=True)

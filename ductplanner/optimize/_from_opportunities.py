@@ -30,6 +30,7 @@ def planning_instance(
     *,
     network: StreetNetwork | None = None,
     report: OpportunityReport | None = None,
+    edge_weight: np.ndarray | None = None,
 ) -> tuple[PlanningInstance, gpd.GeoDataFrame]:
     """Return the optimizer's planning instance and the opportunities it was built from.
 
@@ -52,6 +53,9 @@ def planning_instance(
     report : OpportunityReport, optional
         Opportunities found already (then ``layers`` and ``network`` are not
         read again).
+    edge_weight : array, optional
+        What covering each street edge is worth in the objective (default its
+        households; see :func:`ductplanner.analysis.citizens.interest_weights`).
 
     Returns
     -------
@@ -120,6 +124,7 @@ def planning_instance(
         edge_v=net.v,
         edge_length_m=net.length,
         edge_households=report.edge_households.astype(float),
+        edge_weight=report.edge_households.astype(float) if edge_weight is None else edge_weight,
         root_nodes=root_nodes(net),
         **scenario.budgets(),
         cand_edge=joined["edge"],

@@ -50,6 +50,10 @@ field                 from
 ``edge_length_m``     the edge's length in EPSG:25832
 ``edge_households``   units of the addresses whose nearest edge within the drop
                       distance is this edge (the coverage step's assignment)
+``edge_weight``       what those households count for in the objective (optional;
+                      default ``edge_households``): households whose address asked
+                      for a duct count ``1 + optimizer.interest_weight`` times. Plans
+                      report ``edge_households``, never the weight
 ``has_duct``          the edge carries an existing duct (``ducts`` with status existing)
 ``root_nodes``        nodes at the backbone's points of presence (and on fibre lines)
 ``years``, budgets    :meth:`Scenario.budgets` of the scenario
@@ -113,6 +117,8 @@ class PlanningInstance:
         Street edge lengths in metres.
     edge_households : array of float, length E
         Households covered by a connected duct on the edge.
+    edge_weight : array of float, length E, optional
+        What covering the edge is worth in the objective (default: its households).
     root_nodes : array of int
         Nodes on the backbone (points of presence).
     years : sequence of int
@@ -187,6 +193,7 @@ class PlanningInstance:
     cand_probability: np.ndarray = None  # type: ignore[assignment]
     cand_kind: np.ndarray = None  # type: ignore[assignment]
     cand_start: np.ndarray = None  # type: ignore[assignment]
+    edge_weight: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -200,6 +207,8 @@ class PlanningInstance:
         put(self, "edge_v", _as_array(self.edge_v, np.int64))
         put(self, "edge_length_m", _as_array(self.edge_length_m, np.float64))
         put(self, "edge_households", _as_array(self.edge_households, np.float64))
+        weight = self.edge_households if self.edge_weight is None else self.edge_weight
+        put(self, "edge_weight", _as_array(weight, np.float64))
         put(self, "root_nodes", np.unique(_as_array(self.root_nodes, np.int64)))
         put(self, "cand_edge", _as_array(self.cand_edge, np.int64))
         put(self, "cand_year", _as_array(self.cand_year, np.int64))
@@ -268,9 +277,10 @@ class PlanningInstance:
         Returns
         -------
         float
-            ``1 / (T * H + 1)`` with ``T`` plan years and ``H`` households in all.
+            ``1 / (T * H + 1)`` with ``T`` plan years and ``H`` households in all
+            (weighted as the objective weighs them).
         """
-        total = float(self.edge_households.sum())
+        total = float(self.edge_weight.sum())
         return 1.0 / (self.n_years * total + 1.0)
 
     def describe(self) -> str:
@@ -361,7 +371,10 @@ def _check_edges(inst: PlanningInstance, problems: list[Problem]) -> None:
             )
         )
         return
-    names = ("edge_u", "edge_v", "edge_length_m", "edge_households", "edge_ids", "has_duct")
+    names = (
+        "edge_u", "edge_v", "edge_length_m", "edge_households", "edge_weight", "edge_ids",
+        "has_duct",
+    )  # fmt: skip
     if not _check_lengths(inst, names, problems):
         return
     ids = inst.edge_ids
@@ -379,7 +392,7 @@ def _check_edges(inst: PlanningInstance, problems: list[Problem]) -> None:
                     f"node numbers must be in 0..{inst.n_nodes - 1}",
                 )
             )
-    for name in ("edge_length_m", "edge_households"):
+    for name in ("edge_length_m", "edge_households", "edge_weight"):
         values = getattr(inst, name)
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():

@@ -189,6 +189,9 @@ def plan_objective(
 ) -> tuple[float, list[float], float]:
     """Return (households at the horizon, households per year, objective).
 
+    The households are counted as they are; the objective weighs them as the
+    instance's ``edge_weight`` says (the solvers' bound is in the same units).
+
     Parameters
     ----------
     inst : PlanningInstance
@@ -198,9 +201,10 @@ def plan_objective(
     early_weight : float
         Weight of household-years.
     """
-    h = inst.edge_households
+    h, w = inst.edge_households, inst.edge_weight
     by_year = [float(h[covered <= t].sum()) for t in range(inst.n_years)]
-    return by_year[-1], by_year, by_year[-1] + early_weight * float(sum(by_year))
+    worth = [float(w[covered <= t].sum()) for t in range(inst.n_years)]
+    return by_year[-1], by_year, worth[-1] + early_weight * float(sum(worth))
 
 
 def _prune(

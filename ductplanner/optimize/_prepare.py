@@ -47,10 +47,11 @@ class Prepared:
     edge_orig : array, length J
         The street edge each reduced edge is.
     edge_households : array, length J
-        Households on each reduced edge.
+        What covering each reduced edge is worth: its households, weighted
+        (the instance's ``edge_weight``).
     node_prize : array, length K
-        Households on existing ducts contracted into each node (node 0: the
-        households covered before anything is laid).
+        The same worth of the existing ducts contracted into each node (node 0:
+        what is covered before anything is laid).
     node_of : array, length n_nodes of the instance
         Reduced node of every junction, -1 where no option can reach it.
     early_weight : float
@@ -172,7 +173,7 @@ def prepare(
     prize = np.zeros(len(kept_labels))
     duct_node = node_of[inst.edge_u[ducts]]
     on = duct_node >= 0
-    np.add.at(prize, duct_node[on], inst.edge_households[ducts][on])
+    np.add.at(prize, duct_node[on], inst.edge_weight[ducts][on])
     dig_year = np.char.add(inst.cand_dig_id[cand].astype(str), np.char.add("@", year.astype(str)))
     group = np.unique(dig_year, return_inverse=True)[1].astype(np.int64)
     group[is_own] = -1
@@ -189,7 +190,7 @@ def prepare(
         edge_u=new_id[lu[keep_edge]],
         edge_v=new_id[lv[keep_edge]],
         edge_orig=edges,
-        edge_households=inst.edge_households[edges],
+        edge_households=inst.edge_weight[edges],  # what the solvers maximise
         node_prize=prize,
         node_of=node_of,
         early_weight=weight,

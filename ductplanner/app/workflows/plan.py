@@ -11,9 +11,12 @@ street edge, covered within the plan years), ``why`` (households, DKK per
 household, what it links and when), ``method`` and ``scenario``.
 
 The scenario's ``[optimizer]`` table gives the defaults: ``method``,
-``time_limit_s`` and ``mip_gap`` for the MILP, and ``discount``, the weight of
-covering households earlier (household-years); 0 keeps the tie-break weight
-that never outweighs one household at the horizon.
+``time_limit_s`` and ``mip_gap`` for the MILP, ``discount``, the weight of
+covering households earlier (household-years; 0 keeps the tie-break weight
+that never outweighs one household at the horizon), and ``interest_weight``:
+a household whose address asked for a duct on the citizens' page (the
+``interest`` table) counts ``1 + interest_weight`` times in the objective,
+while the plan reports households as they are.
 """
 
 from __future__ import annotations
@@ -26,20 +29,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
+from ...analysis.citizens import interest_weights
 from ...analysis.opportunities import OPPORTUNITY_STEPS, find_opportunities
 from ...analysis.opportunity_report import OpportunityReport, left_out_text
 from ...analysis.reach import root_nodes
 from ...core._errors import InputError, Problem
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
-from ...io.workspace import WorkspaceLike, as_workspace, write_layers
+from ...io.workspace import Workspace, WorkspaceLike, as_workspace, write_layers
 from ...model.network import NETWORK_STEPS
 from ...model.scenarios import Scenario, as_scenario
 from ...model.timeline import RunDate
 from ...optimize import Plan, plan_layer, planning_instance
 from ...optimize import plan as run_plan
 from ._planning import read_planning_state, run_scenario
+from .citizens import read_interest
 
 __all__ = ["STEPS", "plan_command", "plan_workspace"]
 
@@ -123,7 +129,8 @@ def plan_workspace(
     )
     _require_roots(report.network, str(path))
     step(STEPS[-3])
-    instance, opportunities = planning_instance(layers, scenario, report=report)
+    weight, note = _interest_weight(path, layers, report, scenario)
+    instance, opportunities = planning_instance(layers, scenario, report=report, edge_weight=weight)
     options = scenario.optimizer
     step(STEPS[-2])
     result = run_plan(
@@ -137,12 +144,45 @@ def plan_workspace(
     result.left_out = report.summary()["left_out"]
     if instance.n_candidates == 0:
         result.message = _why_no_candidates(result.message, report)
+    result.message = "\n".join(part for part in (result.message, note) if part)
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
     if write:
         step(STEPS[-1])
         write_layers_note = f"scenario {scenario.name}, method {result.method}"
         write_layers(path, {"plan": layer}, note=write_layers_note)
     return result, layer
+
+
+def _interest_weight(
+    path: Workspace,
+    layers: dict[str, gpd.GeoDataFrame],
+    report: OpportunityReport,
+    scenario: Scenario,
+) -> tuple[np.ndarray | None, str]:
+    """Return the objective's worth per edge with citizens' interest, and a line saying so.
+
+    ``(None, "")`` when the scenario gives interest no weight or nobody asked.
+    """
+    weight = scenario.optimizer.interest_weight
+    if weight == 0:
+        return None, ""
+    asked_ids = set(read_interest(path)["address_id"])
+    addresses = layers["addresses"]
+    asked = addresses[addresses["id"].astype(str).isin(asked_ids)]
+    if asked.empty:
+        return None, ""
+    values, households = interest_weights(
+        report.edge_households,
+        asked,
+        report.network,
+        weight,
+        drop=scenario.coverage.drop_distance_m,
+    )
+    note = (
+        f"citizens' interest: {households:,} households at {len(asked):,} addresses that asked "
+        f"for a duct count {1 + weight:g} times in the objective"
+    )
+    return values, note
 
 
 def _why_no_candidates(message: str, report: OpportunityReport) -> str:
