@@ -256,3 +256,25 @@ def test_workspace_is_a_geopackage_1_2_that_older_gdal_reads_without_warning(tin
         ).fetchone()
     assert application_id == 0x47504B47  # "GPKG"
     assert user_version == 10200
+
+
+# --- filtered reads -----------------------------------------------------------------------------
+
+
+def test_a_filtered_read_returns_only_the_rows_that_match(tiny_workspace):
+    one = read_layer(tiny_workspace, "addresses", where={"id": "A05"})
+    assert one["id"].tolist() == ["A05"] and one.crs == WORKSPACE_CRS
+    assert one["address"].tolist() == ["Skolevej 4, 2750 Ballerup"]
+    both = read_layer(tiny_workspace, "digs", where={"owner": "Novafos", "id": "NOV-1"})
+    assert both["id"].tolist() == ["NOV-1"]
+    assert read_layer(tiny_workspace, "addresses", where={"no_such_field": "A05"}).empty
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["A05' OR '1'='1", 'A05" OR 1=1 --', "A05\x00", "'; DROP TABLE addresses; --", "%", "A0_"],
+)
+def test_a_filtered_read_compares_any_text_and_never_runs_it(tiny_workspace, value, state_of):
+    before = state_of(tiny_workspace)
+    assert read_layer(tiny_workspace, "addresses", where={"id": value}).empty
+    assert state_of(tiny_workspace) == before and len(read_layer(tiny_workspace, "addresses")) == 16

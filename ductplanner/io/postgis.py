@@ -298,13 +298,16 @@ def _srid(conn: psycopg.Connection[Any], db: Database, table: str) -> int:
     return int(row[0]) if row and row[0] else 0
 
 
-def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFrame:
+def read_frame(
+    db: Database, table: str, *, geometry: bool = True, where: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Read one table in row order: a GeoDataFrame when it has ``geom`` and ``geometry``.
 
     Column types follow what GDAL gives for the same GeoPackage layer:
     integers as ``int64`` (``float64`` when some are null), reals as
     ``float64``, text as ``str``, booleans as ``bool``, timestamps as
-    ``datetime64[ms]``; the geometry column is ``geometry``.
+    ``datetime64[ms]``; the geometry column is ``geometry``. ``where`` keeps
+    the rows whose columns equal the given texts (values quoted as literals).
     """
     from psycopg import sql
 
@@ -328,10 +331,11 @@ def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFra
             )
         keyed = len(every) > len(columns)
         order = sql.SQL(" ORDER BY {}").format(sql.Identifier(_KEY)) if keyed else sql.SQL("")
-        query = sql.SQL("COPY (SELECT {} FROM {}.{}{}) TO STDOUT (FORMAT csv)").format(
+        query = sql.SQL("COPY (SELECT {} FROM {}.{}{}{}) TO STDOUT (FORMAT csv)").format(
             sql.SQL(", ").join(selected) if selected else sql.SQL("1"),
             sql.Identifier(db.schema),
             sql.Identifier(table),
+            _where(where or {}, {c.name for c in columns}),
             order,
         )
         buffer = io.BytesIO()
@@ -347,6 +351,21 @@ def read_frame(db: Database, table: str, *, geometry: bool = True) -> pd.DataFra
     geoms = shapely.from_wkb(hexes.where(hexes.notna(), None).to_numpy(dtype=object))
     crs = f"EPSG:{srid}" if srid else None
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+
+def _where(where: Mapping[str, str], present: set[str]) -> Any:
+    """Return ``WHERE col::text = 'value' AND …`` (a column the table lacks matches nothing)."""
+    from psycopg import sql
+
+    if not where:
+        return sql.SQL("")
+    terms = [
+        sql.SQL("{}::text = {}").format(sql.Identifier(name), sql.Literal(str(value)))
+        if name in present
+        else sql.SQL("false")
+        for name, value in where.items()
+    ]
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(terms)
 
 
 @contextlib.contextmanager

@@ -310,16 +310,43 @@ def list_layers(path: WorkspaceLike) -> list[str]:
     return [str(name) for name, _ in pyogrio.list_layers(ws)]
 
 
-def _read(ws: Workspace, name: str, *, geometry: bool = True) -> pd.DataFrame:
-    """Read one stored table as it is (a GeoDataFrame when it has geometries and ``geometry``)."""
+def _read(
+    ws: Workspace, name: str, *, geometry: bool = True, where: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Read one stored table as it is (a GeoDataFrame when it has geometries and ``geometry``).
+
+    ``where`` keeps the rows whose columns equal the given texts; the values
+    are quoted as SQL literals, so any text (a URL's id) is only compared.
+    """
+    if where and any("\x00" in str(v) for v in where.values()):
+        where = {"": ""}  # no stored text holds NUL: ask for a column no table has, no row
     if isinstance(ws, Database):
-        return postgis.read_frame(ws, name, geometry=geometry)
+        return postgis.read_frame(ws, name, geometry=geometry, where=where)
+    clause = _sqlite_where(ws, name, where) if where else None
     if geometry:
-        return gpd.read_file(ws, layer=name, engine="pyogrio")
-    return pd.DataFrame(pyogrio.read_dataframe(ws, layer=name, read_geometry=False))
+        return gpd.read_file(ws, layer=name, engine="pyogrio", where=clause)
+    return pd.DataFrame(pyogrio.read_dataframe(ws, layer=name, read_geometry=False, where=clause))
 
 
-def read_layer(path: WorkspaceLike, layer: str, *, required: bool = True) -> gpd.GeoDataFrame:
+def _sqlite_where(path: Path, name: str, where: Mapping[str, str]) -> str:
+    """Return a GeoPackage attribute filter: ``"col" = 'value' AND …``, every text quoted."""
+    fields = set(pyogrio.read_info(path, layer=name)["fields"])
+    terms = [
+        "\"{}\" = '{}'".format(column.replace('"', '""'), str(value).replace("'", "''"))
+        if column in fields
+        else "0"
+        for column, value in where.items()
+    ]
+    return " AND ".join(terms)
+
+
+def read_layer(
+    path: WorkspaceLike,
+    layer: str,
+    *,
+    required: bool = True,
+    where: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
     """Read one layer of a workspace, typed by its schema.
 
     Parameters
@@ -330,6 +357,9 @@ def read_layer(path: WorkspaceLike, layer: str, *, required: bool = True) -> gpd
         Layer name.
     required : bool
         Raise when the layer is absent; otherwise return an empty layer.
+    where : mapping of str to str, optional
+        Read only the features whose fields equal these texts (e.g. one
+        address by ``{"id": "A000004"}``); the database does the filtering.
 
     Raises
     ------
@@ -346,7 +376,7 @@ def read_layer(path: WorkspaceLike, layer: str, *, required: bool = True) -> gpd
                 f"import one with `ductplanner import {ws} {layer} FILE`"
             )
         return empty_layer(layer)
-    gdf = _read(ws, layer)
+    gdf = _read(ws, layer, where=where)
     if layer in SCHEMAS:
         gdf, _ = validate_layer(gdf, layer, source=str(ws))
     return gdf
@@ -369,7 +399,13 @@ def read_layers(
     return {name: read_layer(ws, name) for name in names}
 
 
-def read_table(path: WorkspaceLike, name: str, *, required: bool = True) -> pd.DataFrame:
+def read_table(
+    path: WorkspaceLike,
+    name: str,
+    *,
+    required: bool = True,
+    where: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Read an attribute-only table of a workspace (a forecast, a decision log).
 
     Parameters
@@ -380,6 +416,8 @@ def read_table(path: WorkspaceLike, name: str, *, required: bool = True) -> pd.D
         Table name.
     required : bool
         Raise when the table is absent; otherwise return an empty frame.
+    where : mapping of str to str, optional
+        Read only the rows whose columns equal these texts.
 
     Raises
     ------
@@ -394,7 +432,7 @@ def read_table(path: WorkspaceLike, name: str, *, required: bool = True) -> pd.D
                 f"workspace {ws} has no table {name!r} (it has: {', '.join(present) or 'none'})"
             )
         return pd.DataFrame()
-    return _read(ws, name, geometry=False)
+    return _read(ws, name, geometry=False, where=where)
 
 
 def read_sources(path: WorkspaceLike) -> pd.DataFrame:

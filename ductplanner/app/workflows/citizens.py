@@ -26,6 +26,7 @@ from ...core._errors import InputError, Problem, WorkspaceError
 from ...io.workspace import (
     WorkspaceLike,
     as_workspace,
+    list_layers,
     locked,
     read_layer,
     read_table,
@@ -102,10 +103,9 @@ def address_outlook_of(
     """
     ws = as_workspace(workspace)
     address = _address_row(ws, address_id)
-    coverage = read_layer(ws, "coverage", required=False)
-    if coverage.empty:
+    if "coverage" not in list_layers(ws):
         raise WorkspaceError(f"workspace {ws} has no coverage yet; run `ductplanner coverage {ws}`")
-    row = coverage[coverage["id"].astype(str) == str(address_id)]
+    row = read_layer(ws, "coverage", where={"id": str(address_id)})
     if row.empty:
         raise WorkspaceError(
             f"the coverage of {ws} does not include address {address_id}; "
@@ -117,8 +117,7 @@ def address_outlook_of(
 
 
 def _address_row(ws: Any, address_id: str) -> pd.Series:
-    addresses = read_layer(ws, "addresses")
-    hit = addresses[addresses["id"].astype(str) == str(address_id)]
+    hit = read_layer(ws, "addresses", where={"id": str(address_id)})
     if hit.empty:
         raise InputError(
             [
@@ -142,14 +141,14 @@ def _edge_forecast(ws: Any, scenario: str, edge_id: str) -> tuple[pd.DataFrame, 
     empty = pd.DataFrame({"year": [], "p_covered": []})
     if not scenario or not edge_id:
         return empty, []
-    totals = read_table(ws, "forecast", required=False)
+    totals = read_table(ws, "forecast", required=False, where={"scenario": scenario})
     if totals.empty:
         return empty, []
-    years = sorted(set(totals.loc[totals["scenario"].astype(str) == scenario, "year"].astype(int)))
-    edges = read_table(ws, "forecast_edges", required=False)
-    if edges.empty:
+    years = sorted(set(totals["year"].astype(int)))
+    where = {"scenario": scenario, "edge_id": edge_id}
+    mine = read_table(ws, "forecast_edges", required=False, where=where)
+    if mine.empty:
         return empty, years
-    mine = edges[(edges["scenario"].astype(str) == scenario) & (edges["edge_id"] == edge_id)]
     return pd.DataFrame(mine[["year", "p_covered"]]), years
 
 
@@ -174,11 +173,10 @@ def register_interest(
     ws = as_workspace(workspace)
     with locked(ws):
         _address_row(ws, address_id)
-        coverage = read_layer(ws, "coverage", required=False)
+        hit = read_layer(ws, "coverage", required=False, where={"id": str(address_id)})
         district = ""
-        if not coverage.empty:
-            hit = coverage.loc[coverage["id"].astype(str) == str(address_id), "district"]
-            district = str(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else ""
+        if len(hit) and pd.notna(hit["district"].iloc[0]):
+            district = str(hit["district"].iloc[0])
         table = read_interest(ws)
         row = {
             "id": f"I{len(table) + 1:06d}",
