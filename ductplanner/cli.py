@@ -83,7 +83,7 @@ def _cmd_serve(args: argparse.Namespace) -> Result:
         args.workspace,
         host=args.host,
         port=args.port,
-        accounts=Path(args.accounts) if args.accounts else None,
+        accounts=args.accounts or None,
         demo_accounts=args.demo_accounts,
         scenario=args.scenario,
     )
@@ -99,7 +99,7 @@ def _cmd_account(args: argparse.Namespace) -> Result:
         password,
         role=args.role,
         owner=args.owner or "",
-        accounts=Path(args.accounts) if args.accounts else None,
+        accounts=args.accounts or None,
     )
 
 
@@ -345,7 +345,11 @@ def _add_serve_parser(sub: Any) -> None:
     p.add_argument("workspace", help="workspace GeoPackage or postgresql:// URL")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--accounts", help="accounts file (default: WORKSPACE-portal.sqlite3)")
+    p.add_argument(
+        "--accounts",
+        help="accounts: a SQLite file or postgresql://…?schema=NAME (default: "
+        "WORKSPACE-portal.sqlite3; for PostGIS the schema SCHEMA_portal)",
+    )
     p.add_argument(
         "--demo-accounts",
         action="store_true",
@@ -364,7 +368,11 @@ def _add_account_parser(sub: Any) -> None:
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["utility", "manager", "committee"])
     p.add_argument("--owner", help="for a utility: its name as the owner of its digs")
-    p.add_argument("--accounts", help="accounts file (default: WORKSPACE-portal.sqlite3)")
+    p.add_argument(
+        "--accounts",
+        help="accounts: a SQLite file or postgresql://…?schema=NAME (default: "
+        "WORKSPACE-portal.sqlite3; for PostGIS the schema SCHEMA_portal)",
+    )
     _add_output_options(p)
 
 

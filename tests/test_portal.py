@@ -290,6 +290,33 @@ def test_the_account_command_takes_the_password_from_the_environment(
     assert PASSWORD.encode() not in accounts.read_bytes()
 
 
+def test_a_postgis_workspace_keeps_its_accounts_in_its_own_database(postgres: str) -> None:
+    """Two processes (two portal servers, say) see the same accounts: the schema NAME_portal."""
+    import psycopg
+
+    from ductplanner.app.demo import tiny_layers
+    from ductplanner.io.workspace import write_layers
+
+    schema = f"accounts_{os.getpid()}_{next(_names)}"
+    url = f"{postgres}{'&' if '?' in postgres else '?'}schema={schema}"
+    write_layers(url, tiny_layers())
+    env = {**os.environ, "DUCTPLANNER_PASSWORD": PASSWORD}
+    for name, role in (("novafos", "utility"), ("manager", "manager")):
+        argv = [sys.executable, "-m", "ductplanner", "account", url, name, "--role", role]
+        argv += ["--owner", "Novafos"] if role == "utility" else []
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert f"schema={schema}_portal" in done.stdout and PASSWORD not in done.stdout
+    with psycopg.connect(postgres) as conn:
+        users = conn.execute(
+            f"SELECT username, password FROM {schema}_portal.auth_user ORDER BY username"
+        ).fetchall()
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.execute(f"DROP SCHEMA {schema}_portal CASCADE")
+    assert [u for u, _ in users] == ["manager", "novafos"]
+    assert all(p.startswith("pbkdf2_sha256$") for _, p in users)  # hashed by Django
+
+
 def test_serve_refuses_a_missing_workspace(tmp_path: Path, capsys) -> None:
     assert main(["serve", str(tmp_path / "nope.gpkg")]) == 1
     assert "does not exist" in capsys.readouterr().err

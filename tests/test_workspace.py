@@ -233,9 +233,10 @@ def test_point_layer_round_trips_many_rows(tmp_path):
 def test_every_table_ductplanner_writes_is_known_to_the_workspace():
     from ductplanner.io.workspace import ATTRIBUTE_TABLES, SOURCES_TABLE
     from ductplanner.model.decisions import DECISIONS_TABLE
+    from ductplanner.model.interest import INTEREST_TABLE
     from ductplanner.simulate import TABLES
 
-    assert {SOURCES_TABLE, DECISIONS_TABLE, *TABLES} == set(ATTRIBUTE_TABLES)
+    assert {SOURCES_TABLE, DECISIONS_TABLE, INTEREST_TABLE, *TABLES} == set(ATTRIBUTE_TABLES)
 
 
 def test_validate_does_not_warn_about_ductplanner_tables(tiny_workspace):

@@ -47,9 +47,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_SCHEMA",
     "Database",
+    "connection_params",
     "holding_lock",
     "is_database",
     "list_tables",
+    "make_schema",
     "parse_database",
     "read_frame",
     "require_schema",
@@ -247,6 +249,21 @@ def _fault(db: Database, exc: Exception, writing: bool) -> WorkspaceError:
 def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
     row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
     return row is not None
+
+
+def make_schema(db: Database) -> None:
+    """Create the schema of ``db`` when it does not exist (e.g. for the portal's accounts)."""
+    from psycopg import sql
+
+    with _connection(db, writing=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(db.schema)))
+
+
+def connection_params(db: Database) -> dict[str, str]:
+    """Return the libpq parameters of ``db``'s URL (host, dbname, user, service, …)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    return {key: str(value) for key, value in conninfo_to_dict(db.conninfo).items()}
 
 
 def require_schema(db: Database) -> None:

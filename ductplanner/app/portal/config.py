@@ -3,8 +3,9 @@
 Secrets come from the environment, never from the workspace: the session
 signing key from ``DUCTPLANNER_SECRET_KEY`` (without it a random key is made
 at each start, so sessions end with the process). Accounts live in a small
-SQLite file of Django's beside the workspace (``NAME-portal.sqlite3``; for a
-PostGIS workspace in the current folder), or where ``accounts`` says.
+SQLite file of Django's beside a GeoPackage workspace (``NAME-portal.sqlite3``),
+in the schema ``SCHEMA_portal`` of a PostGIS workspace's database (so several
+portal processes share them), or where ``accounts`` says.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core._errors import WorkspaceError
+from ...io.postgis import Database, connection_params, is_database, make_schema, parse_database
 from ...io.workspace import WorkspaceLike, as_workspace
 
 __all__ = [
@@ -46,15 +48,46 @@ _TEMPLATES = Path(__file__).with_name("templates")
 _LOCALE = Path(__file__).with_name("locale")
 
 
-def accounts_path(workspace: WorkspaceLike) -> Path:
-    """Return the default accounts file of a workspace's portal."""
+def accounts_path(workspace: WorkspaceLike) -> Path | Database:
+    """Return where a workspace's portal keeps its accounts by default.
+
+    For a GeoPackage, the SQLite file ``NAME-portal.sqlite3`` beside it; for a
+    PostGIS workspace, the schema ``SCHEMA_portal`` of the same database, so
+    that several portal processes share accounts and sessions.
+    """
     ws = as_workspace(workspace)
+    if isinstance(ws, Database):
+        schema = f"{ws.schema}_portal"[:63]
+        return Database(
+            ws.conninfo, schema, ws.shown.replace(f"schema={ws.schema}", f"schema={schema}")
+        )
     return ws.parent / f"{ws.stem}-portal.sqlite3"
+
+
+def accounts_database(accounts: Path | Database) -> dict[str, Any]:
+    """Return Django's ``DATABASES["default"]`` for an accounts file or PostgreSQL schema."""
+    if not isinstance(accounts, Database):
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(accounts)}
+    params = connection_params(accounts)
+    plain = {
+        "dbname": "NAME",
+        "user": "USER",
+        "password": "PASSWORD",
+        "host": "HOST",
+        "port": "PORT",
+    }
+    options = {k: v for k, v in params.items() if k not in plain}
+    options["options"] = f"-c search_path={accounts.schema}"
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        **{plain[k]: v for k, v in params.items() if k in plain},
+        "OPTIONS": options,
+    }
 
 
 def portal_settings(
     workspace: WorkspaceLike,
-    accounts: Path,
+    accounts: Path | Database,
     secret_key: str,
     *,
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
@@ -68,8 +101,8 @@ def portal_settings(
     ----------
     workspace : path-like or URL
         The workspace the pages read and the answers are written to.
-    accounts : Path
-        The SQLite file of accounts and sessions.
+    accounts : Path or Database
+        The SQLite file of accounts and sessions, or a PostgreSQL schema for them.
     secret_key : str
         Signs sessions and CSRF tokens.
     hosts : tuple of str
@@ -109,7 +142,7 @@ def portal_settings(
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
             "django_ratelimit.middleware.RatelimitMiddleware",
         ],
-        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(accounts)}},
+        "DATABASES": {"default": accounts_database(accounts)},
         "TEMPLATES": [
             {
                 "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -164,21 +197,24 @@ def portal_settings(
 def configure(
     workspace: WorkspaceLike,
     *,
-    accounts: Path | None = None,
+    accounts: Path | str | Database | None = None,
     secret_key: str | None = None,
     hosts: tuple[str, ...] | None = None,
     https: bool | None = None,
     scenario: str | None = None,
-) -> Path:
+) -> Path | Database:
     """Configure Django for this process's portal and bring its accounts database up to date.
 
-    Returns the accounts file. Django is configured once per process: a
-    second call for another workspace is refused.
+    ``accounts`` (else ``DUCTPLANNER_PORTAL_ACCOUNTS``, else :func:`accounts_path`)
+    is a SQLite file or a ``postgresql://…?schema=NAME`` URL. Returns where
+    the accounts are. Django is configured once per process: a second call
+    for another workspace is refused.
 
     Raises
     ------
     WorkspaceError
-        When the process already serves another workspace.
+        When the process already serves another workspace, or the accounts'
+        database cannot be reached.
     """
     import django
     from django.conf import settings
@@ -190,22 +226,33 @@ def configure(
             raise WorkspaceError(
                 f"this process already serves the portal of {settings.DUCTPLANNER_WORKSPACE}"
             )
-        return Path(settings.DATABASES["default"]["NAME"])
-    accounts = accounts or Path(os.environ.get(ACCOUNTS_ENV) or accounts_path(ws))
+        return settings.DUCTPLANNER_ACCOUNTS
+    where = _accounts_at(accounts or os.environ.get(ACCOUNTS_ENV) or accounts_path(ws))
     key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(50)
     secure = bool(os.environ.get(HTTPS_ENV)) if https is None else https
     shown = os.environ.get(SCENARIO_ENV, "") if scenario is None else scenario
     settings.configure(
         **portal_settings(
             ws,
-            accounts,
+            where,
             key,
             hosts=hosts or ("127.0.0.1", "localhost"),
             https=secure,
             scenario=shown,
-        )
+        ),
+        DUCTPLANNER_ACCOUNTS=where,
     )
     django.setup()
-    accounts.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(where, Database):
+        make_schema(where)
+    else:
+        where.parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
-    return accounts
+    return where
+
+
+def _accounts_at(value: Path | str | Database) -> Path | Database:
+    if isinstance(value, Database):
+        return value
+    text = str(value)
+    return parse_database(text) if is_database(text) else Path(text)

@@ -17,7 +17,7 @@ def serve_command(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    accounts: Path | None = None,
+    accounts: Path | str | None = None,
     demo_accounts: bool = False,
     scenario: str | None = None,
     announce: Callable[[str], None] = print,
@@ -30,8 +30,10 @@ def serve_command(
         The workspace to serve (it must exist).
     host, port
         Where to listen (default: this machine only).
-    accounts : Path, optional
-        The accounts database (default beside the workspace).
+    accounts : Path or str, optional
+        The accounts: a SQLite file or a ``postgresql://…?schema=NAME`` URL
+        (default beside a GeoPackage; a PostGIS workspace's database, schema
+        ``SCHEMA_portal``).
     demo_accounts : bool
         Make an account per role with new random passwords, and announce them.
     scenario : str, optional
@@ -50,10 +52,10 @@ def serve_command(
         from ..workflows.citizens import citizen_scenario
 
         scenario = citizen_scenario(ws, scenario)  # says plainly when it was not simulated
-    accounts = configure(
+    where = configure(
         ws, accounts=accounts, hosts=(host, "127.0.0.1", "localhost"), scenario=scenario
     )
-    lines = [f"portal on {ws}: http://{host}:{port}/ (accounts in {accounts})"]
+    lines = [f"portal on {ws}: http://{host}:{port}/ (accounts in {where})"]
     if demo_accounts:
         from .accounts import demo_accounts as make_demo_accounts
 
@@ -72,7 +74,7 @@ def account_command(
     *,
     role: str,
     owner: str = "",
-    accounts: Path | None = None,
+    accounts: Path | str | None = None,
 ) -> Result:
     """Make (or update) one portal account of a workspace (``ductplanner account``)."""
     from .config import configure
