@@ -59,6 +59,17 @@ def requested(tiny_workspace: Any, portal: None) -> Iterator[Any]:
         yield tiny_workspace
 
 
+@pytest.fixture
+def requested_file(tiny_gpkg: Path, portal: None) -> Iterator[Path]:
+    """As ``requested``, on a GeoPackage only: for rules of the portal, not of the storage."""
+    from django.test import override_settings
+
+    log_decision(tiny_gpkg, "NOV-1", "proposed", date="2020-01-10")
+    log_decision(tiny_gpkg, "RAD-1", "proposed", date="2020-01-11")
+    with override_settings(DUCTPLANNER_WORKSPACE=str(tiny_gpkg), PASSWORD_HASHERS=FAST):
+        yield tiny_gpkg
+
+
 def account(role: str, owner: str = "") -> str:
     """Make an account of ``role`` with a fresh name; return the name (password PASSWORD)."""
     from ductplanner.app.portal.accounts import add_account
@@ -756,7 +767,7 @@ def test_every_endpoint_is_in_the_access_table(portal) -> None:
     ("role", "owner"), [("utility", "Novafos"), ("manager", ""), ("committee", "")]
 )
 def test_each_role_reaches_exactly_the_endpoints_of_its_audience(
-    requested, page, audience, role, owner
+    requested_file, page, audience, role, owner
 ) -> None:
     from django.test import Client
 
@@ -780,28 +791,45 @@ def test_each_role_reaches_exactly_the_endpoints_of_its_audience(
 _AS_OF = "2026-06-01"
 
 
-@pytest.fixture
-def citizens(requested, monkeypatch) -> Iterator[Any]:
-    """The tiny town with coverage and a forecast from mid-2026, served; rate limits fresh.
+@pytest.fixture(scope="session")
+def citizen_town(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny town with coverage and a forecast from mid-2026 (made once; tests copy it)."""
+    from ductplanner.app.demo import tiny_layers
+    from ductplanner.io.workspace import write_layers
 
-    The rate limits' clock stands still, so no window ends in the middle of a test.
+    path = tmp_path_factory.mktemp("citizens") / "tiny.gpkg"
+    write_layers(path, tiny_layers(), synthetic=True)
+    assert main(["coverage", str(path), "--quiet"]) == 0
+    argv = ["simulate", str(path), "--scenario", "revised-2019", "--runs", "100"]
+    assert main([*argv, "--seed", "1", "--as-of", _AS_OF, "--quiet"]) == 0
+    return path
+
+
+@pytest.fixture
+def citizens(citizen_town: Path, portal: None, tmp_path: Path, monkeypatch) -> Iterator[Path]:
+    """A copy of the citizens' town, served; today mid-2026; rate limits fresh.
+
+    The citizen pages read and write through the same storage layer on both
+    backends (the registrations' concurrency is tested on both below); their
+    own rules are tested on a GeoPackage. The rate limits' clock stands
+    still, so no window ends in the middle of a test.
     """
     import calendar
     import datetime as dt
+    import shutil
     import types
 
     import django_ratelimit.core
     from django.core.cache import cache
+    from django.test import override_settings
 
+    ws = Path(shutil.copy(citizen_town, tmp_path / "tiny.gpkg"))
     monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: 1.78e9))
-
-    assert main(["coverage", str(requested), "--quiet"]) == 0
-    argv = ["simulate", str(requested), "--scenario", "revised-2019", "--runs", "100"]
-    assert main([*argv, "--seed", "1", "--as-of", _AS_OF, "--quiet"]) == 0
     day = dt.date.fromisoformat(_AS_OF)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(calendar.timegm(day.timetuple())))
     cache.clear()
-    yield requested
+    with override_settings(DUCTPLANNER_WORKSPACE=str(ws), PASSWORD_HASHERS=FAST):
+        yield ws
     cache.clear()
 
 
@@ -917,15 +945,15 @@ def test_a_refused_write_keeps_no_contact_and_changes_nothing(citizens, fail_wri
     assert not InterestContact.objects.filter(address_id="A12").exists()
 
 
-def test_registrations_at_once_are_all_kept(citizens) -> None:
+def test_registrations_at_once_are_all_kept(tiny_workspace) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from ductplanner.app.workflows.citizens import read_interest, register_interest
 
     ids = ["A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09"]
     with ThreadPoolExecutor(4) as pool:
-        rows = list(pool.map(lambda a: register_interest(citizens, a), ids))
-    table = read_interest(citizens)
+        rows = list(pool.map(lambda a: register_interest(tiny_workspace, a), ids))
+    table = read_interest(tiny_workspace)
     assert sorted(table["address_id"]) == sorted(ids) and len(set(table["id"])) == len(ids)
     assert {r["id"] for r in rows} == set(table["id"])
 
