@@ -408,11 +408,13 @@ def _add_plan_parser(sub: Any) -> None:
     p.add_argument("--scenario", required=True, help="scenario TOML file or shipped name")
     p.add_argument(
         "--method",
-        choices=["greedy", "milp", "fcfs"],
+        choices=["milp", "greedy", "fcfs"],
         default=None,
-        help="planning method (default: the scenario's)",
+        help="planning method (default: the scenario's; milp: greedy, then the MILP, with its gap)",
     )
-    p.add_argument("--time-limit", type=float, help="MILP: seconds for the solve")
+    p.add_argument(
+        "--time-limit", type=float, help="MILP: seconds for the solve (default: the scenario's, 60)"
+    )
     _add_run_date(p)
     _add_output_options(p)
 

@@ -275,7 +275,7 @@ def test_milp_time_limit_reports_the_best_plan_its_bound_and_gap():
     assert p.optimality_gap == pytest.approx(model.gap)
     assert p.summary()["optimality_gap"] == pytest.approx(model.gap)
     # started from the greedy plan, so never worse than it
-    assert model.objective >= plan(inst).objective - 1e-7
+    assert model.objective >= plan(inst, method="greedy").objective - 1e-7
 
 
 def test_milp_optimal_gap_is_within_the_requested_gap():
@@ -290,9 +290,24 @@ def test_to_plan_before_solve_is_an_error():
         CoDigMILP(lookahead_instance()).to_plan()
 
 
-def test_heuristic_plans_have_no_gap():
-    p = plan(lookahead_instance())
-    assert p.optimality_gap is None and p.summary()["optimality_gap"] is None
+def test_heuristic_plans_have_no_gap_and_say_so():
+    for method in ("greedy", "fcfs"):
+        p = plan(lookahead_instance(), method=method)
+        assert p.optimality_gap is None and p.summary()["optimality_gap"] is None
+        assert p.gap_text() == f"no proven gap ({method} heuristic: no bound)"
+        assert p.gap_text() in p.describe()
+
+
+def test_the_default_plan_is_the_milp_from_the_greedy_plan_with_its_gap():
+    inst = random_instance(6, rows=8, cols=8)
+    best = plan(inst)
+    assert best.method == "milp" and best.status == "optimal"
+    assert best.objective >= plan(inst, method="greedy").objective - 1e-7
+    assert best.optimality_gap is not None and best.optimality_gap <= 1e-3
+    assert "best possible" in best.gap_text()
+    stopped = plan(inst, time_limit=0.5, mip_gap=0.0)
+    assert stopped.status == "time limit"
+    assert stopped.gap_text().startswith("within ") and "of the best possible" in stopped.gap_text()
 
 
 # -- empty and wrong inputs -----------------------------------------------------------
@@ -396,7 +411,7 @@ def test_unknown_method_names_the_valid_ones():
     with pytest.raises(InputError) as err:
         plan(lookahead_instance(), method="simplex")
     assert "'simplex'" in str(err.value)
-    assert "greedy, milp, fcfs" in str(err.value)
+    assert "milp, greedy, fcfs" in str(err.value)
 
 
 def test_bad_options_are_refused():
@@ -429,7 +444,7 @@ def test_summary_has_the_public_keys_and_is_json(method):
 
 
 def test_every_chosen_stretch_says_why():
-    p = plan(random_instance(2, rows=6, cols=6))
+    p = plan(random_instance(2, rows=6, cols=6), method="greedy")
     assert len(p.chosen) > 0
     for reason, households in zip(p.chosen["reason"], p.chosen["households"], strict=True):
         assert reason

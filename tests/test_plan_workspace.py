@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from test_optimize import PUBLIC_KEYS
 
+from ductplanner import pipeline
 from ductplanner.app.demo import tiny_layers, write_demo_workspace
 from ductplanner.app.workflows.plan import plan_workspace
 from ductplanner.cli import main
-from ductplanner.io.workspace import list_layers, read_layer, write_layers
+from ductplanner.io.workspace import list_layers, read_layer, read_table, write_layers
 from ductplanner.model.layers import validate_layer
 from ductplanner.optimize import PLAN_COLUMNS
 from ductplanner.pipeline import DemoContext, plan_step, shipped_scenarios
@@ -36,7 +37,9 @@ def test_plan_prints_the_public_keys_and_writes_the_plan_layer(tiny_workspace, c
     assert code == 0
     assert summary.keys() >= PUBLIC_KEYS | {"workspace", "scenario", "stretches", "written"}
     assert all(c.keys() >= CHOSEN_KEYS for c in summary["chosen"])
-    assert summary["method"] == "greedy" and summary["optimality_gap"] is None
+    # the default plan: the MILP from the greedy plan, proven the best possible on the tiny town
+    assert summary["method"] == "milp" and summary["status"] == "optimal"
+    assert summary["optimality_gap"] is not None and summary["bound"] is not None
     # Novafos's Skolevej (2020) and the fibre project's Blindgyden wait for Radius's Møllevej
     # (2021), which links them: everything but the empty bit of Skolevej is worth laying.
     assert summary["households_covered"] == 26
@@ -45,7 +48,10 @@ def test_plan_prints_the_public_keys_and_writes_the_plan_layer(tiny_workspace, c
     assert list(layer.columns) == [*PLAN_COLUMNS, "geometry"]
     assert len(layer) == summary["stretches"] == len(summary["chosen"])
     assert validate_layer(layer, "plan")[1] == []
-    assert set(layer["method"]) == {"greedy"}
+    assert set(layer["method"]) == {"milp"}
+    assert (layer["optimality_gap"] == summary["optimality_gap"]).all()
+    note = read_table(tiny_workspace, "layer_sources").set_index("layer").loc["plan", "note"]
+    assert note == "scenario Revised plan 2019: co-digging only, milp: proven the best possible"
     assert set(layer["scenario"]) == {"Revised plan 2019: co-digging only"}
     radius = layer.set_index("id").loc["RAD-1@V2:1"]
     assert radius.year == 2021 and radius.opportunity_id == "RAD-1@V2:1"
@@ -57,7 +63,8 @@ def test_plan_prints_the_public_keys_and_writes_the_plan_layer(tiny_workspace, c
 def test_plan_text_names_the_totals_and_every_year(tiny_workspace, capsys):
     assert main(["plan", str(tiny_workspace), "--scenario", "revised-2019", *THE_TINY_YEARS]) == 0
     text = capsys.readouterr().out
-    assert "greedy plan for Revised plan 2019" in text
+    assert "milp plan for Revised plan 2019" in text
+    assert "(optimal; proven the best possible)" in text
     assert all(f"  {year}: DKK" in text for year in range(2019, 2025))
     assert "wrote plan (7 features)" in text
 
@@ -173,11 +180,13 @@ def test_demo_plan_stays_within_budget_and_joins_back_to_the_opportunities(demo_
     assert plan.households_covered > plan.households_baseline
 
 
-def test_demo_step_plans_the_revised_scenario(demo_workspace, tmp_path):
+def test_demo_step_plans_the_revised_scenario(demo_workspace, tmp_path, monkeypatch):
     ctx = DemoContext(demo_workspace, tmp_path, 2019, shipped_scenarios())
+    monkeypatch.setattr(pipeline, "DEMO_TIME_LIMIT_S", 3.0)
     outcome = plan_step(ctx)
     assert outcome.summary.keys() >= PUBLIC_KEYS
-    assert outcome.summary["method"] == "greedy"
+    assert outcome.summary["method"] == "milp" and outcome.summary["optimality_gap"] is not None
+    assert "of the best possible" in outcome.line
     assert "households covered" in outcome.line
     assert len(read_layer(demo_workspace, "plan")) == outcome.summary["stretches"]
 

@@ -176,7 +176,9 @@ class Confidence:
 class OptimizerParams:
     """How the plan is chosen."""
 
-    method: Literal["greedy", "milp", "fcfs"] = _spec("greedy", doc="optimizer method")
+    method: Literal["greedy", "milp", "fcfs"] = _spec(
+        "milp", doc="optimizer method: milp (greedy, then the MILP from it; with its gap)"
+    )
     time_limit_s: float = _spec(60.0, lo=1, hi=86_400, doc="MILP time limit, seconds")
     mip_gap: float = _spec(0.001, lo=0, hi=1, doc="MILP relative gap to stop at")
     discount: float = _spec(0.0, lo=0, hi=1, doc="weight of covering earlier (household-years)")

@@ -356,6 +356,12 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("households", "int", default=0, min=0, description="on this street edge"),
                 Field("why", "str", default="", description="why the stretch is in the plan"),
                 Field("method", "str", default="", description="greedy, milp or fcfs"),
+                Field(
+                    "optimality_gap",
+                    "float",
+                    min=0,
+                    description="the plan's proven gap to the best possible (empty: none known)",
+                ),
                 Field("scenario", "str", default="", description="the scenario planned for"),
             ),
             "the chosen stretches, year by year, within the budget",

@@ -2,8 +2,8 @@
 
 One public function, several methods (networkx-style)::
 
-    plan(instance, method="greedy")   # fast, connectivity-aware heuristic
-    plan(instance, method="milp")     # exact model solved by HiGHS, with bound and gap
+    plan(instance)                    # "milp": the greedy plan, improved by HiGHS; its gap
+    plan(instance, method="greedy")   # fast, connectivity-aware heuristic, no bound
     plan(instance, method="fcfs")     # baseline: join digs as they come
 
 The problem lives in a :class:`PlanningInstance` of plain arrays (street
@@ -51,7 +51,7 @@ __all__ = [
     "random_instance",
 ]
 
-METHODS = ("greedy", "milp", "fcfs")
+METHODS = ("milp", "greedy", "fcfs")
 """The planning methods :func:`plan` offers."""
 
 
@@ -65,7 +65,7 @@ def __getattr__(name: str) -> Any:
 
 def plan(
     instance: PlanningInstance,
-    method: str = "greedy",
+    method: str = "milp",
     *,
     min_probability: float = 0.0,
     early_weight: float | None = None,
@@ -81,12 +81,14 @@ def plan(
     ----------
     instance : PlanningInstance
         Street graph, candidates and yearly budgets.
-    method : {"greedy", "milp", "fcfs"}
-        ``greedy``: grows the duct tree by households per DKK, seeing which
-        later digs will link a stretch (fast; no guarantee). ``milp``: the
-        exact model of :class:`CoDigMILP`, solved by HiGHS (optimal, or the
-        best plan with its gap at the time limit). ``fcfs``: joins digs in the
-        order they start while the money lasts (the manual baseline).
+    method : {"milp", "greedy", "fcfs"}
+        ``milp`` (default): the greedy plan first, then the exact model of
+        :class:`CoDigMILP` solved by HiGHS from it until it is proven within
+        ``mip_gap`` or ``time_limit`` stops it; the better of the two plans,
+        with the proven gap to the best possible. ``greedy``: grows the duct
+        tree by households per DKK, seeing which later digs will link a
+        stretch (fast; no bound). ``fcfs``: joins digs in the order they start
+        while the money lasts (the manual baseline).
     min_probability : float
         Leave out candidates less likely than this to open their trench.
     early_weight : float, optional

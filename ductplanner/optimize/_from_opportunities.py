@@ -188,6 +188,7 @@ def plan_layer(
             "households": np.round(chosen["households"].to_numpy(dtype=float)).astype(np.int64),
             "why": chosen["reason"].astype(str).to_numpy(dtype=object),
             "method": result.method,
+            "optimality_gap": np.nan if result.optimality_gap is None else result.optimality_gap,
             "scenario": scenario_name,
         },
         columns=list(PLAN_COLUMNS),

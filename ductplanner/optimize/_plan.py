@@ -159,11 +159,23 @@ class Plan:
             "digs_left_out": sum(int(e.get("digs", 0)) for e in self.left_out.values()),
         }
 
+    def gap_text(self) -> str:
+        """Say how far the plan is from the best possible: its proven gap, or that none is known.
+
+        >>> from ductplanner.optimize import plan, random_instance
+        >>> plan(random_instance(7, rows=4, cols=4), method="greedy").gap_text()
+        'no proven gap (greedy heuristic: no bound)'
+        """
+        if self.optimality_gap is None:
+            return f"no proven gap ({self.method} heuristic: no bound)"
+        if self.optimality_gap < 5e-5:
+            return "proven the best possible"
+        return f"within {100 * self.optimality_gap:.2f} % of the best possible (proven bound)"
+
     def describe(self) -> str:
         """Return a short text for people: totals per year, then every stretch and why."""
-        gap = "" if self.optimality_gap is None else f", gap {100 * self.optimality_gap:.2f} %"
         lines = [
-            f"{self.method} plan ({self.status}{gap}): {len(self.chosen)} stretches, "
+            f"{self.method} plan ({self.status}; {self.gap_text()}): {len(self.chosen)} stretches, "
             f"{self.metres:,.0f} m, {self.households_covered:g} households covered in "
             f"{self.years[-1]} ({self.households_baseline:g} before the plan)"
         ]

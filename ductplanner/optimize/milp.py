@@ -529,9 +529,10 @@ class CoDigMILP:
             values = np.asarray(h.getSolution().col_value)
             self.options = np.flatnonzero(values[: self.n_x] > 0.5)
             self.objective = reduced_objective(self.prep, self.options)
-        elif start_options is not None:
-            self.options = start_options
-            self.objective = reduced_objective(self.prep, start_options)
+        if start_options is not None:  # the better of HiGHS's plan and the greedy start
+            start = reduced_objective(self.prep, start_options)
+            if self.objective is None or start > self.objective + 1e-9:
+                self.options, self.objective = start_options, start
         if self.objective is not None and self.bound is not None:
             self.bound = max(self.bound, self.objective)
             self.gap = (self.bound - self.objective) / abs(self.bound) if self.bound else 0.0

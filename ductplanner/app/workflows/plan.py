@@ -148,8 +148,8 @@ def plan_workspace(
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
     if write:
         step(STEPS[-1])
-        write_layers_note = f"scenario {scenario.name}, method {result.method}"
-        write_layers(path, {"plan": layer}, note=write_layers_note)
+        note = f"scenario {scenario.name}, {result.method}: {result.gap_text()}"
+        write_layers(path, {"plan": layer}, note=note)
     return result, layer
 
 
@@ -218,9 +218,9 @@ def _require_roots(network: Any, source: str) -> None:
 
 
 def _text(result: Plan, workspace: str, scenario: str, layer: gpd.GeoDataFrame) -> str:
-    gap = "" if result.optimality_gap is None else f", gap {100 * result.optimality_gap:.2f} %"
     lines = [
-        f"{result.method} plan for {scenario} ({result.status}{gap}): {len(layer):,} stretches, "
+        f"{result.method} plan for {scenario} ({result.status}; {result.gap_text()}): "
+        f"{len(layer):,} stretches, "
         f"{result.metres:,.0f} m, DKK {sum(result.spent_dkk):,.0f} of "
         f"{sum(result.budget_dkk):,.0f}; {result.households_covered:,.0f} households covered "
         f"in {result.years[-1]} ({result.households_baseline:,.0f} before the plan)"
