@@ -65,6 +65,7 @@ def plan_layer(layers: dict[str, gpd.GeoDataFrame], digs: tuple[str, ...]) -> gp
             "households": opp["households_potential"],
             "why": "test plan",
             "method": "greedy",
+            "optimality_gap": float("nan"),
             "scenario": "revised-2019",
         }
     )

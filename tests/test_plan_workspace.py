@@ -194,13 +194,13 @@ def test_demo_step_plans_the_revised_scenario(demo_workspace, tmp_path, monkeypa
 # --- citizens' interest -------------------------------------------------------------------------
 
 
-def _tight(folder: Path, interest_weight: float) -> Path:
+def _tight(folder: Path, interest_weight: float, site_weight: float = 0) -> Path:
     """A scenario whose DKK 40,000 a year cannot join every stretch of the tiny town."""
-    path = folder / f"tight-{interest_weight:g}.toml"
+    path = folder / f"tight-{interest_weight:g}-{site_weight:g}.toml"
     path.write_text(
         '[scenario]\nextends = "revised-2019"\nname = "Tight"\n'
         "[budget]\nco_digging = 40_000\nmaterials = 0\n"
-        f"[optimizer]\ninterest_weight = {interest_weight}\n",
+        f"[optimizer]\ninterest_weight = {interest_weight}\nsite_weight = {site_weight}\n",
         encoding="utf-8",
     )
     return path
@@ -234,6 +234,43 @@ def test_interest_without_weight_changes_nothing(tiny_workspace, tmp_path, capsy
     after = plan_json(capsys, tiny_workspace, _tight(tmp_path, 0), "milp")
     assert before["chosen"] == after["chosen"] and before["objective"] == after["objective"]
 
+
+
+# --- municipal sites' priority ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["greedy", "milp"])
+def test_site_priority_weighs_in_the_plan_and_the_plan_names_the_sites(
+    tiny_workspace, tmp_path, method, capsys
+):
+    # Skolen (priority 1, not connected) is on H1:1, which the tight budget leaves out for
+    # H1:4's 2 households at the end of the street; weighed as 10 households, it is laid
+    plain = plan_json(capsys, tiny_workspace, _tight(tmp_path, 0), method)
+    weighed = plan_json(capsys, tiny_workspace, _tight(tmp_path, 0, site_weight=10), method)
+    assert "H1:1" not in {c["edge_id"] for c in plain["chosen"]}
+    assert "Skolen" not in plain["message"]
+    assert "H1:1" in {c["edge_id"] for c in weighed["chosen"]}
+    assert "the plan connects Skolen (priority 1)" in weighed["message"]
+    layer = read_layer(tiny_workspace, "plan").set_index("edge_id")
+    assert layer.loc["H1:1", "why"].endswith("; connects Skolen (priority 1)")
+    assert not layer.drop(index="H1:1")["why"].str.contains("Skolen").any()
+    assert weighed["households_covered"] == plain["households_covered"] - 2  # as they are
+
+
+def test_site_weight_falls_a_fifth_per_priority_level_and_skips_connected_sites():
+    from ductplanner.analysis.sites import site_weights
+    from ductplanner.model.network import build_network
+
+    layers = tiny_layers()
+    network = build_network(layers["streets"], layers["ducts"], layers["backbone"])
+    sites = layers["sites"].copy()
+    sites["priority"] = [5, 1]  # Skolen last; Plejehjemmet first but already connected
+    extra, weighted = site_weights(sites, network, 50)
+    assert weighted[["name", "priority", "households"]].to_dict("records") == [
+        {"name": "Skolen", "priority": 5, "households": 10.0}
+    ]
+    assert extra[network.positions(["H1:1"])[0]] == 10.0 and extra.sum() == 10.0
+    assert site_weights(sites, network, 0)[1].empty
 
 def plan_json(capsys, ws, scenario: Path, method: str) -> dict:
     argv = ["plan", str(ws), "--scenario", str(scenario), "--method", method, *THE_TINY_YEARS]

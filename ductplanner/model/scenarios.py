@@ -188,6 +188,12 @@ class OptimizerParams:
         hi=10,
         doc="extra weight of a household whose address asked for a duct (citizens' interest)",
     )
+    site_weight: float = _spec(
+        0.0,
+        lo=0,
+        hi=100_000,
+        doc="households a municipal site of priority 1 counts for (priority 5: a fifth of it)",
+    )
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,17 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from ...analysis.citizens import interest_weights
 from ...analysis.opportunities import OPPORTUNITY_STEPS, find_opportunities
 from ...analysis.opportunity_report import OpportunityReport, left_out_text
 from ...analysis.reach import root_nodes
+from ...analysis.sites import site_weights
 from ...core._errors import InputError, Problem
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
-from ...io.workspace import Workspace, WorkspaceLike, as_workspace, write_layers
+from ...io.workspace import Workspace, WorkspaceLike, as_workspace, read_layer, write_layers
 from ...model.network import NETWORK_STEPS
 from ...model.scenarios import Scenario, as_scenario
 from ...model.timeline import RunDate
@@ -130,6 +132,7 @@ def plan_workspace(
     _require_roots(report.network, str(path))
     step(STEPS[-3])
     weight, note = _interest_weight(path, layers, report, scenario)
+    weight, sites = _site_weight(path, weight, report, scenario)
     instance, opportunities = planning_instance(layers, scenario, report=report, edge_weight=weight)
     options = scenario.optimizer
     step(STEPS[-2])
@@ -144,8 +147,9 @@ def plan_workspace(
     result.left_out = report.summary()["left_out"]
     if instance.n_candidates == 0:
         result.message = _why_no_candidates(result.message, report)
-    result.message = "\n".join(part for part in (result.message, note) if part)
     layer = plan_layer(result, opportunities, report.network.edges, scenario.name)
+    site_note = _name_the_sites(layer, sites, scenario.optimizer.site_weight)
+    result.message = "\n".join(part for part in (result.message, note, site_note) if part)
     if write:
         step(STEPS[-1])
         note = f"scenario {scenario.name}, {result.method}: {result.gap_text()}"
@@ -183,6 +187,47 @@ def _interest_weight(
         f"for a duct count {1 + weight:g} times in the objective"
     )
     return values, note
+
+
+def _site_weight(
+    path: Workspace,
+    weight: np.ndarray | None,
+    report: OpportunityReport,
+    scenario: Scenario,
+) -> tuple[np.ndarray | None, pd.DataFrame]:
+    """Add the municipal sites' priority to the objective's worth per edge.
+
+    Returns the worth (``weight`` unchanged when the scenario gives sites no
+    weight) and the sites that count (see :func:`site_weights`).
+    """
+    if scenario.optimizer.site_weight == 0:
+        return weight, site_weights(gpd.GeoDataFrame(), report.network, 0)[1]
+    extra, sites = site_weights(
+        read_layer(path, "sites", required=False),
+        report.network,
+        scenario.optimizer.site_weight,
+        drop=scenario.coverage.drop_distance_m,
+    )
+    if sites.empty:
+        return weight, sites
+    base = np.asarray(report.edge_households, dtype=float) if weight is None else weight
+    return base + extra, sites
+
+
+def _name_the_sites(layer: gpd.GeoDataFrame, sites: pd.DataFrame, weight: float) -> str:
+    """Say in each stretch's ``why`` which site it connects; return a line naming them all."""
+    if sites.empty:
+        return ""
+    laid = sites[sites["edge_id"].isin(set(layer["edge_id"]))]
+    for edge_id, group in laid.groupby("edge_id", sort=False):
+        names = ", ".join(f"{r.name} (priority {r.priority})" for r in group.itertuples())
+        rows = (layer["edge_id"] == edge_id).to_numpy()
+        layer.loc[rows, "why"] = layer.loc[rows, "why"] + f"; connects {names}"
+    named = ", ".join(f"{r.name} (priority {r.priority})" for r in laid.itertuples()) or "none"
+    return (
+        f"municipal sites: {len(sites):,} not yet connected count {weight:g} households at "
+        f"priority 1 (a fifth less per level); the plan connects {named}"
+    )
 
 
 def _why_no_candidates(message: str, report: OpportunityReport) -> str:
