@@ -505,6 +505,18 @@ def test_about_panel_lists_sources_dates_and_synthetic_flag(page: str) -> None:
     assert "<td>ductplanner</td>" in about  # the source recorded for hand-made layers
 
 
+def test_about_panel_says_how_far_the_plan_is_from_the_best_possible(tmp_path: Path) -> None:
+    path = tmp_path / "planned.gpkg"
+    write_layers(path, tiny_layers(), synthetic=True)
+    from_2019 = ["--scenario", "revised-2019", "--from", "2019", "--quiet"]
+    assert main(["plan", str(path), *from_2019]) == 0
+    about = panel(render(path), "dp-about")
+    assert "co-digging only, milp: proven the best possible</td>" in about
+    assert main(["plan", str(path), *from_2019, "--method", "greedy"]) == 0
+    about = panel(render(path), "dp-about")
+    assert "greedy: no proven gap (greedy heuristic: no bound)</td>" in about
+
+
 def test_about_panel_says_real_for_real_data(tmp_path: Path) -> None:
     path = tmp_path / "real.gpkg"
     write_layers(path, {"streets": tiny_layers()["streets"]}, sources={"streets": "vejmidte.gml"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -111,6 +112,7 @@ def add_step_outputs(
             "households": [8, 6],
             "why": ["connects 8 households", "connects 6 households"],
             "method": ["greedy", "greedy"],
+            "optimality_gap": [float("nan")] * 2,  # a greedy plan has no bound
             "scenario": [load_scenario(scenarios[0]).name] * 2,  # the plan stores the name
         },
         geometry=edges.geometry.values,
@@ -344,6 +346,22 @@ def test_planned_vs_realised_and_money(full_data: ReportData) -> None:
     assert money[2020]["agreed_dkk"] == money[2020]["spent_dkk"] == yearly[2020]["spent_dkk"]
     laid = {(r["year"], r["origin"]): r["metres"] for r in data["laid"]}
     assert laid[(2020, "co-dig")] == pytest.approx(vestvej)
+
+
+def test_the_report_says_how_far_the_plan_is_from_the_best_possible(full_data: ReportData) -> None:
+    assert full_data.plan_method == "greedy" and full_data.plan_gap is None
+    page = render_report(full_data)
+    assert (
+        "The plan (greedy) is a heuristic&#x27;s: how far it is from the best possible is not"
+        in page
+    )
+    proven = dataclasses.replace(full_data, plan_method="milp", plan_gap=0.0021)
+    assert "The plan (milp) is within 0.21 % of the best possible" in render_report(proven)
+    assert "Planen (milp) ligger højst 0,21 % fra den bedst mulige" in render_report(
+        proven, lang="da"
+    )
+    best = dataclasses.replace(full_data, plan_method="milp", plan_gap=0.0)
+    assert "The plan (milp) is proven the best possible within its budgets." in render_report(best)
 
 
 def test_manifest_names_inputs_with_hashes(full_data: ReportData) -> None:

@@ -151,6 +151,10 @@ class ReportData:
         Section → the command that computes its input.
     manifest : dict
         Input files with hashes, parameters, seeds, version, date.
+    plan_method : str
+        The method of the plan the report follows ('' when there is none).
+    plan_gap : float or None
+        That plan's proven gap to the best possible (None: none known).
     """
 
     workspace: Workspace
@@ -172,6 +176,8 @@ class ReportData:
     realised: dict[int, int] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
+    plan_method: str = ""
+    plan_gap: float | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -547,4 +553,12 @@ def evaluate(
         },
         realised=realised,
         missing=_missing(contents),
+        plan_method=next(iter(text_column(plan, "method")), ""),
+        plan_gap=_proven_gap(plan),
     )
+
+
+def _proven_gap(plan: pd.DataFrame) -> float | None:
+    """Return the plan layer's proven gap (None when no row has one, as for a greedy plan)."""
+    gaps = number_column(plan, "optimality_gap").dropna()
+    return float(gaps.iloc[0]) if len(gaps) else None

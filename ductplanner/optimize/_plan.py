@@ -12,7 +12,10 @@ import pandas as pd
 from ._instance import PlanningInstance
 from ._prepare import Prepared, coverage_from
 
-__all__ = ["CHOSEN_COLUMNS", "Plan", "build_plan", "plan_objective"]
+__all__ = ["CHOSEN_COLUMNS", "PROVEN_BEST_GAP", "Plan", "build_plan", "plan_objective"]
+
+PROVEN_BEST_GAP = 5e-5
+"""A proven gap below this (0.005 %, less than one household in 20,000) is "the best possible"."""
 
 CHOSEN_COLUMNS = (
     "cand_id",
@@ -168,7 +171,7 @@ class Plan:
         """
         if self.optimality_gap is None:
             return f"no proven gap ({self.method} heuristic: no bound)"
-        if self.optimality_gap < 5e-5:
+        if self.optimality_gap < PROVEN_BEST_GAP:
             return "proven the best possible"
         return f"within {100 * self.optimality_gap:.2f} % of the best possible (proven bound)"
 

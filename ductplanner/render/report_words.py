@@ -67,6 +67,18 @@ WORDS: dict[str, tuple[str, str]] = {
         "ja; brugt betyder, at røret er lagt.",
     ),
     "own_line": (" and own digging", " og egen gravning"),
+    "plan_best": (
+        "The plan ({method}) is proven the best possible within its budgets.",
+        "Planen ({method}) er bevist den bedst mulige inden for budgetterne.",
+    ),
+    "plan_gap": (
+        "The plan ({method}) is within {gap} of the best possible (a proven bound).",
+        "Planen ({method}) ligger højst {gap} fra den bedst mulige (en bevist grænse).",
+    ),
+    "plan_no_gap": (
+        "The plan ({method}) is a heuristic's: how far it is from the best possible is not known.",
+        "Planen ({method}) er lagt heuristisk: hvor langt den er fra den bedst mulige, vides ikke.",
+    ),
     "budget": ("Budget", "Budget"),
     "planned_dkk": ("Planned", "Planlagt"),
     "agreed_dkk": ("Agreed (laid included)", "Aftalt (udlagt medregnet)"),
