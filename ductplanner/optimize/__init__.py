@@ -74,7 +74,7 @@ def plan(
     mip_gap: float = 1e-3,
     warm_start: bool = True,
     price_rounds: int = 4,
-    improve: int = 10,
+    improve: int = 40,
 ) -> Plan:
     """Choose the stretches to lay in each plan year.
 
