@@ -289,6 +289,19 @@ def test_milp_time_limit_reports_the_best_plan_its_bound_and_gap():
     assert model.objective >= plan(inst, method="greedy").objective - 1e-7
 
 
+
+def test_highs_is_interrupted_when_it_overruns_its_time_limit(monkeypatch):
+    # HiGHS checks its time limit only between some steps (one root separation round ran
+    # 300 s past a 120 s limit on the demo's own-dig model): our clock interrupts it; here
+    # every run is already late, so HiGHS stops at once with the greedy start
+    from ductplanner.optimize import milp
+
+    monkeypatch.setattr(milp, "_OVERRUN_S", -1e9)
+    inst = random_instance(1, rows=5, cols=5)
+    model = CoDigMILP(inst).solve(time_limit=30)
+    assert model.status == "time limit"
+    assert model.objective >= plan(inst, method="greedy").objective - 1e-7
+
 def test_milp_optimal_gap_is_within_the_requested_gap():
     model = CoDigMILP(random_instance(1, rows=5, cols=5)).solve(time_limit=30, mip_gap=1e-3)
     assert model.status == "optimal"

@@ -19,6 +19,7 @@ from .greedy import greedy_options, reduced_objective
 __all__ = ["CoDigMILP"]
 
 _FLOW_SCALE = 1_000_000
+_OVERRUN_S = 2.0  # seconds past the time limit after which HiGHS is interrupted
 _CUT_TOL = 1e-4
 
 
@@ -149,6 +150,7 @@ class CoDigMILP:
         self.lp_bound: float | None = None
         self.cuts = 0
         self.runtime_s = 0.0
+        self.deadline = np.inf
         self.options = np.zeros(0, dtype=np.int64)
         self._layout()
 
@@ -353,6 +355,7 @@ class CoDigMILP:
 
         model = self._build()
         h = highspy.Highs()
+        self._stop_late_runs(h)
         h.setOptionValue("output_flag", bool(verbose))
         h.setOptionValue("random_seed", 2019)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -384,12 +387,33 @@ class CoDigMILP:
             solution = self.solution_vector(start_options)
             h.setSolution(self.n_cols, np.arange(self.n_cols, dtype=np.int32), solution)
         h.setOptionValue("solve_relaxation", False)
-        left = max(time_limit - (time.perf_counter() - started), 0.5)
-        h.setOptionValue("time_limit", float(left))
-        h.run()
+        self._run_for(h, max(time_limit - (time.perf_counter() - started), 0.5))
         self._read(h, highspy, start_options)
         self.runtime_s = time.perf_counter() - started
         return self
+
+    def _stop_late_runs(self, h: Any) -> None:
+        """Interrupt HiGHS once the wall clock passes :attr:`deadline`.
+
+        HiGHS checks its own ``time_limit`` only between some steps: on the
+        demo's own-dig model one round of root separation ran 300 s past a
+        120 s limit. Its simplex and MIP interrupt callbacks come often; each
+        run sets the deadline to its time limit and a little more
+        (:meth:`_run_for`).
+        """
+
+        def stop(event: Any) -> None:
+            if time.perf_counter() > self.deadline:
+                event.interrupt()
+
+        h.cbSimplexInterrupt += stop
+        h.cbMipInterrupt += stop
+
+    def _run_for(self, h: Any, seconds: float) -> None:
+        """Run HiGHS with a time limit of ``seconds``, interrupted soon after if it overruns."""
+        h.setOptionValue("time_limit", float(seconds))
+        self.deadline = time.perf_counter() + seconds + _OVERRUN_S
+        h.run()
 
     def _cut_rounds(
         self, h: Any, highspy: Any, started: float, time_limit: float, rounds: int
@@ -405,8 +429,7 @@ class CoDigMILP:
             left = deadline - time.perf_counter()
             if left <= 0:
                 break
-            h.setOptionValue("time_limit", float(left))
-            h.run()
+            self._run_for(h, left)
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break
             bound = float(h.getInfo().objective_function_value)
@@ -516,6 +539,8 @@ class CoDigMILP:
             highspy.HighsModelStatus.kInterrupt: "interrupted",
         }
         self.status = names.get(status, h.modelStatusToString(status).lower())
+        if self.status == "interrupted" and time.perf_counter() > self.deadline:
+            self.status = "time limit"  # stopped by our clock (see _stop_at), not by a user
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if status == highspy.HighsModelStatus.kInfeasible:
