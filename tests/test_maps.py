@@ -514,7 +514,7 @@ def test_about_panel_says_how_far_the_plan_is_from_the_best_possible(tmp_path: P
     assert "co-digging only, milp: proven the best possible</td>" in about
     assert main(["plan", str(path), *from_2019, "--method", "greedy"]) == 0
     about = panel(render(path), "dp-about")
-    assert "greedy: no proven gap (greedy heuristic: no bound)</td>" in about
+    assert "greedy: no proven gap: greedy is a heuristic without a bound</td>" in about
 
 
 def test_about_panel_says_real_for_real_data(tmp_path: Path) -> None:

@@ -167,13 +167,13 @@ class Plan:
 
         >>> from ductplanner.optimize import plan, random_instance
         >>> plan(random_instance(7, rows=4, cols=4), method="greedy").gap_text()
-        'no proven gap (greedy heuristic: no bound)'
+        'no proven gap: greedy is a heuristic without a bound'
         """
         if self.optimality_gap is None:
-            return f"no proven gap ({self.method} heuristic: no bound)"
+            return f"no proven gap: {self.method} is a heuristic without a bound"
         if self.optimality_gap < PROVEN_BEST_GAP:
             return "proven the best possible"
-        return f"within {100 * self.optimality_gap:.2f} % of the best possible (proven bound)"
+        return f"proven within {100 * self.optimality_gap:.2f} % of the best possible"
 
     def describe(self) -> str:
         """Return a short text for people: totals per year, then every stretch and why."""
