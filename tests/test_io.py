@@ -350,6 +350,26 @@ def test_csv_lon_lat_columns_are_taken_as_wgs84(tmp_path):
     assert loaded.frame.geometry.iloc[0].x == pytest.approx(TO_UTM.transform(12.32, 55.75)[0])
 
 
+@pytest.mark.parametrize(
+    ("header", "lon", "lat"),
+    [("Længdegrad;Breddegrad", "12,32", "55,75"), ("laengdegrad;breddegrad", "12.32", "55.75")],
+)
+def test_csv_danish_degree_columns_are_taken_as_wgs84(tmp_path, header, lon, lat):
+    # what Danish Excel writes: semicolons, decimal commas, Danish headers
+    text = f"id;name;{header}\ns1;Måløv Skole;{lon};{lat}\n"
+    loaded = load_file(write_text(tmp_path / "sites.csv", text), "sites")
+    assert loaded.problems == []
+    assert any("EPSG:4326" in n for n in loaded.notes)
+    assert loaded.frame.geometry.iloc[0].x == pytest.approx(TO_UTM.transform(12.32, 55.75)[0])
+
+
+def test_csv_danish_x_y_koordinat_columns_are_read(tmp_path):
+    text = "id;X_koordinat;Y_koordinat\na1;710000,5;6180000\n"
+    loaded = load_file(write_text(tmp_path / "adr.csv", text), "addresses", crs="EPSG:25832")
+    assert [p for p in loaded.problems if p.rule == "no-geometry"] == []
+    assert loaded.frame.geometry.iloc[0].x == pytest.approx(710000.5)
+
+
 def test_csv_in_windows_1252_keeps_danish_letters(tmp_path):
     path = write_text(
         tmp_path / "sites.csv", "id;name;x;y\ns1;Måløv Skole;710000;6180000\n", "cp1252"

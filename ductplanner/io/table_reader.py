@@ -3,8 +3,10 @@
 :func:`read_tabular` decodes the file (UTF-8, else Windows-1252), sniffs the
 separator, and builds the geometry from the columns a mapping's
 ``[[geometry]]`` entries name, or else from common names (``wkt``,
-``geometry``, ``x``/``y``, ``lon``/``lat``, the Danish address register's
-coordinate columns), naming every row whose geometry cannot be read.
+``geometry``, ``x``/``y``, ``lon``/``lat``, the Danish ``Øst``/``Nord``,
+``X_koordinat``/``Y_koordinat`` and ``Længdegrad``/``Breddegrad``, the Danish
+address register's coordinate columns), naming every row whose geometry
+cannot be read.
 """
 
 from __future__ import annotations
@@ -40,11 +42,17 @@ _XY_NAMES = (
     ("east", "north", None),
     ("øst", "nord", None),
     ("oest", "nord", None),
+    ("x_koordinat", "y_koordinat", None),
+    ("x-koordinat", "y-koordinat", None),
     ("etrs89koordinat_øst", "etrs89koordinat_nord", "EPSG:25832"),
     ("lon", "lat", "EPSG:4326"),
     ("lng", "lat", "EPSG:4326"),
     ("long", "lat", "EPSG:4326"),
     ("longitude", "latitude", "EPSG:4326"),
+    ("længdegrad", "breddegrad", "EPSG:4326"),
+    ("laengdegrad", "breddegrad", "EPSG:4326"),
+    ("længde", "bredde", "EPSG:4326"),
+    ("laengde", "bredde", "EPSG:4326"),
     ("wgs84koordinat_længde", "wgs84koordinat_bredde", "EPSG:4326"),
 )
 
