@@ -69,6 +69,7 @@ def _cmd_import(args: argparse.Namespace) -> Result:
         source_layer=args.source_layer,
         mapping=args.mapping,
         date_order=args.date_order,
+        fields=dict(args.fields or ()),
     )
 
 
@@ -116,6 +117,7 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
         mapping=args.mapping,
         report=Path(args.report) if args.report else None,
         date_order=args.date_order,
+        fields=dict(args.fields or ()),
     )
 
 
@@ -254,6 +256,23 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
         help="field mapping: a TOML file, or a built-in name "
         "(geodanmark, vejman, osm, dar); default: guessed from the file",
     )
+    p.add_argument(
+        "--field",
+        dest="fields",
+        type=_field_rename,
+        action="append",
+        metavar="FIELD=COLUMN",
+        help="read the layer's FIELD from the file's COLUMN, e.g. --field id=sagsnr "
+        "(repeatable; over the mapping)",
+    )
+
+
+def _field_rename(text: str) -> tuple[str, str]:
+    """Parse ``FIELD=COLUMN`` (an argparse type)."""
+    target, sep, column = text.partition("=")
+    if not (sep and target.strip() and column.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r}: write FIELD=COLUMN, e.g. id=sagsnr")
+    return target.strip(), column.strip()
 
 
 def _add_run_date(p: argparse.ArgumentParser) -> None:

@@ -261,6 +261,65 @@ def test_a_utilitys_month_first_csv_is_read_as_the_user_says(tmp_path, capsys, w
     assert code == 2 and "not allowed with argument" in err
 
 
+def test_field_renames_a_column_for_one_import(tmp_path, capsys, ws):
+    # a utility's own headers, without writing a mapping file
+    source = tmp_path / "graveplan.csv"
+    wkt = f'"LINESTRING ({X0} {Y0}, {X0 + 9} {Y0})"'
+    source.write_text(
+        f"sagsnr;selskab;start;end;wkt\nNF-1;Novafos;2025-04-01;2025-06-30;{wkt}\n",
+        encoding="utf-8",
+    )
+    args = ("import", ws, "digs", source, "--crs", "EPSG:25832")
+    code, _, err = run(capsys, *args)
+    assert code == 1 and "'id'" in err  # the layer's id and owner are missing
+    code, summary = run_json(capsys, *args, "--field", "id=sagsnr", "--field", "owner=SELSKAB")
+    assert code == 0 and summary["mapping"] == "--field"
+    assert (
+        "fields renamed on the command line: id from sagsnr, owner from SELSKAB"
+        in (summary["notes"])
+    )
+    dig = read_layer(ws, "digs").iloc[0]
+    assert (dig["id"], dig["owner"]) == ("NF-1", "Novafos")
+
+
+def test_field_overrides_the_mapping_and_validate_takes_it_too(tmp_path, capsys):
+    mapping = tmp_path / "radius.toml"
+    mapping.write_text(
+        'layer = "digs"\n[fields]\nid = "sag"\nstart = "fra"\nend = "til"\n'
+        '[fields.owner]\nvalue = "Radius"\n',
+        encoding="utf-8",
+    )
+    source = tmp_path / "radius.csv"
+    wkt = f'"LINESTRING ({X0} {Y0}, {X0 + 9} {Y0})"'
+    source.write_text(
+        f"sag;løbenr;fra;til;wkt\nR;R-77;01-04-2025;30-06-2025;{wkt}\n", encoding="utf-8"
+    )
+    argv = ("validate", source, "--layer", "digs", "--crs", "EPSG:25832", "--mapping", mapping)
+    code, summary = run_json(capsys, *argv, "--field", "id=løbenr")
+    assert code == 0 and summary["errors"] == 0
+    ws = tmp_path / "ws.gpkg"
+    args = ("import", ws, "digs", source, "--crs", "EPSG:25832", "--mapping", mapping)
+    assert run(capsys, *args, "--field", "id=løbenr")[0] == 0
+    assert read_layer(ws, "digs").loc[0, "id"] == "R-77"  # not the mapping's sag
+
+
+def test_field_errors_name_the_columns_and_fields_and_change_nothing(tmp_path, capsys, ws):
+    source = tmp_path / "sites.csv"
+    source.write_text("id;navn;x;y\ns1;Måløv Skole;710000;6180000\n", encoding="utf-8")
+    args = ("import", ws, "sites", source, "--crs", "EPSG:25832")
+    assert run(capsys, *args, "--field", "name=navn")[0] == 0
+    before = digest(ws)
+    code, _, err = run(capsys, *args, "--field", "name=skolenavn")
+    assert code == 1
+    assert "the file has no column 'skolenavn' (its columns: id, navn)" in err
+    code, _, err = run(capsys, *args, "--field", "navn=name")
+    assert code == 1 and "'navn' is not a field of the sites layer" in err
+    assert "id, name, kind, priority" in err
+    code, _, err = run(capsys, *args, "--field", "name")
+    assert code == 2 and "write FIELD=COLUMN" in err
+    assert digest(ws) == before
+
+
 def test_usage_error_exits_2(capsys):
     assert run(capsys, "import", "ws.gpkg")[0] == 2
 

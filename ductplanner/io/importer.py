@@ -61,6 +61,7 @@ A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,7 @@ def load_file(
     mapping: str | Path | FieldMapping | None = None,
     repair: bool = False,
     date_order: DateOrder = "auto",
+    fields: Mapping[str, str] | None = None,
 ) -> LoadedFile:
     """Read a file as ``layer``: map, validate and reproject it, collecting every problem.
 
@@ -240,6 +242,10 @@ def load_file(
     date_order : {"auto", "dayfirst", "monthfirst"}
         How to read dates written with numbers only, such as ``4/1/2026``
         (see :func:`~ductplanner.model.validation.validate_layer`).
+    fields : mapping of str to str, optional
+        One-off renames, layer field -> the file's column (``import --field
+        id=sagsnr``): that field is read from that column, over what the
+        mapping (given or guessed) says.
 
     Returns
     -------
@@ -251,11 +257,12 @@ def load_file(
     MissingInputError
         When the file does not exist.
     InputError
-        When ``layer``, ``crs`` or ``mapping`` are themselves wrong.
+        When ``layer``, ``crs``, ``mapping`` or a ``fields`` target are themselves wrong.
     """
     path = Path(path)
     source = str(path)
     _check_layer_name(layer, source)
+    _check_field_targets(fields or {}, layer)
     require_file(path)
     user_crs = _parse_crs(crs, source, layer)
     chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
@@ -288,7 +295,64 @@ def load_file(
         empty.problems.extend(raw.problems)
         empty.source_layer = raw.source_layer
         return empty
-    return _finish(path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order)
+    return _finish(
+        path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields or {}
+    )
+
+
+def _check_field_targets(fields: Mapping[str, str], layer: str) -> None:
+    """Refuse renames onto fields the layer does not have, naming every one."""
+    known = SCHEMAS[layer].field_names
+    wrong = [target for target in fields if target not in known]
+    if wrong:
+        raise InputError(
+            [
+                make_problem(
+                    "--field",
+                    layer,
+                    "field-target",
+                    f"--field {target}={fields[target]}: {target!r} is not a field of the "
+                    f"{layer} layer",
+                    f"write --field FIELD=COLUMN with FIELD one of: {', '.join(known)}",
+                    field=target,
+                )
+                for target in wrong
+            ],
+            summary=f"cannot read the file as {layer}",
+        )
+
+
+def _with_fields(
+    mapping: FieldMapping | None,
+    fields: Mapping[str, str],
+    columns: Iterable[Any],
+    layer: str,
+    source: str,
+) -> tuple[FieldMapping | None, list[Problem]]:
+    """Return the mapping with the one-off renames as its rules, and the missing columns."""
+    if not fields:
+        return mapping, []
+    present = [str(c) for c in columns if c != "geometry"]
+    lower = {c.lower() for c in present}
+    problems = [
+        make_problem(
+            source,
+            layer,
+            "field-source",
+            f"--field {target}={column}: the file has no column {column!r} "
+            f"(its columns: {', '.join(present) or 'none'})",
+            "name one of the file's columns after the '='",
+            field=target,
+        )
+        for target, column in fields.items()
+        if column.lower() not in lower
+    ]
+    rules = tuple(FieldRule(target=t, sources=(c,)) for t, c in fields.items())
+    if mapping is None:
+        adhoc = FieldMapping(name="--field", layer=layer, origin="command line", rules=rules)
+        return adhoc, problems
+    kept = tuple(r for r in mapping.rules if r.target not in fields)
+    return replace(mapping, rules=kept + rules), problems
 
 
 def _empty_frame() -> gpd.GeoDataFrame:
@@ -303,6 +367,7 @@ def _finish(
     user_crs: CRS | None,
     repair: bool,
     date_order: DateOrder,
+    fields: Mapping[str, str] | None = None,
 ) -> LoadedFile:
     source = str(path)
     frame = raw.frame
@@ -312,6 +377,14 @@ def _finish(
     features_read = len(frame)
     if mapping is None:
         mapping = guess_mapping(frame.columns, layer=layer, driver=raw.driver)
+    fields = fields or {}
+    mapping, field_problems = _with_fields(mapping, fields, frame.columns, layer, source)
+    problems += field_problems
+    if fields:
+        notes.append(
+            "fields renamed on the command line: "
+            + ", ".join(f"{t} from {c}" for t, c in fields.items())
+        )
     skipped = 0
     if mapping is not None:
         frame, mapping_problems, skipped = mapping.apply(frame, source)

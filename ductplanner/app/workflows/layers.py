@@ -106,6 +106,7 @@ def import_file(
     source_layer: str | None = None,
     mapping: str | Path | None = None,
     date_order: DateOrder = "auto",
+    fields: Mapping[str, str] | None = None,
     owner: str | None = None,
     max_features: int | None = None,
     label: str | None = None,
@@ -125,7 +126,7 @@ def import_file(
         The target layer.
     path : path-like
         The file to import.
-    crs, source_layer, mapping, repair, date_order
+    crs, source_layer, mapping, repair, date_order, fields
         As for :func:`load_file`.
     append : bool
         Add the features to the layer instead of replacing it.
@@ -163,6 +164,7 @@ def import_file(
         mapping=mapping,
         repair=repair,
         date_order=date_order,
+        fields=fields,
     )
     named = label or str(path)
     if label:
@@ -273,6 +275,7 @@ def validate_path(
     mapping: str | Path | None = None,
     report: str | Path | None = None,
     date_order: DateOrder = "auto",
+    fields: Mapping[str, str] | None = None,
 ) -> Result:
     """Check a workspace or a file, listing every problem (``ductplanner validate``).
 
@@ -287,7 +290,7 @@ def validate_path(
         A workspace or an input file.
     layer : str, optional
         The layer to check, or the layer a file is meant for.
-    crs, source_layer, mapping, date_order
+    crs, source_layer, mapping, date_order, fields
         As for :func:`load_file` (files only).
     report : path-like, optional
         Write every finding to this ``.html``, ``.json`` or ``.csv`` file
@@ -314,7 +317,7 @@ def validate_path(
     guessed: str | None = None
     used_mapping: str | None = None
     notes: list[str] = []
-    plain = mapping is None and source_layer is None and crs is None
+    plain = mapping is None and source_layer is None and crs is None and not fields
     if isinstance(path, Database) or (_is_workspace(path) and plain):
         kind = "workspace"
         problems, layers = _validate_workspace(path, layer)
@@ -329,6 +332,7 @@ def validate_path(
             source_layer=source_layer,
             mapping=mapping,
             date_order=date_order,
+            fields=fields,
         )
         problems = loaded.problems
         used_mapping = loaded.mapping
