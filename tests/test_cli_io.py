@@ -320,6 +320,22 @@ def test_field_errors_name_the_columns_and_fields_and_change_nothing(tmp_path, c
     assert digest(ws) == before
 
 
+def test_a_missing_field_names_the_column_that_looks_like_it(tmp_path, capsys):
+    source = tmp_path / "graveplan.csv"
+    wkt = f'"LINESTRING ({X0} {Y0}, {X0 + 9} {Y0})"'
+    source.write_text(
+        f"sagsnr;Ejer;start;slut;wkt\nNF-1;Novafos;2025-04-01;2025-06-30;{wkt}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "validate", source, "--layer", "digs", "--crs", "EPSG:25832")
+    assert code == 1
+    assert "(fields present: sagsnr, Ejer, start, slut; sagsnr looks like it)" in err
+    for hint in ("--field id=sagsnr", "--field owner=Ejer", "--field end=slut"):
+        assert f"read it from your column with {hint}" in err
+    argv = ("--field", "id=sagsnr", "--field", "owner=Ejer", "--field", "end=slut")
+    assert run(capsys, "validate", source, "--layer", "digs", "--crs", "EPSG:25832", *argv)[0] == 0
+
+
 def test_usage_error_exits_2(capsys):
     assert run(capsys, "import", "ws.gpkg")[0] == 2
 

@@ -23,6 +23,7 @@ where the layer wants single parts.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -417,6 +418,37 @@ _COERCE = {
 }
 """How to coerce each type but dates, which are read in the layer's order (:func:`_coerce_date`)."""
 
+_ALIASES = {
+    "id": ("objectid", "fid", "gml_id", "id_lokalid", "sagsnr", "sagsnummer", "løbenr", "nr"),
+    "name": ("navn", "betegnelse", "skolenavn", "institution"),
+    "owner": ("ejer", "selskab", "ledningsejer", "forsyning", "bygherre", "company"),
+    "start": ("startdato", "start_dato", "fra", "fra_dato", "opstart", "from"),
+    "end": ("slutdato", "slut_dato", "slut", "til", "til_dato", "to"),
+    "purpose": ("formål", "formaal", "arbejde", "type"),
+    "kind": ("type", "art", "kategori"),
+    "units": ("husstande", "enheder", "boliger", "households"),
+    "district": ("distrikt", "område", "omraade", "sogn"),
+}
+"""Column names, Danish ones among them, that often hold a layer field."""
+
+
+def looks_like(name: str, columns: Iterable[str]) -> list[str]:
+    """Return the columns that look like the field ``name``: a known alias, or nearly its name.
+
+    >>> looks_like("owner", ["sagsnr", "Ejer", "start"])
+    ['Ejer']
+    >>> looks_like("units", ["unit", "navn"])
+    ['unit']
+    """
+    columns = [str(c) for c in columns]
+    aliases = set(_ALIASES.get(name, ()))
+    found = [c for c in columns if c.lower() in aliases]
+    by_lower = {c.lower(): c for c in columns}
+    close = difflib.get_close_matches(name, list(by_lower), n=3, cutoff=0.75)
+    found += [by_lower[c] for c in close if by_lower[c] not in found]
+    return found
+
+
 _TYPE_WORDS = {
     "str": "text",
     "int": "a whole number",
@@ -437,12 +469,21 @@ def _check_field(
     n = len(frame)
     if f.name not in frame.columns:
         if f.required:
-            present = ", ".join(str(c) for c in frame.columns if c != "geometry") or "none"
+            columns = [str(c) for c in frame.columns if c != "geometry"]
+            alike = looks_like(f.name, columns)
+            like = f"; {', '.join(alike)} looks like it" if alike else ""
+            hint = (
+                f"read it from your column with --field {f.name}={alike[0]} (or a field "
+                f"mapping), or add a column {f.name!r}"
+                if alike
+                else f"add a column {f.name!r}, or map your column onto it with a field mapping"
+            )
             col.add(
                 f.name,
                 "required",
-                f"required field {f.name!r} is missing (fields present: {present})",
-                f"add a column {f.name!r}, or map your column onto it with a field mapping",
+                f"required field {f.name!r} is missing (fields present: "
+                f"{', '.join(columns) or 'none'}{like})",
+                hint,
             )
         values = pd.Series([f.default] * n, index=frame.index, dtype="object")
         missing = _is_missing(values)
