@@ -134,21 +134,21 @@ class _Greedy:
         self.year_price = year_price
         # a restart weighs each street's and each dig's ratio by a random factor, so it
         # grows another tree than the plain run (seeded: the same instance, the same plan)
-        self.edge_shake = np.ones(prep.n_edges)
-        self.group_shake = np.ones(max(s.n_groups, 1))
+        self.shake: tuple[np.ndarray, np.ndarray] | None = None
         if shake is not None:
-            self.edge_shake = np.exp(shake.normal(0.0, _SHAKE, prep.n_edges))
-            self.group_shake = np.exp(shake.normal(0.0, _SHAKE, len(self.group_shake)))
+            self.shake = (
+                np.exp(shake.normal(0.0, _SHAKE, prep.n_edges)),
+                np.exp(shake.normal(0.0, _SHAKE, max(s.n_groups, 1))),
+            )
         self.chosen = np.full(prep.n_edges, -1, dtype=np.int64)
         self.reach_year = np.full(prep.n_nodes, prep.n_years, dtype=np.int64)
         self.reach_year[0] = 0
         self.reached = self.reach_year < prep.n_years
+        # a year-by-year run never moves a chosen stretch to a later year: that frees money
+        # now but covers the stretch's street later
+        self.yearly = yearly
         # what covering from year index c is worth per household: the horizon, plus the
         # early weight for each plan year from c on (the objective of the module docstring)
-        self.yearly = yearly
-        # moving a chosen stretch to a later year frees money now but covers its street
-        # later: the year-by-year run does not
-        self.move_later = not yearly
         self.worth = 1.0 + prep.early_weight * (prep.n_years - np.arange(prep.n_years + 1))
         self.worth[-1] = 0.0
         self.left = prep.budgets.astype(float).copy()
@@ -421,7 +421,7 @@ class _Greedy:
             for o, o_line, o_year, o_cost in self.s.option_tuples[e]:
                 if (o_line, o_year) == (line, year) or o_cost > room[o_line][o_year] + _EPS:
                     continue
-                if o_year > self.until or (o_year > year and not self.move_later):
+                if o_year > self.until or (o_year > year and self.yearly):
                     continue
                 if best is None or (o_cost, o_year) < (best[3], best[2]):
                     best = (o, o_line, o_year, o_cost)
@@ -488,12 +488,10 @@ class _Greedy:
         table = np.vstack(rows)
         if not len(table):
             return False
-        key = table[:, 3].astype(np.int64)
-        table[:, 0] *= np.where(
-            table[:, 2] == 0,
-            self.edge_shake[np.minimum(key, len(self.edge_shake) - 1)],
-            self.group_shake[np.minimum(key, len(self.group_shake) - 1)],
-        )
+        if self.shake is not None:
+            key, edge_rows = table[:, 3].astype(np.int64), table[:, 2] == 0
+            table[edge_rows, 0] *= self.shake[0][key[edge_rows]]
+            table[~edge_rows, 0] *= self.shake[1][key[~edge_rows]]
         order = np.lexsort((table[:, 4], table[:, 3], table[:, 2], table[:, 1], -table[:, 0]))
         tried: set[tuple[int, int, int]] = set()
         for i in order[:_TRIES]:
@@ -538,12 +536,12 @@ class _Greedy:
         """Return the chosen options."""
         return np.sort(self.chosen[self.chosen >= 0])
 
-    def _state(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.chosen.copy(), self.left.copy()
+    def _state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.chosen.copy(), self.left.copy(), self.reach_year.copy()
 
-    def _restore(self, state: tuple[np.ndarray, np.ndarray]) -> None:
-        self.chosen, self.left = (a.copy() for a in state)
-        self._update_reach()
+    def _restore(self, state: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.chosen, self.left, self.reach_year = (a.copy() for a in state)
+        self.reached = self.reach_year < self.prep.n_years
 
     def _drop(self, edge: int) -> np.ndarray:
         """Take out a stretch and all it alone linked; return the edges taken out."""
@@ -659,8 +657,7 @@ def greedy_options(
             structure, best.year_price, yearly=best.yearly, shake=np.random.default_rng(k)
         )
         run.run()
-        run.edge_shake[:] = 1.0
-        run.group_shake[:] = 1.0
+        run.shake = None  # the improvement judges by the plain ratios
         if improve:
             run.improve(min(improve, _RESTART_IMPROVE))
         value = reduced_objective(prep, run.options())

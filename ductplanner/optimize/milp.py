@@ -540,7 +540,7 @@ class CoDigMILP:
         }
         self.status = names.get(status, h.modelStatusToString(status).lower())
         if self.status == "interrupted" and time.perf_counter() > self.deadline:
-            self.status = "time limit"  # stopped by our clock (see _stop_at), not by a user
+            self.status = "time limit"  # stopped by our clock (_stop_late_runs), not a user
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if status == highspy.HighsModelStatus.kInfeasible:
