@@ -295,9 +295,7 @@ def load_file(
         empty.problems.extend(raw.problems)
         empty.source_layer = raw.source_layer
         return empty
-    return _finish(
-        path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields or {}
-    )
+    return _finish(path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields)
 
 
 def _check_field_targets(fields: Mapping[str, str], layer: str) -> None:

@@ -152,8 +152,8 @@ def plan_workspace(
     result.message = "\n".join(part for part in (result.message, note, site_note) if part)
     if write:
         step(STEPS[-1])
-        note = f"scenario {scenario.name}, {result.method}: {result.gap_text()}"
-        write_layers(path, {"plan": layer}, note=note)
+        provenance = f"scenario {scenario.name}, {result.method}: {result.gap_text()}"
+        write_layers(path, {"plan": layer}, note=provenance)
     return result, layer
 
 
@@ -200,12 +200,11 @@ def _site_weight(
     Returns the worth (``weight`` unchanged when the scenario gives sites no
     weight) and the sites that count (see :func:`site_weights`).
     """
-    if scenario.optimizer.site_weight == 0:
-        return weight, site_weights(gpd.GeoDataFrame(), report.network, 0)[1]
+    site_weight = scenario.optimizer.site_weight
     extra, sites = site_weights(
-        read_layer(path, "sites", required=False),
+        read_layer(path, "sites", required=False) if site_weight else gpd.GeoDataFrame(),
         report.network,
-        scenario.optimizer.site_weight,
+        site_weight,
         drop=scenario.coverage.drop_distance_m,
     )
     if sites.empty:
@@ -219,11 +218,11 @@ def _name_the_sites(layer: gpd.GeoDataFrame, sites: pd.DataFrame, weight: float)
     if sites.empty:
         return ""
     laid = sites[sites["edge_id"].isin(set(layer["edge_id"]))]
-    for edge_id, group in laid.groupby("edge_id", sort=False):
-        names = ", ".join(f"{r.name} (priority {r.priority})" for r in group.itertuples())
+    label = laid["name"].astype(str) + " (priority " + laid["priority"].astype(str) + ")"
+    for edge_id, names in label.groupby(laid["edge_id"], sort=False):
         rows = (layer["edge_id"] == edge_id).to_numpy()
-        layer.loc[rows, "why"] = layer.loc[rows, "why"] + f"; connects {names}"
-    named = ", ".join(f"{r.name} (priority {r.priority})" for r in laid.itertuples()) or "none"
+        layer.loc[rows, "why"] = layer.loc[rows, "why"] + f"; connects {', '.join(names)}"
+    named = ", ".join(label) or "none"
     return (
         f"municipal sites: {len(sites):,} not yet connected count {weight:g} households at "
         f"priority 1 (a fifth less per level); the plan connects {named}"
