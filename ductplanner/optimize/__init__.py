@@ -31,7 +31,7 @@ import numpy as np
 from ..core._errors import InputError, Problem
 from ._from_opportunities import PLAN_COLUMNS, plan_layer, planning_instance
 from ._instance import KINDS, PlanningInstance, random_instance
-from ._plan import CHOSEN_COLUMNS, PROVEN_BEST_GAP, Plan, build_plan
+from ._plan import CHOSEN_COLUMNS, Plan, build_plan, gap_kind
 from ._prepare import prepare
 from ._why import why_nothing_chosen
 from .fcfs import fcfs_candidates
@@ -42,10 +42,10 @@ __all__ = [
     "KINDS",
     "METHODS",
     "PLAN_COLUMNS",
-    "PROVEN_BEST_GAP",
     "CoDigMILP",
     "Plan",
     "PlanningInstance",
+    "gap_kind",
     "plan",
     "plan_layer",
     "planning_instance",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,10 +12,22 @@ import pandas as pd
 from ._instance import PlanningInstance
 from ._prepare import Prepared, coverage_from
 
-__all__ = ["CHOSEN_COLUMNS", "PROVEN_BEST_GAP", "Plan", "build_plan", "plan_objective"]
+__all__ = ["CHOSEN_COLUMNS", "Plan", "build_plan", "gap_kind", "plan_objective"]
 
 PROVEN_BEST_GAP = 5e-5
 """A proven gap below this (0.005 %, less than one household in 20,000) is "the best possible"."""
+
+
+def gap_kind(gap: float | None) -> Literal["unknown", "best", "within"]:
+    """Say what a plan's proven gap means: none known, the best possible, or within it.
+
+    >>> gap_kind(None), gap_kind(0.0), gap_kind(0.002)
+    ('unknown', 'best', 'within')
+    """
+    if gap is None:
+        return "unknown"
+    return "best" if gap < PROVEN_BEST_GAP else "within"
+
 
 CHOSEN_COLUMNS = (
     "cand_id",
@@ -171,7 +183,7 @@ class Plan:
         """
         if self.optimality_gap is None:
             return f"no proven gap: {self.method} is a heuristic without a bound"
-        if self.optimality_gap < PROVEN_BEST_GAP:
+        if gap_kind(self.optimality_gap) == "best":
             return "proven the best possible"
         return f"proven within {100 * self.optimality_gap:.2f} % of the best possible"
 

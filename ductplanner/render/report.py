@@ -26,7 +26,7 @@ import numpy as np
 from .. import __version__
 from ..analysis.evaluation import ReportData
 from ..core._format import Lang, is_nan, metres, percent, plain, plain_tree, share
-from ..optimize import PROVEN_BEST_GAP
+from ..optimize import gap_kind
 from .report_charts import district_map, forecast_chart, frontier_chart
 
 # the page is mostly words, escaped text and figures: short local names keep it readable
@@ -213,13 +213,8 @@ def _money_table(data: ReportData, lang: Lang) -> str:
 
 def _plan_gap_text(data: ReportData, lang: Lang) -> str:
     """Say how far the plan is from the best possible, or that nobody knows."""
-    if data.plan_gap is None:
-        return _w("plan_no_gap", lang, method=data.plan_method)
-    if data.plan_gap < PROVEN_BEST_GAP:
-        return _w("plan_best", lang, method=data.plan_method)
-    return _w(
-        "plan_gap", lang, method=data.plan_method, gap=percent(data.plan_gap, 1, 2, lang=lang)
-    )
+    gap = "" if data.plan_gap is None else percent(data.plan_gap, 1, 2, lang=lang)
+    return _w(f"plan_{gap_kind(data.plan_gap)}", lang, method=data.plan_method, gap=gap)
 
 
 def _planned_realised(data: ReportData, lang: Lang) -> str:

@@ -71,11 +71,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "The plan ({method}) is proven the best possible within its budgets.",
         "Planen ({method}) er bevist den bedst mulige inden for budgetterne.",
     ),
-    "plan_gap": (
+    "plan_within": (
         "The plan ({method}) is within {gap} of the best possible (a proven bound).",
         "Planen ({method}) ligger højst {gap} fra den bedst mulige (en bevist grænse).",
     ),
-    "plan_no_gap": (
+    "plan_unknown": (
         "The plan ({method}) is a heuristic's: how far it is from the best possible is not known.",
         "Planen ({method}) er lagt heuristisk: hvor langt den er fra den bedst mulige, vides ikke.",
     ),
