@@ -424,11 +424,16 @@ def test_validate_writes_the_audit_report_even_when_it_fails(bad_digs, tmp_path,
         assert "d3" in text and "owner" in text
 
 
-def test_validate_report_of_a_clean_workspace(tiny_workspace, tmp_path, capsys):
+def test_validate_report_of_a_workspace_with_only_a_doubtful_address(
+    tiny_workspace, tmp_path, capsys
+):
+    # The tiny town's A16 lies beyond the drop distance: a warning, not an error.
     report = tmp_path / "report.html"
     code, out, _ = run(capsys, "validate", tiny_workspace, "--report", report)
-    assert code == 0 and "No problems found" in report.read_text()
-    assert f"written to {report}" in out
+    text = report.read_text()
+    assert code == 0 and "No problems found" not in text
+    assert "A16" in text and "beyond-drop" in text
+    assert f"written to {report}" in out and "0 errors, 1 warning;" in out
 
 
 def test_validate_report_with_unknown_extension(tiny_workspace, tmp_path, capsys):

@@ -238,7 +238,9 @@ def find_opportunities(
     counts["left_out"] = _left_out_counts(left_out, text_column(digs, "id"))
     on_street = np.zeros(len(digs), dtype=bool)
     on_street[stretches["dig"].to_numpy(dtype=np.int64)] = True
-    counts["digs_off_street"] = int((considered & ~on_street).sum())
+    off_street = considered & ~on_street
+    counts["digs_off_street"] = int(off_street.sum())
+    counts["digs_off_street_ids"] = text_column(digs, "id")[off_street].tolist()
     rows = stretches[considered[stretches["dig"].to_numpy(dtype=np.int64)]]
     along = network.has_duct[rows["edge"].to_numpy(dtype=np.int64)]
     counts["along_duct"] = _count(rows[along])

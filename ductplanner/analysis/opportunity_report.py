@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..core._format import some_ids
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
 from .conflicts import CONFLICT_YEARS
@@ -79,12 +80,13 @@ class OpportunityReport:
             ``digs_active`` (planned or confirmed), ``digs_done``,
             ``digs_cancelled``, ``digs_not_open_in_year`` (None without ``year``),
             ``digs_with_candidates``, ``digs_off_street`` (active digs near no
-            street), ``stretches`` (rows of the layer), ``candidates``,
-            ``metres``, ``cost_dkk`` (of the candidates), ``households_now``
-            and ``households_potential`` (candidates' households, each street
-            edge and island counted once), ``touches`` (``network``, ``island``,
-            ``none`` → candidates), ``partial`` and ``outside_years``
-            (``stretches``, ``metres``, ``digs``: listed, not candidates;
+            street) and ``digs_off_street_ids`` (their ids), ``stretches`` (rows
+            of the layer), ``candidates``, ``metres``, ``cost_dkk`` (of the
+            candidates), ``households_now`` and ``households_potential``
+            (candidates' households, each street edge and island counted once),
+            ``touches`` (``network``, ``island``, ``none`` → candidates),
+            ``partial`` and ``outside_years`` (``stretches``, ``metres``,
+            ``digs``: listed, not candidates;
             ``outside_years`` also ``by_year``: digs per start year),
             ``digs_declined``, ``digs_closed``, ``digs_left_out`` and
             ``left_out`` (reason → ``digs``, ``ids``: digs that give no
@@ -225,7 +227,10 @@ class OpportunityReport:
         if s.get("digs_not_open_in_year"):
             left.append(f"{s['digs_not_open_in_year']:,} digs not open in {s['year']}: left out")
         if s["digs_off_street"]:
-            left.append(f"{s['digs_off_street']:,} open digs lie near no street edge")
+            left.append(
+                f"{_n(s['digs_off_street'], 'open dig')} near no street edge, so no stretch: "
+                + some_ids(s["digs_off_street_ids"])
+            )
         lines += [f"  {line}" for line in left]
         lines += [f"warning: {w}" for w in s["warnings"]]
         fib = s["fibre_project"]
@@ -251,10 +256,9 @@ def left_out_text(s: Mapping[str, Any], listed: int = 5) -> str:
     parts = []
     for reason, entry in s["left_out"].items():
         ids = entry["ids"]
-        named = "" if reason in ("done", "cancelled") else ", ".join(ids[:listed])
-        more = f", +{len(ids) - listed:,} more" if named and len(ids) > listed else ""
+        named = "" if reason in ("done", "cancelled") else some_ids(ids, listed)
         parts.append(
-            f"{entry['digs']:,} {LEFT_OUT_REASONS[reason]}" + (f" ({named}{more})" if named else "")
+            f"{entry['digs']:,} {LEFT_OUT_REASONS[reason]}" + (f" ({named})" if named else "")
         )
     return "; ".join(parts)
 

@@ -18,13 +18,23 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Lang", "is_nan", "metres", "number", "percent", "share", "slug", "spreadsheet_safe"]
+__all__ = [
+    "Lang",
+    "is_nan",
+    "metres",
+    "number",
+    "percent",
+    "share",
+    "slug",
+    "some_ids",
+    "spreadsheet_safe",
+]
 
 Lang = Literal["en", "da"]
 
@@ -249,3 +259,15 @@ def first_column(frame: pd.DataFrame, *candidates: str) -> str | None:
     'dig'
     """
     return next((c for c in candidates if c in frame.columns), None)
+
+
+def some_ids(ids: Sequence[str], shown: int = 5) -> str:
+    """Return the first ``shown`` ids and how many more: ``"a, b, +3 more"``.
+
+    >>> some_ids(["d1", "d2", "d3"], shown=2)
+    'd1, d2, +1 more'
+    >>> some_ids(["d1"])
+    'd1'
+    """
+    named = ", ".join(str(i) for i in ids[:shown])
+    return named + (f", +{len(ids) - shown:,} more" if len(ids) > shown else "")

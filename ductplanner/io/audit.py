@@ -38,11 +38,13 @@ import pandas as pd
 from ..core._atomic import write_text_atomic
 from ..core._clock import now
 from ..core._errors import InputError, Problem
-from ..core._format import spreadsheet_safe
+from ..core._format import some_ids, spreadsheet_safe
 
 __all__ = [
     "REPORT_COLUMNS",
     "REPORT_FORMATS",
+    "finding_groups",
+    "finding_lines",
     "problem_rows",
     "problems_frame",
     "render_csv",
@@ -95,6 +97,87 @@ def severity_counts(problems: Iterable[Problem]) -> dict[str, int]:
     return {s: counts.get(s, 0) for s in _SEVERITY_ORDER} | {
         s: n for s, n in counts.items() if s not in _SEVERITY_ORDER
     }
+
+
+def finding_groups(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    """Return the warnings and repairs grouped by severity, layer and rule.
+
+    Returns
+    -------
+    list of dict
+        In the order each group first appears: ``severity``, ``layer``,
+        ``rule``, ``count``, ``feature_ids`` (every one, in order), and the
+        first finding's ``message`` and ``hint``.
+    """
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for p in problems:
+        if p.severity == "error":
+            continue
+        key = (p.severity, p.layer, p.rule)
+        if key not in groups:
+            groups[key] = {
+                "severity": p.severity,
+                "layer": p.layer,
+                "rule": p.rule,
+                "count": 0,
+                "feature_ids": [],
+                "message": p.message,
+                "hint": p.hint,
+            }
+        groups[key]["count"] += 1
+        if p.feature_id:
+            groups[key]["feature_ids"].append(p.feature_id)
+    return list(groups.values())
+
+
+def finding_lines(
+    problems: Iterable[Problem],
+    titles: Mapping[str, str],
+    *,
+    limit: int = 10,
+    ids_shown: int = 5,
+) -> list[str]:
+    """Return lines for the warnings and repairs, a rule's many findings in one line.
+
+    Parameters
+    ----------
+    problems : iterable of Problem
+        Errors among them are left out (the error message lists them).
+    titles : mapping of str to str
+        Rule -> what its findings are, in a few words ("addresses with 0
+        units"): a rule with a title and several findings in a layer gets one
+        line with the count, the first ids and the fix; the others one line each.
+    limit : int
+        Lines at most; a last line says how many more there are.
+    ids_shown : int
+        Feature ids named in a summary line.
+
+    >>> found = [Problem("a.csv", "addresses", f"A{i}", "units", "units-zero", "0 units",
+    ...                  "set units", severity="warning") for i in range(7)]
+    >>> finding_lines(found, {"units-zero": "addresses with 0 units"})
+    ['warning: addresses: 7 addresses with 0 units (A0, A1, A2, A3, A4, +2 more); fix: set units']
+    """
+    problems = list(problems)
+    lines: list[str] = []
+    for group in finding_groups(problems):
+        title = titles.get(group["rule"])
+        if title is None or group["count"] == 1:
+            lines += [
+                f"{p.severity}: {p}"
+                for p in problems
+                if (p.severity, p.layer, p.rule)
+                == (group["severity"], group["layer"], group["rule"])
+            ]
+            continue
+        named = some_ids(group["feature_ids"], ids_shown)
+        lines.append(
+            f"{group['severity']}: {group['layer']}: {group['count']:,} {title}"
+            + (f" ({named})" if named else "")
+            + (f"; fix: {group['hint']}" if group["hint"] else "")
+        )
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... and {len(lines) - limit:,} more (see --json or --report)"]
+    return lines
 
 
 def report_format(path: str | os.PathLike[str]) -> str:

@@ -263,6 +263,17 @@ class StreetNetwork:
         out[mask] = labels[self.u[mask]]
         return out
 
+    def street_components(self) -> np.ndarray:
+        """Label the connected components of the whole network (streets and duct lines).
+
+        Returns
+        -------
+        ndarray of int
+            Per edge, its component (an arbitrary non-negative label shared by
+            edges joined through any edges).
+        """
+        return _node_components(self.n_nodes, self.u, self.v)[self.u]
+
     def connected_edges(self, has_duct: np.ndarray | None = None) -> np.ndarray:
         """Return which duct edges are connected, through ducts, to the backbone.
 

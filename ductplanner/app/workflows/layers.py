@@ -15,9 +15,17 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ...analysis.quality import OWN_LAYER_RULES, QUALITY_RULES, quality_warnings
 from ...core._errors import InputError, MissingInputError, Problem, WorkspaceError
 from ...core.result import Result
-from ...io.audit import problem_rows, report_format, severity_counts, write_report
+from ...io.audit import (
+    finding_groups,
+    finding_lines,
+    problem_rows,
+    report_format,
+    severity_counts,
+    write_report,
+)
 from ...io.importer import LoadedFile, crs_name, load_file
 from ...io.layer_guess import guess_layer
 from ...io.mappings import make_problem
@@ -186,6 +194,7 @@ def import_file(
                 )
             ]
         )
+    loaded.problems += quality_warnings({layer: frame}, source=named, rules=OWN_LAYER_RULES)
     before = 0
     provenance = named + (f" (layer {loaded.source_layer})" if loaded.source_layer else "")
     with locked(workspace):  # an append re-reads the layer as the last writer left it
@@ -217,6 +226,7 @@ def import_file(
         "repaired": counts.get("repaired", 0),
         "warnings": counts.get("warning", 0),
         "problems": problem_rows(loaded.problems),
+        "findings": finding_groups(loaded.problems),
         "notes": loaded.notes,
     }
     return Result(summary, _import_text(summary, loaded))
@@ -244,11 +254,7 @@ def _import_text(summary: Mapping[str, Any], loaded: LoadedFile) -> str:
             "by the mapping; multi-part features split into single parts."
         )
     lines += [f"  {note[0].upper()}{note[1:]}." for note in loaded.notes]
-    shown = [p for p in loaded.problems if p.severity != "error"]
-    for p in shown[:10]:
-        lines.append(f"  {p.severity}: {p}")
-    if len(shown) > 10:
-        lines.append(f"  ... and {len(shown) - 10} more (see --json)")
+    lines += [f"  {line}" for line in finding_lines(loaded.problems, QUALITY_RULES)]
     return "\n".join(lines)
 
 
@@ -335,6 +341,8 @@ def validate_path(
             fields=fields,
         )
         problems = loaded.problems
+        if not any(p.severity == "error" for p in problems):
+            problems += quality_warnings({layer: loaded.frame}, source=str(path))
         used_mapping = loaded.mapping
         notes = loaded.notes
         layers = {layer: _layer_counts(len(loaded.frame), problems)}
@@ -351,6 +359,7 @@ def validate_path(
         "notes": notes,
         "report": str(report) if report is not None else None,
         "problems": problem_rows(problems),
+        "findings": finding_groups(problems),
     }
     if report is not None:
         facts = {k: summary[k] for k in ("path", "kind", "errors", "warnings", "mapping")}
@@ -358,7 +367,7 @@ def validate_path(
         if guessed:
             facts["layer"] = f"{layer} ({guessed})"
         write_report(problems, report, title=f"Validation of {path.name}", summary=facts)
-    text = _validate_text(summary)
+    text = _validate_text(summary, problems)
     if not summary["valid"]:
         first = text.splitlines()[0]
         raise InputError(problems, summary=first)
@@ -399,12 +408,19 @@ def _validate_workspace(
         names = [layer]
     else:
         names = [n for n in SCHEMAS if n in present]
-    problems: list[Problem] = []
-    layers: dict[str, dict[str, int]] = {}
+    found: dict[str, list[Problem]] = {}
+    features: dict[str, int] = {}
+    clean: dict[str, gpd.GeoDataFrame] = {}
     for name in names:
-        features, found = _validate_workspace_layer(path, name)
-        problems += found
-        layers[name] = _layer_counts(features, found)
+        features[name], frame, found[name] = _validate_workspace_layer(path, name)
+        if not any(p.severity == "error" for p in found[name]):
+            clean[name] = frame
+    # Doubtful data is looked for in the input layers without errors (errors come first).
+    inputs = {name: frame for name, frame in clean.items() if name in INPUT_LAYERS}
+    for warning in quality_warnings(inputs, source=str(path)):
+        found[warning.layer].append(warning)
+    problems = [p for name in names for p in found[name]]
+    layers = {name: _layer_counts(features[name], found[name]) for name in names}
     if layer is None:
         for other in present:
             if other not in SCHEMAS and other not in ATTRIBUTE_TABLES:
@@ -431,10 +447,13 @@ def _validate_workspace(
     return problems, layers
 
 
-def _validate_workspace_layer(path: Workspace, name: str) -> tuple[int, list[Problem]]:
+def _validate_workspace_layer(
+    path: Workspace, name: str
+) -> tuple[int, gpd.GeoDataFrame, list[Problem]]:
+    """Return the layer's feature count, the layer as validated (typed) and its problems."""
     source = str(path)
     frame = read_raw_layer(path, name)
-    _, problems = validate_layer(frame, name, source=source)
+    clean, problems = validate_layer(frame, name, source=source)
     # An empty layer is a fact in a workspace (no ducts laid yet), not an error.
     problems = [
         replace(p, severity="warning", hint="import features into it when there are some")
@@ -454,10 +473,10 @@ def _validate_workspace_layer(path: Workspace, name: str) -> tuple[int, list[Pro
                 field="geometry",
             )
         )
-    return len(frame), problems
+    return len(frame), clean, problems
 
 
-def _validate_text(summary: Mapping[str, Any]) -> str:
+def _validate_text(summary: Mapping[str, Any], problems: Sequence[Problem]) -> str:
     errors, warnings_ = summary["errors"], summary["warnings"]
     head = (
         f"{summary['path']}: {errors} error{'s' if errors != 1 else ''}, "
@@ -478,9 +497,5 @@ def _validate_text(summary: Mapping[str, Any]) -> str:
             else (f"{c['errors']} errors, {c['warnings']} warnings")
         )
         lines.append(f"  {name:<12} {c['features']:>8} features  {state}")
-    shown = [r for r in summary["problems"] if r["severity"] != "error"]
-    for row in shown[:10]:
-        where = row["feature_id"] or row["layer"]
-        hint = f"; {row['hint']}" if row.get("hint") else ""
-        lines.append(f"  {row['severity']}: {row['file']}, {where}: {row['message']}{hint}")
+    lines += [f"  {line}" for line in finding_lines(problems, QUALITY_RULES)]
     return "\n".join(lines)
