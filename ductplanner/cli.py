@@ -70,6 +70,7 @@ def _cmd_import(args: argparse.Namespace) -> Result:
         mapping=args.mapping,
         date_order=args.date_order,
         fields=dict(args.fields or ()),
+        merge_twins=args.merge_twins,
     )
 
 
@@ -118,6 +119,7 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
         report=Path(args.report) if args.report else None,
         date_order=args.date_order,
         fields=dict(args.fields or ()),
+        merge_twins=args.merge_twins,
     )
 
 
@@ -264,6 +266,12 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
         metavar="FIELD=COLUMN",
         help="read the layer's FIELD from the file's COLUMN, e.g. --field id=sagsnr "
         "(repeatable; over the mapping)",
+    )
+    p.add_argument(
+        "--merge-twins",
+        action=argparse.BooleanOptionalAction,
+        help="streets: merge roads drawn as two lines side by side (each side of the road) "
+        "into one centre line (default: as the mapping says; on for vejman)",
     )
 
 

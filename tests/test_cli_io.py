@@ -459,7 +459,9 @@ def test_import_both_real_files_as_streets(shared_data, tmp_path, capsys):
     vejmidte = shared_data / "odense-vejmidte-sample.gml"
     vejman = shared_data / "odense-vejman-roads.gml"
     assert run(capsys, "import", workspace, "streets", vejmidte)[0] == 0
-    code, summary = run_json(capsys, "import", workspace, "streets", vejman, "--append")
+    code, summary = run_json(
+        capsys, "import", workspace, "streets", vejman, "--append", "--no-merge-twins"
+    )
     assert code == 0 and summary["mapping"] == "vejman"
     streets = read_layer(workspace, "streets")
     expected = gpd.read_file(vejmidte).length.sum() + gpd.read_file(vejman).length.sum()

@@ -193,9 +193,8 @@ def test_a_doubtful_file_is_still_imported(tmp_path, capsys):
 
 def test_validate_names_the_twin_road_sides_of_real_vejman_data(shared_data, capsys):
     roads = shared_data / "odense-vejman-roads.gml"
-    code, out, _ = run(
-        capsys, "validate", roads, "--mapping", "vejman", "--layer", "streets", "--json"
-    )
+    argv = ("validate", roads, "--mapping", "vejman", "--layer", "streets", "--json")
+    code, out, _ = run(capsys, *argv, "--no-merge-twins")
     summary = json.loads(out)
     assert code == 0
     twins = next(g for g in summary["findings"] if g["rule"] == "street-twin")
@@ -204,6 +203,9 @@ def test_validate_names_the_twin_road_sides_of_real_vejman_data(shared_data, cap
     assert 500 <= twins["count"] <= 620
     assert "4613900-17-0+0/1" in twins["feature_ids"]
     assert "4613900-17-0+0/2" not in twins["feature_ids"]
+    # As imported (merged), no twin is left.
+    code, out, _ = run(capsys, *argv)
+    assert not [g for g in json.loads(out)["findings"] if g["rule"] == "street-twin"]
 
 
 def test_opportunities_names_the_digs_near_no_street(tmp_path, capsys):

@@ -55,6 +55,9 @@ names of shapefiles are recognised). The format::
     by = "adgangsadresseid"         # feature, counting them into a field
     count = "units"
 
+    merge_twins = true              # streets: merge roads drawn side by side
+                                    # into one centre line (import --merge-twins)
+
 A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
 ``[fields]`` is a plain rename.
 """
@@ -67,17 +70,22 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 from pyproj import CRS
 
 from ..core._errors import InputError, Problem
+from ..core._format import text_column
 from ..model.layers import (
     INPUT_LAYERS,
     SCHEMAS,
     WORKSPACE_CRS,
     DateOrder,
+    explode_parts,
     require_valid,
     validate_layer,
 )
+from ..model.parallel import CARRIAGEWAY_DISTANCE_M, TWIN_DISTANCE_M
+from ..model.parallel import merge_twins as merge_twin_lines
 from .layer_guess import guess_layer
 from .mappings import (
     FieldMapping,
@@ -146,6 +154,9 @@ class LoadedFile:
         Features skipped by the mapping's filter or merged by its grouping.
     notes : list of str
         What was guessed or assumed, for the user.
+    twins_merged : dict of str to str
+        Streets merged into the twin line beside them: id -> the kept line's id
+        (see :func:`~ductplanner.model.parallel.merge_twins`).
     """
 
     path: Path
@@ -158,6 +169,7 @@ class LoadedFile:
     features_read: int = 0
     features_skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    twins_merged: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -220,6 +232,7 @@ def load_file(
     repair: bool = False,
     date_order: DateOrder = "auto",
     fields: Mapping[str, str] | None = None,
+    merge_twins: bool | None = None,
 ) -> LoadedFile:
     """Read a file as ``layer``: map, validate and reproject it, collecting every problem.
 
@@ -246,6 +259,10 @@ def load_file(
         One-off renames, layer field -> the file's column (``import --field
         id=sagsnr``): that field is read from that column, over what the
         mapping (given or guessed) says.
+    merge_twins : bool, optional
+        Streets only: merge a road drawn as two lines side by side into one
+        centre line (:func:`~ductplanner.model.parallel.merge_twins`; listed
+        in :attr:`LoadedFile.twins_merged`). Default: as the mapping says.
 
     Returns
     -------
@@ -295,7 +312,53 @@ def load_file(
         empty.problems.extend(raw.problems)
         empty.source_layer = raw.source_layer
         return empty
-    return _finish(path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields)
+    return _finish(
+        path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields, merge_twins
+    )
+
+
+_MERGE_ROUNDS = 3
+"""Rounds of twin merging at most (the second rarely finds more than a few)."""
+
+
+def _merge_twin_streets(loaded: LoadedFile) -> None:
+    """Merge the streets drawn twice, side by side, into one centre line (in place).
+
+    First the sides of a road drawn 2 m apart (whatever their names), then
+    the carriageways beside a centre line of the same name; again while a
+    round merges something (a line beside a merged line only is merged in the
+    next round), at most :data:`_MERGE_ROUNDS` rounds.
+    """
+    frame = loaded.frame.reset_index(drop=True)
+    remainders = 0
+    for _ in range(_MERGE_ROUNDS):
+        before = len(loaded.twins_merged)
+        for distance, by_name in ((TWIN_DISTANCE_M, False), (CARRIAGEWAY_DISTANCE_M, True)):
+            names = text_column(frame, "name").str.strip().str.lower() if by_name else None
+            merge = merge_twin_lines(
+                np.asarray(frame.geometry.values, dtype=object),
+                distance=distance,
+                names=None if names is None else names.to_numpy(dtype=object),
+            )
+            ids = frame["id"].to_numpy(dtype=object)
+            loaded.twins_merged.update(
+                zip(ids[merge.merged], ids[merge.into[merge.merged]], strict=True)
+            )
+            left = np.array([g is not None for g in merge.geometry], dtype=bool)
+            remainders += int((merge.merged & left).sum())
+            frame = frame.loc[left].copy()
+            frame.geometry = list(merge.geometry[left])
+            frame = explode_parts(frame.reset_index(drop=True), SCHEMAS["streets"])
+        if len(loaded.twins_merged) == before:
+            break
+    if not loaded.twins_merged:
+        loaded.notes.append("no street runs beside another: no twins to merge")
+        return
+    loaded.frame = frame
+    loaded.notes.append(
+        f"{len(loaded.twins_merged):,} street lines merged into the line beside them (one "
+        f"centre line per road; {remainders:,} kept the stretch where they run on alone)"
+    )
 
 
 def _check_field_targets(fields: Mapping[str, str], layer: str) -> None:
@@ -366,6 +429,7 @@ def _finish(
     repair: bool,
     date_order: DateOrder,
     fields: Mapping[str, str] | None = None,
+    merge_twins: bool | None = None,
 ) -> LoadedFile:
     source = str(path)
     frame = raw.frame
@@ -405,7 +469,7 @@ def _finish(
     if clean.crs is not None and not crs_wrong and not clean.crs.equals(WORKSPACE_CRS):
         clean = clean.to_crs(WORKSPACE_CRS)
         notes.append(f"reprojected from {file_crs} to {WORKSPACE_CRS}")
-    return LoadedFile(
+    loaded = LoadedFile(
         path=path,
         layer=layer,
         frame=clean,
@@ -417,6 +481,11 @@ def _finish(
         features_skipped=skipped,
         notes=notes,
     )
+    if merge_twins is None:
+        merge_twins = bool(mapping and mapping.merge_twins)
+    if merge_twins and layer == "streets" and not loaded.errors:
+        _merge_twin_streets(loaded)
+    return loaded
 
 
 def _no_features(

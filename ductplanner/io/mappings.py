@@ -74,6 +74,7 @@ _MAPPING_KEYS = {
     "filter",
     "geometry",
     "group",
+    "merge_twins",
 }
 _RULE_KEYS = {"source", "template", "value", "values", "default", "unmapped"}
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
@@ -156,6 +157,7 @@ class FieldMapping:
     geometry: tuple[GeometryColumns, ...] = ()
     group_by: str | None = None
     group_count: str | None = None
+    merge_twins: bool = False
 
     def matches(self, columns: Iterable[str], driver: str | None = None) -> int:
         """Return how strongly a file's fields (or driver) match; 0 for no match."""
@@ -579,6 +581,13 @@ def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
     for key, value in (("crs", data.get("crs")), *(("geometry.crs", g.crs) for g in geometry)):
         if value is not None and crs_or_none(str(value)) is None:
             bad(key, f"{value!r} is not a coordinate reference system", 'write e.g. "EPSG:25832"')
+    merge_twins = data.get("merge_twins", False)
+    if not isinstance(merge_twins, bool) or (merge_twins and layer != "streets"):
+        bad(
+            "merge_twins",
+            f"merge_twins = {merge_twins!r}: it is true or false, and true only for streets",
+            "write merge_twins = true in a streets mapping whose roads are drawn side by side",
+        )
     if problems:
         raise InputError(problems, summary=f"the field mapping {origin} is wrong")
     return FieldMapping(
@@ -597,6 +606,7 @@ def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
         geometry=tuple(geometry),
         group_by=group.get("by"),
         group_count=group.get("count"),
+        merge_twins=bool(merge_twins),
     )
 
 

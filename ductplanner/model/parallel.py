@@ -21,16 +21,34 @@ are not twins; identical lines are duplicates, not twins.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["TWIN_DISTANCE_M", "TWIN_SHARE", "parallel_twins"]
+from .duct_cover import off_street_pieces
 
-TWIN_DISTANCE_M = 5.0
-"""Metres: the sides of one road drawn as two lines lie closer than this."""
+__all__ = [
+    "CARRIAGEWAY_DISTANCE_M",
+    "TWIN_DISTANCE_M",
+    "TWIN_SHARE",
+    "TwinMerge",
+    "merge_twins",
+    "parallel_twins",
+]
+
+TWIN_DISTANCE_M = 3.0
+"""Metres: the sides of one road drawn as two lines lie closer than this (Vejman: 2 m)."""
+CARRIAGEWAY_DISTANCE_M = 8.0
+"""Metres: the carriageways of one road, drawn beside its centre line, lie closer than this."""
 TWIN_SHARE = 0.8
 """Share of a line's length within :data:`TWIN_DISTANCE_M` of another for a twin."""
+_JUNCTION_M = 1.0
+"""Metres: a line end this close to another line meets it (the network's snap)."""
+_STRAIGHT_M = 0.05
+"""Metres off the straight line a vertex of a centred line may be and still be dropped."""
 
 
 def parallel_twins(
@@ -38,6 +56,7 @@ def parallel_twins(
     *,
     distance: float = TWIN_DISTANCE_M,
     min_share: float = TWIN_SHARE,
+    names: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return the lines that run beside another line for most of their length.
 
@@ -51,6 +70,9 @@ def parallel_twins(
         Share (0–1] of the line's length that must lie within ``distance`` of
         the twin. Lines shorter than ``distance / (1 - min_share)`` are never
         twins (a line that ends on another shares ``distance`` metres with it).
+    names : ndarray of str, optional
+        Per line, the road it belongs to (a street name): then only lines of
+        the same, non-empty name are twins.
 
     Returns
     -------
@@ -70,6 +92,9 @@ def parallel_twins(
     length = shapely.length(lines)
     long_enough = length[i] > distance / max(1.0 - min_share, 1e-9)
     keep = (i != j) & long_enough & ~_same_lines(lines[i], lines[j])
+    if names is not None:
+        names = np.asarray(names, dtype=object)
+        keep &= (names[i] == names[j]) & (names[i] != "")
     i, j = i[keep], j[keep]
     if not len(i):
         return empty
@@ -87,3 +112,165 @@ def _same_lines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         shapely.normalize(shapely.set_precision(b, 0.01)),
         tolerance=0.0,
     )
+
+
+@dataclass
+class TwinMerge:
+    """Twin lines merged: per input line, what is left of it.
+
+    Attributes
+    ----------
+    geometry : ndarray of Geometry
+        Per input line: a kept line, moved to the middle between it and the
+        twins merged into it; for a merged line, the stretches of it beside no
+        kept line (a LineString or MultiLineString, each joined to the kept
+        line), or None when nothing is left.
+    into : ndarray of int
+        Per input line: the kept line it was merged into, -1 for a kept line.
+    """
+
+    geometry: np.ndarray
+    into: np.ndarray
+
+    @property
+    def merged(self) -> np.ndarray:
+        """Which input lines were merged into another."""
+        return self.into >= 0
+
+
+def merge_twins(
+    lines: np.ndarray,
+    *,
+    distance: float = TWIN_DISTANCE_M,
+    min_share: float = TWIN_SHARE,
+    names: np.ndarray | None = None,
+) -> TwinMerge:
+    """Merge each line that runs beside a longer one into it: one centre line per road.
+
+    Lines are taken longest first; a line is merged into a line kept before it
+    when either lies, for ``min_share`` of its length, within ``distance`` of
+    the other (:func:`parallel_twins`). A line beside a merged line only is kept: a
+    second call merges what the first left side by side. The kept line moves halfway towards the
+    lines merged into it, to the road's middle; what of a merged line lies
+    beside no kept line (it runs on past the kept line's end) stays, joined
+    to the kept line.
+
+    Parameters
+    ----------
+    lines : ndarray of LineString
+        Single lines in a metric CRS.
+    distance, min_share : float
+        As for :func:`parallel_twins`.
+    names : ndarray of str, optional
+        As for :func:`parallel_twins`: merge only lines of the same road.
+
+    Returns
+    -------
+    TwinMerge
+
+    Examples
+    --------
+    >>> lines = np.array([
+    ...     shapely.LineString([(0, 0), (100, 0)]),
+    ...     shapely.LineString([(0, 2), (120, 2)]),   # the other side, and 20 m on
+    ... ], dtype=object)
+    >>> merge = merge_twins(lines)
+    >>> merge.into.tolist()
+    [1, -1]
+    >>> merge.geometry[1].wkt
+    'LINESTRING (0 1, 101 1, 105 2, 120 2)'
+    """
+    lines = np.asarray(lines, dtype=object)
+    n = len(lines)
+    into = np.full(n, -1, dtype=np.int64)
+    twins = parallel_twins(lines, distance=distance, min_share=min_share, names=names)
+    if twins.empty:
+        return TwinMerge(lines.copy(), into)
+    # Either runs beside the other: a short line's long twin is its partner too.
+    pairs = pd.DataFrame(
+        {
+            "line": np.r_[twins["line"], twins["twin"]],
+            "twin": np.r_[twins["twin"], twins["line"]],
+        }
+    ).drop_duplicates()
+    beside = pairs.groupby("line")["twin"].agg(list).to_dict()
+    # The line with most partners first (a centre line between two carriageways),
+    # then the longest.
+    partners = np.bincount(pairs["line"].to_numpy(dtype=np.int64), minlength=n)
+    order = np.lexsort((-shapely.length(lines), -partners))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    for line in order:
+        for twin in beside.get(line, ()):
+            if rank[twin] < rank[line] and into[twin] < 0:
+                into[line] = twin
+                break
+    geometry = lines.copy()
+    kept = into < 0
+    for host, group in pd.Series(np.flatnonzero(~kept)).groupby(into[~kept]):
+        geometry[host] = _middle(lines[host], lines[group.to_numpy()], distance)
+    geometry[~kept] = None
+    merged = np.flatnonzero(~kept)
+    pieces, piece_of, _ = off_street_pieces(
+        lines[merged], np.arange(len(merged)), geometry[kept], distance
+    )
+    for local, group in pd.Series(pieces).groupby(piece_of):
+        parts = group.to_list()
+        geometry[merged[local]] = parts[0] if len(parts) == 1 else shapely.MultiLineString(parts)
+    _rejoin(geometry, lines, into)
+    return TwinMerge(geometry, into)
+
+
+def _rejoin(geometry: np.ndarray, lines: np.ndarray, into: np.ndarray) -> None:
+    """Extend a kept line that ended on a merged line to the line it was merged into.
+
+    A side street that met the road's other side would otherwise end a few
+    metres short of the road's new centre line, joined to nothing.
+    """
+    kept = np.flatnonzero(into < 0)
+    merged = np.flatnonzero(into >= 0)
+    if not len(merged):
+        return
+    tree = shapely.STRtree(lines[merged])
+    hosts = shapely.STRtree(geometry[kept])
+    for end in (0, -1):
+        points = shapely.get_point(geometry[kept], end)
+        on_merged, hit = tree.query(points, predicate="dwithin", distance=_JUNCTION_M)
+        first = np.unique(on_merged, return_index=True)[1]
+        on_merged, hit = on_merged[first], hit[first]
+        still = hosts.query(points[on_merged], predicate="dwithin", distance=_JUNCTION_M)
+        joined = np.zeros(len(on_merged), dtype=bool)
+        joined[still[0][kept[still[1]] != kept[on_merged[still[0]]]]] = True
+        for k, m in zip(on_merged[~joined], hit[~joined], strict=True):
+            line = kept[k]
+            if into[merged[m]] == line:
+                continue  # its own twin, merged into it
+            host = geometry[into[merged[m]]]
+            foot = shapely.get_coordinates(shapely.shortest_line(points[k], host))[1]
+            xy = shapely.get_coordinates(geometry[line])
+            xy = np.vstack([foot, xy]) if end == 0 else np.vstack([xy, foot])
+            geometry[line] = shapely.LineString(xy)
+
+
+def _middle(line: shapely.LineString, twins: np.ndarray, distance: float) -> Any:
+    """Move ``line`` to the middle of itself and the ``twins`` beside it.
+
+    Each vertex moves by the mean of the steps towards the twins within
+    ``distance`` of it, counting itself as a twin that stays: halfway to a
+    lone twin, not at all between two twins on either side. The line gets a
+    vertex every ``distance`` metres first, so that it bends only where a twin
+    begins or ends; straight runs are simplified again.
+    """
+    xy = shapely.get_coordinates(shapely.segmentize(line, distance))
+    points = shapely.points(xy)
+    steps = np.zeros_like(xy)
+    count = np.ones(len(xy))
+    for twin in twins:
+        near = shapely.distance(points, twin) <= distance
+        if near.any():
+            foot = shapely.get_coordinates(shapely.shortest_line(points[near], twin))[1::2]
+            steps[near] += foot - xy[near]
+            count[near] += 1
+    if (count == 1).all():
+        return line
+    return shapely.simplify(shapely.LineString(xy + steps / count[:, None]), _STRAIGHT_M)

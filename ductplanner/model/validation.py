@@ -42,6 +42,7 @@ __all__ = [
     "DATE_ORDERS",
     "DateOrder",
     "check_crs",
+    "explode_parts",
     "may_need_strip",
     "require_valid",
     "validate_layer",
@@ -787,8 +788,11 @@ def _plausible_bounds(crs: CRS) -> tuple[float, float, float, float] | None:
     return x0 - margin, y0 - margin, x1 + margin, y1 + margin
 
 
-def _explode(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
-    """Explode multi-part geometries; parts get ids ``<id>/1``, ``<id>/2``..."""
+def explode_parts(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
+    """Explode multi-part geometries; parts get ids ``<id>/1``, ``<id>/2``...
+
+    A layer whose schema keeps multi-parts is returned as it is.
+    """
     if schema.keep_multi:
         return gdf
     multi = gdf.geometry.geom_type.isin(["MultiPoint", "MultiLineString", "MultiPolygon"])
@@ -868,7 +872,7 @@ def validate_layer(
         for name in extra:
             typed[name] = frame[name]
     clean = gpd.GeoDataFrame(typed, geometry=geometry.values, crs=frame.crs)
-    clean = _explode(clean, schema)
+    clean = explode_parts(clean, schema)
     return clean, col.problems
 
 

@@ -115,6 +115,7 @@ def import_file(
     mapping: str | Path | None = None,
     date_order: DateOrder = "auto",
     fields: Mapping[str, str] | None = None,
+    merge_twins: bool | None = None,
     owner: str | None = None,
     max_features: int | None = None,
     label: str | None = None,
@@ -134,7 +135,7 @@ def import_file(
         The target layer.
     path : path-like
         The file to import.
-    crs, source_layer, mapping, repair, date_order, fields
+    crs, source_layer, mapping, repair, date_order, fields, merge_twins
         As for :func:`load_file`.
     append : bool
         Add the features to the layer instead of replacing it.
@@ -154,7 +155,9 @@ def import_file(
         ``mapping``, ``crs``, ``features_read``, ``features_skipped``,
         ``features_imported``, ``features_before``, ``features_total``,
         ``appended``, ``repaired``, ``warnings``, ``problems`` (warnings and
-        repairs, as audit rows), ``notes``.
+        repairs, as audit rows), ``findings`` (the same, grouped by rule),
+        ``notes``, ``twins_merged`` (count) and ``twins_merged_into``
+        (street id -> the twin it was merged into).
 
     Raises
     ------
@@ -173,6 +176,7 @@ def import_file(
         repair=repair,
         date_order=date_order,
         fields=fields,
+        merge_twins=merge_twins,
     )
     named = label or str(path)
     if label:
@@ -228,6 +232,8 @@ def import_file(
         "problems": problem_rows(loaded.problems),
         "findings": finding_groups(loaded.problems),
         "notes": loaded.notes,
+        "twins_merged": len(loaded.twins_merged),
+        "twins_merged_into": loaded.twins_merged,
     }
     return Result(summary, _import_text(summary, loaded))
 
@@ -282,6 +288,7 @@ def validate_path(
     report: str | Path | None = None,
     date_order: DateOrder = "auto",
     fields: Mapping[str, str] | None = None,
+    merge_twins: bool | None = None,
 ) -> Result:
     """Check a workspace or a file, listing every problem (``ductplanner validate``).
 
@@ -296,7 +303,7 @@ def validate_path(
         A workspace or an input file.
     layer : str, optional
         The layer to check, or the layer a file is meant for.
-    crs, source_layer, mapping, date_order, fields
+    crs, source_layer, mapping, date_order, fields, merge_twins
         As for :func:`load_file` (files only).
     report : path-like, optional
         Write every finding to this ``.html``, ``.json`` or ``.csv`` file
@@ -308,7 +315,8 @@ def validate_path(
         ``summary`` keys: ``path``, ``kind`` (``workspace`` or ``file``),
         ``layers`` (name -> ``features``, ``errors``, ``warnings``,
         ``repaired``), ``errors``, ``warnings``, ``valid``, ``guessed_layer``,
-        ``mapping``, ``report``, ``problems`` (audit rows).
+        ``mapping``, ``report``, ``problems`` (audit rows), ``findings``
+        (warnings grouped by rule).
 
     Raises
     ------
@@ -323,7 +331,13 @@ def validate_path(
     guessed: str | None = None
     used_mapping: str | None = None
     notes: list[str] = []
-    plain = mapping is None and source_layer is None and crs is None and not fields
+    plain = (
+        mapping is None
+        and source_layer is None
+        and crs is None
+        and not fields
+        and merge_twins is None
+    )
     if isinstance(path, Database) or (_is_workspace(path) and plain):
         kind = "workspace"
         problems, layers = _validate_workspace(path, layer)
@@ -339,6 +353,7 @@ def validate_path(
             mapping=mapping,
             date_order=date_order,
             fields=fields,
+            merge_twins=merge_twins,
         )
         problems = loaded.problems
         if not any(p.severity == "error" for p in problems):
