@@ -110,3 +110,43 @@ def test_a_danish_utility_gets_a_danish_letter_and_a_csv_excel_opens(
     assert main([*argv, "--csv", "plain", "--out", str(tmp_path / "plain")]) == 0
     plain = (tmp_path / "plain" / "requests-novafos.csv").read_bytes()
     assert not plain.startswith(b"\xef\xbb\xbf") and plain.decode().startswith("dig_id,owner,")
+
+
+def test_the_letter_shows_the_utilitys_own_word_beside_the_normalised_purpose(
+    tmp_path: Path,
+) -> None:
+    import geopandas as gpd
+
+    from ductplanner.io.importer import load_file
+
+    layers = tiny_layers()
+    digs = layers["digs"]
+    plan = gpd.GeoDataFrame(
+        {
+            "sagsnr": digs["id"],
+            "ledningsejer": ["Novafos", "Novafos", "Ballerup Kommune"],
+            "formål": ["Spildevand", "Kloakfornyelse", "Fiber"],
+            "startdato": digs["start"].dt.strftime("%d-%m-%Y"),
+            "slutdato": digs["end"].dt.strftime("%d-%m-%Y"),
+        },
+        geometry=digs.geometry,
+        crs=digs.crs,
+    )
+    plan.to_file(tmp_path / "graveplan.gpkg")
+    loaded = load_file(tmp_path / "graveplan.gpkg", "digs", mapping="graveplan")
+    assert loaded.errors == []
+    assert loaded.frame["purpose"].tolist() == ["wastewater", "wastewater", "fibre"]
+    assert loaded.frame["purpose_text"].tolist() == ["Spildevand", "Kloakfornyelse", "Fiber"]
+    layers["digs"] = loaded.frame
+    town = tmp_path / "town.gpkg"
+    write_layers(town, layers, synthetic=True)
+    plan_workspace(town, "revised-2019", run=None)
+    english = co.requests_command(town, "Novafos", as_of=SEASON, out=tmp_path / "en")
+    letter = next(Path(f) for f in english.summary["files"] if f.endswith(".html")).read_text()
+    assert "<td>Spildevand (wastewater)</td>" in letter
+    danish = co.requests_command(town, "Novafos", as_of=SEASON, out=tmp_path / "da", lang="da")
+    letter = next(Path(f) for f in danish.summary["files"] if f.endswith(".html")).read_text()
+    assert "<td>Spildevand</td>" in letter  # the same word twice is said once
+    csv_file = next(Path(f) for f in danish.summary["files"] if f.endswith(".csv"))
+    header = csv_file.read_text(encoding="utf-8-sig").splitlines()[0].split(";")
+    assert header[:4] == ["dig_id", "owner", "purpose", "purpose_text"]

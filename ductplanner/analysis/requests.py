@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..core._errors import InputError, Problem, WorkspaceError
-from ..core._format import slug
+from ..core._format import slug, text_column
 from ..model.decisions import decision_row, decision_status
 from ..model.layers import WORKSPACE_CRS
 
@@ -42,6 +42,7 @@ REQUEST_COLUMNS = (
     "dig_id",
     "owner",
     "purpose",
+    "purpose_text",
     "start",
     "end",
     "year",
@@ -359,6 +360,7 @@ def _request_rows(
             "dig_id": digs,
             "owner": stretches["owner"].astype(str).to_numpy(),
             "purpose": info["purpose"].astype(str).to_numpy(),
+            "purpose_text": text_column(info, "purpose_text").to_numpy(),
             "start": _iso(info["start"]),
             "end": _iso(info["end"]),
             "year": pd.to_numeric(pd.Series(column("year", 0)), errors="coerce")
@@ -399,7 +401,8 @@ def _street_names(stretches: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None)
 
 def _per_dig(rows: gpd.GeoDataFrame) -> pd.DataFrame:
     if not len(rows):
-        columns = ["dig_id", "purpose", "start", "end", "year", "streets", "stretches", "metres"]
+        columns = ["dig_id", "purpose", "purpose_text", "start", "end", "year", "streets"]
+        columns += ["stretches", "metres"]
         columns += ["cost_dkk", "households", "status", "contact", "opportunity_ids"]
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         for c in ("metres", "cost_dkk", "households"):
@@ -408,6 +411,7 @@ def _per_dig(rows: gpd.GeoDataFrame) -> pd.DataFrame:
     groups = rows.groupby("dig_id", sort=False)
     per_dig = groups.agg(
         purpose=("purpose", "first"),
+        purpose_text=("purpose_text", "first"),
         start=("start", "first"),
         end=("end", "first"),
         year=("year", "min"),

@@ -206,6 +206,12 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _ID,
                 Field("owner", "str", required=True, description="who digs"),
                 Field("purpose", "str", default="other", allowed=DIG_PURPOSES),
+                Field(
+                    "purpose_text",
+                    "str",
+                    default="",
+                    description="the purpose in the utility's own words (Spildevand)",
+                ),
                 Field("start", "date", required=True),
                 Field("end", "date", required=True),
                 Field("status", "str", default="planned", allowed=DIG_STATUSES),

@@ -101,9 +101,15 @@ def request_letter(
     digs = request.digs
     total_m, total_dkk = float(digs["metres"].sum()), float(digs["cost_dkk"].sum())
 
-    def purpose(value: object) -> str:
+    def purpose(value: object, own: object) -> str:
         text = str(value)
-        return PURPOSE_WORDS.get(text, text) if lang == "da" else text
+        normal = PURPOSE_WORDS.get(text, text) if lang == "da" else text
+        own_words = str(own or "").strip()
+        if not own_words:
+            return normal
+        if own_words.casefold() == normal.casefold():
+            return own_words
+        return f"{own_words} ({normal})"  # the utility's word first: its own letter
 
     def status(value: object) -> str:
         text = str(value) or "new"
@@ -111,7 +117,7 @@ def request_letter(
 
     rows = "\n".join(
         "<tr>"
-        f"<td>{esc(str(r.dig_id))}</td><td>{esc(purpose(r.purpose))}</td>"
+        f"<td>{esc(str(r.dig_id))}</td><td>{esc(purpose(r.purpose, r.purpose_text))}</td>"
         f"<td>{esc(_day(r.start, lang))} – {esc(_day(r.end, lang))}</td>"
         f"<td>{esc(str(r.streets))}</td>"
         f"<td class=n>{r.stretches}</td><td class=n>{esc(metres(float(r.metres), lang=lang))}</td>"
