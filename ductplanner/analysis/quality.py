@@ -208,6 +208,7 @@ def _street_twins(c: _Context) -> list[Problem]:
     twins = parallel_twins(lines)
     twins = twins.drop_duplicates("line")
     ids = _ids(streets)
+    names = text_column(streets, "name").to_numpy(dtype=object)
     length = shapely.length(lines)
     warned: set[str] = set()
     out = []
@@ -221,14 +222,20 @@ def _street_twins(c: _Context) -> list[Problem]:
                 "streets",
                 street,
                 "street-twin",
-                f"street {street} runs beside street {other} for {share:.0%} of its "
+                f"street {street}{_named(names[row[line]])} runs beside street {other}"
+                f"{_named(names[row[twin]])} for {share:.0%} of its "
                 f"{length[line]:,.0f} m, within {TWIN_DISTANCE_M:g} m: one road drawn twice "
                 "(each side as its own line) counts every dig along it twice",
-                "keep one centre line per road",
+                "keep one centre line per road: import the streets with --merge-twins",
                 field="geometry",
             )
         )
     return out
+
+
+def _named(name: str) -> str:
+    """Return " (Skolevej)" for a street with a name, "" for one without."""
+    return f" ({name})" if name else ""
 
 
 def _single_lines(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
