@@ -27,7 +27,7 @@ import shapely
 
 from ..core._errors import Problem
 from ..core._format import number_column, some_ids, text_column
-from ..model.network import StreetNetwork, build_network
+from ..model.network import DUCT_TOLERANCE_M, StreetNetwork, build_network
 from ..model.parallel import TWIN_DISTANCE_M, parallel_twins
 from .addresses import DEFAULT_DROP_M, assign_addresses
 from .overlay import AREA_TOLERANCE_M, LINE_TOLERANCE_M
@@ -48,9 +48,7 @@ QUALITY_RULES: dict[str, str] = {
 OWN_LAYER_RULES = frozenset({"units-zero", "street-twin", "duplicate-geometry"})
 """The rules that read one layer alone and build no network (cheap enough for an import)."""
 
-_DUCT_TOLERANCE_M = 10.0
-"""Metres between a duct and the street it follows (the network's default)."""
-_OFF_STREET_MIN_M = 2 * _DUCT_TOLERANCE_M
+_OFF_STREET_MIN_M = 2 * DUCT_TOLERANCE_M
 """Metres of a duct away from every street before it is worth a warning."""
 _ISLAND_IDS_SHOWN = 10
 
@@ -91,9 +89,7 @@ def quality_warnings(
     chosen = [r for r in QUALITY_RULES if rules is None or r in rules]
     network = None
     if "streets" in present and not set(chosen) <= OWN_LAYER_RULES:
-        network = build_network(
-            present["streets"], present.get("ducts"), duct_tolerance=_DUCT_TOLERANCE_M
-        )
+        network = build_network(present["streets"], present.get("ducts"))
     context = _Context(present, network, drop, source)
     return [p for rule in chosen for p in _CHECKS[rule](context)]
 
@@ -281,14 +277,13 @@ def _street_islands(c: _Context) -> list[Problem]:
     length = pd.Series(network.length).groupby(component).sum()
     main = length.idxmax()
     street_id = network.edges["street_id"].to_numpy(dtype=object)
+    # A component of duct lines alone, off the streets, has no street: the duct check names it.
+    streets_of = pd.Series(street_id[is_street]).groupby(component[is_street]).unique()
     out = []
     for label in length.sort_values(ascending=False, kind="stable").index:
-        if label == main:
+        if label == main or label not in streets_of.index:
             continue
-        members = (component == label) & is_street
-        ids = list(dict.fromkeys(street_id[members]))
-        if not ids:
-            continue  # a duct alone, off the streets: the duct check names it
+        ids = list(streets_of[label])
         shown = some_ids(ids, _ISLAND_IDS_SHOWN)
         out.append(
             c.warning(
@@ -317,7 +312,7 @@ def _ducts_off_street(c: _Context) -> list[Problem]:
             "ducts",
             str(duct),
             "duct-off-street",
-            f"duct {duct} runs {m:,.0f} m farther than {_DUCT_TOLERANCE_M:g} m from every "
+            f"duct {duct} runs {m:,.0f} m farther than {DUCT_TOLERANCE_M:g} m from every "
             "street; that stretch is kept as a line of its own",
             "check its position and CRS if it should follow a street",
             field="geometry",

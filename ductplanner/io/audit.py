@@ -109,24 +109,26 @@ def finding_groups(problems: Iterable[Problem]) -> list[dict[str, Any]]:
         ``rule``, ``count``, ``feature_ids`` (every one, in order), and the
         first finding's ``message`` and ``hint``.
     """
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    return [
+        {
+            "severity": group[0].severity,
+            "layer": group[0].layer,
+            "rule": group[0].rule,
+            "count": len(group),
+            "feature_ids": [p.feature_id for p in group if p.feature_id],
+            "message": group[0].message,
+            "hint": group[0].hint,
+        }
+        for group in _by_rule(problems)
+    ]
+
+
+def _by_rule(problems: Iterable[Problem]) -> list[list[Problem]]:
+    """Group the warnings and repairs by severity, layer and rule, in first-seen order."""
+    groups: dict[tuple[str, str, str], list[Problem]] = {}
     for p in problems:
-        if p.severity == "error":
-            continue
-        key = (p.severity, p.layer, p.rule)
-        if key not in groups:
-            groups[key] = {
-                "severity": p.severity,
-                "layer": p.layer,
-                "rule": p.rule,
-                "count": 0,
-                "feature_ids": [],
-                "message": p.message,
-                "hint": p.hint,
-            }
-        groups[key]["count"] += 1
-        if p.feature_id:
-            groups[key]["feature_ids"].append(p.feature_id)
+        if p.severity != "error":
+            groups.setdefault((p.severity, p.layer, p.rule), []).append(p)
     return list(groups.values())
 
 
@@ -157,23 +159,18 @@ def finding_lines(
     >>> finding_lines(found, {"units-zero": "addresses with 0 units"})
     ['warning: addresses: 7 addresses with 0 units (A0, A1, A2, A3, A4, +2 more); fix: set units']
     """
-    problems = list(problems)
     lines: list[str] = []
-    for group in finding_groups(problems):
-        title = titles.get(group["rule"])
-        if title is None or group["count"] == 1:
-            lines += [
-                f"{p.severity}: {p}"
-                for p in problems
-                if (p.severity, p.layer, p.rule)
-                == (group["severity"], group["layer"], group["rule"])
-            ]
+    for group in _by_rule(problems):
+        first = group[0]
+        title = titles.get(first.rule)
+        if title is None or len(group) == 1:
+            lines += [f"{p.severity}: {p}" for p in group]
             continue
-        named = some_ids(group["feature_ids"], ids_shown)
+        named = some_ids([p.feature_id for p in group if p.feature_id], ids_shown)
         lines.append(
-            f"{group['severity']}: {group['layer']}: {group['count']:,} {title}"
+            f"{first.severity}: {first.layer}: {len(group):,} {title}"
             + (f" ({named})" if named else "")
-            + (f"; fix: {group['hint']}" if group["hint"] else "")
+            + (f"; fix: {first.hint}" if first.hint else "")
         )
     if len(lines) > limit:
         lines = [*lines[:limit], f"... and {len(lines) - limit:,} more (see --json or --report)"]

@@ -69,6 +69,7 @@ from .network_graph import graph_from_gdfs, graph_to_gdfs
 from .noding import Noded, empty_lines, node_lines
 
 __all__ = [
+    "DUCT_TOLERANCE_M",
     "EDGE_COLUMNS",
     "NETWORK_STEPS",
     "StreetNetwork",
@@ -82,6 +83,8 @@ __all__ = [
 (:mod:`.network_graph`), ``merge_intervals`` and ``stretches_inside``
 (:mod:`.duct_cover`) live in their own modules and are re-exported here."""
 
+DUCT_TOLERANCE_M = 10.0
+"""Metres between a duct and the centre line it runs along (default of :func:`build_network`)."""
 NETWORK_STEPS = ("noding the streets", "street edges", "ducts on the edges", "backbone")
 """The phases of :func:`build_network`, as it reports them to ``on_step``."""
 
@@ -407,7 +410,7 @@ def build_network(
     backbone: gpd.GeoDataFrame | None = None,
     *,
     snap: float = 1.0,
-    duct_tolerance: float = 10.0,
+    duct_tolerance: float = DUCT_TOLERANCE_M,
     duct_share: float = 0.5,
     backbone_distance: float = 50.0,
     id_column: str = "id",

@@ -240,7 +240,7 @@ def _rejoin(geometry: np.ndarray, lines: np.ndarray, into: np.ndarray) -> None:
         on_merged, hit = on_merged[first], hit[first]
         still = hosts.query(points[on_merged], predicate="dwithin", distance=_JUNCTION_M)
         joined = np.zeros(len(on_merged), dtype=bool)
-        joined[still[0][kept[still[1]] != kept[on_merged[still[0]]]]] = True
+        joined[still[0][still[1] != on_merged[still[0]]]] = True  # meets another kept line
         for k, m in zip(on_merged[~joined], hit[~joined], strict=True):
             line = kept[k]
             if into[merged[m]] == line:
