@@ -35,6 +35,7 @@ from .app.workflows.simulate import simulate_command
 from .app.workflows.storage import copy_command
 from .core._errors import DuctPlannerError
 from .core.result import Result
+from .io.ler import DEFAULT_LER_VERSION, LER_VERSIONS
 from .model.timeline import RunDate, parse_day, run_date
 from .pipeline import run_demo
 
@@ -216,8 +217,10 @@ def _cmd_decide(args: argparse.Namespace) -> Result:
 
 def _cmd_export_ler(args: argparse.Namespace) -> Result:
     return ler_command(
-        args.workspace, out=args.out, owner=args.owner, cvr=args.cvr, origins=args.origin
-    )
+        args.workspace, out=args.out, owner=args.owner, cvr=args.cvr, origins=args.origin,
+        version=args.ler_version, enquiry_id=args.enquiry_id, area=args.area,
+        depth_mm=args.depth_mm, diameter_mm=args.diameter_mm,
+    )  # fmt: skip
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], Result]] = {
@@ -562,7 +565,7 @@ def _add_record_parser(sub: Any) -> None:
         "to the streets, they replace the planned stretches",
     )
     p.add_argument("--crs", help="with --as-built: the CRS of its coordinates, if it has none")
-    p.add_argument("--ler", help="also write the LER 2.0 export of all ducts to FILE")
+    p.add_argument("--ler", help="also write the LER export of all ducts to FILE")
     p.add_argument("--owner", help="with --ler: duct owner as registered in LER")
     _add_plan_scenario(p)
     _add_output_options(p)
@@ -570,10 +573,39 @@ def _add_record_parser(sub: Any) -> None:
 
 def _add_export_ler_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "export-ler", help="the municipality's ducts for the utility register LER 2.0"
+        "export-ler",
+        help="the municipality's ducts as an answer to a LER enquiry (Graveforespoergselssvar)",
     )
     p.add_argument("workspace")
     p.add_argument("--out", help="GML file (default: <workspace>-ler.gml)")
+    p.add_argument(
+        "--ler-version",
+        choices=sorted(LER_VERSIONS, reverse=True),
+        default=DEFAULT_LER_VERSION,
+        help=f"the LER version to write and check against (default {DEFAULT_LER_VERSION})",
+    )
+    p.add_argument(
+        "--enquiry-id",
+        metavar="UUID",
+        help="the enquiry's id in LER (default: a stable id made from the ducts)",
+    )
+    p.add_argument(
+        "--area",
+        metavar="FILE",
+        help="the enquiry area (graveområde): a file of polygons; only the ducts touching it",
+    )
+    p.add_argument(
+        "--depth-mm",
+        type=float,
+        metavar="MM",
+        help="guiding depth for ducts without depth_mm (LER requires one after 1 July 2023)",
+    )
+    p.add_argument(
+        "--diameter-mm",
+        type=float,
+        metavar="MM",
+        help="outer diameter for ducts without diameter_mm (required after 1 July 2023)",
+    )
     p.add_argument("--owner", help="duct owner as registered in LER (default: the ducts' owner)")
     p.add_argument("--cvr", help="the owner's CVR number (8 digits)")
     p.add_argument(

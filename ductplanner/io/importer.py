@@ -72,6 +72,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
 from ..core._errors import InputError, Problem
 from ..core._format import text_column
@@ -103,6 +104,7 @@ from .table_reader import read_tabular
 from .vector_reader import read_vector
 
 __all__ = [
+    "AREA_LAYER",
     "FieldMapping",
     "FieldRule",
     "GeometryColumns",
@@ -114,6 +116,7 @@ __all__ = [
     "load_file",
     "load_mapping",
     "read_as_built",
+    "read_enquiry_area",
     "read_file",
     "require_file",
 ]
@@ -611,3 +614,56 @@ def read_as_built(
     loaded = _finish(path, "ducts", replace(raw, frame=frame), raw.mapping, user_crs, False, "auto")
     require_valid(loaded.problems)
     return loaded.frame
+
+
+AREA_LAYER = "area"
+"""The name problems with an enquiry-area file are reported under."""
+
+
+def read_enquiry_area(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    source_layer: str | None = None,
+) -> BaseGeometry:
+    """Read an enquiry area (a LER *graveområde*): the union of a file's polygons, or raise.
+
+    Any format :func:`load_file` reads; the polygons need no field. The
+    result is in the workspace CRS.
+
+    Raises
+    ------
+    InputError
+        Naming the file: nothing to read, no CRS, or features that are not
+        polygons (by id or row).
+    MissingInputError
+        When the file does not exist.
+    """
+    path = Path(path)
+    source = str(path)
+    require_file(path)
+    user_crs = _parse_crs(crs, source, AREA_LAYER)
+    raw = (
+        read_tabular(path, AREA_LAYER, None)
+        if is_table(path)
+        else read_vector(path, AREA_LAYER, source_layer, None)
+    )
+    if raw.frame is None or raw.frame.empty:
+        raise InputError(raw.problems or [_no_features(source, AREA_LAYER, source_layer, None, 0)])
+    frame, problems = _set_crs(raw.frame, user_crs, None, source, AREA_LAYER, [])
+    problems = [p for p in problems if p.severity == "error"]
+    if frame.crs is None:
+        problems.append(make_problem(
+            source, AREA_LAYER, "crs-missing", "the file declares no coordinate reference system",
+            "save the file with its CRS (for a shapefile, its .prj)", field="geometry",
+        ))  # fmt: skip
+    kinds = frame.geometry.geom_type.to_numpy()
+    for row in np.flatnonzero(~np.isin(kinds, ["Polygon", "MultiPolygon"])):
+        problems.append(make_problem(
+            source, AREA_LAYER, "geometry-type",
+            f"feature {row + 1} is a {kinds[row] or 'missing geometry'}, not a polygon",
+            "draw the enquiry area as polygons", field="geometry", feature_id=f"row {row + 1}",
+        ))  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    return frame.to_crs(WORKSPACE_CRS).geometry.union_all()

@@ -172,6 +172,13 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("origin", "str", default="unknown", allowed=DUCT_ORIGINS),
                 Field("owner", "str", default="municipality"),
                 Field("diameter_mm", "int", min=1, max=2000),
+                Field(
+                    "depth_mm",
+                    "int",
+                    description="guiding depth below the surface (LER's vejledendeDybde)",
+                    min=1,
+                    max=10000,
+                ),
                 Field("tubes", "int", default=1, min=1, max=1000),
                 Field("spare_tubes", "int", min=0, max=1000),
             ),

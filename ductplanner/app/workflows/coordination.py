@@ -513,7 +513,7 @@ def record_command(
     scenario : str, optional
         The plan's scenario, when the ``plan`` layer holds several.
     ler : path-like, optional
-        Also write the LER 2.0 export of all ducts to this file.
+        Also write the LER export (LER 2.2.0) of all ducts to this file.
     owner : str, optional
         With ``ler``: the duct owner as registered in LER.
 
@@ -549,5 +549,5 @@ def record_command(
     if ler:
         written = export_ler(path, Path(ler), owner=owner)
         summary["ler"] = str(written)
-        text += f"\nwrote the LER 2.0 export {written}"
+        text += f"\nwrote the LER 2.2.0 export {written}"
     return Result(summary=summary, text=text)
