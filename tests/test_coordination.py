@@ -58,6 +58,7 @@ def plan_layer(layers: dict[str, gpd.GeoDataFrame], digs: tuple[str, ...]) -> gp
             "dig_id": opp["dig_id"],
             "owner": opp["owner"],
             "edge_id": opp["edge_id"],
+            "street": opp["street"],
             "year": opp["year"],
             "kind": "co-dig",
             "metres": opp["metres"],

@@ -330,7 +330,7 @@ def test_opportunity_popup_has_owner_dates_metres_cost_and_households(map_worksp
         "Dig status": "planned",
         "Confidence": "budgeted",
         "Probability the trench opens": "70 %",
-        "Street edge": "V2:1",
+        "Street": "V2:1",
         "Metres": "200",
         "Cost (DKK)": "36,000",
         "Households gained if laid (covered at once)": "7",

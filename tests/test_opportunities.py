@@ -438,3 +438,14 @@ def small_demo() -> dict[str, gpd.GeoDataFrame]:
     from ductplanner.app.demo import generate_demo
 
     return generate_demo(2019, scale=0.2)
+
+
+def test_candidates_and_conflicts_carry_their_streets_name():
+    layers = town_with(
+        dig("NOV", line((0, 200), (300, 200)), start="2020-04-01", end="2020-06-30"),
+        dig("RAD", line((100, 200), (200, 200)), owner="Radius", start="2021-09-01",
+            end="2021-10-01"),
+    )  # fmt: skip
+    report = find_opportunities(layers, REVISED)
+    assert set(report.opportunities["street"]) == {"Parkvej"}
+    assert set(report.conflicts["street"]) == {"Parkvej"}

@@ -67,6 +67,10 @@ def test_plan_text_names_the_totals_and_every_year(tiny_workspace, capsys):
     assert "(optimal; proven the best possible)" in text
     assert all(f"  {year}: DKK" in text for year in range(2019, 2025))
     assert "wrote plan (7 features)" in text
+    layer = read_layer(tiny_workspace, "plan").set_index("id")
+    street = layer.loc["RAD-1@V2:1", "street"]
+    assert street == "Møllevej"  # the stretch is named by its street, not only its edge id
+    assert "RAD-1 (Radius) on Møllevej (V2:1): " in text
 
 
 def test_milp_and_fcfs_from_the_command_line(tiny_workspace, capsys):

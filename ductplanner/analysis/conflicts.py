@@ -94,6 +94,7 @@ def find_conflicts(
         {
             "id": [f"{a}+{b}@{x}" for a, b, x in zip(ids[dx], ids[dy], edge_ids, strict=True)],
             "edge_id": edge_ids,
+            "street": network.edges["name"].to_numpy(dtype=object)[edge],
             "dig_a": ids[dx],
             "owner_a": raw_owner[dx],
             "start_a": start.to_numpy()[dx],

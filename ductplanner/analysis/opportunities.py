@@ -437,6 +437,7 @@ def _opportunity_rows(
             .replace("", "other")
             .to_numpy(dtype=object)[dig],
             "edge_id": edge_ids,
+            "street": network.edges["name"].to_numpy(dtype=object)[edge],
             "year": start.dt.year.to_numpy(dtype=np.int64)[dig],
             "start": start.to_numpy()[dig],
             "end": end.to_numpy()[dig],

@@ -34,6 +34,7 @@ __all__ = [
     "slug",
     "some_ids",
     "spreadsheet_safe",
+    "street_label",
 ]
 
 Lang = Literal["en", "da"]
@@ -271,3 +272,15 @@ def some_ids(ids: Sequence[str], shown: int = 5) -> str:
     """
     named = ", ".join(str(i) for i in ids[:shown])
     return named + (f", +{len(ids) - shown:,} more" if len(ids) > shown else "")
+
+
+def street_label(name: Any, edge_id: Any) -> str:
+    """Name a street edge for people: its street's name with the edge id, or the id alone.
+
+    >>> street_label("Ballerupvej", "s709:1")
+    'Ballerupvej (s709:1)'
+    >>> street_label(None, "s709:1")
+    's709:1'
+    """
+    text = "" if is_nan(name) else " ".join(str(name).split())
+    return f"{text} ({edge_id})" if text else str(edge_id)

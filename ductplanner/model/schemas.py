@@ -115,6 +115,7 @@ class LayerSchema:
 
 
 _ID = Field("id", "str", required=True, description="unique feature id")
+_STREET = Field("street", "str", default="", description="name of the street the edge is part of")
 _YEAR_MIN, _YEAR_MAX = 1900, 2100
 
 ROAD_CLASSES = ("motorway", "through", "distributor", "local", "path", "other")
@@ -296,6 +297,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("owner", "str", default="", description="who digs"),
                 Field("purpose", "str", default="other"),
                 Field("edge_id", "str", required=True, description="street edge it lies on"),
+                _STREET,
                 Field(
                     "year",
                     "int",
@@ -337,6 +339,7 @@ SCHEMAS: dict[str, LayerSchema] = {
             (
                 _ID,
                 Field("edge_id", "str", required=True),
+                _STREET,
                 Field("dig_a", "str", required=True, description="the earlier dig"),
                 Field("owner_a", "str", default=""),
                 Field("start_a", "date"),
@@ -360,6 +363,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("dig_id", "str", required=True),
                 Field("owner", "str", default=""),
                 Field("edge_id", "str", required=True),
+                _STREET,
                 Field(
                     "year", "int", description="year the duct is laid", min=_YEAR_MIN, max=_YEAR_MAX
                 ),

@@ -181,6 +181,7 @@ def plan_layer(
             "dig_id": chosen["dig_id"].astype(str).to_numpy(dtype=object),
             "owner": chosen["owner"].astype(str).to_numpy(dtype=object),
             "edge_id": chosen["edge_id"].astype(str).to_numpy(dtype=object),
+            "street": _street_names(chosen["edge_id"].astype(str), edges),
             "year": chosen["year"].to_numpy(dtype=np.int64),
             "kind": chosen["kind"].astype(str).to_numpy(dtype=object),
             "metres": np.round(chosen["metres"].to_numpy(dtype=float), 1),
@@ -194,3 +195,11 @@ def plan_layer(
         columns=list(PLAN_COLUMNS),
     )
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs).values, crs=crs)
+
+
+def _street_names(edge_ids: pd.Series, edges: gpd.GeoDataFrame) -> np.ndarray:
+    """Return the name of each edge's street ("" where the edge or its name is unknown)."""
+    if "name" not in edges:
+        return np.full(len(edge_ids), "", dtype=object)
+    names = edges["name"].reindex(edge_ids.to_numpy()).fillna("").astype(str)
+    return names.to_numpy(dtype=object)

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..analysis.per_dig import DigFigures, dig_figures
 from ..core._errors import WorkspaceError
-from ..core._format import is_nan, share
+from ..core._format import is_nan, share, street_label
 from ..io.assets import ASSETS_DIR
 from .leaflet import (
     ADDRESS_STATES,
@@ -385,7 +385,7 @@ def _opportunity_popup(row: Any) -> Popup:
             ("Dig status", _get(row, "dig_status")),
             ("Confidence", _get(row, "confidence")),
             ("Probability the trench opens", _probability(_get(row, "probability"))),
-            ("Street edge", _get(row, "edge_id")),
+            ("Street", _street(row)),
             ("Metres", _get(row, "metres")),
             ("Cost (DKK)", _get(row, "cost_dkk")),
             ("Households gained if laid (covered at once)", _get(row, "households_now")),
@@ -397,13 +397,17 @@ def _opportunity_popup(row: Any) -> Popup:
     )
 
 
+def _street(row: Any) -> str:
+    return street_label(_get(row, "street"), _get(row, "edge_id"))
+
+
 def _dig_and_owner(row: Any, side: str) -> str:
     return f"{display_text(_get(row, f'dig_{side}'))} ({display_text(_get(row, f'owner_{side}'))})"
 
 
 def _conflict_popup(row: Any) -> Popup:
     return Popup.of(
-        f"Street opened twice: {_get(row, 'edge_id')}",
+        f"Street opened twice: {_street(row)}",
         [
             ("First dig", _dig_and_owner(row, "a")),
             ("starts", _get(row, "start_a")),
@@ -423,7 +427,7 @@ def _plan_popup(row: Any) -> Popup:
             ("How", _get(row, "kind")),
             ("Dig", _get(row, "dig_id")),
             ("Owner", _get(row, "owner")),
-            ("Street edge", _get(row, "edge_id")),
+            ("Street", _street(row)),
             ("Metres", _get(row, "metres")),
             ("Cost (DKK)", _get(row, "cost_dkk")),
             ("Households gained", _get(row, "households")),

@@ -38,6 +38,7 @@ from ...analysis.opportunity_report import OpportunityReport, left_out_text
 from ...analysis.reach import root_nodes
 from ...analysis.sites import site_weights
 from ...core._errors import InputError, Problem
+from ...core._format import street_label
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
 from ...io.workspace import Workspace, WorkspaceLike, as_workspace, read_layer, write_layers
@@ -275,7 +276,8 @@ def _text(result: Plan, workspace: str, scenario: str, layer: gpd.GeoDataFrame) 
             f"{result.households_by_year[i]:,.0f} households covered"
         )
     for row in layer.head(_LISTED).itertuples(index=False):
-        lines.append(f"  - {row.year} {row.dig_id} ({row.owner}) on {row.edge_id}: {row.why}")
+        on = street_label(getattr(row, "street", ""), row.edge_id)
+        lines.append(f"  - {row.year} {row.dig_id} ({row.owner}) on {on}: {row.why}")
     if len(layer) > _LISTED:
         lines.append(f"  ... and {len(layer) - _LISTED:,} more stretches (see the plan layer)")
     if result.message:
