@@ -56,7 +56,7 @@ def _run_date(args: argparse.Namespace) -> RunDate:
 
 
 def _cmd_demo(args: argparse.Namespace) -> Result:
-    return run_demo(Path(args.out), seed=args.seed, progress=_shows_progress(args))
+    return run_demo(Path(args.out), seed=args.seed, progress=_shows_progress(args), lang=args.lang)
 
 
 def _cmd_import(args: argparse.Namespace) -> Result:
@@ -163,7 +163,7 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_map(args: argparse.Namespace) -> Result:
-    chosen = ("audience", "owner", "basemap", "view", "scenarios")
+    chosen = ("audience", "owner", "basemap", "view", "scenarios", "lang")
     options = {name: value for name in chosen if (value := getattr(args, name, None))}
     return map_command(
         args.workspace,
@@ -331,6 +331,9 @@ def _add_demo_parser(sub: Any) -> None:
     p = sub.add_parser("demo", help="build the demo municipality and run every step on it")
     p.add_argument("--out", default="maps", help="output folder (default: maps/)")
     p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
+    p.add_argument(
+        "--lang", choices=["en", "da"], default="en", help="the maps' language (default en)"
+    )
     _add_output_options(p)
 
 
@@ -492,6 +495,9 @@ def _add_map_parser(sub: Any) -> None:
         dest="scenarios",
         action="append",
         help="scenario of the forecast to show (time: one; compare: two); as simulated",
+    )
+    p.add_argument(
+        "--lang", choices=["en", "da"], help="the map's language and numbers (default en)"
     )
     _add_output_options(p)
 

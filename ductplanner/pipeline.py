@@ -23,7 +23,7 @@ from .app.workflows.opportunities import opportunities_workspace
 from .app.workflows.plan import plan_workspace
 from .app.workflows.report import collect_report, report_summary, write_report
 from .app.workflows.simulate import workspace_input, write_forecast
-from .core._format import metres, percent, slug
+from .core._format import Lang, metres, percent, slug
 from .core.result import Result
 from .io.assets import assets_installed, install_command
 from .io.workspace import read_layer, read_table
@@ -57,6 +57,8 @@ class DemoContext:
     label : str
         The words every demo output shows so that nobody takes the made-up
         municipality for real data (a map caption, a report banner).
+    lang : {"en", "da"}
+        The maps' language (the report is written in both).
     """
 
     workspace: Path
@@ -65,6 +67,7 @@ class DemoContext:
     scenarios: Path
     results: dict[str, Any] = field(default_factory=dict)
     label: str = "Synthetic demo municipality: made-up data placed at Ballerup"
+    lang: Lang = "en"
 
 
 @dataclass
@@ -209,18 +212,24 @@ def maps_step(ctx: DemoContext) -> StepOutcome:
     self_contained = assets_installed()
     written = [
         save_map(
-            workspace_map(ctx.workspace, self_contained=self_contained),
+            workspace_map(ctx.workspace, self_contained=self_contained, lang=ctx.lang),
             ctx.out / "workspace.html",
         ),
         save_map(
-            workspace_map(ctx.workspace, audience="committee", self_contained=self_contained),
+            workspace_map(
+                ctx.workspace, audience="committee", self_contained=self_contained, lang=ctx.lang
+            ),
             ctx.out / "committee.html",
         ),
     ]
     owners = sorted(set(read_layer(ctx.workspace, "digs", required=False)["owner"].dropna()))
     for owner in owners:
         m = workspace_map(
-            ctx.workspace, audience="utility", owner=owner, self_contained=self_contained
+            ctx.workspace,
+            audience="utility",
+            owner=owner,
+            self_contained=self_contained,
+            lang=ctx.lang,
         )
         written.append(save_map(m, ctx.out / f"utility-{slug(owner)}.html"))
     forecast_maps, forecast_line = write_demo_forecast_maps(ctx, self_contained)
@@ -256,14 +265,16 @@ def write_demo_forecast_maps(ctx: DemoContext, self_contained: bool) -> tuple[li
     first = DEMO_TIME_SCENARIO if DEMO_TIME_SCENARIO in present else present[0]
     written = [
         save_map(
-            forecast_map(ctx.workspace, first, self_contained=self_contained),
+            forecast_map(ctx.workspace, first, self_contained=self_contained, lang=ctx.lang),
             ctx.out / "forecast-time.html",
         )
     ]
     others = [s for s in DEMO_COMPARED if s in present] or [s for s in present if s != first]
     if not others:
         return written, f"time map of {first}; only one scenario simulated, so no comparison"
-    compared = comparison_map(ctx.workspace, [first, others[0]], self_contained=self_contained)
+    compared = comparison_map(
+        ctx.workspace, [first, others[0]], self_contained=self_contained, lang=ctx.lang
+    )
     written.append(save_map(compared, ctx.out / "compare.html"))
     return written, f"time map of {first}, comparison of {first} and {others[0]}"
 
@@ -321,6 +332,7 @@ def run_demo(
     scale: float = 1.0,
     progress: bool = True,
     steps: Sequence[tuple[str, Step]] | None = None,
+    lang: Lang = "en",
 ) -> Result:
     """Build the demo workspace in ``out`` and run every available step on it.
 
@@ -337,6 +349,8 @@ def run_demo(
         Print progress lines on standard error.
     steps : sequence of (name, step), optional
         The steps to run after building the workspace (default :data:`STEPS`).
+    lang : {"en", "da"}
+        The maps' language.
 
     Returns
     -------
@@ -353,7 +367,7 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     label = f"Synthetic demo municipality (seed {seed}): made-up data placed at Ballerup"
-    ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios(), label=label)
+    ctx = DemoContext(out / "demo.gpkg", out, seed, shipped_scenarios(), label=label, lang=lang)
     steps_to_run = STEPS if steps is None else tuple(steps)
     total = len(steps_to_run) + 1
     started = time.perf_counter()

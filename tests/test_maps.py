@@ -590,7 +590,7 @@ def test_cli_map_writes_the_file_and_reports_it(
     summary = json.loads(capsys.readouterr().out)
     assert summary["out"] == str(out) and summary["bytes"] == out.stat().st_size
     assert summary["layers"][0] == "Districts" and summary["not_computed"] == []
-    assert "<html>" in out.read_text()
+    assert "<html lang=\"en\">" in out.read_text()
 
 
 def test_cli_map_of_a_missing_workspace_fails_clearly(

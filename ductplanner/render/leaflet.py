@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from ..core._format import is_nan
+from .map_words import map_number, tr
 
 __all__ = [
     "ADDRESS_STATES",
@@ -71,14 +72,14 @@ def esc(value: Any) -> str:
 def display_text(value: Any) -> str:
     """Return a readable text for one attribute value (unescaped)."""
     if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
+        return tr("yes") if value else tr("no")
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
+        return map_number(int(value))
     if isinstance(value, float | np.floating):
         number = float(value)
-        return f"{number:,.0f}" if number.is_integer() or abs(number) >= 100 else f"{number:,.2f}"
+        return map_number(number, 0 if number.is_integer() or abs(number) >= 100 else 2)
     return str(value)
 
 

@@ -33,6 +33,7 @@ from ..core._errors import WorkspaceError
 from ..core._format import is_nan
 from ..io.assets import ASSETS_DIR, asset_tags
 from .leaflet import ADDRESS_STATES, LegendEntry, Overlay, display_text, esc
+from .map_words import map_lang
 from .style import safe_json
 
 if TYPE_CHECKING:
@@ -403,6 +404,7 @@ def add_page_head(
     """
     import folium
 
+    root.dp_lang = map_lang()  # the page's lang attribute, for map_html
     tags = asset_tags(self_contained=self_contained, assets_dir=assets_dir)
     root.header.add_child(folium.Element(tags), name="dp_assets")
     root.header.add_child(

@@ -21,7 +21,7 @@ import pandas as pd
 from ...analysis.per_dig import DIG_LAYERS, for_owner
 from ...core._atomic import write_text_atomic
 from ...core._errors import WorkspaceError
-from ...core._format import slug
+from ...core._format import Lang, slug
 from ...core.progress import OnStep, step_bar
 from ...core.result import Result
 from ...io.assets import ASSETS_DIR
@@ -37,6 +37,7 @@ from ...io.workspace import (
 from ...model.network import NETWORK_STEPS, build_network
 from ...model.scenarios import scenario_key
 from ...render.forecast_maps import ForecastBase, side_by_side_map, time_map
+from ...render.map_words import map_lang, map_language, tr
 from ...render.maps import DRAWN_AS, HOW_TO_DERIVE, layers_map
 from ...render.page import TOKEN_ENV, seed_element_ids
 from ...simulate.stored import FORECAST_TABLES, StoredForecast, stored_forecasts, stored_scenarios
@@ -67,19 +68,17 @@ def _token(token: str | None) -> str | None:
 
 
 def _rendered_note(workspace: Workspace) -> str:
-    return f"Rendered {dt.date.today().isoformat()} from {workspace.name}."
+    return tr("Rendered {date} from {name}.", date=dt.date.today().isoformat(), name=workspace.name)
 
 
-def _read_map_layers(
-    workspace: Workspace,
-) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame, list[str]]:
-    """Return the layers a workspace map draws, the provenance table, every layer present."""
+def _read_map_layers(workspace: Workspace) -> dict[str, gpd.GeoDataFrame]:
+    """Return the layers a workspace map draws."""
     present = list_layers(workspace)
     layers = {name: read_layer(workspace, name) for name in DRAWN_AS if name in present}
     for name in DIG_LAYERS:
         if name in layers and layers[name].crs is None:
             raise WorkspaceError(f"layer {name!r} of {workspace} has no CRS")
-    return layers, read_sources(workspace), present
+    return layers
 
 
 def workspace_map(
@@ -91,6 +90,7 @@ def workspace_map(
     token: str | None = None,
     self_contained: bool = False,
     assets_dir: Path = ASSETS_DIR,
+    lang: Lang = "en",
 ) -> folium.Map:
     """Return a Leaflet map of a workspace for one audience.
 
@@ -119,9 +119,27 @@ def workspace_map(
         are not installed.
     """
     workspace = as_workspace(workspace)
-    layers, sources, present = _read_map_layers(workspace)
+    layers = _read_map_layers(workspace)
     if audience == "utility" and owner:
         layers = for_owner(layers, owner, source=str(workspace))
+    with map_language(lang):
+        return _layers_map(
+            layers, workspace, audience, owner, basemap, token, self_contained, assets_dir
+        )
+
+
+def _layers_map(
+    layers: dict[str, gpd.GeoDataFrame],
+    workspace: Workspace,
+    audience: str,
+    owner: str | None,
+    basemap: str,
+    token: str | None,
+    self_contained: bool,
+    assets_dir: Path,
+) -> folium.Map:
+    sources = read_sources(workspace)
+    present = list_layers(workspace)
     return layers_map(
         layers,
         name=workspace.stem,
@@ -196,6 +214,7 @@ def forecast_map(
     token: str | None = None,
     self_contained: bool = False,
     assets_dir: Path = ASSETS_DIR,
+    lang: Lang = "en",
 ) -> folium.Map:
     """Return the time view of a workspace: one scenario's forecast coverage year by year.
 
@@ -217,15 +236,17 @@ def forecast_map(
     """
     workspace = as_workspace(workspace)
     (forecast,) = read_forecasts(workspace, [scenario])
-    return time_map(
-        forecast,
-        _forecast_base(workspace),
-        year=year,
-        basemap=basemap,
-        token=_token(token),
-        self_contained=self_contained,
-        assets_dir=assets_dir,
-    )
+    base = _forecast_base(workspace)
+    with map_language(lang):
+        return time_map(
+            forecast,
+            base,
+            year=year,
+            basemap=basemap,
+            token=_token(token),
+            self_contained=self_contained,
+            assets_dir=assets_dir,
+        )
 
 
 def comparison_map(
@@ -237,6 +258,7 @@ def comparison_map(
     token: str | None = None,
     self_contained: bool = False,
     assets_dir: Path = ASSETS_DIR,
+    lang: Lang = "en",
 ) -> Figure:
     """Return two scenarios' forecast coverage of one year side by side, in step.
 
@@ -264,15 +286,18 @@ def comparison_map(
     workspace = as_workspace(workspace)
     if len(scenarios) != 2:
         raise WorkspaceError(f"a comparison needs two scenarios, not {len(scenarios)}")
-    return side_by_side_map(
-        read_forecasts(workspace, scenarios),
-        _forecast_base(workspace),
-        year=year,
-        basemap=basemap,
-        token=_token(token),
-        self_contained=self_contained,
-        assets_dir=assets_dir,
-    )
+    forecasts = read_forecasts(workspace, scenarios)
+    base = _forecast_base(workspace)
+    with map_language(lang):
+        return side_by_side_map(
+            forecasts,
+            base,
+            year=year,
+            basemap=basemap,
+            token=_token(token),
+            self_contained=self_contained,
+            assets_dir=assets_dir,
+        )
 
 
 def map_html(m: folium.Map | Figure) -> str:
@@ -283,7 +308,8 @@ def map_html(m: folium.Map | Figure) -> str:
     """
     root = m.get_root()
     seed_element_ids(root)
-    return str(root.render())
+    lang = getattr(root, "dp_lang", map_lang())
+    return str(root.render()).replace("<html>", f'<html lang="{lang}">', 1)
 
 
 def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
@@ -336,6 +362,7 @@ def map_command(
     view: str = "layers",
     scenarios: Sequence[str] | None = None,
     progress: bool = False,
+    lang: Lang = "en",
 ) -> Result:
     """Render a map of a workspace (``ductplanner map``).
 
@@ -361,11 +388,13 @@ def map_command(
         omitted when the workspace has forecasts of just that many.
     progress : bool
         Show the steps on standard error (only when it is a terminal).
+    lang : {"en", "da"}
+        The map's language: its words, numbers and the page's ``lang``.
 
     Returns
     -------
     Result
-        ``summary`` has ``out``, ``bytes``, ``self_contained``, ``view``,
+        ``summary`` has ``lang``, ``out``, ``bytes``, ``self_contained``, ``view``,
         ``layers`` (map layer names) and ``not_computed`` (derived layers
         absent); forecast views add ``scenarios`` and ``years``.
     """
@@ -378,10 +407,10 @@ def map_command(
         raise WorkspaceError("--scenario picks a forecast: use it with --view time or compare")
     keys = [] if view == "layers" else _chosen_scenarios(workspace, view, scenarios)
     out_path = Path(out) if out else _default_out(workspace, view, audience, owner, keys)
-    summary: dict[str, Any] = {"view": view}
+    summary: dict[str, Any] = {"view": view, "lang": lang}
     forecast_view = view != "layers"
     steps = 3 + len(NETWORK_STEPS) if forecast_view else 3
-    with step_bar(steps, show=progress, desc="map") as step:
+    with step_bar(steps, show=progress, desc="map") as step, map_language(lang):
         step("reading the workspace")
         m: folium.Map | Figure
         if forecast_view:
@@ -406,6 +435,7 @@ def map_command(
                 owner=owner,
                 basemap=basemap,
                 self_contained=self_contained,
+                lang=lang,
             )
         step("writing the file")
         save_map(m, out_path)
