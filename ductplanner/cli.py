@@ -201,6 +201,8 @@ def _cmd_record(args: argparse.Namespace) -> Result:
         scenario=args.scenario,
         ler=args.ler,
         owner=args.owner,
+        depth_mm=args.depth_mm,
+        diameter_mm=args.diameter_mm,
     )
 
 
@@ -573,6 +575,18 @@ def _add_record_parser(sub: Any) -> None:
     p.add_argument("--crs", help="with --as-built: the CRS of its coordinates, if it has none")
     p.add_argument("--ler", help="also write the LER export of all ducts to FILE")
     p.add_argument("--owner", help="with --ler: duct owner as registered in LER")
+    p.add_argument(
+        "--depth-mm",
+        type=float,
+        metavar="MM",
+        help="with --ler: guiding depth (LER asks it of ducts laid after 1 July 2023)",
+    )
+    p.add_argument(
+        "--diameter-mm",
+        type=float,
+        metavar="MM",
+        help="with --ler: outer diameter (LER asks it of ducts laid after 1 July 2023)",
+    )
     _add_plan_scenario(p)
     _add_output_options(p)
 
@@ -604,13 +618,13 @@ def _add_export_ler_parser(sub: Any) -> None:
         "--depth-mm",
         type=float,
         metavar="MM",
-        help="guiding depth for ducts without depth_mm (LER requires one after 1 July 2023)",
+        help="guiding depth for ducts laid after 1 July 2023 without depth_mm (LER requires one)",
     )
     p.add_argument(
         "--diameter-mm",
         type=float,
         metavar="MM",
-        help="outer diameter for ducts without diameter_mm (required after 1 July 2023)",
+        help="outer diameter for ducts laid after 1 July 2023 without diameter_mm",
     )
     p.add_argument("--owner", help="duct owner as registered in LER (default: the ducts' owner)")
     p.add_argument("--cvr", help="the owner's CVR number (8 digits)")

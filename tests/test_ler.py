@@ -160,9 +160,10 @@ def test_ducts_laid_after_the_cutoff_need_their_diameter_and_depth(tmp_path: Pat
     assert "after 1 July 2023" in str(caught.value) and "--depth-mm" in str(caught.value)
     assert not out.exists()
     ler.export_ler(path, out, depth_mm=500, diameter_mm=40)
-    laid = etree.parse(str(out)).xpath("//ler:Foeringsroer", namespaces=NS)[-1]
+    _, d2, laid = etree.parse(str(out)).xpath("//ler:Foeringsroer", namespaces=NS)
     assert laid.findtext("ler:vejledendeDybde", namespaces=NS) == "500"
     assert laid.findtext("ler:udvendigDiameter", namespaces=NS) == "40"
+    assert d2.find("ler:vejledendeDybde", namespaces=NS) is None  # laid 2018: not made up
     with pytest.raises(InputError, match="depth_mm -1"):
         ler.export_ler(path, out, depth_mm=-1, diameter_mm=40)
 
@@ -340,3 +341,24 @@ def test_record_writes_the_ler_export_when_asked(tmp_path: Path):
 def test_the_summary_is_json(workspace: Path, tmp_path: Path):
     result = ler_command(workspace, out=tmp_path / "s.gml", version="2.1.0")
     assert json.loads(json.dumps(result.summary))["ler_version"] == "2.1.0"
+
+
+def test_record_after_the_cutoff_keeps_the_recording_when_ler_asks_for_more(tmp_path: Path):
+    path = tmp_path / "tiny.gpkg"
+    layers = tiny_layers()
+    plan = gpd.GeoDataFrame(
+        {"id": ["P1"], "opportunity_id": ["O1"], "dig_id": ["RAD-1"], "owner": ["Radius"],
+         "edge_id": ["V2:1"], "year": [2021], "kind": ["co-dig"], "metres": [100.0],
+         "cost_dkk": [18000.0], "households": [0.0], "why": [""], "method": ["greedy"],
+         "scenario": ["revised-2019"]},
+        geometry=[LineString([(710200, 6180000), (710200, 6180100)])],
+        crs=layers["ducts"].crs,
+    )  # fmt: skip
+    write_layers(path, {"digs": layers["digs"], "ducts": layers["ducts"], "plan": plan})
+    out = tmp_path / "l.gml"
+    result = record_command(str(path), "RAD-1", date="2024-09-02", ler=str(out))
+    assert result.summary["recorded"] and not out.exists()
+    assert {p["field"] for p in result.summary["ler_problems"]} == {"diameter_mm", "depth_mm"}
+    assert "recorded, but the LER export was not written" in result.text
+    again = ler_command(str(path), out=out, depth_mm=600, diameter_mm=40)
+    assert again.summary["features"] == 3 and ler.validate_ler(out) == []

@@ -47,15 +47,15 @@ field                           value
                                 surveyed position
 ``noejagtighedsklasse``         ``> 2.00 m`` for the same reason
 ``noejagtighedsklasseVertikal`` ``> 2.00 m``: no height is known (LER 2.2.0 only)
-``vejledendeDybde``             ``depth_mm`` (``uom="mm"``), where known (or the export's
-                                ``depth_mm``)
+``vejledendeDybde``             ``depth_mm`` (``uom="mm"``), where known (for a duct laid
+                                after 1 July 2023, else the export's ``depth_mm``)
 ``geometri``                    ``gml:LineString`` in EPSG:7416 (ETRS89 / UTM 32N + DVR90),
                                 3D, the height ``-99`` (unknown) as LER asks
 ``niveau``                      ``under terræn``
 ``indeholderLedninger``         ``false`` (empty ducts, *tomrør*)
 ``ledningsetableringsmetode``   ``nedgravning`` (laid in an open trench)
-``udvendigDiameter``            ``diameter_mm`` (``uom="mm"``), where known (or the export's
-                                ``diameter_mm``)
+``udvendigDiameter``            ``diameter_mm`` (``uom="mm"``), where known (for a duct laid
+                                after 1 July 2023, else the export's ``diameter_mm``)
 ``tvaersnitsform``              ``cirkulær``
 ``udnyttelsesgrad``             ``1 - spare_tubes / tubes``, where both are known (LER 2.2.0
                                 only; it shows spare capacity for shared use)
@@ -262,6 +262,8 @@ def _feature(
     for name, value in _FIXED:
         _sub(feature, _ler(name), value)
     established, how = _establishment(duct)
+    if not after_cutoff(established):  # the defaults fill only what LER requires
+        depth_mm = diameter_mm = None
     when = _sub(feature, _ler("etableringstidspunkt"), established)
     if how == "undated":
         when.set("indeterminatePosition", "unknown")
@@ -315,7 +317,8 @@ def build_ler_document(
     enquiry_id : str, optional
         The enquiry's UUID (default :func:`stable_enquiry_id`).
     depth_mm, diameter_mm : float, optional
-        For ducts whose ``depth_mm`` or ``diameter_mm`` is empty.
+        For ducts laid after 1 July 2023 whose ``depth_mm`` or
+        ``diameter_mm`` is empty.
 
     Returns
     -------
@@ -465,8 +468,9 @@ def write_ler_export(
         The enquiry area (graveområde), in EPSG:25832, or a file of polygons
         (any format ``import`` reads): only the ducts touching it.
     depth_mm, diameter_mm : float, optional
-        Guiding depth and outer diameter for ducts whose ``depth_mm`` or
-        ``diameter_mm`` is empty.
+        Guiding depth and outer diameter for the ducts laid after 1 July 2023
+        whose ``depth_mm`` or ``diameter_mm`` is empty (LER requires both for
+        those; older ducts are left as they are).
 
     Returns
     -------

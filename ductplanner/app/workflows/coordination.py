@@ -499,6 +499,8 @@ def record_command(
     scenario: str | None = None,
     ler: str | os.PathLike[str] | None = None,
     owner: str | None = None,
+    depth_mm: float | None = None,
+    diameter_mm: float | None = None,
 ) -> Result:
     """``ductplanner record WORKSPACE --dig ID [--date D] [--as-built FILE] [--ler FILE]``.
 
@@ -516,11 +518,15 @@ def record_command(
         Also write the LER export (LER 2.2.0) of all ducts to this file.
     owner : str, optional
         With ``ler``: the duct owner as registered in LER.
+    depth_mm, diameter_mm : float, optional
+        With ``ler``: guiding depth and outer diameter for ducts without them
+        (LER requires both for ducts laid after 1 July 2023).
 
     Returns
     -------
     Result
-        :meth:`RecordOutcome.summary` (and ``ler``, the export written).
+        :meth:`RecordOutcome.summary` (and ``ler``, the export written, or
+        ``ler_problems`` when it could not be: the recording stands).
     """
     path = as_workspace(workspace)
     outcome = record_dig(
@@ -547,7 +553,17 @@ def record_command(
                 f"{number(outcome.households_after or 0)} ({gain:+d})"
             )
     if ler:
-        written = export_ler(path, Path(ler), owner=owner)
-        summary["ler"] = str(written)
-        text += f"\nwrote the LER 2.2.0 export {written}"
+        try:
+            written = export_ler(
+                path, Path(ler), owner=owner, depth_mm=depth_mm, diameter_mm=diameter_mm
+            )
+        except InputError as exc:
+            summary["ler_problems"] = [p.as_dict() for p in exc.problems]
+            text += (
+                f"\nrecorded, but the LER export was not written:\n{exc}\n"
+                "write it with ductplanner export-ler once the ducts have what LER asks"
+            )
+        else:
+            summary["ler"] = str(written)
+            text += f"\nwrote the LER 2.2.0 export {written}"
     return Result(summary=summary, text=text)
