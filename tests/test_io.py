@@ -952,3 +952,22 @@ def test_audit_refuses_unknown_extension(tmp_path):
     with pytest.raises(InputError, match=r"\.html, \.json or \.csv"):
         write_report(audit_problems(), tmp_path / "r.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "far"),
+    [(24.94, 60.17, True), (12.57, 55.68, False), (14.9, 55.1, False), (-3.7, 40.4, True)],
+)  # Helsinki, Copenhagen, Bornholm, Madrid
+def test_data_far_from_the_workspace_zone_is_warned_about(tmp_path, lon, lat, far):
+    path = tmp_path / "streets.geojson"
+    line = LineString([(lon, lat), (lon + 0.002, lat + 0.001)])
+    gpd.GeoDataFrame({"id": ["s1"]}, geometry=[line], crs="EPSG:4326").to_file(path)
+    loaded = load_file(path, "streets")
+    warned = [p for p in loaded.problems if p.rule == "crs-far-from-zone"]
+    assert bool(warned) is far
+    assert not loaded.errors  # a warning never blocks the import
+    if lon > 20:
+        (warning,) = warned
+        assert warning.severity == "warning"
+        assert "UTM zone 35N" in warning.message and "0.91 % off" in warning.message
+        assert "EPSG:25835" in warning.hint

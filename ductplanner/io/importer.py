@@ -87,6 +87,7 @@ from ..model.layers import (
 )
 from ..model.parallel import CARRIAGEWAY_DISTANCE_M, TWIN_DISTANCE_M
 from ..model.parallel import merge_twins as merge_twin_lines
+from ..model.zone import zone_fit
 from .layer_guess import guess_layer
 from .mappings import (
     FieldMapping,
@@ -472,6 +473,8 @@ def _finish(
     if clean.crs is not None and not crs_wrong and not clean.crs.equals(WORKSPACE_CRS):
         clean = clean.to_crs(WORKSPACE_CRS)
         notes.append(f"reprojected from {file_crs} to {WORKSPACE_CRS}")
+    if clean.crs is not None and not crs_wrong:
+        problems += _far_from_zone(clean, source, layer)
     loaded = LoadedFile(
         path=path,
         layer=layer,
@@ -506,6 +509,36 @@ def _no_features(
         message,
         "check that this is the right file (and layer: --source-layer) for " + layer,
     )
+
+
+def _far_from_zone(frame: gpd.GeoDataFrame, source: str, layer: str) -> list[Problem]:
+    """Warn when the data lies where the workspace CRS draws lengths too long or short."""
+    geometry = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if geometry.empty:
+        return []
+    west, south, east, north = geometry.total_bounds
+    xs = [west, east, west, east, (west + east) / 2]
+    ys = [south, south, north, north, (south + north) / 2]
+    corners = gpd.GeoSeries.from_xy(xs, ys, crs=frame.crs).to_crs("EPSG:4326")
+    if not np.isfinite(corners.x).all() or not np.isfinite(corners.y).all():
+        return []
+    fits = [zone_fit(float(x), float(y)) for x, y in zip(corners.x, corners.y, strict=True)]
+    worst = max(fits, key=lambda f: f.length_error)
+    if not worst.far:
+        return []
+    centre = fits[-1]
+    lon, lat = float(corners.x.iloc[-1]), float(corners.y.iloc[-1])
+    return [
+        make_problem(
+            source, layer, "crs-far-from-zone",
+            f"the data lies around {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}, "
+            f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'}, in UTM zone {centre.zone}, far from the "
+            f"workspace's {WORKSPACE_CRS} (zone 32N): lengths there are drawn up to "
+            f"{100 * worst.length_error:.2f} % off, and so are metres, costs and the drop distance",
+            f"read its figures with that in mind; the place's own zone is {centre.zone_crs}",
+            field="geometry", severity="warning",
+        )
+    ]  # fmt: skip
 
 
 def _set_crs(
