@@ -352,3 +352,46 @@ def test_comparison_has_two_maps_that_stay_in_sync(browser: Any, views_dir: Path
         page.screenshot(path=str(ARTIFACTS / "map-compare.png"))
     finally:
         visit.page.close()
+
+
+@pytest.fixture(scope="module")
+def danish_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("browser-maps-da")
+    workspace = write_map_workspace(folder / "town.gpkg")
+    return save_map(workspace_map(workspace, self_contained=True, lang="da"), folder / "da.html")
+
+
+def test_a_danish_map_works_in_danish(browser: Any, danish_map: Path) -> None:
+    from ductplanner.render.map_words import map_language, tr
+
+    visit = _open(browser, danish_map)
+    page = visit.page
+    with map_language("da"):
+        no_basemap, dig, digs_layer = (
+            tr("No basemap"),
+            tr("Dig {id}", id="NOV-1"),
+            tr("Third-party digs"),
+        )
+    assert page.evaluate("document.documentElement.lang") == "da"
+    legend = page.eval_on_selector_all(".dp-legend-layer", "els => els.map(e => e.dataset.layer)")
+    control = page.eval_on_selector_all(
+        ".leaflet-control-layers-overlays label", "els => els.map(e => e.innerText.trim())"
+    )
+    assert sorted(legend) == sorted(control) and digs_layer in control
+    assert "Third-party digs" not in control
+    has_layer = "name => window.ductplanner.map.hasLayer(window.ductplanner.layers[name])"
+    box = page.locator(".leaflet-control-layers-overlays label", has_text=digs_layer).locator(
+        "input"
+    )
+    box.click()
+    assert page.evaluate(has_layer, digs_layer) is False
+    box.click()
+    bases = page.eval_on_selector_all(
+        ".leaflet-control-layers-base label", "els => els.map(e => e.innerText.trim())"
+    )
+    assert bases == ["OpenStreetMap", no_basemap] and no_basemap != "No basemap"
+    _click_at(visit, 60, 100)  # Skolevej, under Novafos's dig
+    text = _popup_text(visit, screenshot="map-popup-da.png")
+    assert dig in text and dig != "Dig NOV-1" and "Novafos" in text
+    assert visit.errors == [] and visit.refused == []
+    page.close()

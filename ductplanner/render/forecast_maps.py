@@ -44,7 +44,7 @@ import pandas as pd
 import shapely
 
 from ..core._errors import WorkspaceError
-from ..core._format import number, percent
+from ..core._format import percent
 from ..io.assets import ASSETS_DIR
 from ..simulate.stored import StoredForecast
 from .leaflet import (
@@ -59,6 +59,7 @@ from .leaflet import (
     lonlat,
     popup_table,
 )
+from .map_words import map_lang, map_number, tr
 from .maps import layer_overlays
 from .page import (
     About,
@@ -120,19 +121,29 @@ class ForecastBase:
 def _figures(row: Mapping[str, Any], year: int) -> str:
     """Return a one-line statement of a forecast row (escaped HTML)."""
     total = float(row["households_total"])
-    line = (
-        f"{year}: median {number(row['p50'])} of {number(total)} households "
-        f"duct-covered ({percent(row['p50'], total)}); in 8 of 10 runs between "
-        f"{number(row['p10'])} and {number(row['p90'])}"
+    line = tr(
+        "{year}: median {p50} of {total} households duct-covered ({share}); "
+        "in 8 of 10 runs between {p10} and {p90}",
+        year=year,
+        p50=map_number(row["p50"]),
+        total=map_number(total),
+        share=percent(row["p50"], total, lang=map_lang()),
+        p10=map_number(row["p10"]),
+        p90=map_number(row["p90"]),
     )
     if not pd.isna(row.get("p_reach_target")):
-        line += f"; target reached in {percent(row['p_reach_target'], 1, 0)} of runs"
+        reached = percent(row["p_reach_target"], 1, 0, lang=map_lang())
+        line += tr("; target reached in {share} of runs", share=reached)
     return esc(line)
 
 
 def _share_of_runs(row: Mapping[str, Any]) -> str | None:
     value = row.get("p_reach_target")
-    return None if value is None or pd.isna(value) else percent(float(value), 1, 0)
+    return None if value is None or pd.isna(value) else percent(float(value), 1, 0, lang=map_lang())
+
+
+def _band(row: Mapping[str, Any]) -> str:
+    return f"{map_number(row['p10'])}–{map_number(row['p90'])}"
 
 
 def _district_years(
@@ -150,9 +161,9 @@ def _district_years(
         for year in years:
             if (name, year) not in rows.index:
                 styles.append(table.index(_NO_FORECAST))
-                tips.append(f"<b>{esc(name)}</b><br>no forecast for {year}")
-                none = [("Forecast", f"none for {year}")]
-                popups.append(popup_table(f"District {name}", none))
+                tips.append(f"<b>{esc(name)}</b><br>{esc(tr('no forecast for {year}', year=year))}")
+                none = [(tr("Forecast"), tr("none for {year}", year=year))]
+                popups.append(popup_table(tr("District {name}", name=name), none))
                 continue
             row = rows.loc[(name, year)]
             total = int(row["households_total"])
@@ -162,15 +173,15 @@ def _district_years(
             tips.append(f"<b>{esc(name)}</b><br>{_figures(row, year)}")
             popups.append(
                 popup_table(
-                    f"District {name}, {year}",
+                    tr("District {name}, {year}", name=name, year=year),
                     [
-                        ("Households", total),
-                        ("Duct-covered, median of the runs", int(row["p50"])),
-                        ("Median share", percent(row["p50"], total)),
-                        ("Mean", row["mean"]),
-                        ("10th–90th percentile", f"{number(row['p10'])}–{number(row['p90'])}"),
-                        ("Runs reaching the target share", _share_of_runs(row)),
-                        ("Scenario", forecast.name),
+                        (tr("Households"), total),
+                        (tr("Duct-covered, median of the runs"), int(row["p50"])),
+                        (tr("Median share"), percent(row["p50"], total, lang=map_lang())),
+                        (tr("Mean"), row["mean"]),
+                        (tr("10th–90th percentile"), _band(row)),
+                        (tr("Runs reaching the target share"), _share_of_runs(row)),
+                        (tr("Scenario"), forecast.name),
                     ],
                 )
             )
@@ -253,32 +264,49 @@ def _legend(table: StyleTable) -> list[Overlay]:
         LegendEntry(f"{lo}–{hi} %", district_style(c), "area")
         for (lo, hi), c in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
     ]
-    areas.append(LegendEntry("no forecast", _NO_FORECAST, "area"))
-    streets = [LegendEntry(label, style, "line") for _, label, style in reversed(_LINE_CLASSES)]
+    areas.append(LegendEntry(tr("no forecast"), _NO_FORECAST, "area"))
+    streets = [LegendEntry(tr(label), style, "line") for _, label, style in reversed(_LINE_CLASSES)]
     return [
         Overlay(
-            "Districts: median share of households duct-covered",
+            tr("Districts: median share of households duct-covered"),
             "forecast",
             "legend",
             [],
             [],
             areas,
         ),
-        Overlay("Streets: chance of a connected duct", "forecast_edges", "legend", [], [], streets),
+        Overlay(
+            tr("Streets: chance of a connected duct"), "forecast_edges", "legend", [], [], streets
+        ),
     ]
 
 
 def _runs_note(forecast: StoredForecast) -> str:
     runs = forecast.runs
     if not runs:
-        return f"{forecast.scenario} ({forecast.name}): how it was simulated is not recorded."
-    regrowth = f"{runs['distribution']}, mean cycle {number(runs['mean_cycle_years'], 1)} years"
+        return tr(
+            "{scenario} ({name}): how it was simulated is not recorded.",
+            scenario=forecast.scenario,
+            name=forecast.name,
+        )
+    regrowth = tr(
+        "{distribution}, mean cycle {years} years",
+        distribution=tr(str(runs["distribution"])),
+        years=map_number(runs["mean_cycle_years"], 1),
+    )
     if str(runs["distribution"]) == "gamma" and not pd.isna(runs.get("gamma_shape")):
-        regrowth += f", shape {number(runs['gamma_shape'], 1)}"
-    return (
-        f"Scenario {forecast.scenario} ({forecast.name}): {number(runs['runs'])} runs, "
-        f"seed {runs['seed']}, future digging {regrowth}, horizon {runs['horizon']}; "
-        f"simulated {str(runs['created'])[:10]} by ductplanner {runs['version']}."
+        regrowth += tr(", shape {shape}", shape=map_number(runs["gamma_shape"], 1))
+    return tr(
+        "Scenario {scenario} ({name}): {runs} runs, seed {seed}, future digging {regrowth}, "
+        "horizon {horizon}; simulated {date} by ductplanner {version}.",
+        scenario=forecast.scenario,
+        name=forecast.name,
+        runs=map_number(runs["runs"]),
+        seed=runs["seed"],
+        regrowth=regrowth,
+        horizon=runs["horizon"],
+        date=str(runs["created"])[:10],
+        version=runs["version"],
     )
 
 
@@ -303,9 +331,9 @@ def _about(
         "forecast_edges": "street colours",
         "forecast_runs": "how it was simulated (below)",
     }
-    rows = [provenance_row(n, shown, by_layer.get(n), seen) for n, shown in drawn.items()]
+    rows = [provenance_row(n, tr(shown), by_layer.get(n), seen) for n, shown in drawn.items()]
     about = About(title, rows, [_runs_note(f) for f in forecasts])
-    about.notes += [_METHOD_NOTE, *notes, *base.notes]
+    about.notes += [tr(_METHOD_NOTE), *notes, *base.notes]
     return about
 
 
@@ -318,12 +346,18 @@ def _notes(unmatched: Sequence[str], unknown_edges: int) -> list[str]:
     notes = []
     if unmatched:
         notes.append(
-            "Forecast districts not in the districts layer (not drawn): " + ", ".join(unmatched)
+            tr(
+                "Forecast districts not in the districts layer (not drawn): {names}",
+                names=", ".join(unmatched),
+            )
         )
     if unknown_edges:
         notes.append(
-            f"{unknown_edges} street edges of the forecast are not in the street network "
-            "(not drawn): the streets changed since the simulation; simulate again."
+            tr(
+                "{count} street edges of the forecast are not in the street network "
+                "(not drawn): the streets changed since the simulation; simulate again.",
+                count=map_number(unknown_edges),
+            )
         )
     return notes
 
@@ -337,10 +371,11 @@ def _switch_html(forecast: StoredForecast) -> str:
         f'<div class="dp-years-title"><b>{esc(forecast.scenario)}</b>: '
         f"{esc(forecast.name)}</div>"
         '<div class="dp-years-row"><button type="button" class="dp-prev" '
-        'aria-label="previous year">◀</button>'
+        f'aria-label="{esc(tr("previous year"))}">◀</button>'
         f'<input type="range" min="0" max="{last}" step="1" value="0" '
-        'aria-label="year">'
-        '<button type="button" class="dp-next" aria-label="next year">▶</button>'
+        f'aria-label="{esc(tr("year"))}">'
+        '<button type="button" class="dp-next" '
+        f'aria-label="{esc(tr("next year"))}">▶</button>'
         '<b class="dp-year"></b></div><div class="dp-year-figures"></div>'
     )
 
@@ -403,7 +438,11 @@ def time_map(
         bounds.append(b)
     m = framed_map(bounds, basemap=basemap, token=token)
     add_page_head(m.get_root(), self_contained=self_contained, assets_dir=assets_dir)
-    title = f"{base.name}: forecast coverage year by year, {forecast.scenario}"
+    title = tr(
+        "{name}: forecast coverage year by year, {scenario}",
+        name=base.name,
+        scenario=forecast.scenario,
+    )
     about = _about(title, base, [forecast], _notes(unmatched, unknown))
     about.notes.append(offline_note(self_contained))
     years_element = _view_elements()[0](data, table.styles)
@@ -467,7 +506,7 @@ def _scenario_overlays(
         bounds = bounds_of(lonlat(layers["districts"]))
         overlays.append(
             Overlay(
-                "Districts",
+                tr("Districts"),
                 "forecast",
                 "geojson",
                 _single_year(areas, 0),
@@ -480,7 +519,7 @@ def _scenario_overlays(
     overlays += streets
     overlays.append(
         Overlay(
-            "Streets with a duct",
+            tr("Streets with a duct"),
             "forecast_edges",
             "geojson",
             _single_year(covered, 0),
@@ -496,7 +535,7 @@ def _title_html(forecast: StoredForecast, year: int) -> str:
     figures = (
         _figures(forecast.totals.loc[year], year)
         if year in forecast.totals.index
-        else f"{year}: no municipality total in the forecast"
+        else esc(tr("{year}: no municipality total in the forecast", year=year))
     )
     return (
         f'<div class="dp-title"><b>{esc(forecast.scenario)}</b>: {esc(forecast.name)}'
@@ -568,9 +607,15 @@ def side_by_side_map(
     page.add_child(maps[1])
     add_page_head(page, self_contained=self_contained, assets_dir=assets_dir)
     page.header.add_child(_divider(maps[1]), name="dp_compare")
-    names = " and ".join(f.scenario for f in forecasts)
     notes = [n for _, ns in built for n in dict.fromkeys(ns)]
-    about = _about(f"{base.name}: {names} in {year}", base, forecasts, notes)
+    title = tr(
+        "{name}: {left} and {right} in {year}",
+        name=base.name,
+        left=forecasts[0].scenario,
+        right=forecasts[1].scenario,
+        year=year,
+    )
+    about = _about(title, base, forecasts, notes)
     about.notes.append(offline_note(self_contained))
     legend = legend_html([*context, *_legend(table)])
     for i, (m, (overlays, _), forecast) in enumerate(zip(maps, built, forecasts, strict=True)):

@@ -3,8 +3,9 @@
 A map is drawn in one language: :func:`map_language` sets it for the
 drawing under way, and :func:`tr` gives a text in it. The English text is
 the key (as with gettext), so code reads as the English map does; the
-Danish texts live in :mod:`._words_layers` (the workspace maps) and
-:mod:`._words_forecast` (the forecast maps and the page around every map).
+Danish texts live in :mod:`._words_layers` (the workspace maps),
+:mod:`._words_forecast` (the forecast maps) and :mod:`._words_page` (the
+page around every map).
 A text without a Danish entry stays English. Numbers follow the language
 through :func:`map_number`.
 
@@ -25,10 +26,11 @@ from typing import Any
 from ..core._format import Lang, number
 from ._words_forecast import FORECAST_DANISH
 from ._words_layers import LAYERS_DANISH
+from ._words_page import PAGE_DANISH
 
 __all__ = ["DANISH", "map_lang", "map_language", "map_number", "tr"]
 
-DANISH: dict[str, str] = {**LAYERS_DANISH, **FORECAST_DANISH}
+DANISH: dict[str, str] = {**LAYERS_DANISH, **FORECAST_DANISH, **PAGE_DANISH}
 """English text → Danish text, for every map."""
 
 _LANG: ContextVar[Lang] = ContextVar("ductplanner_map_lang", default="en")

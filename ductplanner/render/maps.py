@@ -40,6 +40,15 @@ from ..analysis.per_dig import DigFigures, dig_figures
 from ..core._errors import WorkspaceError
 from ..core._format import is_nan, share, street_label
 from ..io.assets import ASSETS_DIR
+from ..model.schemas import (
+    BACKBONE_KINDS,
+    DIG_CONFIDENCES,
+    DIG_PURPOSES,
+    DIG_STATUSES,
+    DUCT_ORIGINS,
+    DUCT_STATUSES,
+    SITE_KINDS,
+)
 from .leaflet import (
     ADDRESS_STATES,
     COORD_DECIMALS,
@@ -56,6 +65,7 @@ from .leaflet import (
     merged_overlay,
     year_text,
 )
+from .map_words import map_lang, tr
 from .page import About, assemble_map, provenance_row
 from .style import NO_SHARE_COLOUR, SHARE_BREAKS, SHARE_COLOURS, share_class
 
@@ -125,6 +135,24 @@ _OWNER_COLOURS = (  # Dark2 without its blue-violet and magenta (ducts, backbone
 _OTHER_OWNERS = "#444444"
 _YEAR_COLOURS = ("#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
 _SITE_LETTERS = {"school": "S", "care-home": "C", "institution": "I", "admin": "A", "other": "O"}
+_CODES = frozenset(
+    (
+        *DUCT_STATUSES,
+        *DUCT_ORIGINS,
+        *BACKBONE_KINDS,
+        *SITE_KINDS,
+        *DIG_PURPOSES,
+        *DIG_STATUSES,
+        *DIG_CONFIDENCES,
+        "own-dig",
+    )
+)
+"""The schema's own words (statuses, kinds, purposes), shown in the map's language."""
+
+
+def _code(value: Any) -> Any:
+    """Return one of the schema's own words in the map's language; any other value as it is."""
+    return tr(value) if isinstance(value, str) and value in _CODES else value
 
 
 # --- one function per workspace layer --------------------------------------------------
@@ -132,20 +160,22 @@ _SITE_LETTERS = {"school": "S", "care-home": "C", "institution": "I", "admin": "
 
 def _streets(gdf: gpd.GeoDataFrame) -> Overlay:
     is_path = gdf["road_class"].astype("object").eq("path")
-    keys = pd.Series(np.where(is_path, "Paths", "Streets"), index=gdf.index)
+    streets, paths = tr("Streets"), tr("Paths")
+    keys = pd.Series(np.where(is_path, paths, streets), index=gdf.index)
     styles = {
-        "Streets": line_style("#6b6b6b", 1.2, opacity=0.55),
-        "Paths": line_style("#6b6b6b", 1.0, opacity=0.45, dashArray="3 4"),
+        streets: line_style("#6b6b6b", 1.2, opacity=0.55),
+        paths: line_style("#6b6b6b", 1.0, opacity=0.45, dashArray="3 4"),
     }
-    return merged_overlay("Streets", "streets", gdf, keys, styles)
+    return merged_overlay(tr("Streets"), "streets", gdf, keys, styles)
 
 
 def _year_classes(years: pd.Series) -> tuple[pd.Series, list[tuple[str, str]]]:
     """Return a class label per duct and (label, colour) per class, oldest first."""
     known = years.dropna().astype(int)
-    labels = pd.Series("year unknown", index=years.index, dtype="object")
+    unknown = tr("year unknown")
+    labels = pd.Series(unknown, index=years.index, dtype="object")
     if known.empty:
-        return labels, [("year unknown", "#555555")]
+        return labels, [(unknown, "#555555")]
     distinct = sorted(known.unique())
     if len(distinct) <= len(_YEAR_COLOURS):
         classes = [(y, y) for y in distinct]
@@ -156,12 +186,14 @@ def _year_classes(years: pd.Series) -> tuple[pd.Series, list[tuple[str, str]]]:
     colours = _YEAR_COLOURS[-len(classes) :]
     legend = []
     for (lo, hi), colour in zip(classes, colours, strict=True):
-        label = f"laid {lo}" if lo == hi else f"laid {lo}–{hi}"
+        label = (
+            tr("laid {year}", year=lo) if lo == hi else tr("laid {first}–{last}", first=lo, last=hi)
+        )
         inside = years.notna() & years.fillna(0).astype(int).between(lo, hi)
         labels[inside.to_numpy()] = label
         legend.append((label, colour))
     if years.isna().any():
-        legend.append(("year unknown", "#555555"))
+        legend.append((unknown, "#555555"))
     return labels, legend
 
 
@@ -183,31 +215,36 @@ def _ducts(gdf: gpd.GeoDataFrame) -> Overlay:
         elif not connected[i]:
             style.update(dashArray="1 7", lineCap="round", weight=5)
         styles.append(style)
-        state = "planned" if planned[i] else "existing"
+        state = tr("planned") if planned[i] else tr("existing")
         if has_connected:
-            state += ", connected" if connected[i] else ", island (not connected to the backbone)"
+            state = (
+                tr("{state}, connected", state=state)
+                if connected[i]
+                else tr("{state}, island (not connected to the backbone)", state=state)
+            )
         popups.append(
             Popup.of(
-                f"Duct {row.id}",
+                tr("Duct {id}", id=row.id),
                 [
-                    ("Laid", year_text(row.year_laid)),
-                    ("Status", state),
-                    ("Origin", row.origin),
-                    ("Owner", row.owner),
-                    ("Diameter (mm)", row.diameter_mm),
-                    ("Tubes", row.tubes),
-                    ("Spare tubes", row.spare_tubes),
-                    ("Length (m)", round(row.geometry.length)),
+                    (tr("Laid"), year_text(row.year_laid)),
+                    (tr("Status"), state),
+                    (tr("Origin"), _code(row.origin)),
+                    (tr("Owner"), row.owner),
+                    (tr("Diameter (mm)"), row.diameter_mm),
+                    (tr("Tubes"), row.tubes),
+                    (tr("Spare tubes"), row.spare_tubes),
+                    (tr("Length (m)"), round(row.geometry.length)),
                 ],
             )
         )
     legend = [LegendEntry(label, line_style(colour, 4), "line") for label, colour in year_legend]
     if planned.any():
-        legend.append(LegendEntry("planned", line_style("#555555", 4, dashArray="8 6"), "line"))
+        dashed = line_style("#555555", 4, dashArray="8 6")
+        legend.append(LegendEntry(tr("planned"), dashed, "line"))
     if has_connected:
         island = line_style("#555555", 5, dashArray="1 7", lineCap="round")
-        legend.append(LegendEntry("island (not connected to the backbone)", island, "line"))
-    return geojson_overlay("Ducts", "ducts", gdf, styles, legend, popups=popups)
+        legend.append(LegendEntry(tr("island (not connected to the backbone)"), island, "line"))
+    return geojson_overlay(tr("Ducts"), "ducts", gdf, styles, legend, popups=popups)
 
 
 def _backbone(gdf: gpd.GeoDataFrame) -> Overlay:
@@ -217,17 +254,19 @@ def _backbone(gdf: gpd.GeoDataFrame) -> Overlay:
     styles = [pop if p else fibre for p in is_point]
     popups = [
         Popup.of(
-            f"{'Point of presence' if row.kind == 'pop' else 'Fibre'} {row.id}",
-            [("Name", row.name), ("Kind", row.kind)],
+            tr("Point of presence {id}", id=row.id)
+            if row.kind == "pop"
+            else tr("Fibre {id}", id=row.id),
+            [(tr("Name"), row.name), (tr("Kind"), _code(row.kind))],
         )
         for row in gdf.itertuples(index=False)
     ]
     legend = []
     if (~is_point).any():
-        legend.append(LegendEntry("fibre backbone", fibre, "line"))
+        legend.append(LegendEntry(tr("fibre backbone"), fibre, "line"))
     if is_point.any():
-        legend.append(LegendEntry("point of presence (POP)", pop, "point"))
-    return geojson_overlay("Backbone", "backbone", gdf, styles, legend, popups=popups)
+        legend.append(LegendEntry(tr("point of presence (POP)"), pop, "point"))
+    return geojson_overlay(tr("Backbone"), "backbone", gdf, styles, legend, popups=popups)
 
 
 def _site_icon(kind: str, connected: bool) -> dict[str, Any]:
@@ -247,21 +286,22 @@ def _sites(gdf: gpd.GeoDataFrame) -> Overlay:
         Popup.of(
             str(row.name),
             [
-                ("Site", row.id),
-                ("Kind", row.kind),
-                ("Priority (1 = first)", row.priority),
-                ("Connected to fibre", bool(c)),
+                (tr("Site"), row.id),
+                (tr("Kind"), _code(row.kind)),
+                (tr("Priority (1 = first)"), row.priority),
+                (tr("Connected to fibre"), bool(c)),
             ],
         )
         for row, c in zip(gdf.itertuples(index=False), connected, strict=True)
     ]
     legend = [
-        LegendEntry(f"{kind} ({letter})", _site_icon(kind, False), "icon")
+        LegendEntry(f"{_code(kind)} ({letter})", _site_icon(kind, False), "icon")
         for kind, letter in _SITE_LETTERS.items()
         if kind in set(kinds)
     ]
-    legend.append(LegendEntry("filled: connected to fibre", _site_icon("other", True), "icon"))
-    return geojson_overlay("Municipal sites", "sites", gdf, styles, legend, popups=popups)
+    filled = _site_icon("other", True)
+    legend.append(LegendEntry(tr("filled: connected to fibre"), filled, "icon"))
+    return geojson_overlay(tr("Municipal sites"), "sites", gdf, styles, legend, popups=popups)
 
 
 def _owner_colours(owners: pd.Series) -> dict[str, str]:
@@ -286,35 +326,40 @@ def _dig_style(colour: str, status: str) -> dict[str, Any]:
 def _dig_popup(row: Any, figures: DigFigures, have_opportunities: bool) -> Popup:
     geom = row.geometry
     size = (
-        ("Area (m²)", round(geom.area))
+        (tr("Area (m²)"), round(geom.area))
         if geom.geom_type == "Polygon"
-        else ("Metres", round(geom.length))
+        else (tr("Metres"), round(geom.length))
     )
     rows: list[tuple[str, Any]] = [
-        ("Owner", row.owner),
-        ("Purpose", row.purpose),
-        ("Dates", f"{display_text(row.start)} – {display_text(row.end)}"),
-        ("Status", row.status),
-        ("Confidence", row.confidence),
-        ("Permit date", row.permit_date),
-        ("Contact", row.contact),
+        (tr("Owner"), row.owner),
+        (tr("Purpose"), _code(row.purpose)),
+        (tr("Dates"), f"{display_text(row.start)} – {display_text(row.end)}"),
+        (tr("Status"), _code(row.status)),
+        (tr("Confidence"), _code(row.confidence)),
+        (tr("Permit date"), row.permit_date),
+        (tr("Contact"), row.contact),
         size,
     ]
     if figures.stretches:
         rows += [
-            ("Co-digging stretches", figures.stretches),
-            ("Duct metres", figures.metres),
-            ("Cost (DKK)", figures.cost_dkk),
-            ("Households gained (covered at once)", figures.households),
-            ("Households gained once connected", figures.households_potential),
+            (tr("Co-digging stretches"), figures.stretches),
+            (tr("Duct metres"), figures.metres),
+            (tr("Cost (DKK)"), figures.cost_dkk),
+            (tr("Households gained (covered at once)"), figures.households),
+            (tr("Households gained once connected"), figures.households_potential),
         ]
     elif have_opportunities:
-        rows.append(("Co-digging", "no candidate stretch"))
+        rows.append((tr("Co-digging"), tr("no candidate stretch")))
     else:
-        rows.append(("Cost, households gained", "not computed (run `ductplanner opportunities`)"))
+        rows.append(
+            (
+                tr("Cost, households gained"),
+                tr("not computed (run `ductplanner opportunities`)"),
+            )
+        )
     if figures.plan_years:
-        rows.append(("Chosen in the plan", ", ".join(figures.plan_years)))
-    return Popup.of(f"Dig {row.id}", rows)
+        rows.append((tr("Chosen in the plan"), ", ".join(figures.plan_years)))
+    return Popup.of(tr("Dig {id}", id=row.id), rows)
 
 
 def _digs(
@@ -338,13 +383,16 @@ def _digs(
         if colour != _OTHER_OWNERS
     ]
     if _OTHER_OWNERS in colours.values():
-        legend.append(LegendEntry("other owners", _dig_style(_OTHER_OWNERS, "confirmed"), "line"))
+        others = _dig_style(_OTHER_OWNERS, "confirmed")
+        legend.append(LegendEntry(tr("other owners"), others, "line"))
     if "planned" in set(statuses):
-        legend.append(LegendEntry("dashed: only planned", _dig_style("#555555", "planned"), "line"))
+        dashed = _dig_style("#555555", "planned")
+        legend.append(LegendEntry(tr("dashed: only planned"), dashed, "line"))
     if "cancelled" in set(statuses):
-        legend.append(LegendEntry("dotted: cancelled", _dig_style("#555555", "cancelled"), "line"))
+        dotted = _dig_style("#555555", "cancelled")
+        legend.append(LegendEntry(tr("dotted: cancelled"), dotted, "line"))
     return geojson_overlay(
-        "Third-party digs", "digs", gdf, styles, legend, popups=popups, tooltips=tooltips
+        tr("Third-party digs"), "digs", gdf, styles, legend, popups=popups, tooltips=tooltips
     )
 
 
@@ -374,25 +422,26 @@ _TOUCHES = {
 
 def _opportunity_popup(row: Any) -> Popup:
     touches = _get(row, "touches")
+    touched = tr(_TOUCHES[str(touches)]) if str(touches) in _TOUCHES else touches
     return Popup.of(
-        f"Candidate {_get(row, 'id')}",
+        tr("Candidate {id}", id=_get(row, "id")),
         [
-            ("Dig", _get(row, "dig_id")),
-            ("Owner", _get(row, "owner")),
-            ("Purpose", _get(row, "purpose")),
-            ("Year", year_text(_get(row, "year"))),
-            ("Dates", _window(_get(row, "start"), _get(row, "end"))),
-            ("Dig status", _get(row, "dig_status")),
-            ("Confidence", _get(row, "confidence")),
-            ("Probability the trench opens", _probability(_get(row, "probability"))),
-            ("Street", _street(row)),
-            ("Metres", _get(row, "metres")),
-            ("Cost (DKK)", _get(row, "cost_dkk")),
-            ("Households gained if laid (covered at once)", _get(row, "households_now")),
-            ("Households gained once connected", _get(row, "households_potential")),
-            ("Touches", _TOUCHES.get(str(touches), touches)),
-            ("Share of the street edge opened", _probability(_get(row, "edge_share"))),
-            ("In the plan years", _get(row, "candidate")),
+            (tr("Dig"), _get(row, "dig_id")),
+            (tr("Owner"), _get(row, "owner")),
+            (tr("Purpose"), _code(_get(row, "purpose"))),
+            (tr("Year"), year_text(_get(row, "year"))),
+            (tr("Dates"), _window(_get(row, "start"), _get(row, "end"))),
+            (tr("Dig status"), _code(_get(row, "dig_status"))),
+            (tr("Confidence"), _code(_get(row, "confidence"))),
+            (tr("Probability the trench opens"), _probability(_get(row, "probability"))),
+            (tr("Street"), _street(row)),
+            (tr("Metres"), _get(row, "metres")),
+            (tr("Cost (DKK)"), _get(row, "cost_dkk")),
+            (tr("Households gained if laid (covered at once)"), _get(row, "households_now")),
+            (tr("Households gained once connected"), _get(row, "households_potential")),
+            (tr("Touches"), touched),
+            (tr("Share of the street edge opened"), _probability(_get(row, "edge_share"))),
+            (tr("In the plan years"), _get(row, "candidate")),
         ],
     )
 
@@ -407,34 +456,40 @@ def _dig_and_owner(row: Any, side: str) -> str:
 
 def _conflict_popup(row: Any) -> Popup:
     return Popup.of(
-        f"Street opened twice: {_street(row)}",
+        tr("Street opened twice: {street}", street=_street(row)),
         [
-            ("First dig", _dig_and_owner(row, "a")),
-            ("starts", _get(row, "start_a")),
-            ("Second dig", _dig_and_owner(row, "b")),
-            ("starts", _get(row, "start_b")),
-            ("Years between", _get(row, "gap_years")),
-            ("Metres in common", _get(row, "metres")),
-            ("Conflict", _get(row, "id")),
+            (tr("First dig"), _dig_and_owner(row, "a")),
+            (tr("starts"), _get(row, "start_a")),
+            (tr("Second dig"), _dig_and_owner(row, "b")),
+            (tr("starts"), _get(row, "start_b")),
+            (tr("Years between"), _get(row, "gap_years")),
+            (tr("Metres in common"), _get(row, "metres")),
+            (tr("Conflict"), _get(row, "id")),
         ],
     )
 
 
 def _plan_popup(row: Any) -> Popup:
+    year = year_text(_get(row, "year"))
+    title = (
+        tr("Chosen {id}: lay ducts in {year}", id=_get(row, "id"), year=year)
+        if year
+        else tr("Chosen {id}: lay ducts in the plan", id=_get(row, "id"))
+    )
     return Popup.of(
-        f"Chosen {_get(row, 'id')}: lay ducts in {year_text(_get(row, 'year')) or 'the plan'}",
+        title,
         [
-            ("How", _get(row, "kind")),
-            ("Dig", _get(row, "dig_id")),
-            ("Owner", _get(row, "owner")),
-            ("Street", _street(row)),
-            ("Metres", _get(row, "metres")),
-            ("Cost (DKK)", _get(row, "cost_dkk")),
-            ("Households gained", _get(row, "households")),
-            ("Why", _get(row, "why")),
-            ("Candidate", _get(row, "opportunity_id")),
-            ("Chosen by", _get(row, "method")),
-            ("Scenario", _get(row, "scenario")),
+            (tr("How"), _code(_get(row, "kind"))),
+            (tr("Dig"), _get(row, "dig_id")),
+            (tr("Owner"), _get(row, "owner")),
+            (tr("Street"), _street(row)),
+            (tr("Metres"), _get(row, "metres")),
+            (tr("Cost (DKK)"), _get(row, "cost_dkk")),
+            (tr("Households gained"), _get(row, "households")),
+            (tr("Why"), _get(row, "why")),
+            (tr("Candidate"), _get(row, "opportunity_id")),
+            (tr("Chosen by"), _get(row, "method")),
+            (tr("Scenario"), _get(row, "scenario")),
         ],
     )
 
@@ -468,8 +523,8 @@ def _derived_overlay(
 
 
 def _opportunities(gdf: gpd.GeoDataFrame) -> Overlay:
-    likely, unsure = "likely to open", "less likely (< 50 %) to open"
-    outside = "outside the plan years"
+    likely, unsure = tr("likely to open"), tr("less likely (< 50 %) to open")
+    outside = tr("outside the plan years")
 
     def style_of(row: Any) -> str:
         if _get(row, "candidate") is False or _get(row, "candidate") is np.False_:
@@ -483,16 +538,16 @@ def _opportunities(gdf: gpd.GeoDataFrame) -> Overlay:
         (outside, line_style("#c9b458", 6, opacity=0.4)),
     ]
     return _derived_overlay(
-        gdf, "Co-digging opportunities", "opportunities", legend, style_of, _opportunity_popup
+        gdf, tr("Co-digging opportunities"), "opportunities", legend, style_of, _opportunity_popup
     )
 
 
 def _conflicts(gdf: gpd.GeoDataFrame) -> Overlay:
     style = line_style("#b2182b", 7, opacity=0.9, dashArray="2 9", lineCap="round")
-    label = "opened by two parties a short time apart"
+    label = tr("opened by two parties a short time apart")
     return _derived_overlay(
         gdf,
-        "Digs in the same street",
+        tr("Digs in the same street"),
         "conflicts",
         [(label, style)],
         lambda _: label,
@@ -504,12 +559,14 @@ def _plan(gdf: gpd.GeoDataFrame) -> Overlay:
     co_dig = line_style("#e7298a", 9, opacity=0.95)
     own = line_style("#7a0177", 9, opacity=0.95, dashArray="10 5")
 
+    own_label, co_dig_label = tr("own trench"), tr("co-dig (in another party's trench)")
+
     def style_of(row: Any) -> str:
         kind = str(_get(row, "kind") or "")
-        return "own trench" if "own" in kind else "co-dig (in another party's trench)"
+        return own_label if "own" in kind else co_dig_label
 
-    legend = [("co-dig (in another party's trench)", co_dig), ("own trench", own)]
-    return _derived_overlay(gdf, "Chosen plan", "plan", legend, style_of, _plan_popup)
+    legend = [(co_dig_label, co_dig), (own_label, own)]
+    return _derived_overlay(gdf, tr("Chosen plan"), "plan", legend, style_of, _plan_popup)
 
 
 def _point_style(colour: str) -> dict[str, Any]:
@@ -538,25 +595,26 @@ def _addresses(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
         if g is not None and not g.is_empty
     ]
     styles = [_point_style(colour) for _, colour in ADDRESS_STATES]
-    legend = [LegendEntry(ADDRESS_STATES[k][0], styles[k], "point") for k in used]
+    legend = [LegendEntry(tr(ADDRESS_STATES[k][0]), styles[k], "point") for k in used]
     legend.append(
-        LegendEntry("cluster: households, pie of covered share", styles[used[0]], "cluster")
+        LegendEntry(tr("cluster: households, pie of covered share"), styles[used[0]], "cluster")
     )
-    return Overlay("Addresses", source, "points", rows, styles, legend, bounds=bounds_of(geoms))
+    return Overlay(tr("Addresses"), source, "points", rows, styles, legend, bounds=bounds_of(geoms))
 
 
 def _districts(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
     """Draw districts as a choropleth of duct coverage, or as outlines without coverage."""
     if source != "district_coverage":
         style = {"color": "#3d3d3d", "weight": 1.5, "opacity": 0.9, "fill": False}
-        tips = [f"<b>{esc(n)}</b><br>coverage not computed" for n in gdf["name"]]
+        not_computed = esc(tr("coverage not computed"))
+        tips = [f"<b>{esc(n)}</b><br>{not_computed}" for n in gdf["name"]]
         popups = [
-            Popup.of(f"District {n}", [("District", i)])
+            Popup.of(tr("District {name}", name=n), [(tr("District"), i)])
             for n, i in zip(gdf["name"], gdf["id"], strict=True)
         ]
-        legend = [LegendEntry("district (coverage not computed)", style, "area")]
+        legend = [LegendEntry(tr("district (coverage not computed)"), style, "area")]
         return geojson_overlay(
-            "Districts", source, gdf, [style] * len(gdf), legend, popups=popups, tooltips=tips
+            tr("Districts"), source, gdf, [style] * len(gdf), legend, popups=popups, tooltips=tips
         )
     no_households = district_style(NO_SHARE_COLOUR)
     styles, tips, popups = [], [], []
@@ -564,29 +622,38 @@ def _districts(gdf: gpd.GeoDataFrame, source: str) -> Overlay:
         total, covered = int(row.households_total or 0), int(row.households_duct_covered or 0)
         level = share_class(covered, total)
         styles.append(no_households if level is None else district_style(SHARE_COLOURS[level]))
-        stated = share(covered, total, "households")
+        stated = share(covered, total, "households", lang=map_lang())
         tips.append(f"<b>{esc(row.name)}</b><br>{esc(stated)}")
         popups.append(
             Popup.of(
-                f"District {row.name}",
+                tr("District {name}", name=row.name),
                 [
-                    ("Duct-covered", stated),
-                    ("Households", total),
-                    ("Households duct-covered", covered),
-                    ("Households served (duct-covered or a fast line)", row.households_served),
-                    ("Addresses", row.addresses_total),
-                    ("Addresses duct-covered", row.addresses_duct_covered),
-                    ("Addresses beyond the drop distance", row.addresses_beyond_drop),
+                    (tr("Duct-covered"), stated),
+                    (tr("Households"), total),
+                    (tr("Households duct-covered"), covered),
+                    (
+                        tr("Households served (duct-covered or a fast line)"),
+                        row.households_served,
+                    ),
+                    (tr("Addresses"), row.addresses_total),
+                    (tr("Addresses duct-covered"), row.addresses_duct_covered),
+                    (tr("Addresses beyond the drop distance"), row.addresses_beyond_drop),
                 ],
             )
         )
     edges = (0, *SHARE_BREAKS, 100)
     legend = [
-        LegendEntry(f"{lo}–{hi} % of households covered", district_style(colour), "area")
+        LegendEntry(
+            tr("{low}–{high} % of households covered", low=lo, high=hi),
+            district_style(colour),
+            "area",
+        )
         for (lo, hi), colour in zip(itertools.pairwise(edges), SHARE_COLOURS, strict=True)
     ]
-    legend.append(LegendEntry("no households", no_households, "area"))
-    return geojson_overlay("Districts", source, gdf, styles, legend, popups=popups, tooltips=tips)
+    legend.append(LegendEntry(tr("no households"), no_households, "area"))
+    return geojson_overlay(
+        tr("Districts"), source, gdf, styles, legend, popups=popups, tooltips=tips
+    )
 
 
 def layer_overlays(
@@ -690,9 +757,9 @@ def workspace_about(
     for layer in DRAWN_AS:
         if layer not in present:
             if layer in HOW_TO_DERIVE:
-                rows.append((layer, "—", HOW_TO_DERIVE[layer], "", "", "", ""))
+                rows.append((layer, "—", tr(HOW_TO_DERIVE[layer]), "", "", "", ""))
             continue
-        shown_as = DRAWN_AS[layer] if layer in drawn else "not on this map"
+        shown_as = tr(DRAWN_AS[layer]) if layer in drawn else tr("not on this map")
         rows.append(provenance_row(layer, shown_as, by_layer.get(layer), notes_seen))
     return About(title, rows)
 
@@ -767,17 +834,19 @@ def layers_map(
         When ``self_contained`` and the assets are not installed.
     """
     _check_audience(audience)
-    title = f"{name}: {_AUDIENCE_TITLES[audience]}"
+    title = f"{name}: {tr(_AUDIENCE_TITLES[audience])}"
     if audience == "utility":
         if not owner:
             raise WorkspaceError("a utility map needs the utility's name (a dig owner)")
-        title = f"{name}: digs of {owner} and the ducts we ask to lay in them"
+        title = tr(
+            "{name}: digs of {owner} and the ducts we ask to lay in them", name=name, owner=owner
+        )
     overlays = layer_overlays(layers, audience=audience)
     held = list(layers) if present is None else list(present)
     about = workspace_about(title, pd.DataFrame() if sources is None else sources, held, overlays)
     about.notes.extend(notes)
     if audience == "utility":
-        about.notes.append(f"Only the digs of {owner} are drawn.")
+        about.notes.append(tr("Only the digs of {owner} are drawn.", owner=owner))
     return assemble_map(
         overlays,
         about,

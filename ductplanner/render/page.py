@@ -33,7 +33,7 @@ from ..core._errors import WorkspaceError
 from ..core._format import is_nan
 from ..io.assets import ASSETS_DIR, asset_tags
 from .leaflet import ADDRESS_STATES, LegendEntry, Overlay, display_text, esc
-from .map_words import map_lang
+from .map_words import map_lang, tr
 from .style import safe_json
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ function dpGeoJson(data, styles, labels) {
     }
   });
 }
-function dpAddresses(rows, styles, labels) {
+function dpAddresses(rows, styles, labels, words) {
   var group = L.markerClusterGroup({
     chunkedLoading: true, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
     disableClusteringAtZoom: 16, maxClusterRadius: 45,
@@ -167,9 +167,9 @@ function dpAddresses(rows, styles, labels) {
   var markers = rows.map(function (r) {
     var m = L.circleMarker([r[0], r[1]], Object.assign({units: r[2], state: r[3]}, styles[r[3]]));
     m.bindPopup(function () {
-      return '<div class="dp-popup"><b>Address ' + r[4] + "</b><br>" + r[2] +
-        " household" + (r[2] === 1 ? "" : "s") + ", " + labels[r[3]] +
-        (r[5] ? "<br>already served by a fast line" : "") + "</div>";
+      return '<div class="dp-popup"><b>' + words.address + " " + r[4] + "</b><br>" + r[2] +
+        " " + (r[2] === 1 ? words.household : words.households) + ", " + labels[r[3]] +
+        (r[5] ? "<br>" + words.fast : "") + "</div>";
     });
     return m;
   });
@@ -213,8 +213,11 @@ def _element_classes() -> tuple[type, type, type]:
             self._name = "DuctplannerOverlay"
             styles = safe_json(overlay.styles)
             if overlay.kind == "points":
-                labels = safe_json([esc(label) for label, _ in ADDRESS_STATES])
-                self.factory = f"dpAddresses({safe_json(overlay.data)}, {styles}, {labels})"
+                labels = safe_json([esc(tr(label)) for label, _ in ADDRESS_STATES])
+                words = safe_json({k: esc(v) for k, v in _address_words().items()})
+                self.factory = (
+                    f"dpAddresses({safe_json(overlay.data)}, {styles}, {labels}, {words})"
+                )
             else:
                 data = {"type": "FeatureCollection", "features": overlay.data}
                 labels = safe_json(overlay.labels)
@@ -243,6 +246,16 @@ def _element_classes() -> tuple[type, type, type]:
         default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     return OverlayLayer, Panels, Map
+
+
+def _address_words() -> dict[str, str]:
+    """Return the words of an address popup, in the map's language."""
+    return {
+        "address": tr("Address"),
+        "household": tr("household"),
+        "households": tr("households"),
+        "fast": tr("already served by a fast line"),
+    }
 
 
 def _swatch(entry: LegendEntry) -> str:
@@ -281,7 +294,7 @@ def _swatch(entry: LegendEntry) -> str:
 
 def legend_html(overlays: Sequence[Overlay]) -> str:
     """Return the legend panel's HTML: per overlay (top first) its entries."""
-    parts = ["<details open><summary>Legend</summary>"]
+    parts = [f"<details open><summary>{esc(tr('Legend'))}</summary>"]
     for overlay in reversed(overlays):  # top layer first, as in the map
         parts.append(f'<div class="dp-legend-layer" data-layer="{esc(overlay.name)}">')
         parts.append(f"<h4>{esc(overlay.name)}</h4>")
@@ -305,10 +318,10 @@ class About:
 
 def _synthetic_text(value: Any) -> str:
     if is_nan(value):
-        return "unknown"
+        return tr("unknown")
     if isinstance(value, str):
         value = value.strip().lower() in {"1", "true", "yes"}
-    return "synthetic (demo)" if bool(value) else "real"
+    return tr("synthetic (demo)") if bool(value) else tr("real")
 
 
 def provenance_row(
@@ -320,7 +333,7 @@ def provenance_row(
     a note already in ``notes_seen`` is written "as above" (and is added).
     """
     if info is None:
-        return (layer, shown_as, "unknown", "", "unknown", "", "")
+        return (layer, shown_as, tr("unknown"), "", tr("unknown"), "", "")
     note = "" if is_nan(info.get("note")) else str(info["note"])
     row = (
         layer,
@@ -329,7 +342,7 @@ def provenance_row(
         "" if is_nan(info.get("updated")) else str(info["updated"])[:10],
         _synthetic_text(info.get("synthetic")),
         "" if is_nan(info.get("features")) else display_text(int(info["features"])),
-        "as above" if note and note in notes_seen else note,
+        tr("as above") if note and note in notes_seen else note,
     )
     notes_seen.add(note)
     return row
@@ -338,7 +351,7 @@ def provenance_row(
 def about_html(about: About) -> str:
     """Return the About panel's HTML: title, coverage definition, provenance rows, notes."""
     head = "".join(
-        f"<th>{h}</th>"
+        f"<th>{esc(tr(h))}</th>"
         for h in (
             "layer",
             "on the map",
@@ -354,8 +367,8 @@ def about_html(about: About) -> str:
     )
     notes = "".join(f"<p>{esc(n)}</p>" for n in about.notes)
     return (
-        f"<details><summary>About this map</summary><p><b>{esc(about.title)}</b></p>"
-        f'<p class="dp-coverage-definition">{esc(COVERAGE_DEFINITION)}</p>'
+        f"<details><summary>{esc(tr('About this map'))}</summary><p><b>{esc(about.title)}</b></p>"
+        f'<p class="dp-coverage-definition">{esc(tr(COVERAGE_DEFINITION))}</p>'
         f"<table><tr>{head}</tr>{body}</table>{notes}</details>"
     )
 
@@ -375,7 +388,7 @@ def _add_basemaps(m: folium.Map, basemap: str, token: str | None) -> None:
             overlay=False,
             show=basemap == "skaermkort",
         ).add_to(m)
-    folium.FeatureGroup(name="No basemap", overlay=False, show=basemap == "none").add_to(m)
+    folium.FeatureGroup(name=tr("No basemap"), overlay=False, show=basemap == "none").add_to(m)
 
 
 def _check_basemap(basemap: str, token: str | None) -> None:
@@ -494,8 +507,10 @@ def add_overlays(
 def offline_note(self_contained: bool) -> str:
     """Return the About panel's sentence on what the page loads from the internet."""
     if self_contained:
-        return "Basemap tiles are loaded from the internet; everything else is inside this file."
-    return (
+        return tr(
+            "Basemap tiles are loaded from the internet; everything else is inside this file."
+        )
+    return tr(
         "This map loads Leaflet from cdn.jsdelivr.net; render it with "
         "--self-contained for a file that opens offline."
     )
