@@ -40,6 +40,7 @@ __all__ = [
     "load_mapping",
     "make_problem",
     "normalise_names",
+    "template_fields",
     "text_of",
 ]
 
@@ -295,7 +296,7 @@ class FieldMapping:
         problems: list[Problem],
     ) -> pd.Series | None:
         template = str(rule.template)
-        names = _TEMPLATE_FIELD.findall(template)
+        names = template_fields(template)
         missing = [n for n in names if n.lower() not in lookup]
         if missing:
             have = ", ".join(str(c) for c in frame.columns if c != "geometry") or "none"
@@ -360,6 +361,15 @@ class FieldMapping:
             else:
                 result = result.where(~unresolved, first_raw)
         return result.where(result.notna(), None)
+
+
+def template_fields(template: str) -> list[str]:
+    """Return the foreign fields a template names, in order.
+
+    >>> template_fields("w{osm_id}-{name}")
+    ['osm_id', 'name']
+    """
+    return list(_TEMPLATE_FIELD.findall(template))
 
 
 def column_lookup(frame: pd.DataFrame) -> dict[str, str]:

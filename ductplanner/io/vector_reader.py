@@ -25,10 +25,13 @@ import pyogrio
 from shapely.geometry import shape
 
 from ..core._errors import Problem
-from .mappings import FieldMapping, guess_mapping, make_problem, text_of
+from .mappings import FieldMapping, guess_mapping, make_problem, template_fields, text_of
 from .raw_file import RawFile, archive_problems, gdal_reason
 
-__all__ = ["list_source_layers", "read_driver", "read_info", "read_vector"]
+__all__ = ["list_source_layers", "osm_tag_columns", "read_driver", "read_info", "read_vector"]
+
+_OSM_TAG = r'(?:^|,)"{key}"=>"((?:[^"\\]|\\.)*)"'
+"""One tag of GDAL's ``other_tags`` (``"k"=>"v","k2"=>"v2"``, quotes escaped by backslashes)."""
 
 
 def list_source_layers(path: Path, source: str, layer: str) -> tuple[list[str], list[Problem]]:
@@ -167,6 +170,8 @@ def read_vector(
             chosen,
         )
     frame, problems, broken = _read_frame(path, chosen, layer)
+    if frame is not None and driver == "OSM" and mapping is not None:
+        frame = osm_tag_columns(frame, _mapping_sources(mapping))
     raw = RawFile(frame, problems, driver, chosen, mapping, broken=broken)
     if frame is not None and path.suffix.lower() == ".shp":
         _fix_shapefile_encoding(path, chosen, layer, raw)
@@ -408,3 +413,38 @@ def _fix_shapefile_encoding(path: Path, source_layer: str | None, layer: str, ra
             severity="warning",
         )
     )
+
+
+def _mapping_sources(mapping: FieldMapping) -> list[str]:
+    """Return every foreign field a mapping reads (rules, templates, filter, kept fields)."""
+    names = [s for rule in mapping.rules for s in rule.sources]
+    names += [n for rule in mapping.rules if rule.template for n in template_fields(rule.template)]
+    return list(dict.fromkeys([*names, *mapping.require, *mapping.exclude, *mapping.keep]))
+
+
+def osm_tag_columns(frame: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
+    """Return the frame with the OSM tags ``keys`` taken out of ``other_tags`` as columns.
+
+    GDAL's OSM driver gives a few tags as fields and packs the rest into
+    ``other_tags``; a mapping names tags like any field. Keys the frame already
+    has as a column are left alone; a key no feature has becomes an empty column.
+
+    >>> import shapely
+    >>> f = gpd.GeoDataFrame({"other_tags": ['"layer"=>"-1","tunnel"=>"yes"', None]},
+    ...                      geometry=[shapely.Point(0, 0)] * 2)
+    >>> osm_tag_columns(f, ["layer", "bridge"])[["layer", "bridge"]].values.tolist()
+    [['-1', None], [None, None]]
+    """
+    if "other_tags" not in frame.columns:
+        return frame
+    have = {str(c).lower() for c in frame.columns}
+    tags = frame["other_tags"].astype("string")
+    added = {
+        key: tags.str.extract(_OSM_TAG.format(key=re.escape(key)), expand=False)
+        .str.replace(r"\\(.)", r"\1", regex=True)
+        .astype(object)
+        .where(lambda s: s.notna(), None)
+        for key in keys
+        if key.lower() not in have
+    }
+    return frame.assign(**added) if added else frame

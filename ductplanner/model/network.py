@@ -77,6 +77,7 @@ __all__ = [
     "graph_from_gdfs",
     "graph_to_gdfs",
     "merge_intervals",
+    "street_levels",
     "stretches_inside",
 ]
 """The network's public names; ``graph_from_gdfs``, ``graph_to_gdfs``
@@ -471,7 +472,8 @@ def build_network(
     off_street, off_duct, off_start = off_street_pieces(
         duct_lines, duct_src, street_lines, duct_tolerance
     )
-    noded = node_lines(np.concatenate([street_lines, off_street]), snap)
+    line_level = np.r_[street_levels(streets)[street_src], np.zeros(len(off_street), np.int64)]
+    noded = node_lines(np.concatenate([street_lines, off_street]), snap, line_level)
     # Per input line: which layer, which feature (row), where it starts along the feature.
     line_is_street = np.r_[np.ones(len(street_lines), bool), np.zeros(len(off_street), bool)]
     line_row = np.r_[street_src, off_duct]
@@ -518,6 +520,31 @@ def build_network(
         index=pd.RangeIndex(len(node_xy), name="node"),
     )
     return StreetNetwork(nodes, edges, problems=problems)
+
+
+def street_levels(streets: gpd.GeoDataFrame) -> np.ndarray:
+    """Return each street's level: its ``level``, else 1 on a bridge, -1 in a tunnel, else 0.
+
+    Streets of different levels meet only where they share a point
+    (:func:`~ductplanner.model.noding.node_lines`).
+
+    >>> s = gpd.GeoDataFrame({"level": [2, None, None, None], "bridge": [True, True, False, None],
+    ...                       "tunnel": [False, False, True, None]}, geometry=[None] * 4)
+    >>> street_levels(s).tolist()
+    [2, 1, -1, 0]
+    """
+    n = len(streets)
+
+    def flag(column: str) -> np.ndarray:
+        if column not in streets.columns:
+            return np.zeros(n, dtype=bool)
+        return streets[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+    implied = np.where(flag("bridge"), 1, np.where(flag("tunnel"), -1, 0))
+    if "level" not in streets.columns:
+        return implied.astype(np.int64)
+    given = pd.to_numeric(streets["level"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(given), implied, given).astype(np.int64)
 
 
 def _mark_ducts(

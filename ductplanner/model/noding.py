@@ -2,9 +2,12 @@
 
 :func:`node_lines` splits lines where they cross, where one ends on (or within
 ``snap`` metres of) another (a T-junction), and merges line ends closer than
-``snap`` into one node. Everything is vectorised (shapely 2 STRtree queries and
-numpy on the coordinate arrays). :func:`~ductplanner.model.network.build_network`
-uses it to turn the streets (and the ducts that follow no street) into edges.
+``snap`` into one node. Lines on different levels (a bridge over a street, a
+tunnel under it) are joined only where they share a point: a line end, or a
+vertex of both, as OpenStreetMap ways share a node. Everything is vectorised
+(shapely 2 STRtree queries and numpy on the coordinate arrays).
+:func:`~ductplanner.model.network.build_network` uses it to turn the streets (and the
+ducts that follow no street) into edges.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["Noded", "empty_lines", "node_lines"]
+
+_SHARED = 1e-6  # metres: one point read twice from the same node
 
 
 def empty_lines() -> np.ndarray:
@@ -56,7 +61,7 @@ class Noded:
     node_xy: np.ndarray  # (n_nodes, 2)
 
 
-def node_lines(lines: np.ndarray, snap: float) -> Noded:
+def node_lines(lines: np.ndarray, snap: float, level: np.ndarray | None = None) -> Noded:
     """Split lines at crossings and T-junctions; merge ends closer than ``snap``.
 
     Every point where a line must be split is found with STRtree queries:
@@ -67,12 +72,19 @@ def node_lines(lines: np.ndarray, snap: float) -> Noded:
     line meet their neighbours exactly. Lines are then cut with numpy on their
     coordinate arrays, never one by one.
 
+    Two lines on different levels cross without a junction, and a line ending
+    on one of another level is no T-junction, unless the point is a vertex of
+    both lines (a shared node). Line ends meet across levels as on one: a
+    bridge's ends are where it meets the street.
+
     Parameters
     ----------
     lines : ndarray of LineString
         Single 2-D lines with a length, in a metric CRS.
     snap : float
         Metres: points closer than this become one node.
+    level : ndarray of int, optional
+        Each line's level (0 on the ground); all 0 when not given.
 
     Returns
     -------
@@ -84,11 +96,12 @@ def node_lines(lines: np.ndarray, snap: float) -> Noded:
     if n == 0:
         empty = np.empty(0, dtype=np.int64)
         return Noded(empty_lines(), empty, np.empty(0), empty, empty, np.empty((0, 2)))
+    level = np.zeros(n, dtype=np.int64) if level is None else np.asarray(level, dtype=np.int64)
     tree = shapely.STRtree(lines)
-    split_line, split_xy = _crossings(lines, tree)
+    split_line, split_xy = _crossings(lines, tree, level)
     ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
     end_xy = shapely.get_coordinates(ends)
-    t_line, t_xy = _near_ends(lines, tree, ends, end_xy, snap)
+    t_line, t_xy = _near_ends(lines, tree, ends, end_xy, snap, level)
     split_line = np.concatenate([split_line, t_line])
     split_xy = np.concatenate([split_xy, t_xy])
 
@@ -110,12 +123,15 @@ def node_lines(lines: np.ndarray, snap: float) -> Noded:
     )
 
 
-def _crossings(lines: np.ndarray, tree: shapely.STRtree) -> tuple[np.ndarray, np.ndarray]:
+def _crossings(
+    lines: np.ndarray, tree: shapely.STRtree, level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Points where two lines cross, or where a shared stretch begins and ends.
 
     Candidate pairs come from one (prepared, fast) ``intersects`` query of the
     lines trimmed by a hair at both ends: lines that merely share an end, by
     far the most common pair in a noded network, then do not meet at all.
+    Lines on different levels cross only at a vertex of both.
     """
     a, b = tree.query(_trimmed(lines, 1e-4), predicate="intersects")
     keep = a < b  # a crossing or an overlap is found from both sides
@@ -124,7 +140,22 @@ def _crossings(lines: np.ndarray, tree: shapely.STRtree) -> tuple[np.ndarray, np
         return np.empty(0, dtype=np.int64), np.empty((0, 2))
     inter = shapely.intersection(lines[a], lines[b])
     xy, which = shapely.get_coordinates(inter, return_index=True)
-    return np.concatenate([a[which], b[which]]), np.concatenate([xy, xy])
+    a, b = a[which], b[which]
+    other = level[a] != level[b]
+    if other.any():
+        point = shapely.points(xy[other])
+        shared = _is_vertex(lines, a[other], point) & _is_vertex(lines, b[other], point)
+        keep = ~other
+        keep[np.flatnonzero(other)[shared]] = True
+        a, b, xy = a[keep], b[keep], xy[keep]
+    return np.concatenate([a, b]), np.concatenate([xy, xy])
+
+
+def _is_vertex(lines: np.ndarray, line: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Mask: ``point[i]`` is a vertex of ``lines[line[i]]`` (to a micrometre)."""
+    xy, row = shapely.get_coordinates(lines[line], return_index=True)
+    vertices = shapely.multipoints(xy, indices=row)
+    return np.asarray(shapely.dwithin(vertices, point, _SHARED), dtype=bool)
 
 
 def _trimmed(lines: np.ndarray, hair: float) -> np.ndarray:
@@ -143,9 +174,18 @@ def _trimmed(lines: np.ndarray, hair: float) -> np.ndarray:
 
 
 def _near_ends(
-    lines: np.ndarray, tree: shapely.STRtree, ends: np.ndarray, end_xy: np.ndarray, snap: float
+    lines: np.ndarray,
+    tree: shapely.STRtree,
+    ends: np.ndarray,
+    end_xy: np.ndarray,
+    snap: float,
+    level: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Points on a line's interior where another line ends (T-junctions), projected."""
+    """Points on a line's interior where another line ends (T-junctions), projected.
+
+    A line ending on one of another level makes a T-junction only at a vertex
+    of that line (a shared node).
+    """
     n = len(lines)
     e, j = tree.query(ends, predicate="dwithin", distance=snap)
     keep = (e % n) != j
@@ -155,6 +195,11 @@ def _near_ends(
     near_end = np.hypot(*(end_xy[e] - end_xy[j + n]).T) <= snap
     keep = ~(near_start | near_end)
     e, j = e[keep], j[keep]
+    other = level[e % n] != level[j]
+    if other.any():
+        keep = ~other
+        keep[np.flatnonzero(other)] = _is_vertex(lines, j[other], ends[e[other]])
+        e, j = e[keep], j[keep]
     if len(e) == 0:
         return np.empty(0, dtype=np.int64), np.empty((0, 2))
     dist = shapely.line_locate_point(lines[j], ends[e])

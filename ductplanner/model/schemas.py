@@ -160,6 +160,16 @@ SCHEMAS: dict[str, LayerSchema] = {
                     min=_YEAR_MIN,
                     max=_YEAR_MAX,
                 ),
+                Field(
+                    "level",
+                    "int",
+                    description="vertical order, as OSM's layer: 0 on the ground, 1 above, "
+                    "-1 below; empty: 1 on a bridge, -1 in a tunnel, else 0",
+                    min=-9,
+                    max=9,
+                ),
+                Field("bridge", "bool", default=False, description="on a bridge"),
+                Field("tunnel", "bool", default=False, description="in a tunnel or underpass"),
             ),
             "street centre lines: where ducts can go; the graph's edges",
         ),

@@ -1,0 +1,189 @@
+"""Streets on different levels: joined only where the data says so (shared OSM nodes).
+
+A real OpenStreetMap extract (``tests/data``, ODbL) checks that the network's
+junctions and components are those of a graph built independently from the
+ways' shared nodes; a small OSM file written here, read through GDAL's OSM
+driver like any extract, checks bridges, tunnels and an underpass.
+"""
+
+from __future__ import annotations
+
+import bz2
+import itertools
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+
+from ductplanner.cli import main
+from ductplanner.io.workspace import read_layer
+from ductplanner.model.network import StreetNetwork, build_network
+
+DATA = Path(__file__).parent / "data"
+TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+
+
+def _import_osm(osm: Path, workspace: Path) -> gpd.GeoDataFrame:
+    assert main(["import", str(workspace), "streets", str(osm), "--mapping", "osm"]) == 0
+    return read_layer(workspace, "streets")
+
+
+def _junctions(net: StreetNetwork) -> np.ndarray:
+    """Coordinates of the network's nodes that are not plain bends (degree other than 2)."""
+    degree = np.bincount(np.r_[net.u, net.v], minlength=net.n_nodes)
+    return net.nodes[["x", "y"]].to_numpy()[degree != 2]
+
+
+# --- a real extract ----------------------------------------------------------------------
+
+
+def _shared_node_graph(osm: Path, way_ids: set[str]) -> nx.MultiGraph:
+    """The graph OSM itself draws: ways cut at their ends and at nodes other ways share."""
+    root = ET.parse(osm).getroot()
+    where = {
+        n.get("id"): TO_UTM.transform(float(n.get("lon")), float(n.get("lat")))
+        for n in root.iter("node")
+    }
+    ways = [
+        [ref for nd in w.iter("nd") if (ref := nd.get("ref")) in where]
+        for w in root.iter("way")
+        if w.get("id") in way_ids
+    ]
+    uses: dict[str, int] = {}
+    for refs in ways:
+        for ref in {*refs, refs[0], refs[-1]}:
+            uses[ref] = uses.get(ref, 0) + 1
+    graph = nx.MultiGraph()
+    for refs in ways:
+        cuts = [i for i, ref in enumerate(refs) if i in (0, len(refs) - 1) or uses[ref] > 1]
+        for a, b in itertools.pairwise(cuts):
+            graph.add_edge(where[refs[a]], where[refs[b]])
+    return graph
+
+
+@pytest.fixture(scope="module")
+def oakland(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gpd.GeoDataFrame]:
+    folder = tmp_path_factory.mktemp("oakland")
+    osm = folder / "west-oakland.osm"
+    osm.write_bytes(bz2.decompress((DATA / "west-oakland.osm.bz2").read_bytes()))
+    return osm, _import_osm(osm, folder / "oakland.gpkg")
+
+
+def test_a_real_extract_is_joined_exactly_at_its_shared_nodes(oakland):
+    osm, streets = oakland
+    expected = _shared_node_graph(osm, set(streets["id"].str.removeprefix("w")))
+    net = build_network(streets)
+    mine = _junctions(net)
+    theirs = np.array([n for n in expected if expected.degree(n) != 2])
+    assert len(mine) == len(theirs) > 40
+    nearest = shapely.STRtree(shapely.points(theirs)).query_nearest(
+        shapely.points(mine), return_distance=True
+    )[1]
+    assert nearest.max() < 0.01
+    assert len(net.edges) == expected.number_of_edges()
+    components = nx.number_connected_components(nx.Graph(list(zip(net.u, net.v, strict=True))))
+    assert components == nx.number_connected_components(expected)
+
+
+# --- bridges, tunnels, an underpass --------------------------------------------------------
+
+NODES = {  # metres east and north of a point in Ballerup
+    "a1": (0, 0), "a2": (100, 0), "a3": (200, 0),
+    "b1": (100, -100), "b3": (100, -50), "b2": (100, 100),
+    "t1": (30, -40), "t2": (70, 40),
+    "q1": (40, 70), "k1": (80, 70), "k2": (120, 70), "q2": (180, 70),
+    "u1": (160, -50),
+}  # fmt: skip
+WAYS = {
+    "1": (["a1", "a2", "a3"], {"highway": "residential", "name": "Alfa"}),
+    "2": (["b1", "b3", "a2", "b2"], {"highway": "residential", "name": "Bravo"}),
+    "3": (["t1", "t2"], {"highway": "service", "tunnel": "yes", "layer": "-1"}),
+    "4": (["q1", "k1"], {"highway": "residential", "name": "Rampe"}),
+    "5": (["k1", "k2"], {"highway": "residential", "name": "Rampe", "bridge": "yes"}),
+    "6": (["k2", "q2"], {"highway": "residential", "name": "Rampe"}),
+    "7": (["u1", "b3"], {"highway": "footway", "tunnel": "yes"}),
+}
+
+
+def _write_osm(path: Path) -> Path:
+    lon0, lat0 = 12.36, 55.73
+    per_lon = 111_320 * math.cos(math.radians(lat0))
+    root = ET.Element("osm", version="0.6", generator="ductplanner tests")
+    ids = {name: str(1000 + i) for i, name in enumerate(NODES)}
+    for name, (x, y) in NODES.items():
+        ET.SubElement(
+            root, "node", id=ids[name], version="1", lat=f"{lat0 + y / 111_320:.8f}",
+            lon=f"{lon0 + x / per_lon:.8f}",
+        )  # fmt: skip
+    for way_id, (refs, tags) in WAYS.items():
+        way = ET.SubElement(root, "way", id=way_id, version="1")
+        for ref in refs:
+            ET.SubElement(way, "nd", ref=ids[ref])
+        for key, value in tags.items():
+            ET.SubElement(way, "tag", k=key, v=value)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def levels(tmp_path_factory: pytest.TempPathFactory) -> gpd.GeoDataFrame:
+    folder = tmp_path_factory.mktemp("levels")
+    return _import_osm(_write_osm(folder / "levels.osm"), folder / "levels.gpkg")
+
+
+def _edges_of(net: StreetNetwork, way: str) -> gpd.GeoDataFrame:
+    return net.edges[net.edges["street_id"] == f"w{way}"]
+
+
+def test_import_keeps_the_level_bridge_and_tunnel_of_osm(levels):
+    by_id = levels.set_index("id")
+    assert by_id.loc["w3", ["level", "bridge", "tunnel"]].tolist() == [-1, False, True]
+    assert by_id.loc["w5", ["bridge", "tunnel"]].tolist() == [True, False]
+    assert by_id.loc["w7", "tunnel"] and by_id["level"].isna().sum() == 6
+    assert not by_id.loc["w1", ["bridge", "tunnel"]].any()
+
+
+def test_streets_on_other_levels_cross_without_a_junction(levels):
+    net = build_network(levels)
+    assert len(_edges_of(net, "3")) == 1  # the tunnel under Alfa
+    assert len(_edges_of(net, "1")) == 2  # Alfa: cut only where Bravo shares its node
+    assert len(_edges_of(net, "5")) == 1  # the bridge over Bravo
+
+
+def test_other_levels_join_where_they_share_a_node(levels):
+    net = build_network(levels)
+    bravo = _edges_of(net, "2")
+    assert (
+        len(bravo) == 3
+    )  # at the underpass's end (a shared node) and at Alfa, not under the bridge
+    bridge = _edges_of(net, "5").iloc[0]
+    ramps = set(_edges_of(net, "4")[["u", "v"]].to_numpy().ravel()) | set(
+        _edges_of(net, "6")[["u", "v"]].to_numpy().ravel()
+    )
+    assert {bridge["u"], bridge["v"]} <= ramps
+    underpass = _edges_of(net, "7").iloc[0]
+    assert {underpass["u"], underpass["v"]} & set(bravo[["u", "v"]].to_numpy().ravel())
+
+
+def test_a_duct_in_a_tunnel_stays_an_island(levels):
+    by_id = levels.set_index("id")
+    ducts = gpd.GeoDataFrame(
+        {"id": ["D-ALFA", "D-TUNNEL"], "status": "existing"},
+        geometry=[by_id.loc["w1", "geometry"], by_id.loc["w3", "geometry"]],
+        crs=levels.crs,
+    )
+    pop = gpd.GeoDataFrame(
+        {"id": ["POP"], "kind": ["pop"]},
+        geometry=[shapely.get_point(by_id.loc["w1", "geometry"], 0)],
+        crs=levels.crs,
+    )
+    net = build_network(levels, ducts, pop)
+    connected = dict(zip(net.edges.index, net.connected_edges(), strict=True))
+    assert all(connected[e] for e in _edges_of(net, "1").index)
+    assert not any(connected[e] for e in _edges_of(net, "3").index)
