@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import itertools
+import json
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -108,6 +109,9 @@ WAYS = {
     "5": (["k1", "k2"], {"highway": "residential", "name": "Rampe", "bridge": "yes"}),
     "6": (["k2", "q2"], {"highway": "residential", "name": "Rampe"}),
     "7": (["u1", "b3"], {"highway": "footway", "tunnel": "yes"}),
+    "8": (["a3", "q2"], {"highway": "proposed"}),
+    "9": (["a1", "q1"], {"railway": "rail"}),
+    "10": (["q1", "t1"], {"highway": "construction"}),
 }
 
 
@@ -187,3 +191,18 @@ def test_a_duct_in_a_tunnel_stays_an_island(levels):
     connected = dict(zip(net.edges.index, net.connected_edges(), strict=True))
     assert all(connected[e] for e in _edges_of(net, "1").index)
     assert not any(connected[e] for e in _edges_of(net, "3").index)
+
+
+def test_import_says_what_the_mapping_skipped_and_which(tmp_path, capsys):
+    osm = _write_osm(tmp_path / "levels.osm")
+    workspace = tmp_path / "skipped.gpkg"
+    assert main(["import", str(workspace), "streets", str(osm), "--mapping", "osm", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["features_skipped"] == 3
+    assert summary["dropped"] == [
+        "1 without highway: w9",
+        "1 with highway = construction: w10",
+        "1 with highway = proposed: w8",
+    ]
+    assert main(["import", str(workspace), "streets", str(osm), "--mapping", "osm"]) == 0
+    assert "Skipped: 1 with highway = proposed: w8." in capsys.readouterr().out

@@ -156,6 +156,9 @@ class LoadedFile:
         Features in the file (before filters and exploding).
     features_skipped : int
         Features skipped by the mapping's filter or merged by its grouping.
+    dropped : list of str
+        What the mapping's filter skipped, a line per reason with the count
+        and the first ids (``2 without highway: w31, w44``).
     notes : list of str
         What was guessed or assumed, for the user.
     twins_merged : dict of str to str
@@ -173,6 +176,7 @@ class LoadedFile:
     features_read: int = 0
     features_skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
     twins_merged: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -451,9 +455,10 @@ def _finish(
             "fields renamed on the command line: "
             + ", ".join(f"{t} from {c}" for t, c in fields.items())
         )
-    skipped = 0
+    skipped: int = 0
+    dropped: list[str] = []
     if mapping is not None:
-        frame, mapping_problems, skipped = mapping.apply(frame, source)
+        frame, mapping_problems, skipped, dropped = mapping.apply(frame, source)
         problems += mapping_problems
         notes.append(f"fields mapped with the {mapping.name} mapping ({mapping.origin})")
     else:
@@ -486,6 +491,7 @@ def _finish(
         features_read=features_read,
         features_skipped=skipped,
         notes=notes,
+        dropped=dropped,
     )
     if merge_twins is None:
         merge_twins = bool(mapping and mapping.merge_twins)

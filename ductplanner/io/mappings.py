@@ -78,6 +78,7 @@ _MAPPING_KEYS = {
     "merge_twins",
 }
 _RULE_KEYS = {"source", "template", "value", "values", "default", "unmapped"}
+_DROPPED_IDS = 10  # ids named per reason a filter dropped features for
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
@@ -171,7 +172,7 @@ class FieldMapping:
 
     def apply(
         self, frame: gpd.GeoDataFrame, source: str = "<memory>"
-    ) -> tuple[gpd.GeoDataFrame, list[Problem], int]:
+    ) -> tuple[gpd.GeoDataFrame, list[Problem], int, list[str]]:
         """Map a foreign frame onto the layer's fields.
 
         Parameters
@@ -191,10 +192,13 @@ class FieldMapping:
             refers to that the file lacks.
         skipped : int
             Features dropped by ``[filter]`` or merged by ``[group]``.
+        dropped : list of str
+            What ``[filter]`` dropped, one line per reason with the count and
+            the first ids (``3 with highway = proposed: w12, w40, w41``).
         """
         problems: list[Problem] = []
         n_in = len(frame)
-        frame = self._filtered(frame, source, problems)
+        frame, dropped = self._filtered(frame, source, problems)
         frame = self._grouped(frame)
         skipped = n_in - len(frame)
         lookup = column_lookup(frame)
@@ -216,13 +220,15 @@ class FieldMapping:
             crs=frame.crs,
         )
         mapped.index = frame.index
-        return mapped, problems, skipped
+        return mapped, problems, skipped, dropped
 
     def _filtered(
         self, frame: gpd.GeoDataFrame, source: str, problems: list[Problem]
-    ) -> gpd.GeoDataFrame:
+    ) -> tuple[gpd.GeoDataFrame, list[str]]:
+        """Return the features ``[filter]`` keeps, and what it dropped for which reason."""
         lookup = column_lookup(frame)
         keep = np.ones(len(frame), dtype=bool)
+        reasons: list[tuple[str, np.ndarray]] = []
         if self.require:
             present = [lookup[r.lower()] for r in self.require if r.lower() in lookup]
             if not present:
@@ -241,12 +247,38 @@ class FieldMapping:
             has_any = np.zeros(len(frame), dtype=bool)
             for col in present:
                 has_any |= as_text(frame[col]).notna().to_numpy(dtype=bool)
+            reasons.append((f"without {' or '.join(self.require)}", ~has_any))
             keep &= has_any
         for name, excluded in self.exclude.items():
             if name.lower() in lookup:
                 text = as_text(frame[lookup[name.lower()]]).str.lower()
-                keep &= ~text.isin(excluded).fillna(False).to_numpy(dtype=bool)
-        return frame[keep] if not keep.all() else frame
+                out = text.isin(excluded).fillna(False).to_numpy(dtype=bool)
+                for value in sorted(set(text[out & keep])):
+                    reasons.append((f"with {name} = {value}", keep & (text == value).to_numpy()))
+                keep &= ~out
+        if keep.all():
+            return frame, []
+        return frame[keep], self._dropped_lines(frame, reasons, lookup)
+
+    def _dropped_lines(
+        self,
+        frame: gpd.GeoDataFrame,
+        reasons: Sequence[tuple[str, np.ndarray]],
+        lookup: Mapping[str, str],
+    ) -> list[str]:
+        """Return one line per reason: the count and the first ids, as the layer will name them."""
+        id_rule = next((r for r in self.rules if r.target == "id"), None)
+        ids = None if id_rule is None else self._apply_rule(id_rule, frame, lookup, "", [])
+        if ids is None:
+            ids = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
+        lines = []
+        for reason, mask in reasons:
+            count = int(mask.sum())
+            if count:
+                named = ", ".join(text_of(v) for v in ids[mask].iloc[:_DROPPED_IDS])
+                more = f" and {count - _DROPPED_IDS:,} more" if count > _DROPPED_IDS else ""
+                lines.append(f"{count:,} {reason}: {named}{more}")
+        return lines
 
     def _grouped(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if not self.group_by or not self.group_count:

@@ -153,7 +153,8 @@ def import_file(
     Result
         ``summary`` keys: ``workspace``, ``layer``, ``source``, ``source_layer``,
         ``mapping``, ``crs``, ``features_read``, ``features_skipped``,
-        ``features_imported``, ``features_before``, ``features_total``,
+        ``dropped`` (what the mapping's filter skipped, a line per reason with
+        the first ids), ``features_imported``, ``features_before``, ``features_total``,
         ``appended``, ``repaired``, ``warnings``, ``problems`` (warnings and
         repairs, as audit rows), ``findings`` (the same, grouped by rule),
         ``notes``, ``twins_merged`` (count) and ``twins_merged_into``
@@ -223,6 +224,7 @@ def import_file(
         "crs": loaded.crs,
         "features_read": loaded.features_read,
         "features_skipped": loaded.features_skipped,
+        "dropped": loaded.dropped,
         "features_imported": len(loaded.frame),
         "features_before": before,
         "features_total": len(frame),
@@ -259,6 +261,7 @@ def _import_text(summary: Mapping[str, Any], loaded: LoadedFile) -> str:
             f"  {summary['features_read']} read, {summary['features_skipped']} skipped or merged "
             "by the mapping; multi-part features split into single parts."
         )
+    lines += [f"  Skipped: {line}." for line in summary["dropped"]]
     lines += [f"  {note[0].upper()}{note[1:]}." for note in loaded.notes]
     lines += [f"  {line}" for line in finding_lines(loaded.problems, QUALITY_RULES)]
     return "\n".join(lines)
