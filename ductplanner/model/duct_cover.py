@@ -20,6 +20,7 @@ __all__ = [
     "covered_intervals",
     "duct_cover",
     "merge_intervals",
+    "nearest_foot",
     "off_street_pieces",
     "stretches_inside",
 ]
@@ -202,12 +203,19 @@ def duct_cover(
 
 
 def off_street_pieces(
-    ducts: np.ndarray, duct_src: np.ndarray, streets: np.ndarray, tolerance: float
+    ducts: np.ndarray,
+    duct_src: np.ndarray,
+    streets: np.ndarray,
+    tolerance: float,
+    *,
+    min_beside: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stretches of duct farther than ``tolerance`` from every street, joined to the street.
 
     A stretch that leaves a street's corridor starts at the corridor's edge;
     it is extended to the nearest point of that street, so the noding joins it.
+    With ``min_beside``, a stretch inside a corridor shorter than that (a line
+    crossing a street, or ending on it) does not count as inside.
 
     Parameters
     ----------
@@ -220,6 +228,8 @@ def off_street_pieces(
     tolerance : float
         Metres between a duct and the centre line it runs along; shorter
         stretches off the streets are ignored.
+    min_beside : float
+        Metres: the shortest stretch inside a street's corridor that counts.
 
     Returns
     -------
@@ -233,6 +243,8 @@ def off_street_pieces(
     if len(ducts) == 0:
         return empty
     merged = merge_intervals(covered_intervals(ducts, streets, tolerance))
+    if min_beside > 0:
+        merged = merged[merged["b"] - merged["a"] >= min_beside]
     length = shapely.length(ducts)
     gaps = _gaps(merged, length)
     gaps = gaps[gaps["b"] - gaps["a"] > tolerance]
@@ -246,9 +258,9 @@ def off_street_pieces(
         piece = shapely.ops.substring(ducts[d], lo, hi)
         coords = list(piece.coords)
         if street_tree is not None and lo > 0:
-            coords.insert(0, _foot(street_tree, streets, coords[0], 2 * tolerance))
+            coords.insert(0, nearest_foot(street_tree, streets, coords[0], 2 * tolerance))
         if street_tree is not None and hi < length[d]:
-            coords.append(_foot(street_tree, streets, coords[-1], 2 * tolerance))
+            coords.append(nearest_foot(street_tree, streets, coords[-1], 2 * tolerance))
         coords = [c for i, c in enumerate(coords) if i == 0 or c != coords[i - 1]]
         pieces.append(shapely.LineString(coords))
     return np.asarray(pieces, dtype=object), duct_src[line], a
@@ -273,7 +285,7 @@ def _gaps(merged: pd.DataFrame, length: np.ndarray) -> pd.DataFrame:
     return gaps.sort_values(["target", "a"], kind="stable").reset_index(drop=True)
 
 
-def _foot(tree: shapely.STRtree, streets: np.ndarray, xy: tuple, reach: float) -> tuple:
+def nearest_foot(tree: shapely.STRtree, streets: np.ndarray, xy: tuple, reach: float) -> tuple:
     """Return the nearest point on the nearest street within ``reach`` (or ``xy`` itself)."""
     point = shapely.Point(xy)
     hit = tree.query_nearest(point, max_distance=reach)

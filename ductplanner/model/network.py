@@ -7,6 +7,10 @@ into a :class:`StreetNetwork`:
    ends on (or within ``snap`` metres of) another (a T-junction); line ends
    closer than ``snap`` are merged into one node. A line crossing itself is
    not split there (that is a ramp passing over itself, not a junction).
+   Streets of different levels (``level``, ``bridge``, ``tunnel``) meet only
+   where they share a point. A path drawn beside a road (a sidewalk, a cycle
+   track, within ``side_paths`` metres) belongs to the road's corridor: only
+   its stretches away from every road become edges.
    Everything is vectorised (shapely 2 STRtree queries and numpy): a national
    network of ~1 million edges builds in about a minute on one core
    (``benchmarks/bench_coverage.py``).
@@ -67,6 +71,7 @@ from .backbone import attach_backbone
 from .duct_cover import duct_cover, merge_intervals, off_street_pieces, stretches_inside
 from .network_graph import graph_from_gdfs, graph_to_gdfs
 from .noding import Noded, empty_lines, node_lines
+from .parallel import SIDE_PATH_DISTANCE_M, side_path_pieces
 
 __all__ = [
     "DUCT_TOLERANCE_M",
@@ -414,6 +419,7 @@ def build_network(
     duct_tolerance: float = DUCT_TOLERANCE_M,
     duct_share: float = 0.5,
     backbone_distance: float = 50.0,
+    side_paths: float = SIDE_PATH_DISTANCE_M,
     id_column: str = "id",
     on_step: OnStep | None = None,
 ) -> StreetNetwork:
@@ -440,6 +446,12 @@ def build_network(
         ``duct_tolerance`` of a duct for the edge to carry a duct.
     backbone_distance : float
         Metres: a point of presence attaches to its nearest edge within this.
+    side_paths : float
+        Metres: a path (``road_class == "path"``: a sidewalk, a cycle track)
+        this close to a road of its level belongs to the road's corridor and
+        is no edge of its own; only its stretches away from every road are
+        (:func:`~ductplanner.model.parallel.side_path_pieces`). 0 keeps every
+        path as drawn.
     id_column : str
         Id column of the three layers (the index is used where it is absent).
     on_step : callable, optional
@@ -455,11 +467,19 @@ def build_network(
     InputError
         When the CRS is geographic, ids repeat, or a parameter is out of range.
     """
-    _check_parameters(snap, duct_tolerance, duct_share, backbone_distance)
+    _check_parameters(snap, duct_tolerance, duct_share, backbone_distance, side_paths)
     problems: list[Problem] = []
     crs = streets.crs
     _require_metric(crs)
     street_lines, street_src = _single_lines(np.asarray(streets.geometry.values))
+    street_offset = _line_offsets(street_lines, street_src)
+    street_level = street_levels(streets)[street_src]
+    if side_paths > 0:
+        kept, of_line, start = side_path_pieces(
+            street_lines, _is_path(streets)[street_src], street_level, distance=side_paths
+        )
+        street_lines, street_src = kept, street_src[of_line]
+        street_offset, street_level = street_offset[of_line] + start, street_level[of_line]
     street_ids = _ids(streets, id_column, "streets")
     duct_lines, duct_src, duct_ids = empty_lines(), np.empty(0, np.int64), np.empty(0, object)
     if ducts is not None and len(ducts):
@@ -472,12 +492,12 @@ def build_network(
     off_street, off_duct, off_start = off_street_pieces(
         duct_lines, duct_src, street_lines, duct_tolerance
     )
-    line_level = np.r_[street_levels(streets)[street_src], np.zeros(len(off_street), np.int64)]
+    line_level = np.r_[street_level, np.zeros(len(off_street), np.int64)]
     noded = node_lines(np.concatenate([street_lines, off_street]), snap, line_level)
     # Per input line: which layer, which feature (row), where it starts along the feature.
     line_is_street = np.r_[np.ones(len(street_lines), bool), np.zeros(len(off_street), bool)]
     line_row = np.r_[street_src, off_duct]
-    line_offset = np.r_[_line_offsets(street_lines, street_src), off_start]
+    line_offset = np.r_[street_offset, off_start]
     source = noded.source
     step(NETWORK_STEPS[1])
     edges = _edge_table(
@@ -520,6 +540,12 @@ def build_network(
         index=pd.RangeIndex(len(node_xy), name="node"),
     )
     return StreetNetwork(nodes, edges, problems=problems)
+
+
+def _is_path(streets: gpd.GeoDataFrame) -> np.ndarray:
+    if "road_class" not in streets.columns:
+        return np.zeros(len(streets), dtype=bool)
+    return (streets["road_class"].astype(object) == "path").to_numpy(dtype=bool)
 
 
 def street_levels(streets: gpd.GeoDataFrame) -> np.ndarray:
@@ -583,7 +609,11 @@ def _renumber_nodes(edges: gpd.GeoDataFrame, node_xy: np.ndarray) -> np.ndarray:
 
 
 def _check_parameters(
-    snap: float, duct_tolerance: float, duct_share: float, backbone_distance: float
+    snap: float,
+    duct_tolerance: float,
+    duct_share: float,
+    backbone_distance: float,
+    side_paths: float,
 ) -> None:
     problems = []
     for name, value, ok, expected in [
@@ -591,6 +621,7 @@ def _check_parameters(
         ("duct_tolerance", duct_tolerance, duct_tolerance > 0, "more than 0 m"),
         ("duct_share", duct_share, 0 < duct_share <= 1, "more than 0 and at most 1"),
         ("backbone_distance", backbone_distance, backbone_distance >= 0, "at least 0 m"),
+        ("side_paths", side_paths, side_paths >= 0, "at least 0 m"),
     ]:
         if not ok:
             problems.append(

@@ -28,21 +28,27 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .duct_cover import off_street_pieces
+from .duct_cover import covered_intervals, merge_intervals, nearest_foot, off_street_pieces
 
 __all__ = [
     "CARRIAGEWAY_DISTANCE_M",
+    "SIDE_PATH_DISTANCE_M",
     "TWIN_DISTANCE_M",
     "TWIN_SHARE",
     "TwinMerge",
     "merge_twins",
     "parallel_twins",
+    "side_path_pieces",
 ]
 
 TWIN_DISTANCE_M = 3.0
 """Metres: the sides of one road drawn as two lines lie closer than this (Vejman: 2 m)."""
 CARRIAGEWAY_DISTANCE_M = 8.0
 """Metres: the carriageways of one road, drawn beside its centre line, lie closer than this."""
+SIDE_PATH_DISTANCE_M = 12.0
+"""Metres: a sidewalk or cycle track mapped on its own lies closer than this to its road's line."""
+SIDE_PATH_RUN_M = 30.0
+"""Metres: a path runs beside a road (not across it, not into it) for at least this long."""
 TWIN_SHARE = 0.8
 """Share of a line's length within :data:`TWIN_DISTANCE_M` of another for a twin."""
 _JUNCTION_M = 1.0
@@ -274,3 +280,122 @@ def _middle(line: shapely.LineString, twins: np.ndarray, distance: float) -> Any
     if (count == 1).all():
         return line
     return shapely.simplify(shapely.LineString(xy + steps / count[:, None]), _STRAIGHT_M)
+
+
+def side_path_pieces(
+    lines: np.ndarray,
+    is_path: np.ndarray,
+    level: np.ndarray,
+    *,
+    distance: float = SIDE_PATH_DISTANCE_M,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the lines with paths beside a road folded into the road's corridor.
+
+    A sidewalk or cycle track mapped as its own line belongs to the road it
+    runs beside: of a path, the stretches that run within ``distance`` of a
+    road of its level for :data:`SIDE_PATH_RUN_M` or more are left out, and
+    the rest is kept, joined to the road where it leaves it (as a duct that
+    leaves the streets is, :func:`~.duct_cover.off_street_pieces`). A path
+    wholly beside a road is left out; a path across a park, or one that
+    crosses a road or ends on it, stays whole. Roads, and paths on another
+    level than any road near them, are kept as they are.
+
+    Parameters
+    ----------
+    lines : ndarray of LineString
+        Single lines in a metric CRS.
+    is_path : ndarray of bool
+        Which lines are paths (foot and cycle paths, sidewalks).
+    level : ndarray of int
+        Each line's level (:func:`~.network.street_levels`).
+    distance : float
+        Metres from a road's line within which a path is part of its corridor.
+
+    Returns
+    -------
+    lines : ndarray of LineString
+        The roads, the paths beside no road, and the kept stretches of the others.
+    line : ndarray of int
+        The input line each comes from.
+    start : ndarray of float
+        Where it starts along that line (metres).
+
+    Examples
+    --------
+    >>> lines = np.array([
+    ...     shapely.LineString([(0, 0), (100, 0)]),       # a road
+    ...     shapely.LineString([(0, 6), (100, 6)]),       # its sidewalk
+    ...     shapely.LineString([(50, 6), (50, 80)]),      # a path leaving it
+    ... ], dtype=object)
+    >>> kept, line, start = side_path_pieces(lines, np.array([False, True, True]), np.zeros(3))
+    >>> line.tolist(), [g.wkt for g in kept[1:]], start.tolist()
+    ([0, 2], ['LINESTRING (50 0, 50 6, 50 80)'], [0.0, 0.0])
+    """
+    lines = np.asarray(lines, dtype=object)
+    is_path = np.asarray(is_path, dtype=bool)
+    level = np.asarray(level)
+    whole = np.flatnonzero(~is_path)
+    parts = [(lines[whole], whole, np.zeros(len(whole)))]
+    for at in np.unique(level[is_path]):
+        paths = np.flatnonzero(is_path & (level == at))
+        roads = lines[~is_path & (level == at)]
+        near = np.zeros(len(paths), dtype=bool)
+        if len(roads):
+            found = shapely.STRtree(roads).query(lines[paths], "dwithin", distance=distance)[0]
+            near[found] = True
+        parts.append((lines[paths[~near]], paths[~near], np.zeros(int((~near).sum()))))
+        if near.any():
+            pieces, of_path, start = off_street_pieces(
+                lines[paths[near]], paths[near], roads, distance, min_beside=SIDE_PATH_RUN_M
+            )
+            outside = ~_inside(pieces, roads, distance)
+            pieces, of_path, start = pieces[outside], of_path[outside], start[outside]
+            parts.append((_joined_to_roads(pieces, roads, distance), of_path, start))
+    kept = np.concatenate([p[0] for p in parts]) if parts else lines[:0]
+    line = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    start = np.concatenate([p[2] for p in parts]).astype(float)
+    order = np.lexsort((start, line))
+    return kept[order], line[order], start[order]
+
+
+def _inside(lines: np.ndarray, roads: np.ndarray, distance: float) -> np.ndarray:
+    """Mask: the line lies wholly within ``distance`` of the roads (a crossing, a short bit)."""
+    if not len(lines):
+        return np.zeros(0, dtype=bool)
+    covered = merge_intervals(covered_intervals(lines, roads, distance))
+    length = np.bincount(
+        covered["target"].to_numpy(dtype=np.int64),
+        weights=(covered["b"] - covered["a"]).to_numpy(dtype=float),
+        minlength=len(lines),
+    )
+    return length >= shapely.length(lines) - _STRAIGHT_M
+
+
+def _joined_to_roads(lines: np.ndarray, roads: np.ndarray, distance: float) -> np.ndarray:
+    """Extend a line end left loose near a road (it met a path now folded in) to that road.
+
+    An end within ``distance`` of a road but farther than the noding's snap
+    from it and from every other line met a stretch of path that is now part
+    of the road's corridor; it gets a last segment to the nearest point of
+    the road, so the path stays joined.
+    """
+    lines = lines.copy()
+    if not len(lines):
+        return lines
+    road_tree = shapely.STRtree(roads)
+    everything = np.concatenate([roads, lines])
+    tree = shapely.STRtree(everything)
+    for end in (0, -1):
+        points = shapely.get_point(lines, end)
+        near_road = road_tree.query(points, "dwithin", distance=distance)[0]
+        on_road = road_tree.query(points, "dwithin", distance=_JUNCTION_M)[0]
+        touching, other = tree.query(points, "dwithin", distance=_JUNCTION_M)
+        meets = touching[other != len(roads) + touching]  # another line than itself
+        loose = np.setdiff1d(np.unique(near_road), np.r_[on_road, meets])
+        for k in loose:
+            xy = shapely.get_coordinates(lines[k])
+            foot = nearest_foot(road_tree, roads, tuple(xy[end]), distance)
+            lines[k] = shapely.LineString(
+                np.vstack([foot, xy]) if end == 0 else np.vstack([xy, foot])
+            )
+    return lines

@@ -1,9 +1,11 @@
-"""Streets on different levels: joined only where the data says so (shared OSM nodes).
+"""The street network as the data draws it: levels, shared nodes, sidewalks.
 
 A real OpenStreetMap extract (``tests/data``, ODbL) checks that the network's
 junctions and components are those of a graph built independently from the
 ways' shared nodes; a small OSM file written here, read through GDAL's OSM
-driver like any extract, checks bridges, tunnels and an underpass.
+driver like any extract, checks bridges, tunnels and an underpass; the demo
+town with sidewalks drawn beside its streets checks that they change neither
+the network nor coverage.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
 
+from ductplanner.analysis.coverage import compute_coverage
+from ductplanner.app.demo.town import generate_demo
 from ductplanner.cli import main
 from ductplanner.io.workspace import read_layer
 from ductplanner.model.network import StreetNetwork, build_network
@@ -79,7 +84,7 @@ def oakland(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gpd.GeoData
 def test_a_real_extract_is_joined_exactly_at_its_shared_nodes(oakland):
     osm, streets = oakland
     expected = _shared_node_graph(osm, set(streets["id"].str.removeprefix("w")))
-    net = build_network(streets)
+    net = build_network(streets, side_paths=0)  # every way as drawn, sidewalks too
     mine = _junctions(net)
     theirs = np.array([n for n in expected if expected.degree(n) != 2])
     assert len(mine) == len(theirs) > 40
@@ -206,3 +211,46 @@ def test_import_says_what_the_mapping_skipped_and_which(tmp_path, capsys):
     ]
     assert main(["import", str(workspace), "streets", str(osm), "--mapping", "osm"]) == 0
     assert "Skipped: 1 with highway = proposed: w8." in capsys.readouterr().out
+
+
+# --- sidewalks and cycle tracks drawn beside their road -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def town() -> dict[str, gpd.GeoDataFrame]:
+    return generate_demo(2019, scale=0.3)
+
+
+def _with_sidewalks(streets: gpd.GeoDataFrame, offset: float) -> gpd.GeoDataFrame:
+    """The streets plus a sidewalk on either side of every local and distributor road."""
+    roads = streets[streets["road_class"].isin(["local", "distributor"])]
+    walks = [
+        gpd.GeoDataFrame(
+            {"id": roads["id"] + side, "name": "", "road_class": "path"},
+            geometry=shapely.offset_curve(np.asarray(roads.geometry.values), sign * offset),
+            crs=streets.crs,
+        )
+        for side, sign in (("-left", 1), ("-right", -1))
+    ]
+    return gpd.GeoDataFrame(pd.concat([streets, *walks], ignore_index=True), crs=streets.crs)
+
+
+@pytest.mark.parametrize("offset", [5.0, 9.0])
+def test_sidewalks_drawn_beside_the_streets_change_neither_network_nor_coverage(town, offset):
+    ducts = town["ducts"][town["ducts"]["status"] == "existing"]
+    walked = _with_sidewalks(town["streets"], offset)
+    plain = build_network(town["streets"], ducts, town["backbone"])
+    folded = build_network(walked, ducts, town["backbone"])
+    as_drawn = build_network(walked, ducts, town["backbone"], side_paths=0)
+
+    def duct_metres(net: StreetNetwork) -> float:
+        return float(net.edges.length[net.edges["has_duct"]].sum())
+
+    assert len(walked) > 1.5 * len(town["streets"])
+    assert len(folded.edges) == len(plain.edges)
+    assert duct_metres(folded) == pytest.approx(duct_metres(plain), rel=0.01)
+    assert duct_metres(as_drawn) > 2 * duct_metres(plain)  # what corridors are for
+    before = compute_coverage(town).summary()
+    after = compute_coverage({**town, "streets": walked}).summary()
+    total = before["households_total"]
+    assert abs(after["households_duct_covered"] - before["households_duct_covered"]) <= 0.02 * total
