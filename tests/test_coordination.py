@@ -211,7 +211,7 @@ def test_decide_refuses_with_a_clear_message_and_leaves_the_workspace(planned: P
     assert main(["decide", str(planned), "--dig", "NOV-1", "--status", "declined"]) == 1
     assert "a declined request needs a reason" in capsys.readouterr().err
     assert main(["decide", str(planned), "--dig", "NOV1", "--status", "proposed"]) == 1
-    assert "there is no dig 'NOV1' in the digs layer (3 digs) Fix: did you mean NOV-1?" in (
+    assert "there is no dig 'NOV1' in the digs layer (3 digs). Fix: did you mean NOV-1?" in (
         capsys.readouterr().err
     )
     assert workspace_state(planned) == before

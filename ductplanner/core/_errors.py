@@ -72,7 +72,7 @@ class Problem:
             where.append(f"field {self.field!r}")
         text = f"{', '.join(where)}: {self.message}"
         if self.hint:
-            text += f" Fix: {self.hint}"
+            text += f"{'' if text.endswith(('.', '!', '?')) else '.'} Fix: {self.hint}"
         return text
 
 
