@@ -8,7 +8,9 @@ addresses). Each size runs in its own process, so peak memory is that size's
 alone.
 
 Prints, per share of the national size: the inputs, wall time and peak
-resident memory of (1) building the network (noding, ducts, backbone),
+resident memory of (1) building the network (noding, ducts, backbone), next
+to building it with every path kept as drawn (``side_paths=0``: no corridor
+step, its floor),
 (2) coverage (addresses, districts, sites, islands), (3) one
 ``connected_edges`` call (what the simulation repeats), and (4) converting
 to a networkx graph (only up to ``--graph-max`` edges; it is optional).
@@ -207,6 +209,9 @@ def run_one(share: float, source: str, seed: int, graph_max: int) -> dict[str, A
     base = rss_bytes()
     ducts = layers["ducts"]
     ducts = ducts[ducts["status"] == "existing"]
+    _, as_drawn_s, _ = measure(
+        lambda: build_network(layers["streets"], ducts, layers["backbone"], side_paths=0)
+    )
     net, build_s, build_peak = measure(
         lambda: build_network(layers["streets"], ducts, layers["backbone"])
     )
@@ -228,6 +233,7 @@ def run_one(share: float, source: str, seed: int, graph_max: int) -> dict[str, A
         "generate_s": gen_s,
         "data_rss_gib": base / 2**30,
         "build_s": build_s,
+        "as_drawn_s": as_drawn_s,
         "build_peak_gib": build_peak / 2**30,
         "coverage_s": cov_s,
         "coverage_peak_gib": cov_peak / 2**30,
@@ -260,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"source: {source} (seed {args.seed}); each size in its own process")
     header = (
-        f"{'size':>6} {'edges':>9} {'addresses':>10} {'build s':>8} {'build GiB':>9} "
-        f"{'cover s':>8} {'cover GiB':>9} {'cc ms':>7} {'nx s':>6}  covered"
+        f"{'size':>6} {'edges':>9} {'addresses':>10} {'build s':>8} {'drawn s':>8} "
+        f"{'build GiB':>9} {'cover s':>8} {'cover GiB':>9} {'cc ms':>7} {'nx s':>6}  covered"
     )
     print(header)
     rows = []
@@ -277,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         graph = "-" if r["graph_s"] is None else f"{r['graph_s']:.1f}"
         print(
             f"{share:>6.1%} {r['edges']:>9,} {r['addresses']:>10,} {r['build_s']:>8.1f} "
+            f"{r['as_drawn_s']:>8.1f} "
             f"{r['build_peak_gib']:>9.2f} {r['coverage_s']:>8.1f} {r['coverage_peak_gib']:>9.2f} "
             f"{r['connected_edges_ms']:>7.1f} {graph:>6}  "
             f"{r['households_duct_covered']:,} of {r['households_total']:,} households",
@@ -291,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             f"coverage time x{last['coverage_s'] / first['coverage_s']:.0f}"
         )
     print("peak GiB: whole-process resident memory during the stage (inputs included)")
+    print("drawn s: the network with every path as drawn (side_paths=0), without the corridor step")
     return 0
 
 

@@ -254,3 +254,27 @@ def test_sidewalks_drawn_beside_the_streets_change_neither_network_nor_coverage(
     after = compute_coverage({**town, "streets": walked}).summary()
     total = before["households_total"]
     assert abs(after["households_duct_covered"] - before["households_duct_covered"]) <= 0.02 * total
+
+
+def test_a_path_that_leaves_a_folded_sidewalk_stays_joined_to_the_road():
+    lines = {
+        "road": ((0, 0), (200, 0)),
+        "walk": ((0, 6), (200, 6)),  # the sidewalk
+        "cross": ((100, 0), (100, 6)),  # the footway onto it
+        "park": ((100, 6), (100, 120)),  # a path leaving it into a park
+        "far": ((300, 50), (300, 150)),  # a path nowhere near a road
+    }
+    streets = gpd.GeoDataFrame(
+        {
+            "id": list(lines),
+            "road_class": ["local", "path", "path", "path", "path"],
+        },
+        geometry=[shapely.LineString(xy) for xy in lines.values()],
+        crs="EPSG:25832",
+    )
+    net = build_network(streets)
+    assert sorted(set(net.edges["street_id"])) == ["far", "park", "road"]
+    park = net.edges[net.edges["street_id"] == "park"].iloc[0]
+    road_nodes = set(net.edges.loc[net.edges["street_id"] == "road", ["u", "v"]].to_numpy().ravel())
+    assert {park["u"], park["v"]} & road_nodes  # joined to the road, not left 6 m off it
+    assert net.edges.loc[net.edges["street_id"] == "far", "length"].sum() == pytest.approx(100)

@@ -339,18 +339,17 @@ def side_path_pieces(
     for at in np.unique(level[is_path]):
         paths = np.flatnonzero(is_path & (level == at))
         roads = lines[~is_path & (level == at)]
-        near = np.zeros(len(paths), dtype=bool)
-        if len(roads):
-            found = shapely.STRtree(roads).query(lines[paths], "dwithin", distance=distance)[0]
-            near[found] = True
-        parts.append((lines[paths[~near]], paths[~near], np.zeros(int((~near).sum()))))
-        if near.any():
-            pieces, of_path, start = off_street_pieces(
-                lines[paths[near]], paths[near], roads, distance, min_beside=SIDE_PATH_RUN_M
-            )
-            outside = ~_inside(pieces, roads, distance)
-            pieces, of_path, start = pieces[outside], of_path[outside], start[outside]
-            parts.append((_joined_to_roads(pieces, roads, distance), of_path, start))
+        if not len(roads):
+            parts.append((lines[paths], paths, np.zeros(len(paths))))
+            continue
+        near = _may_run_beside(lines[paths], roads, distance)
+        kept, of_path, start, folded = _fold_paths(lines, paths[near], roads, distance)
+        kept = np.concatenate([lines[paths[~near]], kept])
+        if len(folded):
+            kept = _joined_to_roads(kept, folded, roads, distance)
+        parts.append(
+            (kept, np.r_[paths[~near], of_path], np.r_[np.zeros(int((~near).sum())), start])
+        )
     kept = np.concatenate([p[0] for p in parts]) if parts else lines[:0]
     line = np.concatenate([p[1] for p in parts]).astype(np.int64)
     start = np.concatenate([p[2] for p in parts]).astype(float)
@@ -358,43 +357,92 @@ def side_path_pieces(
     return kept[order], line[order], start[order]
 
 
-def _inside(lines: np.ndarray, roads: np.ndarray, distance: float) -> np.ndarray:
-    """Mask: the line lies wholly within ``distance`` of the roads (a crossing, a short bit)."""
-    if not len(lines):
-        return np.zeros(0, dtype=bool)
-    covered = merge_intervals(covered_intervals(lines, roads, distance))
-    length = np.bincount(
-        covered["target"].to_numpy(dtype=np.int64),
-        weights=(covered["b"] - covered["a"]).to_numpy(dtype=float),
-        minlength=len(lines),
-    )
-    return length >= shapely.length(lines) - _STRAIGHT_M
+def _fold_paths(
+    lines: np.ndarray, paths: np.ndarray, roads: np.ndarray, distance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fold the paths near a road into its corridor.
+
+    Returns the kept lines, the path and start of each, and the paths folded
+    (wholly or in part).
+    """
+    if not len(paths):
+        nothing = lines[:0]
+        return nothing, np.empty(0, np.int64), np.empty(0), nothing
+    runs = merge_intervals(covered_intervals(lines[paths], roads, distance))
+    inside, longest = _runs(runs, len(paths), shapely.length(lines[paths]))
+    cut = ~inside & (longest >= SIDE_PATH_RUN_M)
+    whole = ~inside & ~cut
+    kept, of_path, start = lines[paths[whole]], paths[whole], np.zeros(int(whole.sum()))
+    if cut.any():
+        pieces, piece_of, piece_start = off_street_pieces(
+            lines[paths[cut]], paths[cut], roads, distance, min_beside=SIDE_PATH_RUN_M
+        )
+        pieces_runs = merge_intervals(covered_intervals(pieces, roads, distance))
+        outside = ~_runs(pieces_runs, len(pieces), shapely.length(pieces))[0]
+        kept = np.concatenate([kept, pieces[outside]])
+        of_path = np.concatenate([of_path, piece_of[outside]])
+        start = np.concatenate([start, piece_start[outside]])
+    return kept, of_path, start, lines[paths[inside | cut]]
 
 
-def _joined_to_roads(lines: np.ndarray, roads: np.ndarray, distance: float) -> np.ndarray:
-    """Extend a line end left loose near a road (it met a path now folded in) to that road.
+def _may_run_beside(paths: np.ndarray, roads: np.ndarray, distance: float) -> np.ndarray:
+    """Mask: a point inside the path (its middle, and every 15 m) lies near a road.
 
-    An end within ``distance`` of a road but farther than the noding's snap
-    from it and from every other line met a stretch of path that is now part
-    of the road's corridor; it gets a last segment to the nearest point of
-    the road, so the path stays joined.
+    A path that runs beside a road for :data:`SIDE_PATH_RUN_M`, or lies wholly
+    near one, has such a point; a path that only ends on a road or crosses it
+    has none farther than 15 m from where it meets the road, so most of
+    those are never measured exactly.
+    """
+    length = shapely.length(paths)
+    step = SIDE_PATH_RUN_M / 2
+    count = np.floor(length / step).astype(np.int64)
+    line = np.repeat(np.arange(len(paths)), count)
+    at = (np.arange(len(line)) - np.repeat(np.cumsum(count) - count, count) + 1) * step
+    line, at = np.r_[line, np.arange(len(paths))], np.r_[at, length / 2]
+    points = shapely.line_interpolate_point(paths[line], at)
+    hit = shapely.STRtree(roads).query(points, "dwithin", distance=distance)[0]
+    near = np.zeros(len(paths), dtype=bool)
+    near[line[hit]] = True
+    return near
+
+
+def _runs(runs: pd.DataFrame, n: int, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: whether its runs cover it wholly, and its longest run (metres)."""
+    target = runs["target"].to_numpy(dtype=np.int64)
+    size = (runs["b"] - runs["a"]).to_numpy(dtype=float)
+    covered = np.bincount(target, weights=size, minlength=n)
+    longest = np.zeros(n)
+    np.maximum.at(longest, target, size)
+    return covered >= length - _STRAIGHT_M, longest
+
+
+def _joined_to_roads(
+    lines: np.ndarray, folded: np.ndarray, roads: np.ndarray, distance: float
+) -> np.ndarray:
+    """Extend a line end that met a folded path, and meets nothing now, to the nearest road.
+
+    An end on a path folded into a road's corridor (within the noding's snap
+    of it), near no other line and not on the road, is left loose; it gets a
+    last segment to the nearest point of the road within ``distance``, so the
+    path stays joined.
     """
     lines = lines.copy()
     if not len(lines):
         return lines
     road_tree = shapely.STRtree(roads)
-    everything = np.concatenate([roads, lines])
-    tree = shapely.STRtree(everything)
+    folded_tree = shapely.STRtree(folded)
+    tree = shapely.STRtree(np.concatenate([roads, lines]))
     for end in (0, -1):
         points = shapely.get_point(lines, end)
-        near_road = road_tree.query(points, "dwithin", distance=distance)[0]
-        on_road = road_tree.query(points, "dwithin", distance=_JUNCTION_M)[0]
+        on_folded = folded_tree.query(points, "dwithin", distance=_JUNCTION_M)[0]
         touching, other = tree.query(points, "dwithin", distance=_JUNCTION_M)
-        meets = touching[other != len(roads) + touching]  # another line than itself
-        loose = np.setdiff1d(np.unique(near_road), np.r_[on_road, meets])
+        meets = touching[other != len(roads) + touching]  # a road, or another line than itself
+        loose = np.setdiff1d(np.unique(on_folded), meets)
         for k in loose:
             xy = shapely.get_coordinates(lines[k])
             foot = nearest_foot(road_tree, roads, tuple(xy[end]), distance)
+            if foot == tuple(xy[end]):
+                continue  # no road near: it stays a dead end
             lines[k] = shapely.LineString(
                 np.vstack([foot, xy]) if end == 0 else np.vstack([xy, foot])
             )
