@@ -37,14 +37,14 @@ from shapely import LineString, Point, box
 from ductplanner.app.workflows.maps import save_map, workspace_map
 from ductplanner.io.assets import assets_installed
 from ductplanner.io.workspace import write_layers
-from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS, require_valid, validate_layer
 
 ORIGIN = (716_000.0, 6_174_000.0)  # south-west corner, near Ballerup
 OWNERS = ("Novafos", "Radius", "Ballerup Kommune", "HOFOR", "TDC NET", "Norlys", "Vestforbrænding")
 
 
 def _valid(rows: list[dict] | pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORKSPACE_CRS)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=DEFAULT_WORKSPACE_CRS)
     clean, problems = validate_layer(gdf, layer)
     require_valid(problems)
     return clean

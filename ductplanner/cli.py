@@ -72,6 +72,7 @@ def _cmd_import(args: argparse.Namespace) -> Result:
         date_order=args.date_order,
         fields=dict(args.fields or ()),
         merge_twins=args.merge_twins,
+        workspace_crs=args.workspace_crs,
     )
 
 
@@ -348,6 +349,12 @@ def _add_import_parser(sub: Any) -> None:
     p.add_argument("file", help="GeoPackage, Shapefile, GeoJSON, CSV, GML or .osm.pbf")
     p.add_argument("--append", action="store_true", help="add to the layer; ids stay unique")
     p.add_argument("--repair", action="store_true", help="repair invalid geometries")
+    p.add_argument(
+        "--workspace-crs",
+        metavar="CRS",
+        help="the CRS a new workspace is stored in, projected in metres (default: "
+        "EPSG:25832 in Denmark, else the UTM zone of the data); a workspace keeps its CRS",
+    )
     _add_mapping(p)
     _add_date_order(p)
     _add_output_options(p)

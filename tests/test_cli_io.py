@@ -14,7 +14,7 @@ from shapely import LineString, Point
 from ductplanner.cli import main
 from ductplanner.io.postgis import Database
 from ductplanner.io.workspace import read_layer
-from ductplanner.model.layers import WORKSPACE_CRS
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS
 
 X0, Y0 = 710_000.0, 6_180_000.0
 
@@ -49,7 +49,7 @@ def digs_file(path: Path, ids: list[str], **overrides) -> Path:
     }
     rows.update(overrides)
     geometry = [LineString([(X0 + 50 * i, Y0), (X0 + 50 * i + 40, Y0)]) for i in range(len(ids))]
-    gpd.GeoDataFrame(rows, geometry=geometry, crs=WORKSPACE_CRS).to_file(path)
+    gpd.GeoDataFrame(rows, geometry=geometry, crs=DEFAULT_WORKSPACE_CRS).to_file(path)
     return path
 
 
@@ -443,7 +443,9 @@ def test_validate_report_with_unknown_extension(tiny_workspace, tmp_path, capsys
 
 def test_validate_file_that_fits_no_layer(tmp_path, capsys):
     source = tmp_path / "export.gpkg"
-    gpd.GeoDataFrame({"foo": [1]}, geometry=[Point(X0, Y0)], crs=WORKSPACE_CRS).to_file(source)
+    gpd.GeoDataFrame({"foo": [1]}, geometry=[Point(X0, Y0)], crs=DEFAULT_WORKSPACE_CRS).to_file(
+        source
+    )
     code, _, err = run(capsys, "validate", source)
     assert code == 1 and "pass --layer" in err
 

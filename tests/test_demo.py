@@ -24,7 +24,7 @@ from ductplanner.app.demo import (
     write_demo_workspace,
 )
 from ductplanner.io.workspace import list_layers, read_layers, read_sources, write_layers
-from ductplanner.model.layers import INPUT_LAYERS, WORKSPACE_CRS, validate_layer
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS, INPUT_LAYERS, validate_layer
 
 ROAD_SUFFIXES = re.compile(
     r"(?i)(vej|gade|allé|parken|vænget|toften|høj|lunden|bakken|haven|engen|krogen|gården"
@@ -66,7 +66,7 @@ def _endpoint_graph(lines: gpd.GeoSeries) -> nx.MultiGraph:
 def test_the_seven_input_layers_in_the_workspace_crs(demo):
     assert sorted(demo) == sorted(INPUT_LAYERS)
     for gdf in demo.values():
-        assert gdf.crs.equals(WORKSPACE_CRS)
+        assert gdf.crs.equals(DEFAULT_WORKSPACE_CRS)
         assert len(gdf) > 0
 
 

@@ -14,17 +14,17 @@ from shapely import LineString, MultiLineString, Point, Polygon
 from ductplanner.core._errors import InputError, MissingInputError
 from ductplanner.io.importer import guess_layer, load_file, read_file
 from ductplanner.io.mappings import builtin_mappings, guess_mapping, load_mapping
-from ductplanner.model.layers import ROAD_CLASSES, WORKSPACE_CRS
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS, ROAD_CLASSES
 
 X0, Y0 = 710_000.0, 6_180_000.0
-TO_UTM = Transformer.from_crs("EPSG:4326", WORKSPACE_CRS, always_xy=True)
+TO_UTM = Transformer.from_crs("EPSG:4326", DEFAULT_WORKSPACE_CRS, always_xy=True)
 
 
 def utm_line(x: float = 0, length: float = 100) -> LineString:
     return LineString([(X0 + x, Y0), (X0 + x + length, Y0)])
 
 
-def digs_frame(n: int = 3, crs: str | None = WORKSPACE_CRS) -> gpd.GeoDataFrame:
+def digs_frame(n: int = 3, crs: str | None = DEFAULT_WORKSPACE_CRS) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "id": [f"d{i}" for i in range(n)],
@@ -61,7 +61,7 @@ def test_geopackage_reads_as_layer(tmp_path):
     loaded = load_file(path, "digs")
     assert loaded.problems == []
     assert loaded.frame["id"].tolist() == ["d0", "d1", "d2"]
-    assert loaded.frame.crs == WORKSPACE_CRS
+    assert loaded.frame.crs == DEFAULT_WORKSPACE_CRS
     assert loaded.frame.loc[0, "start"] == pd.Timestamp("2024-03-01")
     assert loaded.source_layer == "digs"
 
@@ -96,7 +96,7 @@ def test_unknown_source_layer_lists_the_layers(tmp_path):
 
 def streets_frame(name: str = "Måløv Hovedgade") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"id": ["s1"], "name": [name]}, geometry=[utm_line()], crs=WORKSPACE_CRS
+        {"id": ["s1"], "name": [name]}, geometry=[utm_line()], crs=DEFAULT_WORKSPACE_CRS
     ).astype({"id": "object", "name": "object"})
 
 
@@ -143,7 +143,7 @@ def test_shapefile_ten_character_and_upper_case_names_are_recognised(tmp_path):
     gdf = gpd.GeoDataFrame(
         {"ID": ["a1"], "UNITS": [4], "speed_down_mbps": [100.0], "speed_up_mbps": [20.0]},
         geometry=[Point(X0, Y0)],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     ).astype({"ID": "object"})
     gdf.to_file(path)  # the driver cuts names to 10 characters
     loaded = load_file(path, "addresses")
@@ -165,7 +165,7 @@ def test_shapefile_without_prj_needs_crs(tmp_path):
     assert problem.source == str(path) and problem.layer == "streets"
     assert "--crs EPSG:25832" in problem.hint
     fixed = load_file(path, "streets", crs="EPSG:25832")
-    assert fixed.problems == [] and fixed.frame.crs == WORKSPACE_CRS
+    assert fixed.problems == [] and fixed.frame.crs == DEFAULT_WORKSPACE_CRS
 
 
 # --- GeoJSON ------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def test_geojson_in_wgs84_is_reprojected(tmp_path):
     path = geojson(tmp_path / "digs.geojson", [feature("r1", LONLAT_LINE, **DIG)])
     loaded = load_file(path, "digs")
     assert loaded.problems == []
-    assert loaded.frame.crs == WORKSPACE_CRS
+    assert loaded.frame.crs == DEFAULT_WORKSPACE_CRS
     x, y = TO_UTM.transform(12.36, 55.73)
     start = loaded.frame.geometry.iloc[0].coords[0]
     assert start == pytest.approx((x, y), abs=0.01)
@@ -448,7 +448,9 @@ def test_dates_that_do_not_parse_or_end_before_start(tmp_path):
 
 def test_wrong_geometry_type(tmp_path):
     path = tmp_path / "streets.gpkg"
-    gpd.GeoDataFrame({"id": ["p1"]}, geometry=[Point(X0, Y0)], crs=WORKSPACE_CRS).to_file(path)
+    gpd.GeoDataFrame({"id": ["p1"]}, geometry=[Point(X0, Y0)], crs=DEFAULT_WORKSPACE_CRS).to_file(
+        path
+    )
     problem = the(load_file(path, "streets"), "geometry-type")
     assert (problem.feature_id, problem.field) == ("p1", "geometry")
     assert "Point" in problem.message and "LineString" in problem.message
@@ -457,7 +459,7 @@ def test_wrong_geometry_type(tmp_path):
 def test_degenerate_geometry(tmp_path):
     path = tmp_path / "streets.gpkg"
     zero = LineString([(X0, Y0), (X0, Y0)])
-    gpd.GeoDataFrame({"id": ["z"]}, geometry=[zero], crs=WORKSPACE_CRS).to_file(path)
+    gpd.GeoDataFrame({"id": ["z"]}, geometry=[zero], crs=DEFAULT_WORKSPACE_CRS).to_file(path)
     problem = the(load_file(path, "streets"), "geometry-degenerate")
     assert problem.feature_id == "z"
 
@@ -493,7 +495,7 @@ def test_values_outside_allowed_set_and_range(tmp_path):
     gpd.GeoDataFrame(
         {"id": ["a1", "a2"], "units": [-3, 2], "kind": ["home", "shop"]},
         geometry=[Point(X0, Y0), Point(X0 + 1, Y0)],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     ).to_file(path)
     loaded = load_file(path, "addresses")
     negative = the(loaded, "range")
@@ -510,7 +512,7 @@ def test_degrees_labelled_as_utm(tmp_path):
     loaded = load_file(path, "digs")
     problem = the(loaded, "crs-mismatch")
     assert "look like degrees" in problem.message and "--crs EPSG:4326" in problem.hint
-    assert loaded.frame.crs == WORKSPACE_CRS  # not reprojected: the numbers are wrong
+    assert loaded.frame.crs == DEFAULT_WORKSPACE_CRS  # not reprojected: the numbers are wrong
     fixed = load_file(path, "digs", crs="EPSG:4326")
     assert fixed.errors == []
     assert fixed.frame.total_bounds[0] > 600_000
@@ -557,7 +559,7 @@ def test_unknown_or_derived_target_layer():
 def test_multi_part_lines_are_split_with_lengths_kept(tmp_path):
     path = tmp_path / "streets.gpkg"
     multi = MultiLineString([utm_line().coords, utm_line(300, 50).coords])
-    gpd.GeoDataFrame({"id": ["m"]}, geometry=[multi], crs=WORKSPACE_CRS).to_file(path)
+    gpd.GeoDataFrame({"id": ["m"]}, geometry=[multi], crs=DEFAULT_WORKSPACE_CRS).to_file(path)
     loaded = load_file(path, "streets")
     assert loaded.frame["id"].tolist() == ["m/1", "m/2"]
     assert loaded.frame.length.sum() == pytest.approx(150.0)
@@ -680,7 +682,7 @@ def test_mapping_template_field_missing_is_named(tmp_path):
     gpd.GeoDataFrame(
         {"CPR_VEJNAVN": ["Vej"], "VEJSTIKLASSE": ["Lokalvej, primær by"]},
         geometry=[utm_line()],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     ).to_file(path)
     loaded = load_file(path, "streets")
     problem = the(loaded, "mapping-field")
@@ -700,7 +702,7 @@ def test_mapping_template_field_missing_is_named(tmp_path):
 )
 def test_guess_layer_from_the_file_name(tmp_path, name, layer):
     path = tmp_path / name
-    gpd.GeoDataFrame({"x": [1]}, geometry=[Point(X0, Y0)], crs=WORKSPACE_CRS).to_file(path)
+    gpd.GeoDataFrame({"x": [1]}, geometry=[Point(X0, Y0)], crs=DEFAULT_WORKSPACE_CRS).to_file(path)
     guessed, reason = guess_layer(path)
     assert guessed == layer and "file name" in reason
 
@@ -714,7 +716,9 @@ def test_guess_layer_from_fields(tmp_path):
 
 def test_guess_layer_fails_with_a_hint(tmp_path):
     path = tmp_path / "export.gpkg"
-    gpd.GeoDataFrame({"foo": [1]}, geometry=[Point(X0, Y0)], crs=WORKSPACE_CRS).to_file(path)
+    gpd.GeoDataFrame({"foo": [1]}, geometry=[Point(X0, Y0)], crs=DEFAULT_WORKSPACE_CRS).to_file(
+        path
+    )
     with pytest.raises(InputError) as info:
         guess_layer(path)
     assert "--layer" in info.value.problems[0].hint
@@ -786,7 +790,7 @@ def test_osm_pbf_highways_become_streets(tmp_path):
     assert frame.loc["w13", "road_class"] == "through"
     assert frame.loc["w15", "road_class"] == "other"
     assert loaded.features_read == 6 and loaded.features_skipped == 2
-    assert frame.crs == WORKSPACE_CRS
+    assert frame.crs == DEFAULT_WORKSPACE_CRS
     x, y = TO_UTM.transform(12.36, 55.73)
     assert frame.loc["w10"].geometry.coords[0] == pytest.approx((x, y), abs=0.01)
     warning = the(loaded, "mapping-unmapped")
@@ -962,12 +966,12 @@ def test_data_far_from_the_workspace_zone_is_warned_about(tmp_path, lon, lat, fa
     path = tmp_path / "streets.geojson"
     line = LineString([(lon, lat), (lon + 0.002, lat + 0.001)])
     gpd.GeoDataFrame({"id": ["s1"]}, geometry=[line], crs="EPSG:4326").to_file(path)
-    loaded = load_file(path, "streets")
+    loaded = load_file(path, "streets", workspace_crs="EPSG:25832")  # a Danish workspace's
     warned = [p for p in loaded.problems if p.rule == "crs-far-from-zone"]
     assert bool(warned) is far
     assert not loaded.errors  # a warning never blocks the import
     if lon > 20:
         (warning,) = warned
         assert warning.severity == "warning"
-        assert "UTM zone 35N" in warning.message and "0.91 % off" in warning.message
-        assert "EPSG:25835" in warning.hint
+        assert "EPSG:25832 draws lengths up to 0.91 % off" in warning.message
+        assert "a new workspace, which takes EPSG:25835" in warning.hint

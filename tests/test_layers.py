@@ -15,10 +15,10 @@ from shapely import LineString, MultiLineString, MultiPolygon, Point, Polygon, b
 
 from ductplanner.core._errors import InputError, Problem
 from ductplanner.model.layers import (
+    DEFAULT_WORKSPACE_CRS,
     DERIVED_LAYERS,
     INPUT_LAYERS,
     SCHEMAS,
-    WORKSPACE_CRS,
     check_crs,
     empty_layer,
     require_valid,
@@ -32,7 +32,7 @@ def line(x: float = 0, length: float = 100) -> LineString:
     return LineString([(X0 + x, Y0), (X0 + x + length, Y0)])
 
 
-def frame(rows: list[dict], crs: str | None = WORKSPACE_CRS) -> gpd.GeoDataFrame:
+def frame(rows: list[dict], crs: str | None = DEFAULT_WORKSPACE_CRS) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
 
 
@@ -52,7 +52,7 @@ def addresses(units: list, **columns) -> gpd.GeoDataFrame:
     n = len(units)
     data = {"id": [f"a{i}" for i in range(n)], "units": units, **columns}
     points = [Point(X0 + i, Y0) for i in range(n)]
-    return gpd.GeoDataFrame(data, geometry=points, crs=WORKSPACE_CRS)
+    return gpd.GeoDataFrame(data, geometry=points, crs=DEFAULT_WORKSPACE_CRS)
 
 
 def only(problems: list[Problem], rule: str) -> list[Problem]:
@@ -81,7 +81,7 @@ def test_every_layer_has_an_id_first_and_a_geometry_type():
 def test_empty_layer_has_schema_columns_and_dtypes(layer):
     empty = empty_layer(layer)
     assert list(empty.columns[:-1]) == SCHEMAS[layer].field_names
-    assert empty.crs == WORKSPACE_CRS
+    assert empty.crs == DEFAULT_WORKSPACE_CRS
     types = {f.name: f.type for f in SCHEMAS[layer].fields}
     for name, kind in types.items():
         dtype = str(empty[name].dtype)
@@ -495,7 +495,7 @@ def test_derived_layers_validate_too():
     coverage = gpd.GeoDataFrame(
         {"id": ["a1"], "units": [2], "distance_m": [-1.0]},
         geometry=[Point(X0, Y0)],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     clean, problems = validate_layer(coverage, "coverage")
     assert [p.field for p in problems] == ["distance_m"]
@@ -547,7 +547,7 @@ def test_units_accept_exactly_whole_numbers_in_range(raw):
 
 def test_geometry_column_may_hold_none_and_nan():
     gdf = gpd.GeoDataFrame(
-        {"id": ["a", "b"]}, geometry=gpd.GeoSeries([None, Point(X0, Y0)]), crs=WORKSPACE_CRS
+        {"id": ["a", "b"]}, geometry=gpd.GeoSeries([None, Point(X0, Y0)]), crs=DEFAULT_WORKSPACE_CRS
     )
     _, problems = validate_layer(gdf, "addresses")
     assert [(p.feature_id, p.rule) for p in problems] == [("a", "geometry-null")]

@@ -26,7 +26,7 @@ from ductplanner.app.workflows.maps import save_map, workspace_map
 from ductplanner.cli import main
 from ductplanner.io.assets import ASSETS_DIR, asset_tags, assets_installed
 from ductplanner.io.workspace import write_layers
-from ductplanner.model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS, require_valid, validate_layer
 from ductplanner.pipeline import maps_step
 from ductplanner.render.leaflet import Overlay
 from ductplanner.render.maps import layer_overlays
@@ -73,7 +73,7 @@ def coverage_layers(tiny: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
             "served": addresses["id"].isin(SERVED),
         },
         geometry=addresses.geometry,
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     districts = tiny["districts"].set_index("name")
     rows = [
@@ -90,7 +90,7 @@ def coverage_layers(tiny: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
         }
         for name, f in DISTRICT_FIGURES.items()
     ]
-    district_coverage = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORKSPACE_CRS)
+    district_coverage = gpd.GeoDataFrame(rows, geometry="geometry", crs=DEFAULT_WORKSPACE_CRS)
     return {
         "coverage": _valid(coverage, "coverage"),
         "district_coverage": _valid(district_coverage, "district_coverage"),
@@ -98,7 +98,7 @@ def coverage_layers(tiny: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
 
 
 def _lines(rows: list[dict]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WORKSPACE_CRS)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=DEFAULT_WORKSPACE_CRS)
 
 
 def planning_layers() -> dict[str, gpd.GeoDataFrame]:
@@ -180,7 +180,7 @@ def evil_dig() -> gpd.GeoDataFrame:
             }
         ],
         geometry="geometry",
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     return _valid(dig, "digs")
 
@@ -473,7 +473,7 @@ def test_many_addresses_cost_under_60_bytes_each(tmp_path: Path) -> None:
     addresses = gpd.GeoDataFrame(
         {"id": [f"ADR{i:06d}" for i in range(n)], "units": rng.integers(1, 4, n)},
         geometry=gpd.points_from_xy(x, y),
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     path = tmp_path / "many.gpkg"
     write_layers(path, {"addresses": _valid(addresses, "addresses")})
@@ -590,7 +590,7 @@ def test_cli_map_writes_the_file_and_reports_it(
     summary = json.loads(capsys.readouterr().out)
     assert summary["out"] == str(out) and summary["bytes"] == out.stat().st_size
     assert summary["layers"][0] == "Districts" and summary["not_computed"] == []
-    assert "<html lang=\"en\">" in out.read_text()
+    assert '<html lang="en">' in out.read_text()
 
 
 def test_cli_map_of_a_missing_workspace_fails_clearly(
@@ -631,7 +631,9 @@ def test_save_map_replaces_the_file_atomically(map_workspace: Path, tmp_path: Pa
 
 def test_point_geometries_in_derived_layers_are_drawn(tiny: dict) -> None:
     points = gpd.GeoDataFrame(
-        {"id": ["X1"], "dig_id": ["NOV-1"]}, geometry=[Point(_at(10, 100))], crs=WORKSPACE_CRS
+        {"id": ["X1"], "dig_id": ["NOV-1"]},
+        geometry=[Point(_at(10, 100))],
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     (overlay,) = layer_overlays({"opportunities": points})
     assert overlay.data[0]["geometry"]["type"] == "Point"

@@ -27,7 +27,7 @@ from ductplanner.analysis.opportunities import (
 from ductplanner.app.demo import TINY_ORIGIN, tiny_layers
 from ductplanner.cli import main
 from ductplanner.io.workspace import list_layers, read_layer, write_layers
-from ductplanner.model.layers import WORKSPACE_CRS, validate_layer
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS, validate_layer
 from ductplanner.model.scenarios import load_scenario, parse_scenario
 from ductplanner.optimize import planning_instance
 
@@ -69,7 +69,9 @@ def dig(
 
 def town_with(*digs: dict) -> dict[str, gpd.GeoDataFrame]:
     layers = tiny_layers()
-    frame = gpd.GeoDataFrame(pd.DataFrame(list(digs)), geometry="geometry", crs=WORKSPACE_CRS)
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(list(digs)), geometry="geometry", crs=DEFAULT_WORKSPACE_CRS
+    )
     layers["digs"] = validate_layer(frame, "digs")[0]
     return layers
 
@@ -312,7 +314,7 @@ def test_own_dig_policy_adds_one_own_trench_per_street_without_a_duct():
 
 def test_opportunities_function_returns_the_layer(tiny):
     layer = opportunities(tiny)
-    assert len(layer) == 9 and layer.crs == WORKSPACE_CRS
+    assert len(layer) == 9 and layer.crs == DEFAULT_WORKSPACE_CRS
     _, problems = validate_layer(layer, "opportunities")
     assert [p for p in problems if p.severity == "error"] == []
 

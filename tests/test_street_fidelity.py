@@ -32,7 +32,6 @@ from ductplanner.io.workspace import read_layer
 from ductplanner.model.network import StreetNetwork, build_network
 
 DATA = Path(__file__).parent / "data"
-TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
 
 
 def _import_osm(osm: Path, workspace: Path) -> gpd.GeoDataFrame:
@@ -49,11 +48,12 @@ def _junctions(net: StreetNetwork) -> np.ndarray:
 # --- a real extract ----------------------------------------------------------------------
 
 
-def _shared_node_graph(osm: Path, way_ids: set[str]) -> nx.MultiGraph:
+def _shared_node_graph(osm: Path, way_ids: set[str], crs: object) -> nx.MultiGraph:
     """The graph OSM itself draws: ways cut at their ends and at nodes other ways share."""
     root = ET.parse(osm).getroot()
+    to_crs = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     where = {
-        n.get("id"): TO_UTM.transform(float(n.get("lon")), float(n.get("lat")))
+        n.get("id"): to_crs.transform(float(n.get("lon")), float(n.get("lat")))
         for n in root.iter("node")
     }
     ways = [
@@ -83,7 +83,8 @@ def oakland(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gpd.GeoData
 
 def test_a_real_extract_is_joined_exactly_at_its_shared_nodes(oakland):
     osm, streets = oakland
-    expected = _shared_node_graph(osm, set(streets["id"].str.removeprefix("w")))
+    assert streets.crs == "EPSG:32610"  # the workspace takes the place's UTM zone, 10N
+    expected = _shared_node_graph(osm, set(streets["id"].str.removeprefix("w")), streets.crs)
     net = build_network(streets, side_paths=0)  # every way as drawn, sidewalks too
     mine = _junctions(net)
     theirs = np.array([n for n in expected if expected.degree(n) != 2])

@@ -14,7 +14,7 @@ from shapely.ops import substring
 from ductplanner.cli import main
 from ductplanner.io.importer import load_file
 from ductplanner.io.workspace import read_layer
-from ductplanner.model.layers import WORKSPACE_CRS
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS
 from ductplanner.model.network import build_network
 from ductplanner.model.parallel import merge_twins
 
@@ -70,7 +70,7 @@ def test_a_side_street_that_met_the_other_side_meets_the_centre_line():
     merge = merge_twins(streets)
     kept = merge.geometry[merge.into < 0]
     frame = gpd.GeoDataFrame(
-        {"id": [f"s{i}" for i in range(len(kept))]}, geometry=list(kept), crs=WORKSPACE_CRS
+        {"id": [f"s{i}" for i in range(len(kept))]}, geometry=list(kept), crs=DEFAULT_WORKSPACE_CRS
     )
     network = build_network(frame)
     assert len(np.unique(network.street_components())) == 1
@@ -116,13 +116,13 @@ def test_a_dig_along_a_vejman_road_costs_its_own_length(odense, tmp_path, capsys
             "end": ["2027-06-30"],
         },
         geometry=[dig_line],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     homes = [road.interpolate(d) for d in range(1010, 1300, 40)]
     addresses = gpd.GeoDataFrame(
         {"id": [f"A{i}" for i in range(len(homes))], "units": 1},
         geometry=[Point(p.x + 15, p.y) for p in homes],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     digs.to_file(tmp_path / "digs.gpkg")
     addresses.to_file(tmp_path / "addresses.gpkg")

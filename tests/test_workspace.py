@@ -23,7 +23,7 @@ from ductplanner.io.workspace import (
     read_sources,
     write_layers,
 )
-from ductplanner.model.layers import INPUT_LAYERS, SCHEMAS, WORKSPACE_CRS
+from ductplanner.model.layers import DEFAULT_WORKSPACE_CRS, INPUT_LAYERS, SCHEMAS
 
 
 def digest(path: Path | Database) -> object:
@@ -47,7 +47,7 @@ def test_every_layer_round_trips(tiny, tiny_workspace):
     assert sorted(back) == sorted(INPUT_LAYERS)
     for name, original in tiny.items():
         again = back[name]
-        assert again.crs == WORKSPACE_CRS
+        assert again.crs == DEFAULT_WORKSPACE_CRS
         assert list(again.columns) == list(original.columns), name
         for field in SCHEMAS[name].fields:
             left, right = original[field.name], again[field.name]
@@ -76,7 +76,7 @@ def test_districts_stay_multi_polygons(tmp_path):
     districts = gpd.GeoDataFrame(
         {"id": ["d1", "d2"], "name": ["Vest", "Øst"]},
         geometry=[multi, box(x, y + 50, x + 10, y + 60)],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     write_layers(path, {"districts": districts})
     back = read_layer(path, "districts")
@@ -88,7 +88,7 @@ def test_layers_in_another_crs_are_reprojected_on_write(tiny, tmp_path):
     path = tmp_path / "ws.gpkg"
     write_layers(path, {"backbone": tiny["backbone"].to_crs("EPSG:4326")})
     back = read_layer(path, "backbone")
-    assert back.crs == WORKSPACE_CRS
+    assert back.crs == DEFAULT_WORKSPACE_CRS
     assert back.geometry.iloc[0].distance(tiny["backbone"].geometry.iloc[0]) < 0.01
 
 
@@ -221,7 +221,7 @@ def test_point_layer_round_trips_many_rows(tmp_path):
     points = gpd.GeoDataFrame(
         {"id": [f"a{i}" for i in range(n)], "units": [i % 7 for i in range(n)]},
         geometry=[Point(710_000 + i, 6_180_000) for i in range(n)],
-        crs=WORKSPACE_CRS,
+        crs=DEFAULT_WORKSPACE_CRS,
     )
     path = tmp_path / "ws.gpkg"
     write_layers(path, {"addresses": points})
@@ -264,7 +264,7 @@ def test_workspace_is_a_geopackage_1_2_that_older_gdal_reads_without_warning(tin
 
 def test_a_filtered_read_returns_only_the_rows_that_match(tiny_workspace):
     one = read_layer(tiny_workspace, "addresses", where={"id": "A05"})
-    assert one["id"].tolist() == ["A05"] and one.crs == WORKSPACE_CRS
+    assert one["id"].tolist() == ["A05"] and one.crs == DEFAULT_WORKSPACE_CRS
     assert one["address"].tolist() == ["Skolevej 4, 2750 Ballerup"]
     both = read_layer(tiny_workspace, "digs", where={"owner": "Novafos", "id": "NOV-1"})
     assert both["id"].tolist() == ["NOV-1"]

@@ -25,7 +25,7 @@ from shapely.ops import substring
 
 from ..core._errors import InputError, Problem, WorkspaceError
 from ..model.decisions import decision_row, next_decisions
-from ..model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ..model.layers import DEFAULT_WORKSPACE_CRS, require_valid, validate_layer
 from ..model.timeline import parse_day
 from .requests import find_dig, one_scenario, stretch_figures
 
@@ -299,7 +299,13 @@ def _unique_ids(bases: Sequence[str], taken: set[str]) -> list[str]:
 
 
 def _duct_features(
-    dig_id: str, ids: list[str], geometry: Sequence[Any], year: int, laid_on: str, **extra: Any
+    dig_id: str,
+    ids: list[str],
+    geometry: Sequence[Any],
+    year: int,
+    laid_on: str,
+    crs: Any,
+    **extra: Any,
 ) -> gpd.GeoDataFrame:
     """Duct features (not yet validated) laid in one finished dig: ours, co-dug, existing."""
     frame = pd.DataFrame(
@@ -315,7 +321,7 @@ def _duct_features(
             **extra,
         }
     )
-    return gpd.GeoDataFrame(frame, geometry=list(geometry), crs=WORKSPACE_CRS)
+    return gpd.GeoDataFrame(frame, geometry=list(geometry), crs=crs)
 
 
 def _laid_ducts(
@@ -324,8 +330,8 @@ def _laid_ducts(
     """Duct features (not yet validated) for the plan rows of one finished dig."""
     ids = _unique_ids([f"{dig_id}/{edge}" for edge in rows["edge_id"].astype(str)], taken)
     plan_ids = rows["id"].astype(str).to_numpy() if "id" in rows else ""
-    rows = rows.to_crs(WORKSPACE_CRS) if rows.crs is not None else rows
-    return _duct_features(dig_id, ids, rows.geometry, year, laid_on, plan_id=plan_ids)
+    crs = rows.crs or DEFAULT_WORKSPACE_CRS
+    return _duct_features(dig_id, ids, rows.geometry, year, laid_on, crs, plan_id=plan_ids)
 
 
 def _plan_rows_of(
@@ -498,7 +504,7 @@ def _planned_rows(
     """Return the dig's plan rows (none when there is no plan, or it chose none there)."""
     plan = layers.get("plan")
     if plan is None or not len(plan):
-        return gpd.GeoDataFrame({"id": pd.Series(dtype=object)}, geometry=[], crs=WORKSPACE_CRS)
+        return _no_rows()
     plan = one_scenario(plan, scenario, source)
     return plan[plan["dig_id"].astype(str) == str(dig_id)]
 
@@ -512,7 +518,10 @@ def _as_built_ducts(
     taken: set[str],
 ) -> tuple[gpd.GeoDataFrame, AsBuiltDiff]:
     assert laid.as_built is not None
-    lines = laid.as_built.to_numpy()
+    crs = laid.as_built.crs or DEFAULT_WORKSPACE_CRS
+    if streets is not None and streets.crs is not None:
+        crs = streets.crs  # the workspace's: the lines are snapped to its streets
+    lines = (laid.as_built.to_crs(crs) if laid.as_built.crs else laid.as_built).to_numpy()
     if streets is None or not len(streets):
         snapped = Snapped(np.array([], dtype=object), np.asarray(_line_parts(lines), dtype=object))
     else:
@@ -520,7 +529,7 @@ def _as_built_ducts(
     geoms = [*snapped.along, *snapped.off_street]
     ids = _unique_ids([f"{laid.dig_id}/as-built-{k + 1}" for k in range(len(geoms))], taken)
     ducts = _duct_features(
-        laid.dig_id, ids, geoms, year, laid_on, plan_id="", as_built=laid.as_built_source
+        laid.dig_id, ids, geoms, year, laid_on, crs, plan_id="", as_built=laid.as_built_source
     )
     return ducts, _as_built_diff(planned, snapped, ducts, laid.as_built_source)
 
@@ -587,7 +596,7 @@ def _already_recorded(
     if (mine is None or not len(mine)) and not len(laid):
         return None
     if mine is None:
-        mine = gpd.GeoDataFrame({"id": pd.Series(dtype=object)}, geometry=[], crs=WORKSPACE_CRS)
+        mine = _no_rows()
     last = laid.iloc[-1] if len(laid) else pd.Series(dtype=object)
     year = int(mine["year_laid"].max()) if len(mine) else int(last.get("year") or 0)
     return RecordOutcome(
@@ -599,3 +608,7 @@ def _already_recorded(
         float(last.get("cost_dkk", float("nan"))),
         float(last.get("households", float("nan"))),
     )
+
+
+def _no_rows() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": pd.Series(dtype=object)}, geometry=[], crs=DEFAULT_WORKSPACE_CRS)

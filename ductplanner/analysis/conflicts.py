@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..core._format import text_column
-from ..model.layers import SCHEMAS, WORKSPACE_CRS
+from ..model.layers import DEFAULT_WORKSPACE_CRS, SCHEMAS
 from ..model.network import StreetNetwork
 from .overlay import edge_substrings
 
@@ -63,7 +63,7 @@ def find_conflicts(
         The ``conflicts`` layer (:data:`CONFLICT_COLUMNS` and the shared part
         of the edge), sorted by ``start_a``, ``dig_a``, ``dig_b``, ``edge_id``.
     """
-    crs = network.crs or WORKSPACE_CRS
+    crs = network.crs or DEFAULT_WORKSPACE_CRS
     counted = ~status.eq("cancelled").to_numpy(dtype=bool)
     rows = stretches[counted[stretches["dig"].to_numpy(dtype=np.int64)]]
     pairs = rows.merge(rows, on="edge", suffixes=("_x", "_y"))

@@ -102,7 +102,7 @@ import pandas as pd
 from ..core._errors import InputError, Problem
 from ..core._format import text_column
 from ..core.progress import OnStep, no_step
-from ..model.layers import SCHEMAS, WORKSPACE_CRS
+from ..model.layers import DEFAULT_WORKSPACE_CRS, SCHEMAS
 from ..model.network import StreetNetwork, build_network
 from ..model.scenarios import DEFAULT_SCENARIO, Scenario, as_scenario
 from .addresses import address_coverage, edge_demand
@@ -218,7 +218,7 @@ def find_opportunities(
     require_layers(layers, ("streets", "addresses"), source)
     if network is None:
         network = _existing_network(layers, source, on_step)
-    crs = network.crs or WORKSPACE_CRS
+    crs = network.crs or DEFAULT_WORKSPACE_CRS
     step(OPPORTUNITY_STEPS[0])
     households = _edge_households(layers["addresses"], network, scenario)
     step(OPPORTUNITY_STEPS[1])

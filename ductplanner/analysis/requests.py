@@ -23,7 +23,7 @@ import pandas as pd
 from ..core._errors import InputError, Problem, WorkspaceError
 from ..core._format import slug, text_column
 from ..model.decisions import decision_row, decision_status
-from ..model.layers import WORKSPACE_CRS
+from ..model.layers import DEFAULT_WORKSPACE_CRS
 
 __all__ = [
     "CLOSING_SOON_DAYS",
@@ -378,7 +378,7 @@ def _request_rows(
             "opportunity_id": np.asarray(opportunity).astype(str),
         }
     )
-    crs = stretches.crs or WORKSPACE_CRS
+    crs = stretches.crs or DEFAULT_WORKSPACE_CRS
     rows = gpd.GeoDataFrame(frame, geometry=stretches.geometry.to_numpy(), crs=crs)
     return rows.sort_values(["start", "dig_id", "edge_id"], kind="stable").reset_index(drop=True)
 

@@ -77,9 +77,9 @@ from shapely.geometry.base import BaseGeometry
 from ..core._errors import InputError, Problem
 from ..core._format import text_column
 from ..model.layers import (
+    DEFAULT_WORKSPACE_CRS,
     INPUT_LAYERS,
     SCHEMAS,
-    WORKSPACE_CRS,
     DateOrder,
     explode_parts,
     require_valid,
@@ -87,7 +87,14 @@ from ..model.layers import (
 )
 from ..model.parallel import CARRIAGEWAY_DISTANCE_M, TWIN_DISTANCE_M
 from ..model.parallel import merge_twins as merge_twin_lines
-from ..model.zone import zone_fit
+from ..model.zone import (
+    CrsChoice,
+    crs_code,
+    frame_crs_choice,
+    lonlat_extent,
+    metric_crs_problem,
+    worst_fit,
+)
 from .layer_guess import guess_layer
 from .mappings import (
     FieldMapping,
@@ -164,6 +171,9 @@ class LoadedFile:
     twins_merged : dict of str to str
         Streets merged into the twin line beside them: id -> the kept line's id
         (see :func:`~ductplanner.model.parallel.merge_twins`).
+    workspace_crs : str or None
+        The CRS ``frame`` is in: the one asked for, or for a new workspace the
+        one :func:`~ductplanner.model.zone.choose_workspace_crs` picks.
     """
 
     path: Path
@@ -178,6 +188,7 @@ class LoadedFile:
     notes: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     twins_merged: dict[str, str] = field(default_factory=dict)
+    workspace_crs: str | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -221,6 +232,26 @@ def _parse_crs(text: str | None, source: str, layer: str) -> CRS | None:
     return crs
 
 
+def _parse_workspace_crs(text: str | None, source: str, layer: str) -> str | None:
+    """Return ``text`` as ``EPSG:code``; raise naming the flag when it cannot hold a workspace."""
+    if text is None:
+        return None
+    problem = metric_crs_problem(text)
+    if problem is not None:
+        raise InputError(
+            [
+                make_problem(
+                    source, layer, "crs-workspace",
+                    f"--workspace-crs: {problem}; a workspace measures lengths in metres",
+                    "name a projected CRS in metres, such as the UTM zone of the place "
+                    "(EPSG:25832 in Denmark), or leave the flag out to have one chosen",
+                    field="geometry",
+                )
+            ]
+        )  # fmt: skip
+    return crs_code(text)
+
+
 def crs_name(crs: Any) -> str | None:
     """Return a CRS as ``EPSG:code`` (or its description), ``None`` for none."""
     if crs is None:
@@ -241,6 +272,7 @@ def load_file(
     date_order: DateOrder = "auto",
     fields: Mapping[str, str] | None = None,
     merge_twins: bool | None = None,
+    workspace_crs: str | None = None,
 ) -> LoadedFile:
     """Read a file as ``layer``: map, validate and reproject it, collecting every problem.
 
@@ -271,6 +303,12 @@ def load_file(
         Streets only: merge a road drawn as two lines side by side into one
         centre line (:func:`~ductplanner.model.parallel.merge_twins`; listed
         in :attr:`LoadedFile.twins_merged`). Default: as the mapping says.
+    workspace_crs : str, optional
+        The CRS of the workspace the file goes into (projected, in metres);
+        the features are reprojected to it, with a warning where it draws
+        their lengths 0.25 % off or more. Default: the CRS a new workspace
+        would take for this data (EPSG:25832 in Denmark, else the data's own
+        projected CRS where it is as true, else the UTM zone of the data).
 
     Returns
     -------
@@ -290,6 +328,7 @@ def load_file(
     _check_field_targets(fields or {}, layer)
     require_file(path)
     user_crs = _parse_crs(crs, source, layer)
+    target_crs = _parse_workspace_crs(workspace_crs, source, layer)
     chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     if chosen is not None and chosen.layer != layer:
         raise InputError(
@@ -321,8 +360,9 @@ def load_file(
         empty.source_layer = raw.source_layer
         return empty
     return _finish(
-        path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields, merge_twins
-    )
+        path, layer, raw, chosen or raw.mapping, user_crs, repair, date_order, fields, merge_twins,
+        target_crs,
+    )  # fmt: skip
 
 
 _MERGE_ROUNDS = 3
@@ -425,7 +465,9 @@ def _with_fields(
 
 
 def _empty_frame() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WORKSPACE_CRS), crs=WORKSPACE_CRS)
+    return gpd.GeoDataFrame(
+        geometry=gpd.GeoSeries([], crs=DEFAULT_WORKSPACE_CRS), crs=DEFAULT_WORKSPACE_CRS
+    )
 
 
 def _finish(
@@ -438,6 +480,7 @@ def _finish(
     date_order: DateOrder,
     fields: Mapping[str, str] | None = None,
     merge_twins: bool | None = None,
+    workspace_crs: str | None = None,
 ) -> LoadedFile:
     source = str(path)
     frame = raw.frame
@@ -475,10 +518,13 @@ def _finish(
     problems += [p for p in found if not (p.rule == "geometry-null" and p.feature_id in raw.broken)]
     crs_wrong = any(p.rule.startswith("crs-") and p.severity == "error" for p in problems)
     file_crs = crs_name(clean.crs)
-    if clean.crs is not None and not crs_wrong and not clean.crs.equals(WORKSPACE_CRS):
-        clean = clean.to_crs(WORKSPACE_CRS)
-        notes.append(f"reprojected from {file_crs} to {WORKSPACE_CRS}")
     if clean.crs is not None and not crs_wrong:
+        choice = _target_crs(clean, workspace_crs)
+        if choice.reason:
+            notes.append(f"a new workspace is stored in {choice.crs}: {choice.reason}")
+        if not clean.crs.equals(choice.crs):
+            clean = clean.to_crs(choice.crs)
+            notes.append(f"reprojected from {file_crs} to {choice.crs}")
         problems += _far_from_zone(clean, source, layer)
     loaded = LoadedFile(
         path=path,
@@ -488,6 +534,7 @@ def _finish(
         source_layer=raw.source_layer,
         mapping=mapping.name if mapping else None,
         crs=file_crs,
+        workspace_crs=crs_name(clean.crs),
         features_read=features_read,
         features_skipped=skipped,
         notes=notes,
@@ -517,31 +564,38 @@ def _no_features(
     )
 
 
+def _target_crs(frame: gpd.GeoDataFrame, workspace_crs: str | None) -> CrsChoice:
+    """Return the CRS the features go into; the reason is empty unless it was chosen here."""
+    if workspace_crs is not None:
+        return CrsChoice(workspace_crs, "")
+    choice = frame_crs_choice(frame)
+    if choice is None or choice.crs == DEFAULT_WORKSPACE_CRS:
+        return CrsChoice(DEFAULT_WORKSPACE_CRS, "")
+    return choice
+
+
 def _far_from_zone(frame: gpd.GeoDataFrame, source: str, layer: str) -> list[Problem]:
-    """Warn when the data lies where the workspace CRS draws lengths too long or short."""
-    geometry = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
-    if geometry.empty:
+    """Warn when the data lies where its (the workspace's) CRS draws lengths too long or short."""
+    points = lonlat_extent(frame)
+    if not points:
         return []
-    west, south, east, north = geometry.total_bounds
-    xs = [west, east, west, east, (west + east) / 2]
-    ys = [south, south, north, north, (south + north) / 2]
-    corners = gpd.GeoSeries.from_xy(xs, ys, crs=frame.crs).to_crs("EPSG:4326")
-    if not np.isfinite(corners.x).all() or not np.isfinite(corners.y).all():
-        return []
-    fits = [zone_fit(float(x), float(y)) for x, y in zip(corners.x, corners.y, strict=True)]
-    worst = max(fits, key=lambda f: f.length_error)
+    code = crs_code(frame.crs)
+    worst = worst_fit(points, code)
     if not worst.far:
         return []
-    centre = fits[-1]
-    lon, lat = float(corners.x.iloc[-1]), float(corners.y.iloc[-1])
+    (lon, lat), own = points[-1], frame_crs_choice(frame)
+    if own is not None and own.crs != code:
+        fix = f"import it into a new workspace, which takes {own.crs} for this place, or read "
+    else:  # the data spans more than one zone can hold
+        fix = "import each part of the data into a workspace of its own, or read "
     return [
         make_problem(
             source, layer, "crs-far-from-zone",
             f"the data lies around {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}, "
-            f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'}, in UTM zone {centre.zone}, far from the "
-            f"workspace's {WORKSPACE_CRS} (zone 32N): lengths there are drawn up to "
-            f"{100 * worst.length_error:.2f} % off, and so are metres, costs and the drop distance",
-            f"read its figures with that in mind; the place's own zone is {centre.zone_crs}",
+            f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'}, where the workspace's {code} draws "
+            f"lengths up to {100 * worst.length_error:.2f} % off, and so are metres, costs "
+            "and the drop distance",
+            fix + "its figures with that in mind",
             field="geometry", severity="warning",
         )
     ]  # fmt: skip
@@ -668,7 +722,7 @@ def read_enquiry_area(
     """Read an enquiry area (a LER *graveområde*): the union of a file's polygons, or raise.
 
     Any format :func:`load_file` reads; the polygons need no field. The
-    result is in the workspace CRS.
+    result is in EPSG:25832, the CRS of LER.
 
     Raises
     ------
@@ -705,4 +759,4 @@ def read_enquiry_area(
         ))  # fmt: skip
     if problems:
         raise InputError(problems)
-    return frame.to_crs(WORKSPACE_CRS).geometry.union_all()
+    return frame.to_crs(DEFAULT_WORKSPACE_CRS).geometry.union_all()

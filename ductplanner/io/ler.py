@@ -89,7 +89,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..core._atomic import replacing
 from ..core._errors import DuctPlannerError, InputError, Problem
-from ..model.layers import WORKSPACE_CRS
+from ..model.layers import DEFAULT_WORKSPACE_CRS
 from ._ler_restrictions import after_cutoff, restriction_violations
 from .workspace import WorkspaceLike, as_workspace, read_layer
 
@@ -179,8 +179,8 @@ def ler_ducts(ducts: gpd.GeoDataFrame, *, origins: Sequence[str] | None = None) 
     if origins is not None:
         keep &= ducts["origin"].astype(str).isin(list(origins)).to_numpy(dtype=bool)
     chosen = ducts[keep]
-    if chosen.crs is not None and len(chosen) and not chosen.crs.equals(WORKSPACE_CRS):
-        chosen = chosen.to_crs(WORKSPACE_CRS)
+    if chosen.crs is not None and len(chosen) and not chosen.crs.equals(DEFAULT_WORKSPACE_CRS):
+        chosen = chosen.to_crs(DEFAULT_WORKSPACE_CRS)
     chosen = chosen[~(chosen.geometry.isna() | chosen.geometry.is_empty)]
     return chosen.explode(index_parts=False).reset_index(drop=True)
 

@@ -8,8 +8,9 @@ takes host, database and user from a ``pg_service.conf`` entry and a password
 from ``~/.pgpass``, as QGIS does.
 
 Each layer is a table with an ``fid bigserial`` primary key and a ``geom``
-column typed by its geometry and registered with SRID 25832 (EPSG:25832,
-the workspace CRS), with a GiST index: QGIS lists and edits them as they are.
+column typed by its geometry and registered with the SRID of the
+workspace CRS (25832 unless the workspace was made in another), with a
+GiST index: QGIS lists and edits them as they are.
 An attribute table is a table without ``geom``. A write replaces its tables
 in one transaction, so a reader sees every table of the write or none; a
 replaced table keeps the grants it had (a colleague's read access stays).
@@ -304,6 +305,19 @@ def _columns(conn: psycopg.Connection[Any], db: Database, table: str) -> list[_C
         (db.schema, table),
     ).fetchall()
     return [_Column(str(name), str(kind)) for name, kind in rows]
+
+
+def stored_srids(db: Database) -> dict[str, int]:
+    """Return the SRID of each geometry table of the workspace (none when it has no schema)."""
+    with _connection(db) as conn:
+        if not _schema_exists(conn, db.schema):
+            return {}
+        rows = conn.execute(
+            "SELECT f_table_name, srid FROM geometry_columns "
+            "WHERE f_table_schema = %s AND f_geometry_column = %s",
+            (db.schema, _GEOMETRY),
+        ).fetchall()
+    return {str(name): int(srid) for name, srid in rows if srid}
 
 
 def _srid(conn: psycopg.Connection[Any], db: Database, table: str) -> int:

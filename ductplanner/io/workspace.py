@@ -44,13 +44,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import pyproj
 import shapely
+from pyproj import CRS
 
 from ..core._atomic import replacing
 from ..core._clock import timestamp
 from ..core._errors import MissingInputError, WorkspaceError
-from ..model.layers import SCHEMAS, WORKSPACE_CRS, empty_layer, validate_layer
+from ..model.layers import DEFAULT_WORKSPACE_CRS, SCHEMAS, empty_layer, validate_layer
+from ..model.zone import crs_code, frame_crs_choice, metric_crs_problem
 from . import postgis
 from .postgis import Database
 
@@ -81,6 +82,7 @@ __all__ = [
     "read_raw_layer",
     "read_sources",
     "read_table",
+    "workspace_crs",
     "write_layers",
 ]
 
@@ -97,8 +99,6 @@ ATTRIBUTE_TABLES: tuple[str, ...] = (
     "forecast_runs",
 )
 """The attribute-only tables ductplanner writes beside the layers (no schema to validate)."""
-
-_WORKSPACE_EPSG = int(pyproj.CRS(WORKSPACE_CRS).to_epsg() or 0)
 
 _GPKG_OPTIONS: dict[str, Any] = {"dataset_options": {"VERSION": "1.2"}}
 """GeoPackage 1.2: what the GDAL of older QGIS installs reads without a warning."""
@@ -310,6 +310,35 @@ def list_layers(path: WorkspaceLike) -> list[str]:
     return [str(name) for name, _ in pyogrio.list_layers(ws)]
 
 
+def stored_crs(path: WorkspaceLike) -> dict[str, str]:
+    """Return the CRS (``EPSG:code``) each geometry layer of a workspace is stored in."""
+    ws = as_workspace(path)
+    if isinstance(ws, Database):
+        return {name: f"EPSG:{srid}" for name, srid in postgis.stored_srids(ws).items()}
+    if not ws.exists():
+        return {}
+    _require_workspace(ws)
+    layers = [str(name) for name, kind in pyogrio.list_layers(ws) if kind is not None]
+    found = {name: pyogrio.read_info(ws, layer=name)["crs"] for name in layers}
+    return {name: crs_code(crs) for name, crs in found.items() if crs}
+
+
+def workspace_crs(path: WorkspaceLike) -> str | None:
+    """Return the CRS a workspace's layers are stored in (``None`` before its first layer).
+
+    A workspace takes its CRS with its first geometry layer (see
+    :func:`write_layers`) and keeps it: every later write is reprojected to
+    it. Where layers disagree (a file edited by hand), the streets' CRS is
+    the workspace's and ``validate`` names the others.
+    """
+    stored = stored_crs(path)
+    if not stored:
+        return None
+    if "streets" in stored:
+        return stored["streets"]
+    return max(sorted(set(stored.values())), key=list(stored.values()).count)
+
+
 def _read(
     ws: Workspace, name: str, *, geometry: bool = True, where: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
@@ -375,7 +404,7 @@ def read_layer(
                 f"workspace {ws} has no layer {layer!r} (it has: {have}); "
                 f"import one with `ductplanner import {ws} {layer} FILE`"
             )
-        return empty_layer(layer)
+        return empty_layer(layer, workspace_crs(ws) or DEFAULT_WORKSPACE_CRS)
     gdf = _read(ws, layer, where=where)
     if layer in SCHEMAS:
         gdf, _ = validate_layer(gdf, layer, source=str(ws))
@@ -540,7 +569,11 @@ def write_layers(
         The workspace; created when absent.
     layers : mapping of str to GeoDataFrame or DataFrame
         Layers to write; each replaces the layer of that name. Geometries are
-        reprojected to the workspace CRS if they are in another. A plain
+        reprojected to the workspace CRS if they are in another. A new
+        workspace (or a ``fresh`` write) takes the CRS of the first layer in
+        a projected CRS in metres, else the CRS
+        :func:`~ductplanner.model.zone.choose_workspace_crs` picks for the
+        first layer's place (EPSG:25832 in Denmark). A plain
         DataFrame (no geometry) is written as an attribute-only table; read
         it back with :func:`read_table`.
     sources : mapping of str to str, optional
@@ -560,7 +593,6 @@ def write_layers(
     """
     ws = as_workspace(path)
     sources = dict(sources or {})
-    frames = {name: _prepared(name, gdf) for name, gdf in layers.items()}
     rows = [
         {
             "layer": name,
@@ -573,6 +605,9 @@ def write_layers(
         for name, gdf in layers.items()
     ]
     with _writing(ws):
+        stored = None if fresh or not ws.exists() else workspace_crs(ws)
+        crs = stored or _new_workspace_crs(layers.values())
+        frames = {name: _prepared(name, gdf, crs) for name, gdf in layers.items()}
         kept = _typed_sources(pd.DataFrame(columns=_SOURCE_COLUMNS))
         if not fresh and ws.exists():
             kept = read_sources(ws)
@@ -594,21 +629,55 @@ def _write_frames(ws: Workspace, frames: Mapping[str, pd.DataFrame], *, fresh: b
     """Replace the workspace's tables with ``frames`` (already prepared), all or nothing."""
     if isinstance(ws, Database):
         multi = {name for name in frames if name in SCHEMAS and SCHEMAS[name].keep_multi}
-        postgis.write_tables(ws, frames, srid=_WORKSPACE_EPSG, multi=multi, fresh=fresh)
+        postgis.write_tables(ws, frames, srid=_srid_of(ws, frames), multi=multi, fresh=fresh)
         return
     with editing(ws, fresh=fresh) as tmp:
         for name, frame in frames.items():
             _write_one(tmp, name, frame)
 
 
-def _prepared(name: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> pd.DataFrame:
-    """Return the frame as the workspace stores it: in the workspace CRS, text as objects."""
+def _new_workspace_crs(layers: Iterable[gpd.GeoDataFrame | pd.DataFrame]) -> str:
+    """Return the CRS a new workspace takes for its first ``layers`` (see :func:`write_layers`)."""
+    placed = [
+        gdf
+        for gdf in layers
+        if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None and not gdf.empty
+    ]
+    for gdf in placed:
+        if metric_crs_problem(gdf.crs) is None:
+            return crs_code(gdf.crs)
+    for gdf in placed:
+        choice = frame_crs_choice(gdf)
+        if choice is not None:
+            return choice.crs
+    return DEFAULT_WORKSPACE_CRS
+
+
+def _srid_of(db: Database, frames: Mapping[str, pd.DataFrame]) -> int:
+    """Return the SRID of the frames' CRS (all prepared in one), for a PostGIS workspace."""
+    crs = next(
+        (f.crs for f in frames.values() if isinstance(f, gpd.GeoDataFrame) and f.crs is not None),
+        None,
+    )
+    code = CRS.from_user_input(crs or DEFAULT_WORKSPACE_CRS).to_epsg()
+    if not code:
+        raise WorkspaceError(
+            f"cannot write the PostGIS workspace {db}: its layers' CRS ({crs_code(crs)}) has "
+            "no EPSG code, which PostGIS needs; import the data with --workspace-crs EPSG:code"
+        )
+    return int(code)
+
+
+def _prepared(name: str, gdf: gpd.GeoDataFrame | pd.DataFrame, crs: str) -> pd.DataFrame:
+    """Return the frame as the workspace stores it: in its CRS ``crs``, text as objects."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         return _plain_text(pd.DataFrame(gdf))
     if gdf.crs is None:
         raise WorkspaceError(f"layer {name!r} has no CRS; cannot write it to the workspace")
-    if not gdf.crs.equals(WORKSPACE_CRS) and not gdf.empty:
-        gdf = gdf.to_crs(WORKSPACE_CRS)
+    if gdf.empty:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    elif not gdf.crs.equals(crs):
+        gdf = gdf.to_crs(crs)
     return _plain_text(gdf)
 
 

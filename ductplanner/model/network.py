@@ -644,7 +644,8 @@ def _require_metric(crs: Any) -> None:
                     "geometry",
                     "crs",
                     f"the street network needs a metric (projected) CRS, got {crs}",
-                    "reproject the layers to EPSG:25832 (the workspace does this on import)",
+                    "reproject the layers to a projected CRS in metres, such as the UTM zone of "
+                    "the place (import does this: the workspace has one)",
                 )
             ]
         )

@@ -22,10 +22,10 @@ import pandas as pd
 from ..core._errors import InputError, Problem
 
 __all__ = [
+    "DEFAULT_WORKSPACE_CRS",
     "DERIVED_LAYERS",
     "INPUT_LAYERS",
     "SCHEMAS",
-    "WORKSPACE_CRS",
     "Field",
     "LayerSchema",
     "empty_layer",
@@ -33,7 +33,7 @@ __all__ = [
     "layer_summary",
 ]
 
-WORKSPACE_CRS = "EPSG:25832"
+DEFAULT_WORKSPACE_CRS = "EPSG:25832"
 """Default metric CRS of a workspace (ETRS89 / UTM zone 32N)."""
 
 FieldType = Literal["str", "int", "float", "bool", "date"]
@@ -409,7 +409,7 @@ _PANDAS_DTYPE = {
 }
 
 
-def empty_layer(layer: str, crs: str = WORKSPACE_CRS) -> gpd.GeoDataFrame:
+def empty_layer(layer: str, crs: str = DEFAULT_WORKSPACE_CRS) -> gpd.GeoDataFrame:
     """Return an empty GeoDataFrame with the columns and dtypes of ``layer``.
 
     >>> empty_layer("digs").columns.tolist()[:3]

@@ -6,12 +6,12 @@ normalised: typed columns, defaults filled, multi-part geometries exploded
 where the layer wants single parts.
 
 >>> import geopandas as gpd
->>> from ductplanner.model.schemas import WORKSPACE_CRS
+>>> from ductplanner.model.schemas import DEFAULT_WORKSPACE_CRS
 >>> from shapely import LineString
 >>> streets = gpd.GeoDataFrame(
 ...     {"id": ["s1"], "name": ["Hovedgaden"]},
 ...     geometry=[LineString([(710000, 6180000), (710100, 6180000)])],
-...     crs=WORKSPACE_CRS,
+...     crs=DEFAULT_WORKSPACE_CRS,
 ... )
 >>> clean, problems = validate_layer(streets, "streets")
 >>> problems

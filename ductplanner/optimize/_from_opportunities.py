@@ -12,7 +12,7 @@ import pandas as pd
 from ..analysis.opportunities import find_opportunities, plan_year
 from ..analysis.opportunity_report import OpportunityReport
 from ..analysis.reach import root_nodes
-from ..model.layers import SCHEMAS, WORKSPACE_CRS
+from ..model.layers import DEFAULT_WORKSPACE_CRS, SCHEMAS
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
 from ._instance import PlanningInstance
@@ -165,7 +165,7 @@ def plan_layer(
         Recorded in every row.
     """
     chosen = result.chosen
-    crs = opportunities.crs or edges.crs or WORKSPACE_CRS
+    crs = opportunities.crs or edges.crs or DEFAULT_WORKSPACE_CRS
     by_id = pd.Series(opportunities.geometry.values, index=opportunities["id"].astype(str))
     own = chosen["kind"].to_numpy() == "own-dig"
     cand = chosen["cand_id"].astype(str)

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely import LineString, Point, Polygon, box
 
-from ...model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ...model.layers import DEFAULT_WORKSPACE_CRS, require_valid, validate_layer
 
 TINY_ORIGIN = (710_000.0, 6_180_000.0)
 """Lower-left corner of the tiny town, EPSG:25832."""
@@ -21,7 +21,7 @@ def _line(*points: tuple[float, float]) -> LineString:
 
 
 def _frame(rows: list[dict[str, object]], layer: str) -> gpd.GeoDataFrame:
-    gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=WORKSPACE_CRS)
+    gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=DEFAULT_WORKSPACE_CRS)
     clean, problems = validate_layer(gdf, layer, source="tiny demo")
     require_valid(problems)
     return clean

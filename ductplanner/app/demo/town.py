@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ...model.layers import WORKSPACE_CRS, require_valid, validate_layer
+from ...model.layers import DEFAULT_WORKSPACE_CRS, require_valid, validate_layer
 from .addresses import address_labels, make_addresses
 from .digs import make_digs
 from .ducts import Router, choose_pops, make_backbone, make_ducts, place_sites
@@ -18,7 +18,7 @@ from .streets import StreetNetwork, build_network
 
 
 def _validated(frame: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
-    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=WORKSPACE_CRS)
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=DEFAULT_WORKSPACE_CRS)
     clean, problems = validate_layer(gdf, layer, source="synthetic demo")
     require_valid(problems)
     return clean

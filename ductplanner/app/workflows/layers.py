@@ -44,14 +44,15 @@ from ...io.workspace import (
     read_sources,
     write_layers,
 )
+from ...io.workspace import workspace_crs as stored_workspace_crs
 from ...model.layers import (
     INPUT_LAYERS,
     SCHEMAS,
-    WORKSPACE_CRS,
     DateOrder,
     require_valid,
     validate_layer,
 )
+from ...model.zone import crs_code, metric_crs_problem
 
 __all__ = ["import_file", "validate_path"]
 
@@ -119,6 +120,7 @@ def import_file(
     owner: str | None = None,
     max_features: int | None = None,
     label: str | None = None,
+    workspace_crs: str | None = None,
 ) -> Result:
     """Import a file into a workspace layer (``ductplanner import``).
 
@@ -147,12 +149,17 @@ def import_file(
     label : str, optional
         What names the file in provenance and problems (default its path:
         the portal stores an upload under a name of its own).
+    workspace_crs : str, optional
+        The CRS a new workspace is stored in (projected, in metres); by
+        default it is chosen for the data (EPSG:25832 in Denmark, else the
+        data's UTM zone). A workspace keeps its CRS: naming another for an
+        existing one is an error.
 
     Returns
     -------
     Result
         ``summary`` keys: ``workspace``, ``layer``, ``source``, ``source_layer``,
-        ``mapping``, ``crs``, ``features_read``, ``features_skipped``,
+        ``mapping``, ``crs``, ``workspace_crs``, ``features_read``, ``features_skipped``,
         ``dropped`` (what the mapping's filter skipped, a line per reason with
         the first ids), ``features_imported``, ``features_before``, ``features_total``,
         ``appended``, ``repaired``, ``warnings``, ``problems`` (warnings and
@@ -168,6 +175,7 @@ def import_file(
     workspace, path = as_workspace(workspace), Path(path)
     # list_layers refuses a file that is not a workspace, before any reading
     present = list_layers(workspace) if workspace.exists() else []
+    target_crs = _workspace_crs_for(workspace, workspace_crs, layer, label or str(path))
     loaded = load_file(
         path,
         layer,
@@ -178,6 +186,7 @@ def import_file(
         date_order=date_order,
         fields=fields,
         merge_twins=merge_twins,
+        workspace_crs=target_crs,
     )
     named = label or str(path)
     if label:
@@ -222,6 +231,7 @@ def import_file(
         "source_layer": loaded.source_layer,
         "mapping": loaded.mapping,
         "crs": loaded.crs,
+        "workspace_crs": stored_workspace_crs(workspace),
         "features_read": loaded.features_read,
         "features_skipped": loaded.features_skipped,
         "dropped": loaded.dropped,
@@ -238,6 +248,35 @@ def import_file(
         "twins_merged_into": loaded.twins_merged,
     }
     return Result(summary, _import_text(summary, loaded))
+
+
+def _workspace_crs_for(
+    workspace: Workspace, asked: str | None, layer: str, source: str
+) -> str | None:
+    """Return the CRS an import goes into: the workspace's own, else what was asked for.
+
+    Raises
+    ------
+    InputError
+        When ``asked`` differs from the CRS the workspace already has.
+    """
+    stored = stored_workspace_crs(workspace) if workspace.exists() else None
+    if asked is None or stored is None or metric_crs_problem(asked):
+        return asked or stored  # load_file says what is wrong with a CRS that is no CRS
+    if crs_code(asked) != stored:
+        raise InputError(
+            [
+                make_problem(
+                    source, layer, "crs-workspace",
+                    f"--workspace-crs {asked}: the workspace {workspace} is stored in {stored}, "
+                    "and a workspace keeps the CRS it was made in",
+                    "leave --workspace-crs out to import into its CRS, or import into a new "
+                    "workspace",
+                    field="geometry",
+                )
+            ]
+        )  # fmt: skip
+    return stored
 
 
 def _appended(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -429,8 +468,9 @@ def _validate_workspace(
     found: dict[str, list[Problem]] = {}
     features: dict[str, int] = {}
     clean: dict[str, gpd.GeoDataFrame] = {}
+    crs = stored_workspace_crs(path)
     for name in names:
-        features[name], frame, found[name] = _validate_workspace_layer(path, name)
+        features[name], frame, found[name] = _validate_workspace_layer(path, name, crs)
         if not any(p.severity == "error" for p in found[name]):
             clean[name] = frame
     # Doubtful data is looked for in the input layers without errors (errors come first).
@@ -466,9 +506,12 @@ def _validate_workspace(
 
 
 def _validate_workspace_layer(
-    path: Workspace, name: str
+    path: Workspace, name: str, crs: str | None
 ) -> tuple[int, gpd.GeoDataFrame, list[Problem]]:
-    """Return the layer's feature count, the layer as validated (typed) and its problems."""
+    """Return the layer's feature count, the layer as validated (typed) and its problems.
+
+    ``crs`` is the workspace's (:func:`~ductplanner.io.workspace.workspace_crs`).
+    """
     source = str(path)
     frame = read_raw_layer(path, name)
     clean, problems = validate_layer(frame, name, source=source)
@@ -479,14 +522,14 @@ def _validate_workspace_layer(
         else p
         for p in problems
     ]
-    if frame.crs is not None and not frame.crs.equals(WORKSPACE_CRS) and not frame.empty:
+    if crs and frame.crs is not None and not frame.crs.equals(crs) and not frame.empty:
         problems.append(
             make_problem(
                 source,
                 name,
                 "crs-workspace",
                 f"layer {name} is stored in {crs_name(frame.crs)}, not the workspace CRS "
-                f"{WORKSPACE_CRS}",
+                f"{crs} (the streets')",
                 f"re-import it with `ductplanner import {path} {name} FILE`",
                 field="geometry",
             )
