@@ -34,8 +34,9 @@ from ductplanner.model.network import StreetNetwork, build_network
 DATA = Path(__file__).parent / "data"
 
 
-def _import_osm(osm: Path, workspace: Path) -> gpd.GeoDataFrame:
-    assert main(["import", str(workspace), "streets", str(osm), "--mapping", "osm"]) == 0
+def _import_osm(osm: Path, workspace: Path, *extra: str) -> gpd.GeoDataFrame:
+    argv = ["import", str(workspace), "streets", str(osm), "--mapping", "osm", *extra]
+    assert main(argv) == 0
     return read_layer(workspace, "streets")
 
 
@@ -78,7 +79,11 @@ def oakland(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gpd.GeoData
     folder = tmp_path_factory.mktemp("oakland")
     osm = folder / "west-oakland.osm"
     osm.write_bytes(bz2.decompress((DATA / "west-oakland.osm.bz2").read_bytes()))
-    return osm, _import_osm(osm, folder / "oakland.gpkg")
+    return osm, _import_osm(osm, folder / "oakland.gpkg", "--no-merge-twins")  # as OSM has it
+
+
+def _components(net: StreetNetwork) -> int:
+    return nx.number_connected_components(nx.Graph(list(zip(net.u, net.v, strict=True))))
 
 
 def test_a_real_extract_is_joined_exactly_at_its_shared_nodes(oakland):
@@ -94,8 +99,26 @@ def test_a_real_extract_is_joined_exactly_at_its_shared_nodes(oakland):
     )[1]
     assert nearest.max() < 0.01
     assert len(net.edges) == expected.number_of_edges()
-    components = nx.number_connected_components(nx.Graph(list(zip(net.u, net.v, strict=True))))
-    assert components == nx.number_connected_components(expected)
+    assert _components(net) == nx.number_connected_components(expected)
+
+
+def test_a_real_dual_carriageway_becomes_one_corridor(oakland, tmp_path):
+    osm, as_drawn = oakland
+    merged = _import_osm(osm, tmp_path / "merged.gpkg")  # the osm mapping merges twins
+    seventh = {  # 7th Street: two one-way carriageways, 11 m apart
+        name: frame[frame["name"] == "7th Street"] for name, frame in (("as_drawn", as_drawn),
+                                                                        ("merged", merged))
+    }  # fmt: skip
+    assert len(merged) == len(as_drawn) - 1
+    assert set(seventh["as_drawn"]["id"]) - set(seventh["merged"]["id"]) == {"w202459252"}
+    corridor = seventh["merged"].set_index("id").loc["w202455449", "geometry"]
+    carriageways = seventh["as_drawn"].set_index("id").geometry
+    middle = corridor.interpolate(0.5, normalized=True)
+    gaps = [middle.distance(carriageways[w]) for w in ("w202455449", "w202459252")]
+    assert min(gaps) > 4 and abs(gaps[0] - gaps[1]) < 0.5  # moved to the road's middle
+    assert _components(build_network(merged, side_paths=0)) == _components(
+        build_network(as_drawn, side_paths=0)
+    )
 
 
 # --- bridges, tunnels, an underpass --------------------------------------------------------
@@ -121,17 +144,21 @@ WAYS = {
 }
 
 
-def _write_osm(path: Path) -> Path:
+def _write_osm(
+    path: Path,
+    nodes: dict[str, tuple[float, float]] = NODES,
+    ways: dict[str, tuple[list[str], dict[str, str]]] = WAYS,
+) -> Path:
     lon0, lat0 = 12.36, 55.73
     per_lon = 111_320 * math.cos(math.radians(lat0))
     root = ET.Element("osm", version="0.6", generator="ductplanner tests")
-    ids = {name: str(1000 + i) for i, name in enumerate(NODES)}
-    for name, (x, y) in NODES.items():
+    ids = {name: str(1000 + i) for i, name in enumerate(nodes)}
+    for name, (x, y) in nodes.items():
         ET.SubElement(
             root, "node", id=ids[name], version="1", lat=f"{lat0 + y / 111_320:.8f}",
             lon=f"{lon0 + x / per_lon:.8f}",
         )  # fmt: skip
-    for way_id, (refs, tags) in WAYS.items():
+    for way_id, (refs, tags) in ways.items():
         way = ET.SubElement(root, "way", id=way_id, version="1")
         for ref in refs:
             ET.SubElement(way, "nd", ref=ids[ref])
@@ -279,3 +306,71 @@ def test_a_path_that_leaves_a_folded_sidewalk_stays_joined_to_the_road():
     road_nodes = set(net.edges.loc[net.edges["street_id"] == "road", ["u", "v"]].to_numpy().ravel())
     assert {park["u"], park["v"]} & road_nodes  # joined to the road, not left 6 m off it
     assert net.edges.loc[net.edges["street_id"] == "far", "length"].sum() == pytest.approx(100)
+
+
+# --- a dual carriageway --------------------------------------------------------------------
+
+ROAD = {"highway": "primary", "name": "Ringvej", "oneway": "yes"}
+SIDE = {"highway": "residential", "name": "Sidevej"}
+DUAL = {  # Ringvej as two one-way carriageways 16 m apart; side streets meet the near one
+    "nodes": {
+        "n1": (0, 8), "n2": (150, 8), "n3": (300, 8),
+        "s1": (300, -8), "s2": (150, -8), "s3": (0, -8),
+        "nn": (150, 120), "ss": (150, -120),
+    },
+    "ways": {
+        "1": (["n1", "n2", "n3"], ROAD), "2": (["s1", "s2", "s3"], ROAD),
+        "3": (["n2", "nn"], SIDE), "4": (["s2", "ss"], SIDE),
+    },
+}  # fmt: skip
+SINGLE = {  # the same town with Ringvej drawn once, on its middle
+    "nodes": {"c1": (0, 0), "c2": (150, 0), "c3": (300, 0), "nn": (150, 120), "ss": (150, -120)},
+    "ways": {
+        "1": (["c1", "c2", "c3"], {**ROAD, "oneway": "no"}),
+        "3": (["c2", "nn"], SIDE), "4": (["c2", "ss"], SIDE),
+    },
+}  # fmt: skip
+HOUSES = [(50, 25), (250, 25), (50, -25), (250, -25), (170, 80), (130, -80)]
+
+
+def _dual_town(tmp_path: Path, drawn: dict, *extra: str) -> dict[str, gpd.GeoDataFrame]:
+    osm = _write_osm(tmp_path / "town.osm", drawn["nodes"], drawn["ways"])
+    streets = _import_osm(osm, tmp_path / f"town{len(list(tmp_path.iterdir()))}.gpkg", *extra)
+    to_utm = Transformer.from_crs("EPSG:4326", streets.crs, always_xy=True)
+    lon0, lat0 = 12.36, 55.73
+    per_lon = 111_320 * math.cos(math.radians(lat0))
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return to_utm.transform(lon0 + x / per_lon, lat0 + y / 111_320)
+
+    duct = shapely.LineString([at(0, 8), at(300, 8)])  # laid in the north carriageway
+    return {
+        "streets": streets,
+        "ducts": gpd.GeoDataFrame(
+            {"id": ["D1"], "status": ["existing"]}, geometry=[duct], crs=streets.crs
+        ),
+        "backbone": gpd.GeoDataFrame(
+            {"id": ["POP"], "kind": ["pop"]}, geometry=[shapely.Point(at(0, 8))], crs=streets.crs
+        ),
+        "addresses": gpd.GeoDataFrame(
+            {"id": [f"A{i}" for i in range(len(HOUSES))], "units": 1},
+            geometry=[shapely.Point(at(*xy)) for xy in HOUSES],
+            crs=streets.crs,
+        ),
+    }
+
+
+def test_a_dual_carriageway_is_one_corridor_for_its_ducts_and_houses(tmp_path):
+    merged = _dual_town(tmp_path, DUAL)
+    names = merged["streets"]["name"].tolist()
+    assert sorted(names) == ["Ringvej", "Sidevej", "Sidevej"]  # one Ringvej, in the middle
+    single = _dual_town(tmp_path, SINGLE)
+    as_drawn = _dual_town(tmp_path, DUAL, "--no-merge-twins")
+
+    def covered(layers: dict) -> int:
+        return compute_coverage(layers).summary()["households_duct_covered"]
+
+    assert covered(merged) == covered(single) == 4  # both sides of Ringvej
+    assert covered(as_drawn) == 2  # only the houses beside the north carriageway
+    net = build_network(merged["streets"])
+    assert nx.is_connected(nx.Graph(list(zip(net.u, net.v, strict=True))))

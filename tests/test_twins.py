@@ -164,3 +164,21 @@ def test_a_mapping_says_merge_twins_for_streets_only(tmp_path):
     also.write_text('name = "x"\nlayer = "streets"\nmerge_twins = "yes"\n')
     with pytest.raises(InputError, match="merge_twins"):
         load_mapping(also)
+
+
+@pytest.mark.parametrize("value", ["200.0", "0.5", '"wide"', "true", "20.0"])
+def test_a_mapping_s_carriageway_distance_is_metres_beside_merge_twins(tmp_path, value):
+    from ductplanner.core._errors import InputError
+    from ductplanner.io.importer import load_mapping
+
+    merge = "" if value == "20.0" else "merge_twins = true\n"  # 20 m, but merging is off
+    path = tmp_path / "streets.toml"
+    path.write_text(f'name = "x"\nlayer = "streets"\n{merge}carriageway_distance_m = {value}\n')
+    with pytest.raises(InputError, match=r"carriageway_distance_m = .*: it is metres, 1 to 50"):
+        load_mapping(path)
+    path.write_text(
+        'name = "x"\nlayer = "streets"\nmerge_twins = true\ncarriageway_distance_m = 20\n'
+    )
+    assert load_mapping(path).carriageway_distance_m == 20.0
+    assert load_mapping("osm").carriageway_distance_m == 20.0
+    assert load_mapping("vejman").carriageway_distance_m == 8.0

@@ -57,6 +57,8 @@ names of shapefiles are recognised). The format::
 
     merge_twins = true              # streets: merge roads drawn side by side
                                     # into one centre line (import --merge-twins)
+    carriageway_distance_m = 20.0   # how far apart a road's carriageways of one
+                                    # name may lie (default 8; OSM's dual roads)
 
 A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
 ``[fields]`` is a plain rename.
@@ -71,6 +73,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
@@ -85,6 +88,7 @@ from ..model.layers import (
     require_valid,
     validate_layer,
 )
+from ..model.network import street_levels
 from ..model.parallel import CARRIAGEWAY_DISTANCE_M, TWIN_DISTANCE_M
 from ..model.parallel import merge_twins as merge_twin_lines
 from ..model.zone import (
@@ -369,24 +373,25 @@ _MERGE_ROUNDS = 3
 """Rounds of twin merging at most (the second rarely finds more than a few)."""
 
 
-def _merge_twin_streets(loaded: LoadedFile) -> None:
+def _merge_twin_streets(loaded: LoadedFile, carriageways: float) -> None:
     """Merge the streets drawn twice, side by side, into one centre line (in place).
 
     First the sides of a road drawn 2 m apart (whatever their names), then
-    the carriageways beside a centre line of the same name; again while a
-    round merges something (a line beside a merged line only is merged in the
-    next round), at most :data:`_MERGE_ROUNDS` rounds.
+    the carriageways of a road lying up to ``carriageways`` metres apart,
+    or beside its centre line, of the same name; again while a round merges
+    something (a line beside a merged line only is merged in the next round),
+    at most :data:`_MERGE_ROUNDS` rounds. Only lines of one level are merged:
+    a road never merges with the bridge or tunnel of another.
     """
     frame = loaded.frame.reset_index(drop=True)
     remainders = 0
     for _ in range(_MERGE_ROUNDS):
         before = len(loaded.twins_merged)
-        for distance, by_name in ((TWIN_DISTANCE_M, False), (CARRIAGEWAY_DISTANCE_M, True)):
-            names = text_column(frame, "name").str.strip().str.lower() if by_name else None
+        for distance, by_name in ((TWIN_DISTANCE_M, False), (carriageways, True)):
             merge = merge_twin_lines(
                 np.asarray(frame.geometry.values, dtype=object),
                 distance=distance,
-                names=None if names is None else names.to_numpy(dtype=object),
+                names=_road_keys(frame, by_name),
             )
             ids = frame["id"].to_numpy(dtype=object)
             loaded.twins_merged.update(
@@ -407,6 +412,18 @@ def _merge_twin_streets(loaded: LoadedFile) -> None:
         f"{len(loaded.twins_merged):,} street lines merged into the line beside them (one "
         f"centre line per road; {remainders:,} kept the stretch where they run on alone)"
     )
+
+
+def _road_keys(frame: gpd.GeoDataFrame, by_name: bool) -> np.ndarray:
+    """Per street, what a twin must share: its level, and with ``by_name`` its name.
+
+    A street without a name gets an empty key with ``by_name``: it is nobody's twin.
+    """
+    keys = pd.Series(street_levels(frame), index=frame.index).map("level {}".format)
+    if by_name:
+        names = text_column(frame, "name").str.strip().str.lower()
+        keys = (names + " | " + keys).where(names != "", "")
+    return keys.to_numpy(dtype=object)
 
 
 def _check_field_targets(fields: Mapping[str, str], layer: str) -> None:
@@ -543,7 +560,8 @@ def _finish(
     if merge_twins is None:
         merge_twins = bool(mapping and mapping.merge_twins)
     if merge_twins and layer == "streets" and not loaded.errors:
-        _merge_twin_streets(loaded)
+        carriageways = mapping.carriageway_distance_m if mapping else CARRIAGEWAY_DISTANCE_M
+        _merge_twin_streets(loaded, carriageways)
     return loaded
 
 

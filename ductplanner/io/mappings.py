@@ -26,6 +26,7 @@ from pyproj.exceptions import CRSError
 
 from ..core._errors import InputError, MissingInputError, Problem
 from ..model.layers import INPUT_LAYERS, SCHEMAS, LayerSchema, may_need_strip
+from ..model.parallel import CARRIAGEWAY_DISTANCE_M
 
 __all__ = [
     "FieldMapping",
@@ -76,8 +77,10 @@ _MAPPING_KEYS = {
     "geometry",
     "group",
     "merge_twins",
+    "carriageway_distance_m",
 }
 _RULE_KEYS = {"source", "template", "value", "values", "default", "unmapped"}
+_MAX_CARRIAGEWAY_M = 50.0  # wider apart, two lines are two roads
 _DROPPED_IDS = 10  # ids named per reason a filter dropped features for
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
@@ -160,6 +163,7 @@ class FieldMapping:
     group_by: str | None = None
     group_count: str | None = None
     merge_twins: bool = False
+    carriageway_distance_m: float = CARRIAGEWAY_DISTANCE_M
 
     def matches(self, columns: Iterable[str], driver: str | None = None) -> int:
         """Return how strongly a file's fields (or driver) match; 0 for no match."""
@@ -630,6 +634,20 @@ def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
             f"merge_twins = {merge_twins!r}: it is true or false, and true only for streets",
             "write merge_twins = true in a streets mapping whose roads are drawn side by side",
         )
+    carriageways = data.get("carriageway_distance_m", CARRIAGEWAY_DISTANCE_M)
+    if (
+        isinstance(carriageways, bool)
+        or not isinstance(carriageways, int | float)
+        or not 1 <= carriageways <= _MAX_CARRIAGEWAY_M
+        or (carriageways != CARRIAGEWAY_DISTANCE_M and not merge_twins)
+    ):
+        bad(
+            "carriageway_distance_m",
+            f"carriageway_distance_m = {carriageways!r}: it is metres, 1 to "
+            f"{_MAX_CARRIAGEWAY_M:.0f}, and only beside merge_twins = true",
+            "write e.g. carriageway_distance_m = 20.0 (a dual road's carriageways, OSM) "
+            "under merge_twins = true",
+        )
     if problems:
         raise InputError(problems, summary=f"the field mapping {origin} is wrong")
     return FieldMapping(
@@ -649,6 +667,9 @@ def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
         group_by=group.get("by"),
         group_count=group.get("count"),
         merge_twins=bool(merge_twins),
+        carriageway_distance_m=float(carriageways)
+        if isinstance(carriageways, int | float)
+        else CARRIAGEWAY_DISTANCE_M,
     )
 
 

@@ -228,34 +228,58 @@ def merge_twins(
 
 
 def _rejoin(geometry: np.ndarray, lines: np.ndarray, into: np.ndarray) -> None:
-    """Extend a kept line that ended on a merged line to the line it was merged into.
+    """Extend a kept line that ended on a merged or moved line to where that road is now.
 
-    A side street that met the road's other side would otherwise end a few
-    metres short of the road's new centre line, joined to nothing.
+    A side street that met the road's other side (or a carriageway moved to
+    the road's middle) would otherwise end metres short of the road's new
+    centre line, joined to nothing. A street that still meets a kept line
+    running on through its end stays as it is.
     """
     kept = np.flatnonzero(into < 0)
-    merged = np.flatnonzero(into >= 0)
-    if not len(merged):
+    moved = np.array([geometry[i] is not lines[i] for i in kept], dtype=bool)
+    sources = np.r_[np.flatnonzero(into >= 0), kept[moved]]
+    if not len(sources):
         return
-    tree = shapely.STRtree(lines[merged])
+    host_of = np.where(into >= 0, into, np.arange(len(into)))
+    tree = shapely.STRtree(lines[sources])
     hosts = shapely.STRtree(geometry[kept])
     for end in (0, -1):
         points = shapely.get_point(geometry[kept], end)
-        on_merged, hit = tree.query(points, predicate="dwithin", distance=_JUNCTION_M)
-        first = np.unique(on_merged, return_index=True)[1]
-        on_merged, hit = on_merged[first], hit[first]
-        still = hosts.query(points[on_merged], predicate="dwithin", distance=_JUNCTION_M)
-        joined = np.zeros(len(on_merged), dtype=bool)
-        joined[still[0][still[1] != on_merged[still[0]]]] = True  # meets another kept line
-        for k, m in zip(on_merged[~joined], hit[~joined], strict=True):
+        on_source, hit = tree.query(points, predicate="dwithin", distance=_JUNCTION_M)
+        own = host_of[sources[hit]] == kept[on_source]  # its own twin, or itself before it moved
+        on_source, hit = on_source[~own], hit[~own]
+        first = np.unique(on_source, return_index=True)[1]
+        on_source, hit = on_source[first], hit[first]
+        joined = _runs_through(points[on_source], on_source, hosts, geometry[kept])
+        for k, m in zip(on_source[~joined], hit[~joined], strict=True):
             line = kept[k]
-            if into[merged[m]] == line:
-                continue  # its own twin, merged into it
-            host = geometry[into[merged[m]]]
+            host = geometry[host_of[sources[m]]]
+            if shapely.distance(points[k], host) <= _JUNCTION_M:
+                continue
             foot = shapely.get_coordinates(shapely.shortest_line(points[k], host))[1]
             xy = shapely.get_coordinates(geometry[line])
             xy = np.vstack([foot, xy]) if end == 0 else np.vstack([xy, foot])
             geometry[line] = shapely.LineString(xy)
+
+
+def _runs_through(
+    points: np.ndarray, owners: np.ndarray, tree: shapely.STRtree, lines: np.ndarray
+) -> np.ndarray:
+    """Which ``points`` (line ends; ``owners`` index ``lines``) meet a line passing through.
+
+    A line that only ends there too does not count: the two may be the two
+    halves of a side street that both met the road, and both need rejoining.
+    """
+    at, near = tree.query(points, predicate="dwithin", distance=_JUNCTION_M)
+    other = near != owners[at]
+    at, near = at[other], near[other]
+    ends = np.minimum(
+        shapely.distance(points[at], shapely.get_point(lines[near], 0)),
+        shapely.distance(points[at], shapely.get_point(lines[near], -1)),
+    )
+    through = np.zeros(len(points), dtype=bool)
+    through[at[ends > _JUNCTION_M]] = True
+    return through
 
 
 def _middle(line: shapely.LineString, twins: np.ndarray, distance: float) -> Any:
