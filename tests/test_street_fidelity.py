@@ -129,6 +129,7 @@ NODES = {  # metres east and north of a point in Ballerup
     "t1": (30, -40), "t2": (70, 40),
     "q1": (40, 70), "k1": (80, 70), "k2": (120, 70), "q2": (180, 70),
     "u1": (160, -50),
+    "p1": (300, 200), "p2": (340, 200), "p3": (340, 240),
 }  # fmt: skip
 WAYS = {
     "1": (["a1", "a2", "a3"], {"highway": "residential", "name": "Alfa"}),
@@ -141,6 +142,7 @@ WAYS = {
     "8": (["a3", "q2"], {"highway": "proposed"}),
     "9": (["a1", "q1"], {"railway": "rail"}),
     "10": (["q1", "t1"], {"highway": "construction"}),
+    "11": (["p1", "p2", "p3", "p1"], {"highway": "pedestrian", "area": "yes", "name": "Torvet"}),
 }
 
 
@@ -236,9 +238,20 @@ def test_import_says_what_the_mapping_skipped_and_which(tmp_path, capsys):
         "1 without highway: w9",
         "1 with highway = construction: w10",
         "1 with highway = proposed: w8",
+        "1 highway areas (not lines, e.g. area=yes): w11",
     ]
     assert main(["import", str(workspace), "streets", str(osm), "--mapping", "osm"]) == 0
-    assert "Skipped: 1 with highway = proposed: w8." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Skipped: 1 with highway = proposed: w8." in out
+    assert "1 highway areas (not lines, e.g. area=yes): w11." in out
+
+
+def test_a_file_of_nothing_but_skipped_ways_says_what_was_skipped(tmp_path, capsys):
+    ways = {k: WAYS[k] for k in ("9", "11")}  # a railway and a square
+    osm = _write_osm(tmp_path / "rail.osm", NODES, ways)
+    assert main(["import", str(tmp_path / "ws.gpkg"), "streets", str(osm), "--mapping", "osm"]) == 1
+    err = capsys.readouterr().err
+    assert "left once the osm mapping skipped 1 (1 without highway: w9; 1 highway areas" in err
 
 
 # --- sidewalks and cycle tracks drawn beside their road -----------------------------------

@@ -66,7 +66,7 @@ A short form ``name = "CPR_VEJNAVN"`` (or a list of fields) under
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -516,9 +516,10 @@ def _finish(
             + ", ".join(f"{t} from {c}" for t, c in fields.items())
         )
     skipped: int = 0
-    dropped: list[str] = []
+    dropped: list[str] = list(raw.dropped)
     if mapping is not None:
-        frame, mapping_problems, skipped, dropped = mapping.apply(frame, source)
+        frame, mapping_problems, skipped, filtered = mapping.apply(frame, source)
+        dropped = filtered + dropped
         problems += mapping_problems
         notes.append(f"fields mapped with the {mapping.name} mapping ({mapping.origin})")
     else:
@@ -526,10 +527,11 @@ def _finish(
     frame, crs_problems = _set_crs(frame, user_crs, mapping, source, layer, notes)
     problems += crs_problems
     if frame.empty:  # say so once, not once per missing field
-        problems.append(_no_features(source, layer, raw.source_layer, mapping, skipped))
+        problems.append(_no_features(source, layer, raw.source_layer, mapping, skipped, dropped))
         return LoadedFile(
             path, layer, _empty_frame(), problems, raw.source_layer,
             mapping.name if mapping else None, crs_name(frame.crs), features_read, skipped, notes,
+            dropped,
         )  # fmt: skip
     clean, found = validate_layer(frame, layer, source=source, repair=repair, date_order=date_order)
     problems += [p for p in found if not (p.rule == "geometry-null" and p.feature_id in raw.broken)]
@@ -566,13 +568,20 @@ def _finish(
 
 
 def _no_features(
-    source: str, layer: str, source_layer: str | None, mapping: FieldMapping | None, skipped: int
+    source: str,
+    layer: str,
+    source_layer: str | None,
+    mapping: FieldMapping | None,
+    skipped: int,
+    dropped: Sequence[str] = (),
 ) -> Problem:
     named = source_layer and source_layer != Path(source).stem
     where = f"layer {source_layer!r} of the file" if named else "the file"
     message = f"{where} has no features"
     if skipped and mapping is not None:
         message += f" left once the {mapping.name} mapping skipped {skipped}"
+    if dropped:
+        message += " (" + "; ".join(dropped) + ")"
     return make_problem(
         source,
         layer,

@@ -100,6 +100,9 @@ class RawFile:
         What was assumed, for the user.
     broken : set of str
         Labels of features whose geometry was already reported as unreadable.
+    dropped : list of str
+        What the file holds that was left out before any mapping, a line per
+        reason with the count and the first ids (OSM's highway areas).
     """
 
     frame: gpd.GeoDataFrame | None
@@ -110,6 +113,7 @@ class RawFile:
     notes: list[str] = field(default_factory=list)
     # feature labels whose geometry was already reported as unreadable
     broken: set[str] = field(default_factory=set)
+    dropped: list[str] = field(default_factory=list)
 
 
 def require_file(path: Path) -> None:

@@ -13,7 +13,7 @@ import contextlib
 import json
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +170,12 @@ def read_vector(
             chosen,
         )
     frame, problems, broken = _read_frame(path, chosen, layer)
+    dropped: list[str] = []
     if frame is not None and driver == "OSM" and mapping is not None:
         frame = osm_tag_columns(frame, _mapping_sources(mapping))
-    raw = RawFile(frame, problems, driver, chosen, mapping, broken=broken)
+        if chosen == "lines":
+            dropped = _osm_areas(path, mapping.require)
+    raw = RawFile(frame, problems, driver, chosen, mapping, broken=broken, dropped=dropped)
     if frame is not None and path.suffix.lower() == ".shp":
         _fix_shapefile_encoding(path, chosen, layer, raw)
     return raw
@@ -413,6 +416,39 @@ def _fix_shapefile_encoding(path: Path, source_layer: str | None, layer: str, ra
             severity="warning",
         )
     )
+
+
+_AREA_IDS = 10  # ids named in the line that says which areas were left out
+
+
+def _osm_areas(path: Path, keys: Sequence[str]) -> list[str]:
+    """Say which OSM areas carry one of ``keys`` (``highway``): GDAL reads them as polygons.
+
+    A closed way tagged ``area=yes`` (a square, a parking lot) is an area in
+    GDAL's ``multipolygons`` layer, not a line: it is no street centre line,
+    but the import says so with its ids rather than lose it without a word.
+    """
+    if not keys:
+        return []
+    tests = " OR ".join(
+        "other_tags LIKE '%\"{}\"=>%'".format(key.replace("'", "''").replace('"', ""))
+        for key in keys
+    )
+    try:
+        areas = pyogrio.read_dataframe(
+            path, layer="multipolygons", columns=["osm_id", "osm_way_id"], read_geometry=False,
+            where=tests,
+        )  # fmt: skip
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return []
+    if areas.empty:
+        return []
+    way = areas["osm_way_id"].astype("string")
+    ids = ("w" + way).where(way.notna(), "r" + areas["osm_id"].astype("string"))
+    named = ", ".join(ids.iloc[:_AREA_IDS])
+    more = f" and {len(ids) - _AREA_IDS:,} more" if len(ids) > _AREA_IDS else ""
+    what = " or ".join(keys)
+    return [f"{len(ids):,} {what} areas (not lines, e.g. area=yes): {named}{more}"]
 
 
 def _mapping_sources(mapping: FieldMapping) -> list[str]:
