@@ -93,6 +93,7 @@ from ..model.parallel import CARRIAGEWAY_DISTANCE_M, TWIN_DISTANCE_M
 from ..model.parallel import merge_twins as merge_twin_lines
 from ..model.zone import (
     CrsChoice,
+    choose_workspace_crs,
     crs_code,
     frame_crs_choice,
     lonlat_extent,
@@ -175,9 +176,6 @@ class LoadedFile:
     twins_merged : dict of str to str
         Streets merged into the twin line beside them: id -> the kept line's id
         (see :func:`~ductplanner.model.parallel.merge_twins`).
-    workspace_crs : str or None
-        The CRS ``frame`` is in: the one asked for, or for a new workspace the
-        one :func:`~ductplanner.model.zone.choose_workspace_crs` picks.
     """
 
     path: Path
@@ -192,7 +190,6 @@ class LoadedFile:
     notes: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     twins_merged: dict[str, str] = field(default_factory=dict)
-    workspace_crs: str | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -553,7 +550,6 @@ def _finish(
         source_layer=raw.source_layer,
         mapping=mapping.name if mapping else None,
         crs=file_crs,
-        workspace_crs=crs_name(clean.crs),
         features_read=features_read,
         features_skipped=skipped,
         notes=notes,
@@ -610,8 +606,8 @@ def _far_from_zone(frame: gpd.GeoDataFrame, source: str, layer: str) -> list[Pro
     worst = worst_fit(points, code)
     if not worst.far:
         return []
-    (lon, lat), own = points[-1], frame_crs_choice(frame)
-    if own is not None and own.crs != code:
+    (lon, lat), own = points[-1], choose_workspace_crs(points, frame.crs)
+    if own.crs != code:
         fix = f"import it into a new workspace, which takes {own.crs} for this place, or read "
     else:  # the data spans more than one zone can hold
         fix = "import each part of the data into a workspace of its own, or read "

@@ -667,9 +667,7 @@ def _parse_mapping(data: Mapping[str, Any], origin: str) -> FieldMapping:
         group_by=group.get("by"),
         group_count=group.get("count"),
         merge_twins=bool(merge_twins),
-        carriageway_distance_m=float(carriageways)
-        if isinstance(carriageways, int | float)
-        else CARRIAGEWAY_DISTANCE_M,
+        carriageway_distance_m=float(carriageways),
     )
 
 

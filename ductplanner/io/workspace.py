@@ -331,7 +331,14 @@ def workspace_crs(path: WorkspaceLike) -> str | None:
     it. Where layers disagree (a file edited by hand), the streets' CRS is
     the workspace's and ``validate`` names the others.
     """
-    stored = stored_crs(path)
+    ws = as_workspace(path)
+    if isinstance(ws, Path) and ws.exists():
+        _require_workspace(ws)
+        if "streets" in {str(name) for name, _ in pyogrio.list_layers(ws)}:
+            crs = pyogrio.read_info(ws, layer="streets")["crs"]  # one layer, not every layer
+            if crs:
+                return crs_code(crs)
+    stored = stored_crs(ws)
     if not stored:
         return None
     if "streets" in stored:

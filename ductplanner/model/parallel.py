@@ -236,10 +236,10 @@ def _rejoin(geometry: np.ndarray, lines: np.ndarray, into: np.ndarray) -> None:
     running on through its end stays as it is.
     """
     kept = np.flatnonzero(into < 0)
-    moved = np.array([geometry[i] is not lines[i] for i in kept], dtype=bool)
-    sources = np.r_[np.flatnonzero(into >= 0), kept[moved]]
-    if not len(sources):
+    merged = np.flatnonzero(into >= 0)
+    if not len(merged):
         return
+    sources = np.r_[merged, np.unique(into[merged])]  # the merged lines and the lines they moved
     host_of = np.where(into >= 0, into, np.arange(len(into)))
     tree = shapely.STRtree(lines[sources])
     hosts = shapely.STRtree(geometry[kept])

@@ -528,8 +528,7 @@ def _validate_workspace_layer(
                 source,
                 name,
                 "crs-workspace",
-                f"layer {name} is stored in {crs_name(frame.crs)}, not the workspace CRS "
-                f"{crs} (the streets')",
+                f"layer {name} is stored in {crs_name(frame.crs)}, not the workspace CRS {crs}",
                 f"re-import it with `ductplanner import {path} {name} FILE`",
                 field="geometry",
             )
