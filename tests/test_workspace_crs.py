@@ -141,6 +141,10 @@ def test_a_workspace_crs_named_for_another_is_refused(helsinki, tmp_path, capsys
         ("EPSG:4326", "is not projected (its coordinates are degrees, not metres)"),
         ("EPSG:2263", "measures in US survey foot, not metres"),  # New York, in feet
         ("no such crs", "is not a coordinate reference system"),
+        ("<script>alert(1)</script>", "'<script>alert(1)</script>' is not a coordinate"),
+        ('=HYPERLINK("http://x")', "is not a coordinate reference system"),
+        ("../../etc/passwd", "'../../etc/passwd' is not a coordinate reference system"),
+        ("EPSG:" + "9" * 10_000, "'EPSG:" + "9" * 75 + "' is not a coordinate"),  # cut at 80
     ],
 )
 def test_a_workspace_crs_must_be_projected_in_metres(tmp_path, capsys, crs, says):
@@ -214,3 +218,11 @@ def test_load_file_refuses_a_workspace_crs_in_degrees(tmp_path):
     _moved(tiny_layers()["streets"], "EPSG:4326").to_file(streets)
     with pytest.raises(InputError, match="not projected"):
         load_file(streets, "streets", workspace_crs="EPSG:4326")
+
+
+def test_a_write_takes_the_crs_the_workspace_has_when_it_writes(helsinki):
+    # Two first imports at once: the one that writes second finds the workspace made, and
+    # its layer (chosen for Ballerup before it held the lock) goes into the workspace's CRS.
+    write_layers(helsinki, {"sites": tiny_layers()["sites"]})
+    assert stored_crs(helsinki)["sites"] == "EPSG:25835"
+    assert read_layer(helsinki, "sites").crs == "EPSG:25835"

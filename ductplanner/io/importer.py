@@ -224,7 +224,7 @@ def _parse_crs(text: str | None, source: str, layer: str) -> CRS | None:
                     source,
                     layer,
                     "crs-invalid",
-                    f"--crs {text!r} is not a coordinate reference system",
+                    f"--crs {text[:80]!r} is not a coordinate reference system",
                     "write it as an EPSG code, e.g. --crs EPSG:25832 or --crs EPSG:4326",
                     field="geometry",
                 )

@@ -100,7 +100,7 @@ def metric_crs_problem(crs: Any) -> str | None:
     try:
         parsed = CRS.from_user_input(crs)
     except Exception:  # pyproj raises CRSError and, for some input, plain errors
-        return f"{crs!r} is not a coordinate reference system"
+        return f"{str(crs)[:80]!r} is not a coordinate reference system"
     if not parsed.is_projected:
         return f"{crs_code(parsed)} is not projected (its coordinates are degrees, not metres)"
     units = {axis.unit_name for axis in parsed.axis_info}

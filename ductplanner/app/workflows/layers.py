@@ -268,8 +268,8 @@ def _workspace_crs_for(
             [
                 make_problem(
                     source, layer, "crs-workspace",
-                    f"--workspace-crs {asked}: the workspace {workspace} is stored in {stored}, "
-                    "and a workspace keeps the CRS it was made in",
+                    f"--workspace-crs {asked[:80]}: the workspace {workspace} is stored in "
+                    f"{stored}, and a workspace keeps the CRS it was made in",
                     "leave --workspace-crs out to import into its CRS, or import into a new "
                     "workspace",
                     field="geometry",
