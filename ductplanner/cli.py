@@ -126,7 +126,9 @@ def _cmd_validate(args: argparse.Namespace) -> Result:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> Result:
-    return coverage_command(args.workspace, drop=args.drop, progress=_shows_progress(args))
+    return coverage_command(
+        args.workspace, drop=args.drop, side_paths=args.side_paths, progress=_shows_progress(args)
+    )
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> Result:
@@ -422,6 +424,14 @@ def _add_coverage_parser(sub: Any) -> None:
     p = sub.add_parser("coverage", help="who can get broadband through our ducts")
     p.add_argument("workspace")
     p.add_argument("--drop", type=float, default=None, help="drop distance in metres")
+    p.add_argument(
+        "--side-paths",
+        type=float,
+        default=None,
+        metavar="M",
+        help="a sidewalk or cycle track this close to a road is part of the road's corridor "
+        "(default 12 m, as a scenario's coverage.side_path_distance_m; 0: every path as drawn)",
+    )
     _add_output_options(p)
 
 

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
+import shapely
 
 from ductplanner.app.demo import tiny_layers
 from ductplanner.io.workspace import Database, as_workspace, write_layers
@@ -34,6 +37,21 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+def with_sidewalks(streets: gpd.GeoDataFrame, offset: float) -> gpd.GeoDataFrame:
+    """The streets plus a sidewalk ``offset`` metres off either side of every local and
+    distributor road (ids ``<road>-left`` and ``<road>-right``, ``road_class`` ``path``)."""
+    roads = streets[streets["road_class"].isin(["local", "distributor"])]
+    walks = [
+        gpd.GeoDataFrame(
+            {"id": roads["id"] + side, "name": "", "road_class": "path"},
+            geometry=shapely.offset_curve(np.asarray(roads.geometry.values), sign * offset),
+            crs=streets.crs,
+        )
+        for side, sign in (("-left", 1), ("-right", -1))
+    ]
+    return gpd.GeoDataFrame(pd.concat([streets, *walks], ignore_index=True), crs=streets.crs)
 
 
 @pytest.fixture

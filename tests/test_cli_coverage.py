@@ -66,7 +66,7 @@ def test_coverage_adds_both_layers_to_the_workspace(tiny_workspace, capsys):
     districts = read_layer(tiny_workspace, "district_coverage").set_index("name")
     assert districts.loc["Vest", "households_duct_covered"] == 6
     sources = workspace.read_sources(tiny_workspace).set_index("layer")
-    assert sources.loc["coverage", "note"] == "drop distance 30 m"
+    assert sources.loc["coverage", "note"] == "drop distance 30 m, side paths within 12 m of a road"
 
 
 def test_a_longer_drop_distance_reaches_the_far_address(tiny_workspace, capsys):

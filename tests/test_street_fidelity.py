@@ -20,9 +20,9 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
+from conftest import with_sidewalks
 from pyproj import Transformer
 
 from ductplanner.analysis.coverage import compute_coverage
@@ -262,24 +262,10 @@ def town() -> dict[str, gpd.GeoDataFrame]:
     return generate_demo(2019, scale=0.3)
 
 
-def _with_sidewalks(streets: gpd.GeoDataFrame, offset: float) -> gpd.GeoDataFrame:
-    """The streets plus a sidewalk on either side of every local and distributor road."""
-    roads = streets[streets["road_class"].isin(["local", "distributor"])]
-    walks = [
-        gpd.GeoDataFrame(
-            {"id": roads["id"] + side, "name": "", "road_class": "path"},
-            geometry=shapely.offset_curve(np.asarray(roads.geometry.values), sign * offset),
-            crs=streets.crs,
-        )
-        for side, sign in (("-left", 1), ("-right", -1))
-    ]
-    return gpd.GeoDataFrame(pd.concat([streets, *walks], ignore_index=True), crs=streets.crs)
-
-
 @pytest.mark.parametrize("offset", [5.0, 9.0])
 def test_sidewalks_drawn_beside_the_streets_change_neither_network_nor_coverage(town, offset):
     ducts = town["ducts"][town["ducts"]["status"] == "existing"]
-    walked = _with_sidewalks(town["streets"], offset)
+    walked = with_sidewalks(town["streets"], offset)
     plain = build_network(town["streets"], ducts, town["backbone"])
     folded = build_network(walked, ducts, town["backbone"])
     as_drawn = build_network(walked, ducts, town["backbone"], side_paths=0)

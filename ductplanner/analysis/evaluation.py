@@ -400,7 +400,7 @@ def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_forecast_ran(scenarios: Mapping[str, Scenario], runs: pd.DataFrame) -> dict[str, Scenario]:
-    """Return each scenario with the regrowth its forecast ran with (``forecast_runs``)."""
+    """Return each scenario with the regrowth and side paths its forecast ran with."""
     by_stem = {str(r["scenario"]): r for r in runs.to_dict(orient="records")}
     out: dict[str, Scenario] = {}
     for stem, scenario in scenarios.items():
@@ -414,6 +414,10 @@ def _as_forecast_ran(scenarios: Mapping[str, Scenario], runs: pd.DataFrame) -> d
                 gamma_shape=float(plain(run.get("gamma_shape")) or own.gamma_shape),
             )
             scenario = dataclasses.replace(scenario, regrowth=regrowth)
+        side_paths = plain(run.get("side_path_distance_m"))
+        if side_paths not in (None, ""):
+            kept = dataclasses.replace(scenario.coverage, side_path_distance_m=float(side_paths))
+            scenario = dataclasses.replace(scenario, coverage=kept)
         out[stem] = scenario
     return out
 

@@ -217,7 +217,7 @@ def find_opportunities(
     _check_options(conflict_years, line_tolerance, area_tolerance, source)
     require_layers(layers, ("streets", "addresses"), source)
     if network is None:
-        network = _existing_network(layers, source, on_step)
+        network = _existing_network(layers, source, scenario, on_step)
     crs = network.crs or DEFAULT_WORKSPACE_CRS
     step(OPPORTUNITY_STEPS[0])
     households = _edge_households(layers["addresses"], network, scenario)
@@ -293,15 +293,25 @@ def _left_out_counts(left_out: pd.Series, ids: pd.Series) -> dict[str, dict[str,
 
 
 def _existing_network(
-    layers: Mapping[str, gpd.GeoDataFrame], source: str, on_step: OnStep | None = None
+    layers: Mapping[str, gpd.GeoDataFrame],
+    source: str,
+    scenario: Scenario,
+    on_step: OnStep | None = None,
 ) -> StreetNetwork:
-    """Build the street network with the ducts that exist (planned ones do not count)."""
+    """Build the street network with the ducts that exist (planned ones do not count).
+
+    Paths beside roads count as the scenario says
+    (``coverage.side_path_distance_m``).
+    """
     streets = layers["streets"]
     require_geometry(streets, "streets", ("LineString", "MultiLineString"), source)
     ducts = layers.get("ducts")
     if ducts is not None and "status" in ducts.columns:
         ducts = ducts[ducts["status"].astype(object).eq("existing").to_numpy(dtype=bool)]
-    return build_network(streets, ducts, layers.get("backbone"), on_step=on_step)
+    side_paths = scenario.coverage.side_path_distance_m
+    return build_network(
+        streets, ducts, layers.get("backbone"), side_paths=side_paths, on_step=on_step
+    )
 
 
 def _edge_households(

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from ..core._errors import Problem, ScenarioError
+from .parallel import SIDE_PATH_DISTANCE_M
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -109,9 +110,23 @@ class UnitCosts:
 
 @dataclass(frozen=True)
 class CoverageParams:
-    """What counts as covered."""
+    """What counts as covered, and which street lines are edges of the network.
+
+    ``side_path_distance_m`` decides how sidewalks and cycle tracks mapped as
+    their own lines count: a path (``road_class == "path"``) this close to a
+    road belongs to the road's corridor, so an address beside it reaches the
+    road and a duct in the road serves it; only its stretches away from every
+    road (a footpath across a park) are edges of their own. 0 keeps every
+    path as drawn, each its own edge.
+    """
 
     drop_distance_m: float = _spec(30.0, lo=0, hi=500, doc="address to street edge, metres")
+    side_path_distance_m: float = _spec(
+        SIDE_PATH_DISTANCE_M,
+        lo=0,
+        hi=50,
+        doc="a path this close to a road is part of its corridor, metres (0: every path its own)",
+    )
     target_share: float = _spec(0.9, lo=0, hi=1, doc="share of households a district aims for")
     speed_down_mbps: float = _spec(100.0, lo=0, doc="modern broadband: download at least")
     speed_up_mbps: float = _spec(30.0, lo=0, doc="modern broadband: upload at least")

@@ -106,6 +106,9 @@ class ForecastBase:
         The workspace's provenance table, for the About panel.
     notes : sequence of str
         Lines added to the About panel (where and when it was read).
+    edges_by_scenario : mapping of str to GeoDataFrame
+        The edges of a scenario whose network differs from ``edges`` (its
+        paths beside roads counted otherwise), by scenario key.
     """
 
     name: str
@@ -113,6 +116,11 @@ class ForecastBase:
     edges: gpd.GeoDataFrame
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: Sequence[str] = ()
+    edges_by_scenario: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    def edges_of(self, forecast: StoredForecast) -> gpd.GeoDataFrame:
+        """Return the edges whose ids ``forecast`` names."""
+        return self.edges_by_scenario.get(forecast.scenario, self.edges)
 
 
 # --- what the maps draw ----------------------------------------------------------------
@@ -414,7 +422,7 @@ def time_map(
     """
     years = list(forecast.years)
     start = _check_year(year, years, forecast)
-    layers, lines = base.layers, lonlat(base.edges)
+    layers, lines = base.layers, lonlat(base.edges_of(forecast))
     table = StyleTable()
     areas: list[dict[str, Any]] = []
     unmatched: list[str] = []
@@ -586,10 +594,13 @@ def side_by_side_map(
             "share no year; simulate them over the same years"
         )
     year = common[-1] if year is None else _check_year(year, common, forecasts[0])
-    layers, lines = base.layers, lonlat(base.edges)
+    layers = base.layers
     table = StyleTable()
     context = _context_overlays(layers)
-    built = [_scenario_overlays(f, year, layers, lines, context, table) for f in forecasts]
+    built = [
+        _scenario_overlays(f, year, layers, lonlat(base.edges_of(f)), context, table)
+        for f in forecasts
+    ]
     bounds = [o.bounds for overlays, _ in built for o in overlays if o.bounds is not None]
     maps = [
         framed_map(

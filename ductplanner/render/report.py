@@ -431,6 +431,12 @@ def _distribution(regrowth: Any, lang: Lang) -> str:
     return _w(key, lang) if key in WORDS else kind
 
 
+def _side_paths_assumption(distance: float, lang: Lang) -> str:
+    if not distance:
+        return _w("assume_side_paths_none", lang)
+    return _w("assume_side_paths", lang, side=_n(distance, lang))
+
+
 def _assumptions(data: ReportData, lang: Lang) -> str:
     if not data.scenarios:
         return _note(lang, data.missing.get("forecast", _SIMULATE_HINT), key="no_scenario")
@@ -468,6 +474,7 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
             + " "
             + within,
             _w("assume_drop", lang, drop=_n(s.coverage.drop_distance_m, lang)),
+            _side_paths_assumption(s.coverage.side_path_distance_m, lang),
             _w(
                 "assume_target",
                 lang,

@@ -206,6 +206,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "Et hus tæller som nåbart, når det højst ligger {drop} m fra en vej med et "
         "forbundet tomrør (stikafstanden).",
     ),
+    "assume_side_paths": (
+        "A sidewalk or cycle track mapped as its own line within {side} m of a road is part "
+        "of that road: a duct in the road serves the houses beside it.",
+        "Et fortov eller en cykelsti, der er tegnet som egen linje højst {side} m fra en vej, "
+        "hører til vejen: et tomrør i vejen når husene ved siden af.",
+    ),
+    "assume_side_paths_none": (
+        "Every sidewalk and cycle track mapped as its own line counts as a street of its own.",
+        "Hvert fortov og hver cykelsti, der er tegnet som egen linje, tæller som sin egen vej.",
+    ),
     "assume_target": (
         "A district reaches its target when {share} of its households are reached.",
         "En bydel når sit mål, når {share} af dens husstande er nået.",

@@ -57,6 +57,7 @@ RUN_COLUMNS = (
     "mean_cycle_years",
     "gamma_shape",
     "as_of",
+    "side_path_distance_m",
     "created",
     "version",
 )
@@ -253,6 +254,7 @@ class Forecast:
                     "mean_cycle_years": self.renewal.mean,
                     "gamma_shape": self.renewal.gamma_shape,
                     "as_of": "" if self.inp.as_of is None else self.inp.as_of.isoformat(),
+                    "side_path_distance_m": self.scenario.coverage.side_path_distance_m,
                     "created": timestamp(),
                     "version": __version__,
                 }

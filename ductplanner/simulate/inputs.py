@@ -58,7 +58,11 @@ def simulation_input(
         Where the layers came from, for messages.
     """
     report = compute_coverage(
-        layers, drop=scenario.coverage.drop_distance_m, network=network, source=source
+        layers,
+        drop=scenario.coverage.drop_distance_m,
+        side_paths=scenario.coverage.side_path_distance_m,
+        network=network,
+        source=source,
     )
     net = report.network
     found = find_opportunities(

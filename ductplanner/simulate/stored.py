@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from ..core._errors import WorkspaceError
+from ..model.parallel import SIDE_PATH_DISTANCE_M
 from ..model.scenarios import scenario_key
 from .forecast import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
 
@@ -41,7 +42,7 @@ __all__ = [
     "stored_scenarios",
 ]
 
-OPTIONAL_RUN_COLUMNS = ("as_of",)
+OPTIONAL_RUN_COLUMNS = ("as_of", "side_path_distance_m")
 """Manifest columns an older ductplanner did not write; read as empty."""
 
 FORECAST_TABLES: dict[str, tuple[str, ...]] = {
@@ -81,6 +82,16 @@ class StoredForecast:
     districts: pd.DataFrame
     edges: pd.DataFrame
     runs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def side_path_distance_m(self) -> float:
+        """Metres within which paths beside roads were part of the road's corridor.
+
+        The network the forecast's edge ids name is built with it; a forecast
+        written before the scenario had the key was built with the default.
+        """
+        value = pd.to_numeric(pd.Series([self.runs.get("side_path_distance_m")]), errors="coerce")
+        return SIDE_PATH_DISTANCE_M if pd.isna(value.iat[0]) else float(value.iat[0])
 
 
 def _simulate_hint(source: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from ...io.workspace import (
     read_table,
 )
 from ...model.network import NETWORK_STEPS, build_network
+from ...model.parallel import SIDE_PATH_DISTANCE_M
 from ...model.scenarios import scenario_key
 from ...render.forecast_maps import ForecastBase, side_by_side_map, time_map
 from ...render.map_words import map_lang, map_language, tr
@@ -184,25 +185,45 @@ def read_forecasts(workspace: WorkspaceLike, scenarios: Sequence[str]) -> list[S
     return stored_forecasts(_forecast_tables(workspace), scenarios, source=str(workspace))
 
 
-def _forecast_base(workspace: Workspace, on_step: OnStep | None = None) -> ForecastBase:
-    """Read the layers drawn with a forecast and build the street network its edge ids name."""
+def _forecast_base(
+    workspace: Workspace, forecasts: Sequence[StoredForecast], on_step: OnStep | None = None
+) -> ForecastBase:
+    """Read the layers drawn with the forecasts and build the street networks their ids name.
+
+    A scenario that counts paths beside roads otherwise than the first
+    (``coverage.side_path_distance_m``) gets its own network's edges.
+    """
     present = list_layers(workspace)
     drawn: tuple[str, ...] = ("streets", "ducts", "backbone", "districts")
     layers = {n: read_layer(workspace, n) for n in drawn if n in present}
-    if "streets" in layers and not layers["streets"].empty:
-        network = build_network(
-            layers["streets"], layers.get("ducts"), layers.get("backbone"), on_step=on_step
-        )
-        edges = network.edges
-    else:
-        edges = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=4326))
+    distances = {f.scenario: f.side_path_distance_m for f in forecasts}
+    first = next(iter(distances.values()), SIDE_PATH_DISTANCE_M)
+    edges = _forecast_edges(layers, first, on_step)
+    others = {d: _forecast_edges(layers, d) for d in set(distances.values()) - {first}}
     return ForecastBase(
         name=workspace.stem,
         layers=layers,
         edges=edges,
         sources=read_sources(workspace),
         notes=[_rendered_note(workspace)],
+        edges_by_scenario={key: others[d] for key, d in distances.items() if d != first},
     )
+
+
+def _forecast_edges(
+    layers: Mapping[str, gpd.GeoDataFrame], side_paths: float, on_step: OnStep | None = None
+) -> gpd.GeoDataFrame:
+    """Return the edges of the street network a forecast was simulated on."""
+    if "streets" not in layers or layers["streets"].empty:
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=4326))
+    network = build_network(
+        layers["streets"],
+        layers.get("ducts"),
+        layers.get("backbone"),
+        side_paths=side_paths,
+        on_step=on_step,
+    )
+    return network.edges
 
 
 def forecast_map(
@@ -236,7 +257,7 @@ def forecast_map(
     """
     workspace = as_workspace(workspace)
     (forecast,) = read_forecasts(workspace, [scenario])
-    base = _forecast_base(workspace)
+    base = _forecast_base(workspace, [forecast])
     with map_language(lang):
         return time_map(
             forecast,
@@ -287,7 +308,7 @@ def comparison_map(
     if len(scenarios) != 2:
         raise WorkspaceError(f"a comparison needs two scenarios, not {len(scenarios)}")
     forecasts = read_forecasts(workspace, scenarios)
-    base = _forecast_base(workspace)
+    base = _forecast_base(workspace, forecasts)
     with map_language(lang):
         return side_by_side_map(
             forecasts,
@@ -415,7 +436,7 @@ def map_command(
         m: folium.Map | Figure
         if forecast_view:
             forecasts = read_forecasts(workspace, keys)
-            base = _forecast_base(workspace, on_step=step)
+            base = _forecast_base(workspace, forecasts, on_step=step)
             step("drawing the map")
             token = _token(None)
             summary["scenarios"] = keys
