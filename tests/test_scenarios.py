@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from ductplanner import ScenarioError
-from ductplanner.model.scenarios import Scenario, load_scenario, parse_scenario, scenario_key
+from ductplanner.model.scenarios import (
+    Scenario,
+    Span,
+    load_scenario,
+    parse_scenario,
+    scenario_key,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -37,7 +43,8 @@ def test_defaults_are_the_documented_assumptions() -> None:
     assert s.costs.co_dig_per_m == 180
     assert s.coverage.drop_distance_m == 30
     assert (s.coverage.speed_down_mbps, s.coverage.speed_up_mbps) == (100, 30)
-    assert s.regrowth.mean_cycle_years == 5.5 and s.regrowth.distribution == "exponential"
+    assert s.regrowth.mean_cycle_years == Span(5.0, 6.0) and s.regrowth.distribution == "exponential"
+    assert s.confidence.slip_years == 1.0 and s.confidence.cancel_share == 0.5
     assert s.simulation.runs == 1000
 
 
@@ -154,3 +161,23 @@ def test_extends_a_file_beside_it_and_refuses_a_loop(tmp_path: Path) -> None:
     (tmp_path / "c.toml").write_text('[scenario]\nname = "C"\nextends = "nowhere"\n')
     with pytest.raises(ScenarioError, match=r"nowhere.*does not exist.*revised-2019\.toml"):
         load_scenario(tmp_path / "c.toml")
+
+
+def test_what_nobody_knows_is_a_range_and_a_bad_range_says_how_to_write_it() -> None:
+    s = parse_scenario(
+        '[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = [4, 7]\n'
+        "[confidence]\nslip_years = [0.5, 2]\ncancel_share = 0.25\n"
+    )
+    assert s.regrowth.mean_cycle_years == Span(4.0, 7.0)
+    assert (s.confidence.slip_years, s.confidence.cancel_share) == (Span(0.5, 2.0), 0.25)
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(
+            '[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = [7, 4]\n'
+            '[confidence]\nslip_years = [0.5, 20]\ncancel_share = "=1+1"\n'
+            "[coverage]\ndrop_distance_m = [10, 20]\n"
+        )
+    message = str(err.value)
+    assert "regrowth.mean_cycle_years (line 4): [7, 4] must give its low end first: [4, 7]" in message
+    assert "confidence.slip_years (line 6): 20 is outside the range [0, 10]" in message
+    assert "confidence.cancel_share (line 7): '=1+1' is not a number or a range" in message
+    assert "coverage.drop_distance_m (line 9): [10, 20] is not a number" in message

@@ -42,7 +42,7 @@ from ..core._format import number_column, plain, text_column
 from ..io.workspace import Workspace
 from ..model.decisions import decision_status
 from ..model.regrowth import p_dug_within
-from ..model.scenarios import Scenario
+from ..model.scenarios import Scenario, Span
 from .addresses import DEFAULT_DROP_M
 from .coverage import compute_coverage
 
@@ -399,6 +399,15 @@ def _forecast_table(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _cycle_ran(run: Mapping[str, Any], own: float | Span) -> float | Span:
+    """Return the mean cycle a forecast ran with: its range, its number, or the scenario's."""
+    low, high = plain(run.get("mean_cycle_low")), plain(run.get("mean_cycle_high"))
+    if isinstance(low, int | float) and isinstance(high, int | float) and low < high:
+        return Span(float(low), float(high))
+    mean = plain(run.get("mean_cycle_years"))
+    return float(mean) if isinstance(mean, int | float) else own
+
+
 def _as_forecast_ran(scenarios: Mapping[str, Scenario], runs: pd.DataFrame) -> dict[str, Scenario]:
     """Return each scenario with the regrowth and side paths its forecast ran with."""
     by_stem = {str(r["scenario"]): r for r in runs.to_dict(orient="records")}
@@ -409,7 +418,7 @@ def _as_forecast_ran(scenarios: Mapping[str, Scenario], runs: pd.DataFrame) -> d
             own = scenario.regrowth
             regrowth = dataclasses.replace(
                 own,
-                mean_cycle_years=float(plain(run.get("mean_cycle_years")) or own.mean_cycle_years),
+                mean_cycle_years=_cycle_ran(run, own.mean_cycle_years),
                 distribution=cast(Distribution, str(run["distribution"])),
                 gamma_shape=float(plain(run.get("gamma_shape")) or own.gamma_shape),
             )

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from .scenarios import Span
+
 __all__ = ["DISTRIBUTIONS", "Renewal", "p_dug_within"]
 
 DISTRIBUTIONS = ("exponential", "gamma", "uniform")
@@ -185,25 +187,31 @@ class Renewal:
         return out
 
     def first_after(
-        self, rng: np.random.Generator, n: int, after: float, *, tries: int = 60
+        self,
+        rng: np.random.Generator,
+        n: int,
+        after: float | np.ndarray,
+        *,
+        tries: int = 60,
     ) -> np.ndarray:
         """Draw forward-recurrence times given that they are at least ``after`` years.
 
         For edges with no announced dig while the plans are complete: by
         rejection (the accepted share is ``1 - F_e(after)``, high for the
-        windows used).
+        windows used). ``after`` is one number or one per draw.
         """
         out = self.first(rng, n)
-        if after <= 0:
+        if np.all(np.asarray(after) <= 0):
             return out
+        after = np.broadcast_to(np.asarray(after, dtype=float), (n,))
         for _ in range(tries):
             low = np.flatnonzero(out < after)
             if len(low) == 0:
                 break
             out[low] = self.first(rng, len(low))
-        short = out < after
+        short = np.flatnonzero(out < after)
         # still short after many tries (a very long window): past it, a residual from there
-        out[short] = after + self.residual(rng, np.full(int(short.sum()), after))
+        out[short] = after[short] + self.residual(rng, after[short])
         return out
 
 
@@ -213,13 +221,38 @@ def p_dug_within(years: float, scenario: Any) -> dict[str, float]:
     For a street with no known history (the process in equilibrium), with
     the mean cycle and shape parameters of ``scenario`` (a
     :class:`~ductplanner.model.scenarios.Scenario` or a :class:`Renewal`).
+    A scenario's mean cycle given as a range is averaged over it, as the
+    simulated futures draw it (uniformly).
 
     >>> from ductplanner.model.scenarios import parse_scenario
-    >>> p = p_dug_within(5, parse_scenario('[scenario]\nname = "x"\n'))
-    >>> {k: round(v, 2) for k, v in p.items()}
+    >>> known = parse_scenario('[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = 5.5')
+    >>> {k: round(v, 2) for k, v in p_dug_within(5, known).items()}
     {'exponential': 0.6, 'gamma': 0.76, 'uniform': 0.91}
+    >>> ranged = parse_scenario('[scenario]\nname = "x"\n')  # 5-6 years
+    >>> {k: round(v, 3) for k, v in p_dug_within(5, ranged).items()}
+    {'exponential': 0.598, 'gamma': 0.762, 'uniform': 0.912}
     """
     base = scenario if isinstance(scenario, Renewal) else Renewal.from_scenario(scenario)
+    means = [base.mean]
+    if not isinstance(scenario, Renewal):
+        span = Span.of(scenario.regrowth.mean_cycle_years)
+        if not span.fixed:  # the midpoint rule over the range
+            means = list(
+                span.low + (np.arange(_SPAN_POINTS) + 0.5) * (span.high - span.low) / _SPAN_POINTS
+            )
+    t = float(years)
     return {
-        name: float(base.with_distribution(name).cdf_first(float(years))) for name in DISTRIBUTIONS
+        name: float(
+            np.mean(
+                [
+                    Renewal(m, name, base.gamma_shape, base.uniform_spread).cdf_first(t)
+                    for m in means
+                ]
+            )
+        )
+        for name in DISTRIBUTIONS
     }
+
+
+_SPAN_POINTS = 64
+"""Points of the midpoint rule that averages a probability over a range of mean cycles."""

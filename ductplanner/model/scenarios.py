@@ -15,8 +15,8 @@ errors) the line; all problems of a file are reported together.
 ... ''')
 >>> s.budget.duct_dkk
 500000.0
->>> s.regrowth.mean_cycle_years
-5.5
+>>> s.regrowth.mean_cycle_years  # "5-6 years": each simulated future draws its own
+Span(low=5.0, high=6.0)
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ __all__ = [
     "Regrowth",
     "Scenario",
     "SimulationParams",
+    "Span",
+    "Uncertain",
     "UnitCosts",
     "as_scenario",
     "load_scenario",
@@ -57,6 +59,52 @@ __all__ = [
 def _spec(default: Any, *, lo: float | None = None, hi: float | None = None, doc: str = "") -> Any:
     """Declare a scenario field with its default, inclusive range and meaning."""
     return field(default=default, metadata={"min": lo, "max": hi, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A value nobody knows exactly, only that it lies between ``low`` and ``high``.
+
+    A scenario writes it as ``[low, high]`` (``mean_cycle_years = [5, 6]``);
+    each simulated future draws its own value, uniformly between the two,
+    so the forecast's band carries what is not known. Wherever one number
+    is needed (a plan's expected digs), the middle stands for it.
+
+    >>> Span(5, 6).mid, str(Span(5, 6)), Span.of(5.5), float(Span(0.4, 0.6))
+    (5.5, '5-6', Span(low=5.5, high=5.5), 0.5)
+    """
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.high:
+            raise ValueError(f"a span's low end {self.low} is above its high end {self.high}")
+
+    @classmethod
+    def of(cls, value: float | Span) -> Span:
+        """Return ``value`` as a span (a known number is a span of width 0)."""
+        return value if isinstance(value, Span) else cls(float(value), float(value))
+
+    @property
+    def mid(self) -> float:
+        """The middle of the span."""
+        return (self.low + self.high) / 2
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the value is known (low and high the same)."""
+        return self.low == self.high
+
+    def __float__(self) -> float:
+        return self.mid
+
+    def __str__(self) -> str:
+        return f"{self.low:g}" if self.fixed else f"{self.low:g}-{self.high:g}"
+
+
+Uncertain = float | Span
+"""A scenario value given as a number or, where nobody knows it, as a :class:`Span`."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +194,13 @@ class Regrowth:
     :func:`ductplanner.model.regrowth.p_dug_within`.
     """
 
-    mean_cycle_years: float = _spec(5.5, lo=0.5, hi=100, doc="mean years between two digs")
+    mean_cycle_years: Uncertain = _spec(
+        Span(5.0, 6.0),
+        lo=0.5,
+        hi=100,
+        doc="mean years between two digs; [low, high]: nobody knows it better (each run "
+        "draws its own)",
+    )
     distribution: Literal["exponential", "gamma", "uniform"] = _spec(
         "exponential", doc="shape of the gap between two digs"
     )
@@ -177,9 +231,14 @@ class Confidence:
     firm: float = _spec(0.95, lo=0, hi=1, doc="confirmed, with a permit")
     budgeted: float = _spec(0.75, lo=0, hi=1, doc="in the owner's budget")
     indicative: float = _spec(0.40, lo=0, hi=1, doc="announced, not decided")
-    slip_years: float = _spec(1.0, lo=0, hi=10, doc="mean delay of a dig that slips, years")
-    cancel_share: float = _spec(
-        0.5, lo=0, hi=1, doc="of the digs that miss their window, the share cancelled, not delayed"
+    slip_years: Uncertain = _spec(
+        1.0, lo=0, hi=10, doc="mean delay of a dig that slips, years (or [low, high])"
+    )
+    cancel_share: Uncertain = _spec(
+        0.5,
+        lo=0,
+        hi=1,
+        doc="of the digs that miss their window, the share cancelled, not delayed (or [low, high])",
     )
 
     def probability(self, confidence: str) -> float:
@@ -596,12 +655,16 @@ def _read_section(
             continue
         meta = fields[key].metadata
         lo, hi = meta.get("min"), meta.get("max")
-        is_number = isinstance(converted, int | float) and not isinstance(converted, bool)
-        if is_number and (
-            (lo is not None and converted < lo) or (hi is not None and converted > hi)
-        ):
+        ends = (converted.low, converted.high) if isinstance(converted, Span) else (converted,)
+        outside = [
+            x
+            for x in dict.fromkeys(ends)
+            if _is_number(x) and ((lo is not None and x < lo) or (hi is not None and x > hi))
+        ]
+        if outside:
             rng = f"[{'-∞' if lo is None else lo}, {'∞' if hi is None else hi}]"
-            say(dotted, f"{converted} is outside the range {rng}", rule="range")
+            shown = " and ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in outside)
+            say(dotted, f"{shown} is outside the range {rng}", rule="range")
             continue
         out[key] = converted
     return out
@@ -618,6 +681,8 @@ def _convert(value: Any, hint: Any, key: str, say: _Reporter) -> Any:
             return value
         say(key, f"{value!r} is not one of: {', '.join(map(str, choices))}", rule="allowed")
         return _INVALID
+    if origin in (types.UnionType, typing.Union) and Span in get_args(hint):
+        return _uncertain(value, key, say)
     if origin in (types.UnionType, typing.Union):  # pragma: no cover - no optional fields yet
         hint = next(a for a in get_args(hint) if a is not type(None))
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
@@ -630,6 +695,29 @@ def _convert(value: Any, hint: Any, key: str, say: _Reporter) -> Any:
         return value
     words = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
     say(key, f"{value!r} is not {words.get(hint, hint)}", rule="type")
+    return _INVALID
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _uncertain(value: Any, key: str, say: _Reporter) -> Any:
+    """Return a number, or a :class:`Span` for ``[low, high]``; say what is wrong otherwise."""
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, list) and len(value) == 2 and all(map(_is_number, value)):
+        low, high = (float(x) for x in value)
+        if low <= high:
+            return Span(low, high)
+        say(
+            key,
+            f"[{low:g}, {high:g}] must give its low end first: [{high:g}, {low:g}]",
+            rule="range",
+        )
+        return _INVALID
+    shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:80]}…"
+    say(key, f"{shown} is not a number or a range [low, high] of two numbers", rule="type")
     return _INVALID
 
 

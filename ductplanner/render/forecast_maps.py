@@ -289,6 +289,16 @@ def _legend(table: StyleTable) -> list[Overlay]:
     ]
 
 
+def _cycle_years(runs: Mapping[str, Any]) -> str:
+    """Return the mean cycle the forecast ran with: ``5.5``, or its range ``5–6``."""
+    low, high = pd.to_numeric(
+        pd.Series([runs.get("mean_cycle_low"), runs.get("mean_cycle_high")]), errors="coerce"
+    )
+    if pd.isna(low) or pd.isna(high) or low == high:
+        return map_number(runs["mean_cycle_years"], 1)
+    return f"{map_number(low, 1)}–{map_number(high, 1)}"
+
+
 def _runs_note(forecast: StoredForecast) -> str:
     runs = forecast.runs
     if not runs:
@@ -300,7 +310,7 @@ def _runs_note(forecast: StoredForecast) -> str:
     regrowth = tr(
         "{distribution}, mean cycle {years} years",
         distribution=tr(str(runs["distribution"])),
-        years=map_number(runs["mean_cycle_years"], 1),
+        years=_cycle_years(runs),
     )
     if str(runs["distribution"]) == "gamma" and not pd.isna(runs.get("gamma_shape")):
         regrowth += tr(", shape {shape}", shape=map_number(runs["gamma_shape"], 1))

@@ -26,6 +26,7 @@ import numpy as np
 from .. import __version__
 from ..analysis.evaluation import ReportData
 from ..core._format import Lang, is_nan, metres, percent, plain, plain_tree, share
+from ..model.scenarios import Span
 from ..optimize import gap_kind
 from .report_charts import district_map, forecast_chart, frontier_chart
 
@@ -431,6 +432,15 @@ def _distribution(regrowth: Any, lang: Lang) -> str:
     return _w(key, lang) if key in WORDS else kind
 
 
+def _share_text(value: float | Span, lang: Lang) -> str:
+    """Return a share as a percentage, or a range's two ends (``40–60 %``)."""
+    span = Span.of(value)
+    if span.fixed:
+        return percent(span.low, 1, 0, lang=lang)
+    low = percent(span.low, 1, 0, lang=lang).removesuffix(" %")
+    return f"{low}–{percent(span.high, 1, 0, lang=lang)}"
+
+
 def _side_paths_assumption(distance: float, lang: Lang) -> str:
     if not distance:
         return _w("assume_side_paths_none", lang)
@@ -487,7 +497,7 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
                 budgeted=percent(s.confidence.budgeted, 1, 0, lang=lang),
                 indicative=percent(s.confidence.indicative, 1, 0, lang=lang),
                 slip=_n(s.confidence.slip_years, lang, 1),
-                cancel=percent(getattr(s.confidence, "cancel_share", 1.0), 1, 0, lang=lang),
+                cancel=_share_text(s.confidence.cancel_share, lang),
             ),
             _w(
                 "assume_sim",

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from ..core._format import Lang, is_nan, number
+from ..model.scenarios import Span
 
 __all__ = ["WORDS", "escaped", "figure", "words"]
 
@@ -317,9 +318,15 @@ def escaped(value: Any) -> str:
 def figure(value: Any, lang: Lang, decimals: int = 0) -> str:
     """Return a number as the report writes it ('–' for a missing one).
 
-    >>> figure(1234.5, "da", 1), figure(None, "en")
-    ('1.234,5', '–')
+    A range nobody knows better (:class:`~ductplanner.model.scenarios.Span`)
+    gives both ends.
+
+    >>> figure(1234.5, "da", 1), figure(None, "en"), figure(Span(5, 6), "en")
+    ('1.234,5', '–', '5–6')
     """
+    if isinstance(value, Span) and not value.fixed:
+        ends = (number(float(x), decimals, lang=lang) for x in (value.low, value.high))
+        return "–".join(ends)
     if value is None or is_nan(value):
         return "–"
     return number(float(value), decimals, lang=lang)

@@ -98,6 +98,7 @@ from .inputs import as_input, input_from_instance, simulation_input
 from .policy import Policy
 from .run import run_engine
 from .town import SimulationInput
+from .uncertain import RunParameters
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -183,6 +184,7 @@ def simulate(
     _check_runs(runs, seed)
     inp = as_input(layers_or_workspace, scenario)
     renewal = Renewal.from_scenario(scenario)
+    params = RunParameters.draw(scenario, runs=int(runs), seed=int(seed))
     started = time.perf_counter()
     raw = run_engine(
         inp,
@@ -192,6 +194,7 @@ def simulate(
         years=simulated_years(scenario),
         runs=int(runs),
         seed=int(seed),
+        params=params,
         progress=progress,
         description=scenario_key(scenario),
     )
@@ -204,6 +207,7 @@ def simulate(
         inp=inp,
         renewal=renewal,
         seconds=time.perf_counter() - started,
+        params=params,
     )
 
 

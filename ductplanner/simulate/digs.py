@@ -11,8 +11,10 @@ from ..model.regrowth import Renewal
 from ..model.scenarios import Confidence, Regrowth, Scenario
 from .prices import Prices
 from .town import SimulationInput
+from .uncertain import RunParameters
 
 __all__ = ["PlanFates", "YearDigs", "draw_digs", "first_digs"]
+
 
 @dataclass(frozen=True)
 class PlanFates:
@@ -21,16 +23,16 @@ class PlanFates:
     The defaults are the scenarios' (``[confidence]`` and ``[regrowth]``).
     """
 
-    cancel_share: float = Confidence().cancel_share
-    slip_years: float = Confidence().slip_years
+    cancel_share: float = float(Confidence().cancel_share)
+    slip_years: float = float(Confidence().slip_years)
     complete_years: float = Regrowth().plans_complete_years
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> PlanFates:
-        """Return the plan fates of a scenario."""
+        """Return the plan fates of a scenario (a range's middle; see :class:`RunParameters`)."""
         return cls(
-            cancel_share=scenario.confidence.cancel_share,
-            slip_years=scenario.confidence.slip_years,
+            cancel_share=float(scenario.confidence.cancel_share),
+            slip_years=float(scenario.confidence.slip_years),
             complete_years=scenario.regrowth.plans_complete_years,
         )
 
@@ -66,17 +68,32 @@ def draw_digs(
     rng: np.random.Generator,
     *,
     co_dig_per_m: float,
+    params: RunParameters | None = None,
 ) -> Iterator[YearDigs]:
     """Yield each simulated year's digs for every run.
 
     Known plans first: each dig (all its rows together) opens on time with
-    its probability; otherwise it is cancelled (``fates.cancel_share``) or
-    delayed by ``ceil(D)`` years, ``D`` exponential with mean
-    ``fates.slip_years``. An edge's realised known digs override the renewal
-    process: its next renewal dig comes one gap after the last of them.
-    Other edges start in equilibrium, or from their ``last_dug`` year.
+    its probability; otherwise it is cancelled (``cancel_share``) or delayed
+    by ``ceil(D)`` years, ``D`` exponential with mean ``slip_years``. An
+    edge's realised known digs override the renewal process: its next renewal
+    dig comes one gap after the last of them. Other edges start in
+    equilibrium, or from their ``last_dug`` year.
+
+    ``params`` gives each run its own mean cycle, slip and cancel share
+    (default: ``renewal.mean`` and ``fates``' values in every run). A run's
+    gaps are ``renewal``'s scaled to its mean: every gap distribution here
+    scales with its mean.
     """
+    if params is None:
+        params = RunParameters.fixed(
+            runs=runs,
+            mean_cycle_years=renewal.mean,
+            slip_years=fates.slip_years,
+            cancel_share=fates.cancel_share,
+        )
     e_count, y_count = inp.n_edges, len(years)
+    scale = params.mean_cycle_years / renewal.mean  # (R,) each run's gaps to renewal's
+    slip, cancel = params.slip_years[:, None], params.cancel_share[:, None]
     start = float(years[0])
     c = len(inp.dig_edge)
     # --- known plans
@@ -84,10 +101,10 @@ def draw_digs(
     p_group = np.zeros(n_groups)
     np.maximum.at(p_group, inp.dig_group, inp.dig_probability)
     u = rng.random((runs, n_groups))
-    delay = np.ceil(rng.standard_exponential((runs, n_groups)) * fates.slip_years)
+    delay = np.ceil(rng.standard_exponential((runs, n_groups)) * slip)
     on_time = u < p_group
     missed = (u - p_group) / np.maximum(1.0 - p_group, 1e-12)
-    cancelled = ~on_time & ((missed < fates.cancel_share) | (fates.slip_years <= 0))
+    cancelled = ~on_time & ((missed < cancel) | (slip <= 0))
     shift = np.where(on_time, 0.0, np.maximum(delay, 1.0))
     when = inp.dig_time[None, :] - start + shift[:, inp.dig_group]  # (R, C) years from start
     real = ~cancelled[:, inp.dig_group] & (when >= 0) & (when < y_count)
@@ -97,10 +114,10 @@ def draw_digs(
     # --- renewal: the next dig after the last realised known one, else from equilibrium
     last_known = np.full(runs * e_count, -np.inf)
     np.maximum.at(last_known, k_r * e_count + k_e, k_t)
-    next_t = first_digs(inp, renewal, fates.complete_years, start, runs, rng)
+    next_t = first_digs(inp, renewal, fates.complete_years, start, runs, rng, scale=scale)
     flat = next_t.reshape(-1)
     known = np.flatnonzero(last_known > -np.inf)
-    flat[known] = last_known[known] + renewal.gaps(rng, len(known))
+    flat[known] = last_known[known] + renewal.gaps(rng, len(known)) * scale[known // e_count]
     del last_known
     # --- known events by year
     k_year = np.floor(k_t).astype(np.int64)
@@ -116,12 +133,13 @@ def draw_digs(
         idx = np.flatnonzero(dug)
         # the renewal digs of this year (known ones are not due yet: they do not move)
         t = flat[idx]
+        run_scale = scale[idx // e_count]
         due = t < k + 1
-        t[due] += renewal.gaps(rng, int(np.count_nonzero(due)))
+        t[due] += renewal.gaps(rng, int(np.count_nonzero(due))) * run_scale[due]
         # a gap shorter than the rest of the year: dug twice (few)
         again = np.flatnonzero(t < k + 1)
         while len(again):
-            t[again] += renewal.gaps(rng, len(again))
+            t[again] += renewal.gaps(rng, len(again)) * run_scale[again]
             again = again[t[again] < k + 1]
         flat[idx] = t
         free = inp.dig_free[c_k]
@@ -138,14 +156,25 @@ def first_digs(
     start: float,
     runs: int,
     rng: np.random.Generator,
+    *,
+    scale: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Years from the start to each edge's first renewal dig (R, E)."""
+    """Years from the start to each edge's first renewal dig (R, E).
+
+    ``scale`` (R,) stretches each run's gaps (its mean cycle over
+    ``renewal.mean``); times are drawn in the run's own scale, so an age or a
+    complete-plans window counts as a shorter share of a longer cycle.
+    """
     e_count = inp.n_edges
-    out = renewal.first_after(rng, runs * e_count, complete_years).reshape(runs, e_count)
+    scale = np.ones(runs) if scale is None else scale
+    per_draw = np.repeat(scale, e_count)
+    out = renewal.first_after(rng, runs * e_count, complete_years / per_draw) * per_draw
+    out = out.reshape(runs, e_count)
     known = np.flatnonzero(np.isfinite(inp.last_dug))
     if len(known):
         # dug in the middle of its last year, on average
         age = np.maximum(start - (inp.last_dug[known] + 0.5), 0.0) + complete_years
-        draw = renewal.residual(rng, np.tile(age, runs)).reshape(runs, len(known))
-        out[:, known] = complete_years + draw
+        per_known = np.repeat(scale, len(known))
+        draw = renewal.residual(rng, np.tile(age, runs) / per_known) * per_known
+        out[:, known] = complete_years + draw.reshape(runs, len(known))
     return out

@@ -16,10 +16,11 @@ from .. import __version__
 from ..core._clock import timestamp
 from ..core._format import number, percent
 from ..model.regrowth import DISTRIBUTIONS, Renewal, p_dug_within
-from ..model.scenarios import Scenario
+from ..model.scenarios import Scenario, Span
 from .policy import Policy
 from .run import RawForecast
 from .town import SimulationInput
+from .uncertain import RunParameters
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -55,6 +56,8 @@ RUN_COLUMNS = (
     "horizon",
     "distribution",
     "mean_cycle_years",
+    "mean_cycle_low",
+    "mean_cycle_high",
     "gamma_shape",
     "as_of",
     "side_path_distance_m",
@@ -68,16 +71,22 @@ _QUANTILE_METHOD: Final = "inverted_cdf"  # a value some run had: whole househol
 # --- the renewal shape, in words ----------------------------------------------------------------
 
 
-def renewal_sentence(renewal: Renewal, years: float = 5.0) -> str:
-    """Return the renewal shape in words: its P(dug within ``years``), and the other shapes'."""
-    p = p_dug_within(years, renewal)
+def renewal_sentence(renewal: Renewal, years: float = 5.0, scenario: Scenario | None = None) -> str:
+    """Return the renewal shape in words: its P(dug within ``years``), and the other shapes'.
+
+    With ``scenario``, a mean cycle it gives as a range is named as one and
+    the chances are averaged over it.
+    """
+    p = p_dug_within(years, renewal if scenario is None else scenario)
+    span = Span.of(renewal.mean if scenario is None else scenario.regrowth.mean_cycle_years)
+    mean = f"mean {span.low:g} years" if span.fixed else f"mean {span} years (each run its own)"
     others = [
         f"{renewal.with_distribution(name).label()} would give {p[name]:.2f}"
         for name in DISTRIBUTIONS
         if name != renewal.distribution
     ]
     return (
-        f"assumed gaps between digs: {renewal.label()}, mean {renewal.mean:g} years, so "
+        f"assumed gaps between digs: {renewal.label()}, {mean}, so "
         f"P(street dug within {years:g} years) = {p[renewal.distribution]:.2f}; "
         + "; ".join(others)
     )
@@ -102,8 +111,11 @@ class Forecast:
     inp : SimulationInput
         The town simulated.
     renewal : Renewal
+        The gap distribution; its mean is the middle of the scenario's range.
     seconds : float
         Wall-clock time of the simulation.
+    params : RunParameters, optional
+        Each run's own mean cycle, slip and cancel share.
     """
 
     scenario: Scenario
@@ -114,6 +126,13 @@ class Forecast:
     inp: SimulationInput
     renewal: Renewal
     seconds: float = 0.0
+    params: RunParameters | None = None
+
+    @property
+    def _cycle_range(self) -> tuple[float, float]:
+        """The scenario's range of the mean cycle (low = high when it is known)."""
+        span = Span.of(self.scenario.regrowth.mean_cycle_years)
+        return span.low, span.high
 
     @property
     def years(self) -> list[int]:
@@ -158,8 +177,9 @@ class Forecast:
             "mean_cycle_years": self.renewal.mean,
             "gamma_shape": self.renewal.gamma_shape,
             "uniform_spread": self.renewal.uniform_spread,
+            "mean_cycle_range_years": list(self._cycle_range),
             "p_dug_within_5_years": {
-                k: round(v, 3) for k, v in p_dug_within(5.0, self.renewal).items()
+                k: round(v, 3) for k, v in p_dug_within(5.0, self.scenario).items()
             },
             "budget_co_dig_dkk": Policy.from_scenario(s).budget_co_dig,
             "budget_own_dig_dkk": Policy.from_scenario(s).budget_own_dig,
@@ -204,7 +224,7 @@ class Forecast:
             f"(median {percent(s['p50'][-1], total)})",
             f"  districts reaching {s['target_share']:.0%} by {horizon} in at least half the "
             f"runs: {len(reaching)} of {n_districts}" + (f" ({names})" if reaching else ""),
-            f"  {renewal_sentence(self.renewal)}",
+            f"  {renewal_sentence(self.renewal, scenario=self.scenario)}",
         ]
         return "\n".join(lines)
 
@@ -252,6 +272,8 @@ class Forecast:
                     "horizon": s["horizon"],
                     "distribution": self.renewal.distribution,
                     "mean_cycle_years": self.renewal.mean,
+                    "mean_cycle_low": self._cycle_range[0],
+                    "mean_cycle_high": self._cycle_range[1],
                     "gamma_shape": self.renewal.gamma_shape,
                     "as_of": "" if self.inp.as_of is None else self.inp.as_of.isoformat(),
                     "side_path_distance_m": self.scenario.coverage.side_path_distance_m,

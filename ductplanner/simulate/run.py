@@ -26,6 +26,7 @@ from .ducts import DuctState
 from .policy import Policy, lay_year
 from .prices import Prices
 from .town import SimulationInput
+from .uncertain import RunParameters
 
 __all__ = ["RUNS_PER_BATCH", "RawForecast", "run_engine"]
 
@@ -72,6 +73,7 @@ def run_engine(
     years: Sequence[int],
     runs: int,
     seed: int,
+    params: RunParameters | None = None,
     progress: bool = False,
     description: str = "simulate",
 ) -> RawForecast:
@@ -79,13 +81,22 @@ def run_engine(
 
     Same inputs and seed give identical results; the digs drawn do not
     depend on the policy or budget, so scenarios with the same seed and
-    regrowth see the same futures (common random numbers). The runs are
+    regrowth see the same futures (common random numbers). ``params`` gives
+    each run its own mean cycle, slip and cancel share (default: those of
+    ``renewal`` and ``fates`` in every run). The runs are
     simulated in batches of :data:`RUNS_PER_BATCH` (arrays that stay in the
     processor's cache are much faster to index at random); the first batch
     draws from ``seed`` itself, the others from streams spawned from it.
     """
     years = list(years)
     y_count = len(years)
+    if params is None:
+        params = RunParameters.fixed(
+            runs=runs,
+            mean_cycle_years=renewal.mean,
+            slip_years=fates.slip_years,
+            cancel_share=fates.cancel_share,
+        )
     batches = [
         (lo, min(lo + RUNS_PER_BATCH, runs)) for lo in range(0, max(runs, 1), RUNS_PER_BATCH)
     ]
@@ -102,12 +113,10 @@ def run_engine(
     ).tocsr()
     on_today = DuctState(inp, 1).linked_edges()[0]
     today = weights.T @ on_today.astype(float)
-    with progress_bar(
-        len(batches) * y_count, show=progress, desc=description, unit="year"
-    ) as bar:
+    with progress_bar(len(batches) * y_count, show=progress, desc=description, unit="year") as bar:
         for (lo, hi), rng in zip(batches, rngs, strict=True):
             batch = _simulate_batch(
-                inp, renewal, policy, fates, years, hi - lo, rng, weights, today, bar
+                inp, renewal, policy, fates, params.batch(lo, hi), years, rng, weights, today, bar
             )
             covered[lo:hi] = batch.sums[:, :, 0]
             district_covered[lo:hi] = batch.sums[:, :, 1:]
@@ -139,13 +148,14 @@ def _simulate_batch(
     renewal: Renewal,
     policy: Policy,
     fates: PlanFates,
+    params: RunParameters,
     years: list[int],
-    runs: int,
     rng: np.random.Generator,
     weights: sparse.csr_matrix,
     today: np.ndarray,
     bar: Any,
 ) -> _Batch:
+    runs = len(params.mean_cycle_years)
     y_count = len(years)
     state = DuctState(inp, runs)
     dug_ever = np.zeros((runs, inp.n_edges), dtype=bool)
@@ -161,7 +171,9 @@ def _simulate_batch(
     edge_runs = runs * state.on[0].astype(np.int64) if runs else np.zeros(inp.n_edges, int)
     state.take_newly_linked()
     dug_count = 0
-    digs = draw_digs(inp, renewal, fates, years, runs, rng, co_dig_per_m=policy.co_dig_per_m)
+    digs = draw_digs(
+        inp, renewal, fates, years, runs, rng, co_dig_per_m=policy.co_dig_per_m, params=params
+    )
     for k, year in enumerate(digs):
         dug_count += _mark_dug(dug_ever, year.open_index)
         state.lay_anywhere(*year.free)

@@ -1,0 +1,81 @@
+r"""What each simulated future assumes: its own draw of the values a scenario gives as ranges.
+
+A scenario may give the mean cycle, the slip and the cancel share of missed
+plans as a :class:`~ductplanner.model.scenarios.Span` (``mean_cycle_years =
+[5, 6]``): nobody knows them better. Each run then draws its own value,
+uniformly within the span, and keeps it for its whole future, so the band
+over the runs shows what the range does. The draws come from a stream of
+their own, spawned from the run's seed, so the digs drawn stay the same
+random numbers whatever is uncertain (common random numbers across
+scenarios), and a scenario whose values are all known draws nothing.
+
+>>> from ductplanner.model.scenarios import parse_scenario
+>>> s = parse_scenario('[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = [5, 6]\n')
+>>> p = RunParameters.draw(s, runs=4, seed=1)
+>>> [round(float(x), 2) for x in p.mean_cycle_years]
+[5.39, 5.42, 5.51, 5.36]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.scenarios import Scenario, Span, Uncertain
+
+__all__ = ["PARAMETER_STREAM", "RunParameters"]
+
+PARAMETER_STREAM = 0x5EED_0F_7A
+"""Spawn key of the parameters' random stream (apart from the digs' streams)."""
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """Each run's own values of the scenario's uncertain parameters (one entry per run).
+
+    Attributes
+    ----------
+    mean_cycle_years : ndarray (R,)
+        Mean years between two digs of a street edge.
+    slip_years : ndarray (R,)
+        Mean delay of a known dig that misses its window.
+    cancel_share : ndarray (R,)
+        Share of the missed known digs that are cancelled, not delayed.
+    """
+
+    mean_cycle_years: np.ndarray
+    slip_years: np.ndarray
+    cancel_share: np.ndarray
+
+    @classmethod
+    def draw(cls, scenario: Scenario, *, runs: int, seed: int) -> RunParameters:
+        """Draw every run's values (a known value is the same in every run)."""
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PARAMETER_STREAM,)))
+        values = (
+            scenario.regrowth.mean_cycle_years,
+            scenario.confidence.slip_years,
+            scenario.confidence.cancel_share,
+        )
+        return cls(*(_draw(v, rng, runs) for v in values))
+
+    @classmethod
+    def fixed(
+        cls, *, runs: int, mean_cycle_years: float, slip_years: float, cancel_share: float
+    ) -> RunParameters:
+        """Return the same known values for every run."""
+        return cls(*(np.full(runs, float(v)) for v in (mean_cycle_years, slip_years, cancel_share)))
+
+    def batch(self, lo: int, hi: int) -> RunParameters:
+        """Return the values of runs ``lo`` to ``hi - 1``."""
+        return RunParameters(
+            self.mean_cycle_years[lo:hi], self.slip_years[lo:hi], self.cancel_share[lo:hi]
+        )
+
+
+def _draw(value: Uncertain, rng: np.random.Generator, runs: int) -> np.ndarray:
+    """Return ``runs`` draws of ``value``: uniform within a span, its value when known."""
+    span = Span.of(value)
+    if span.fixed:
+        return np.full(runs, span.low)
+    return rng.uniform(span.low, span.high, runs)

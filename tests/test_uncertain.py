@@ -1,0 +1,117 @@
+"""What nobody knows is drawn per simulated future: the mean cycle, slip and cancel share.
+
+The engine against formulas: with a mean cycle uniform in [4, 7] the share of
+street edges dug by year t is the forward-recurrence distribution averaged
+over the range; a known value draws nothing, so its futures are the ones a
+scenario without ranges gives, byte for byte; and a range widens the band.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ductplanner.model.scenarios import Span, parse_scenario
+from ductplanner.simulate import Renewal, SimulationInput, simulate
+from ductplanner.simulate.uncertain import RunParameters
+
+
+def _scenario(policy: str = "co-dig", **regrowth: object) -> object:
+    lines = ['[scenario]\nname = "test"', f'policy = "{policy}"', "[regrowth]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in regrowth.items()]
+    lines += ["[simulation]", "forecast_years = 12"]
+    return parse_scenario("\n".join(lines) + "\n")
+
+
+def _star(n_edges: int = 200) -> SimulationInput:
+    return SimulationInput(
+        n_nodes=n_edges + 1,
+        edge_u=np.zeros(n_edges, dtype=int),
+        edge_v=np.arange(1, n_edges + 1),
+        edge_length_m=np.full(n_edges, 100.0),
+        edge_households=np.ones(n_edges),
+        has_duct=np.zeros(n_edges, dtype=bool),
+        root_nodes=[0],
+    )
+
+
+@pytest.mark.parametrize("distribution", ["exponential", "gamma", "uniform"])
+def test_share_dug_is_the_recurrence_cdf_averaged_over_the_range(distribution: str) -> None:
+    scenario = _scenario("fibre-only", mean_cycle_years=[4, 7], distribution=distribution)
+    fc = simulate(_star(), scenario, runs=400, seed=3)
+    t = np.arange(1, len(fc.years) + 1)
+    means = 4 + (np.arange(200) + 0.5) * 3 / 200
+    expected = np.mean([Renewal(m, distribution).cdf_first(t) for m in means], axis=0)
+    # runs share their mean, so the share varies as over 400 runs, not over 80,000 edges
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / fc.runs) + 1e-3
+    assert np.all(np.abs(fc.raw.dug_share - expected) <= tolerance)
+    fixed = Renewal(5.5, distribution).cdf_first(t)
+    if distribution == "uniform":  # a strict cycle: the range is visible in the mean share
+        assert np.max(np.abs(expected - fixed)) > 0.02
+
+
+def test_each_run_keeps_its_own_draw_and_a_known_value_draws_nothing() -> None:
+    ranged = _scenario(mean_cycle_years=[4, 7])
+    p = RunParameters.draw(ranged, runs=1000, seed=9)
+    assert 4 <= p.mean_cycle_years.min() < 4.1 and 6.9 < p.mean_cycle_years.max() <= 7
+    assert np.array_equal(
+        p.mean_cycle_years, RunParameters.draw(ranged, runs=1000, seed=9).mean_cycle_years
+    )
+    assert np.array_equal(p.slip_years, np.ones(1000)) and np.array_equal(
+        p.cancel_share, np.full(1000, 0.5)
+    )
+    # a batch's runs are the first runs of a longer forecast: the draw does not depend on run count
+    assert np.array_equal(
+        RunParameters.draw(ranged, runs=10, seed=9).mean_cycle_years, p.mean_cycle_years[:10]
+    )
+    known = _scenario(mean_cycle_years=5.5)
+    assert np.array_equal(
+        RunParameters.draw(known, runs=5, seed=9).mean_cycle_years, np.full(5, 5.5)
+    )
+
+
+def test_known_values_give_the_futures_of_the_engine_without_ranges() -> None:
+    from ductplanner.simulate.digs import PlanFates
+    from ductplanner.simulate.policy import Policy
+    from ductplanner.simulate.run import run_engine
+
+    scenario = _scenario(mean_cycle_years=5.5)
+    inp = _star(50)
+    common = dict(
+        renewal=Renewal.from_scenario(scenario),
+        policy=Policy.from_scenario(scenario, budget_co_dig=200_000),
+        fates=PlanFates.from_scenario(scenario),
+        years=list(range(2019, 2031)),
+        runs=200,
+        seed=11,
+    )
+    a = run_engine(inp, **common)
+    b = run_engine(inp, **common, params=RunParameters.draw(scenario, runs=200, seed=11))
+    assert np.array_equal(a.covered, b.covered) and np.array_equal(
+        a.edge_p_covered, b.edge_p_covered
+    )
+
+
+def test_a_range_widens_the_band_and_the_forecast_says_so() -> None:
+    inp = _star(400)
+    widths = {}
+    for label, cycle in (("known", 5.5), ("range", [3.0, 9.0])):
+        fc = simulate(inp, _scenario(mean_cycle_years=cycle), runs=300, seed=2, budget_co_dig=1e12)
+        s = fc.summary()
+        widths[label] = s["p90"][-5] - s["p10"][-5]
+        assert s["mean_cycle_range_years"] == ([5.5, 5.5] if label == "known" else [3.0, 9.0])
+    assert widths["range"] > 2 * widths["known"]
+    text = simulate(inp, _scenario(mean_cycle_years=[5, 6]), runs=20, seed=1).text()
+    assert "mean 5-6 years (each run its own)" in text
+
+
+def test_a_slip_range_is_drawn_per_run() -> None:
+    s = parse_scenario(
+        '[scenario]\nname = "x"\n[confidence]\nslip_years = [0.5, 3]\ncancel_share = [0, 1]\n'
+    )
+    p = RunParameters.draw(s, runs=500, seed=1)
+    assert p.slip_years.min() >= 0.5 and p.slip_years.max() <= 3 and p.slip_years.std() > 0.5
+    assert p.cancel_share.min() >= 0 and p.cancel_share.max() <= 1 and p.cancel_share.std() > 0.2
+    assert Span.of(s.confidence.slip_years) == Span(0.5, 3.0)
