@@ -31,6 +31,7 @@ from ductplanner.simulate.run import RUNS_PER_BATCH
 
 
 def _scenario(policy: str = "co-dig", **regrowth: object) -> object:
+    regrowth = {"project_length_m": 0, **regrowth}  # every edge on its own unless told
     lines = ['[scenario]\nname = "test"', f'policy = "{policy}"', "[regrowth]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in regrowth.items()]
     lines += ["[simulation]", "forecast_years = 12"]

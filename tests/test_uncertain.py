@@ -19,6 +19,7 @@ from ductplanner.simulate.uncertain import RunParameters
 
 
 def _scenario(policy: str = "co-dig", **regrowth: object) -> object:
+    regrowth = {"project_length_m": 0, **regrowth}  # every edge on its own unless told
     lines = ['[scenario]\nname = "test"', f'policy = "{policy}"', "[regrowth]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in regrowth.items()]
     lines += ["[simulation]", "forecast_years = 12"]

@@ -423,6 +423,10 @@ def _as_forecast_ran(scenarios: Mapping[str, Scenario], runs: pd.DataFrame) -> d
                 gamma_shape=float(plain(run.get("gamma_shape")) or own.gamma_shape),
             )
             scenario = dataclasses.replace(scenario, regrowth=regrowth)
+        length = plain(run.get("project_length_m"))
+        if isinstance(length, int | float):
+            ran = dataclasses.replace(scenario.regrowth, project_length_m=float(length))
+            scenario = dataclasses.replace(scenario, regrowth=ran)
         side_paths = plain(run.get("side_path_distance_m"))
         if side_paths not in (None, ""):
             kept = dataclasses.replace(scenario.coverage, side_path_distance_m=float(side_paths))

@@ -192,6 +192,11 @@ class Regrowth:
     known history is dug within 5 years with probability 0.60 (exponential),
     0.76 (gamma, shape 4) or 0.91 (strict cycle); see
     :func:`ductplanner.model.regrowth.p_dug_within`.
+
+    Digging comes in projects: a utility renews a connected group of
+    streets of about ``project_length_m`` metres in one season (the demo's
+    dig plans average 630 m per dig), so the process runs per project, not
+    per street; 0 makes every street edge a process of its own.
     """
 
     mean_cycle_years: Uncertain = _spec(
@@ -216,6 +221,13 @@ class Regrowth:
         lo=0,
         hi=10,
         doc="the dig plans list every dig starting this many years ahead (0: not complete)",
+    )
+    project_length_m: float = _spec(
+        600.0,
+        lo=0,
+        hi=100_000,
+        doc="metres of connected streets one renewal project opens in one season "
+        "(0: every street edge on its own)",
     )
 
 

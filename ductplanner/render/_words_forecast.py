@@ -67,6 +67,7 @@ FORECAST_DANISH: dict[str, str] = {
     ),
     "{distribution}, mean cycle {years} years": "{distribution}, middelcyklus {years} år",
     ", shape {shape}": ", form {shape}",
+    ", in projects of about {length} m of streets": ", i projekter på omkring {length} m veje",
     "exponential": "eksponentiel",
     "gamma": "gamma",
     "uniform": "ligefordelt",

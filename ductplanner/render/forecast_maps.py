@@ -296,7 +296,8 @@ def _cycle_years(runs: Mapping[str, Any]) -> str:
     )
     if pd.isna(low) or pd.isna(high) or low == high:
         return map_number(runs["mean_cycle_years"], 1)
-    return f"{map_number(low, 1)}–{map_number(high, 1)}"
+    decimals = 0 if float(low).is_integer() and float(high).is_integer() else 1
+    return f"{map_number(low, decimals)}–{map_number(high, decimals)}"
 
 
 def _runs_note(forecast: StoredForecast) -> str:
@@ -314,6 +315,9 @@ def _runs_note(forecast: StoredForecast) -> str:
     )
     if str(runs["distribution"]) == "gamma" and not pd.isna(runs.get("gamma_shape")):
         regrowth += tr(", shape {shape}", shape=map_number(runs["gamma_shape"], 1))
+    length = pd.to_numeric(pd.Series([runs.get("project_length_m")]), errors="coerce").iat[0]
+    if not pd.isna(length) and length > 0:
+        regrowth += tr(", in projects of about {length} m of streets", length=map_number(length))
     return tr(
         "Scenario {scenario} ({name}): {runs} runs, seed {seed}, future digging {regrowth}, "
         "horizon {horizon}; simulated {date} by ductplanner {version}.",

@@ -441,6 +441,12 @@ def _share_text(value: float | Span, lang: Lang) -> str:
     return f"{low}–{percent(span.high, 1, 0, lang=lang)}"
 
 
+def _projects_assumption(length_m: float, lang: Lang) -> str:
+    if length_m <= 0:
+        return _w("assume_projects_none", lang)
+    return _w("assume_projects", lang, length=_n(length_m, lang))
+
+
 def _side_paths_assumption(distance: float, lang: Lang) -> str:
     if not distance:
         return _w("assume_side_paths_none", lang)
@@ -483,6 +489,7 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
             )
             + " "
             + within,
+            _projects_assumption(regrowth.project_length_m, lang),
             _w("assume_drop", lang, drop=_n(s.coverage.drop_distance_m, lang)),
             _side_paths_assumption(s.coverage.side_path_distance_m, lang),
             _w(

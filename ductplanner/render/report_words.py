@@ -207,6 +207,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "Et hus tæller som nåbart, når det højst ligger {drop} m fra en vej med et "
         "forbundet tomrør (stikafstanden).",
     ),
+    "assume_projects": (
+        "Digging comes in projects: a utility opens about {length} m of connected streets in "
+        "one season, so whole neighbourhoods are dug, and missed, together.",
+        "Gravning sker i projekter: et forsyningsselskab åbner omkring {length} m "
+        "sammenhængende veje i én sæson, så hele kvarterer graves, og springes over, sammen.",
+    ),
+    "assume_projects_none": (
+        "Every street is dug on its own, independently of its neighbours.",
+        "Hver vej graves for sig, uafhængigt af nabovejene.",
+    ),
     "assume_side_paths": (
         "A sidewalk or cycle track mapped as its own line within {side} m of a road is part "
         "of that road: a duct in the road serves the houses beside it.",
@@ -319,14 +329,15 @@ def figure(value: Any, lang: Lang, decimals: int = 0) -> str:
     """Return a number as the report writes it ('–' for a missing one).
 
     A range nobody knows better (:class:`~ductplanner.model.scenarios.Span`)
-    gives both ends.
+    gives both ends (whole ones without decimals).
 
     >>> figure(1234.5, "da", 1), figure(None, "en"), figure(Span(5, 6), "en")
     ('1.234,5', '–', '5–6')
     """
     if isinstance(value, Span) and not value.fixed:
-        ends = (number(float(x), decimals, lang=lang) for x in (value.low, value.high))
-        return "–".join(ends)
+        whole = float(value.low).is_integer() and float(value.high).is_integer()
+        digits = 0 if whole else decimals
+        return "–".join(number(float(x), digits, lang=lang) for x in (value.low, value.high))
     if value is None or is_nan(value):
         return "–"
     return number(float(value), decimals, lang=lang)

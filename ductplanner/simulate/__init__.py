@@ -96,9 +96,10 @@ from .forecast import (
 )
 from .inputs import as_input, input_from_instance, simulation_input
 from .policy import Policy
+from .projects import PARTITIONS, Partitions, project_partitions
 from .run import run_engine
 from .town import SimulationInput
-from .uncertain import RunParameters
+from .uncertain import PROJECT_STREAM, RunParameters, stream
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -185,6 +186,7 @@ def simulate(
     inp = as_input(layers_or_workspace, scenario)
     renewal = Renewal.from_scenario(scenario)
     params = RunParameters.draw(scenario, runs=int(runs), seed=int(seed))
+    projects = renewal_projects(inp, scenario, runs=int(runs), seed=int(seed))
     started = time.perf_counter()
     raw = run_engine(
         inp,
@@ -195,6 +197,7 @@ def simulate(
         runs=int(runs),
         seed=int(seed),
         params=params,
+        projects=projects,
         progress=progress,
         description=scenario_key(scenario),
     )
@@ -209,6 +212,17 @@ def simulate(
         seconds=time.perf_counter() - started,
         params=params,
     )
+
+
+def renewal_projects(
+    inp: SimulationInput, scenario: Scenario, *, runs: int, seed: int
+) -> Partitions | None:
+    """Return the cuts of the network into renewal projects (None: every edge on its own)."""
+    length = scenario.regrowth.project_length_m
+    if length <= 0 or inp.n_edges == 0:
+        return None
+    count = min(PARTITIONS, max(runs, 1))
+    return project_partitions(inp, length, count=count, rng=stream(seed, PROJECT_STREAM))
 
 
 def budget_frontier(

@@ -10,6 +10,7 @@ import numpy as np
 from ..model.regrowth import Renewal
 from ..model.scenarios import Confidence, Regrowth, Scenario
 from .prices import Prices
+from .projects import Partitions
 from .town import SimulationInput
 from .uncertain import RunParameters
 
@@ -69,6 +70,7 @@ def draw_digs(
     *,
     co_dig_per_m: float,
     params: RunParameters | None = None,
+    projects: Partitions | None = None,
 ) -> Iterator[YearDigs]:
     """Yield each simulated year's digs for every run.
 
@@ -83,6 +85,11 @@ def draw_digs(
     (default: ``renewal.mean`` and ``fates``' values in every run). A run's
     gaps are ``renewal``'s scaled to its mean: every gap distribution here
     scales with its mean.
+
+    ``projects`` gives each edge's renewal project in each run
+    (:mod:`.projects`): the process then runs per project, and an edge is
+    dug with its project, unless it has a known dig or a known last dig of
+    its own.
     """
     if params is None:
         params = RunParameters.fixed(
@@ -119,6 +126,13 @@ def draw_digs(
     known = np.flatnonzero(last_known > -np.inf)
     flat[known] = last_known[known] + renewal.gaps(rng, len(known)) * scale[known // e_count]
     del last_known
+    renewals = _Renewals(next_t, scale, renewal, rng)
+    if projects is not None:
+        # edges with a known dig or a known last dig keep their own process
+        own = np.zeros(runs * e_count, dtype=bool)
+        own[known] = True
+        own |= np.tile(np.isfinite(inp.last_dug), runs)
+        renewals.group(projects, own.reshape(runs, e_count), fates.complete_years)
     # --- known events by year
     k_year = np.floor(k_t).astype(np.int64)
     order = np.argsort(k_year, kind="stable")
@@ -126,27 +140,82 @@ def draw_digs(
     bounds = np.searchsorted(k_year, np.arange(y_count + 1))
     base_cost = inp.edge_length_m * co_dig_per_m
     for k in range(y_count):
-        dug = next_t < k + 1
+        dug = renewals.due_before(k + 1)
         sl = slice(bounds[k], bounds[k + 1])
         r_k, c_k, e_k = k_r[sl], k_c[sl], k_e[sl]
         dug[r_k, e_k] = True
         idx = np.flatnonzero(dug)
-        # the renewal digs of this year (known ones are not due yet: they do not move)
-        t = flat[idx]
-        run_scale = scale[idx // e_count]
-        due = t < k + 1
-        t[due] += renewal.gaps(rng, int(np.count_nonzero(due))) * run_scale[due]
-        # a gap shorter than the rest of the year: dug twice (few)
-        again = np.flatnonzero(t < k + 1)
-        while len(again):
-            t[again] += renewal.gaps(rng, len(again)) * run_scale[again]
-            again = again[t[again] < k + 1]
-        flat[idx] = t
+        renewals.advance(idx, k + 1)
         free = inp.dig_free[c_k]
         priced = ~free
         # where a known dig opens the edge, its own price counts
         price = Prices(base_cost, r_k[priced], e_k[priced], inp.dig_cost_dkk[c_k[priced]])
         yield YearDigs(dug, idx, price, (r_k[free], e_k[free]))
+
+
+class _Renewals:
+    """When the renewal process next digs each (run, edge): per edge, or per project.
+
+    ``next_t`` (R, E) holds each edge's own next dig (years from the start).
+    After :meth:`group`, edges not marked ``own`` follow their project's
+    process instead: a project is dug as a whole.
+    """
+
+    def __init__(
+        self,
+        next_t: np.ndarray,
+        scale: np.ndarray,
+        renewal: Renewal,
+        rng: np.random.Generator,
+    ) -> None:
+        self.next_t, self.flat = next_t, next_t.reshape(-1)
+        self.scale, self.renewal, self.rng = scale, renewal, rng
+        self.e_count = next_t.shape[1]
+        self.member: np.ndarray | None = None
+        self.own = np.empty((0, 0), dtype=bool)
+        self.project_t = np.empty(0)
+        self.project_scale = np.empty(0)
+
+    def group(self, projects: Partitions, own: np.ndarray, complete_years: float) -> None:
+        """Let each edge not ``own`` (R, E) follow its project: their first digs drawn."""
+        runs, n = len(projects.member), projects.n_projects
+        per_draw = np.repeat(self.scale, n)
+        first = self.renewal.first_after(self.rng, runs * n, complete_years / per_draw)
+        self.member = projects.member + (np.arange(runs, dtype=np.int64) * n)[:, None]
+        self.own = own
+        self.project_t, self.project_scale = first * per_draw, per_draw
+
+    def due_before(self, end: float) -> np.ndarray:
+        """Return which (run, edge) the process digs before ``end`` (R, E, a new array)."""
+        if self.member is None:
+            return self.next_t < end
+        return np.where(self.own, self.next_t, self.project_t[self.member]) < end
+
+    def advance(self, dug: np.ndarray, end: float) -> None:
+        """Move every process due before ``end`` one gap on (more for a short one).
+
+        ``dug`` are the flat (run, edge) indices opened this year; an edge a
+        known dig opened whose own renewal is not due does not move.
+        """
+        if self.member is not None:
+            dug = dug[self.own.reshape(-1)[dug]]
+            _step_past(self.project_t, self.project_scale, end, self.renewal, self.rng)
+        t = self.flat[dug]
+        _step_past(t, self.scale[dug // self.e_count], end, self.renewal, self.rng)
+        self.flat[dug] = t
+
+
+def _step_past(
+    t: np.ndarray, scale: np.ndarray, end: float, renewal: Renewal, rng: np.random.Generator
+) -> None:
+    """Add a gap (scaled per entry) to every time before ``end``, until none is (in place)."""
+    due = t < end
+    t[due] += renewal.gaps(rng, int(np.count_nonzero(due))) * scale[due]
+    # a gap shorter than the rest of the year: dug twice (few)
+    again = np.flatnonzero(t < end)
+    while len(again):
+        t[again] += renewal.gaps(rng, len(again)) * scale[again]
+        again = again[t[again] < end]
 
 
 def first_digs(

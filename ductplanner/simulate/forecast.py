@@ -29,6 +29,7 @@ __all__ = [
     "RUN_COLUMNS",
     "TABLES",
     "Forecast",
+    "project_sentence",
     "renewal_sentence",
 ]
 
@@ -58,6 +59,7 @@ RUN_COLUMNS = (
     "mean_cycle_years",
     "mean_cycle_low",
     "mean_cycle_high",
+    "project_length_m",
     "gamma_shape",
     "as_of",
     "side_path_distance_m",
@@ -89,6 +91,16 @@ def renewal_sentence(renewal: Renewal, years: float = 5.0, scenario: Scenario | 
         f"assumed gaps between digs: {renewal.label()}, {mean}, so "
         f"P(street dug within {years:g} years) = {p[renewal.distribution]:.2f}; "
         + "; ".join(others)
+    )
+
+
+def project_sentence(length_m: float) -> str:
+    """Return how digging comes, in words: in projects of a length, or street by street."""
+    if length_m <= 0:
+        return "digging comes street by street: every street edge is renewed on its own"
+    return (
+        f"digging comes in projects: about {length_m:,.0f} m of connected streets opened in "
+        "one season, so whole neighbourhoods are dug (and missed) together"
     )
 
 
@@ -178,6 +190,7 @@ class Forecast:
             "gamma_shape": self.renewal.gamma_shape,
             "uniform_spread": self.renewal.uniform_spread,
             "mean_cycle_range_years": list(self._cycle_range),
+            "project_length_m": self.scenario.regrowth.project_length_m,
             "p_dug_within_5_years": {
                 k: round(v, 3) for k, v in p_dug_within(5.0, self.scenario).items()
             },
@@ -225,6 +238,7 @@ class Forecast:
             f"  districts reaching {s['target_share']:.0%} by {horizon} in at least half the "
             f"runs: {len(reaching)} of {n_districts}" + (f" ({names})" if reaching else ""),
             f"  {renewal_sentence(self.renewal, scenario=self.scenario)}",
+            f"  {project_sentence(self.scenario.regrowth.project_length_m)}",
         ]
         return "\n".join(lines)
 
@@ -274,6 +288,7 @@ class Forecast:
                     "mean_cycle_years": self.renewal.mean,
                     "mean_cycle_low": self._cycle_range[0],
                     "mean_cycle_high": self._cycle_range[1],
+                    "project_length_m": self.scenario.regrowth.project_length_m,
                     "gamma_shape": self.renewal.gamma_shape,
                     "as_of": "" if self.inp.as_of is None else self.inp.as_of.isoformat(),
                     "side_path_distance_m": self.scenario.coverage.side_path_distance_m,

@@ -25,6 +25,7 @@ from .digs import PlanFates, draw_digs
 from .ducts import DuctState
 from .policy import Policy, lay_year
 from .prices import Prices
+from .projects import Partitions
 from .town import SimulationInput
 from .uncertain import RunParameters
 
@@ -74,6 +75,7 @@ def run_engine(
     runs: int,
     seed: int,
     params: RunParameters | None = None,
+    projects: Partitions | None = None,
     progress: bool = False,
     description: str = "simulate",
 ) -> RawForecast:
@@ -83,7 +85,8 @@ def run_engine(
     depend on the policy or budget, so scenarios with the same seed and
     regrowth see the same futures (common random numbers). ``params`` gives
     each run its own mean cycle, slip and cancel share (default: those of
-    ``renewal`` and ``fates`` in every run). The runs are
+    ``renewal`` and ``fates`` in every run). ``projects`` makes digging come
+    in renewal projects (:mod:`.projects`; default: every edge on its own). The runs are
     simulated in batches of :data:`RUNS_PER_BATCH` (arrays that stay in the
     processor's cache are much faster to index at random); the first batch
     draws from ``seed`` itself, the others from streams spawned from it.
@@ -116,7 +119,17 @@ def run_engine(
     with progress_bar(len(batches) * y_count, show=progress, desc=description, unit="year") as bar:
         for (lo, hi), rng in zip(batches, rngs, strict=True):
             batch = _simulate_batch(
-                inp, renewal, policy, fates, params.batch(lo, hi), years, rng, weights, today, bar
+                inp,
+                renewal,
+                policy,
+                fates,
+                params.batch(lo, hi),
+                None if projects is None else projects.for_runs(lo, hi),
+                years,
+                rng,
+                weights,
+                today,
+                bar,
             )
             covered[lo:hi] = batch.sums[:, :, 0]
             district_covered[lo:hi] = batch.sums[:, :, 1:]
@@ -149,6 +162,7 @@ def _simulate_batch(
     policy: Policy,
     fates: PlanFates,
     params: RunParameters,
+    projects: Partitions | None,
     years: list[int],
     rng: np.random.Generator,
     weights: sparse.csr_matrix,
@@ -172,7 +186,15 @@ def _simulate_batch(
     state.take_newly_linked()
     dug_count = 0
     digs = draw_digs(
-        inp, renewal, fates, years, runs, rng, co_dig_per_m=policy.co_dig_per_m, params=params
+        inp,
+        renewal,
+        fates,
+        years,
+        runs,
+        rng,
+        co_dig_per_m=policy.co_dig_per_m,
+        params=params,
+        projects=projects,
     )
     for k, year in enumerate(digs):
         dug_count += _mark_dug(dug_ever, year.open_index)

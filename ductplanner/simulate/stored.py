@@ -42,7 +42,13 @@ __all__ = [
     "stored_scenarios",
 ]
 
-OPTIONAL_RUN_COLUMNS = ("as_of", "side_path_distance_m", "mean_cycle_low", "mean_cycle_high")
+OPTIONAL_RUN_COLUMNS = (
+    "as_of",
+    "side_path_distance_m",
+    "mean_cycle_low",
+    "mean_cycle_high",
+    "project_length_m",
+)
 """Manifest columns an older ductplanner did not write; read as empty."""
 
 FORECAST_TABLES: dict[str, tuple[str, ...]] = {

@@ -24,10 +24,17 @@ import numpy as np
 
 from ..model.scenarios import Scenario, Span, Uncertain
 
-__all__ = ["PARAMETER_STREAM", "RunParameters"]
+__all__ = ["PARAMETER_STREAM", "PROJECT_STREAM", "RunParameters", "stream"]
 
 PARAMETER_STREAM = 0x5EED_0F_7A
 """Spawn key of the parameters' random stream (apart from the digs' streams)."""
+PROJECT_STREAM = 0x5EED_0F_7B
+"""Spawn key of the stream that cuts the network into renewal projects."""
+
+
+def stream(seed: int, key: int) -> np.random.Generator:
+    """Return the random stream ``key`` of a run's ``seed``, apart from the digs' streams."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ class RunParameters:
     @classmethod
     def draw(cls, scenario: Scenario, *, runs: int, seed: int) -> RunParameters:
         """Draw every run's values (a known value is the same in every run)."""
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PARAMETER_STREAM,)))
+        rng = stream(seed, PARAMETER_STREAM)
         values = (
             scenario.regrowth.mean_cycle_years,
             scenario.confidence.slip_years,
