@@ -93,9 +93,20 @@ def reference_run(
     rnd: random.Random,
     *,
     budget_co_dig: float | None = None,
+    mean_cycle: float | None = None,
+    groups: list[list[int]] | None = None,
 ) -> tuple[list[float], list[list[float]]]:
-    """Simulate one future edge by edge; return households covered and per district, per year."""
+    """Simulate one future edge by edge; return households covered and per district, per year.
+
+    ``mean_cycle`` replaces the scenario's mean cycle (its middle, for a
+    range). With ``groups`` (lists of edges), every edge without a known dig
+    or last dig of its own is dug with its group: one process per group.
+    """
     renewal = Renewal.from_scenario(scenario)
+    if mean_cycle is not None:
+        renewal = Renewal(
+            mean_cycle, renewal.distribution, renewal.gamma_shape, renewal.uniform_spread
+        )
     policy = Policy.from_scenario(scenario, budget_co_dig=budget_co_dig)
     draws = _Draws(renewal, rnd)
     start = scenario.start_year
@@ -111,10 +122,10 @@ def reference_run(
     for g in sorted(set(inp.dig_group.tolist())):
         p = float(inp.dig_probability[inp.dig_group == g].max())
         x = rnd.random()
-        delay = math.ceil(rnd.expovariate(1.0) * conf.slip_years)
+        delay = math.ceil(rnd.expovariate(1.0) * float(conf.slip_years))
         if x < p:
             shift[g] = 0.0
-        elif (x - p) / max(1 - p, 1e-12) < conf.cancel_share or conf.slip_years <= 0:
+        elif (x - p) / max(1 - p, 1e-12) < float(conf.cancel_share) or float(conf.slip_years) <= 0:
             shift[g] = None
         else:
             shift[g] = float(max(delay, 1))
@@ -138,6 +149,10 @@ def reference_run(
             next_t.append(complete + draws.residual(age))
         else:
             next_t.append(draws.first(complete))
+    own = {e for e in range(n_edges) if e in last_known or not math.isnan(inp.last_dug[e])}
+    members = [[e for e in g if e not in own] for g in groups or []]
+    group_t = [draws.first(complete) for _ in members]
+    follows_group = {e for g in members for e in g}
     adjacency: list[list[tuple[int, int]]] = [[] for _ in range(inp.n_nodes)]
     for e in range(n_edges):
         adjacency[u[e]].append((v[e], e))
@@ -148,10 +163,15 @@ def reference_run(
     for k in range(n_years):
         opened = set()
         for e in range(n_edges):
-            if next_t[e] < k + 1:
+            if e not in follows_group and next_t[e] < k + 1:
                 opened.add(e)
                 while next_t[e] < k + 1:
                     next_t[e] += draws.gap()
+        for i, members_i in enumerate(members):
+            if group_t[i] < k + 1:
+                opened.update(members_i)
+                while group_t[i] < k + 1:
+                    group_t[i] += draws.gap()
         price = {}
         for c in events[k]:
             e = int(inp.dig_edge[c])

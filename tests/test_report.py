@@ -20,6 +20,7 @@ from ductplanner.analysis.evaluation import ReportData
 from ductplanner.app.demo import tiny_layers
 from ductplanner.app.workflows import report as report_workflow
 from ductplanner.app.workflows.report import build_report, collect_report, write_report
+from ductplanner.app.workflows.simulate import read_forecast
 from ductplanner.cli import main
 from ductplanner.core import _atomic
 from ductplanner.io.workspace import content_digests, read_layer, read_table, write_layers
@@ -177,7 +178,7 @@ def add_step_outputs(
                     "seed": 2019 + k,
                     "horizon": 2030,
                     "distribution": scenario.regrowth.distribution,
-                    "mean_cycle_years": scenario.regrowth.mean_cycle_years,
+                    "mean_cycle_years": float(scenario.regrowth.mean_cycle_years),
                     "gamma_shape": scenario.regrowth.gamma_shape,
                     "created": "2021-01-01T00:00:00Z",
                     "version": "0.1.0",
@@ -521,3 +522,23 @@ def test_the_same_inputs_and_seed_give_the_same_report_bytes(
     layers = read_layer(path, "ducts")
     write_layers(path, {"ducts": layers.iloc[:1]})
     assert content_digests(path)["ducts"] != digests[0]["ducts"]
+
+
+def test_each_district_says_when_it_is_reached_and_how_sure_that_is(tmp_path: Path) -> None:
+    path = tmp_path / "town.gpkg"
+    write_layers(path, tiny_layers())
+    assert main(["simulate", str(path), "--scenario", "revised-2019", "--runs", "100"]) == 0
+    page = build_report(path)
+    section = re.search(r'id="target">(.*?)</section>', page, re.S).group(1)
+    assert "When each district is reached" in section
+    assert "Chance of three quarters by 2037" in section
+    words = re.findall(r"<li>(.*?)</li>", section)
+    districts = set(tiny_layers()["districts"]["name"])
+    assert {w.split(":")[0] for w in words} == districts
+    assert all(("median future" in w and "the chance of reaching" in w) for w in words)
+    forecast = read_forecast(path)["forecast"]
+    chances = forecast[forecast["district"] != ""][["p_reach_25", "p_reach_50", "p_reach_75"]]
+    assert ((chances > 0) & (chances < 1)).to_numpy().any()  # not 0 % in every cell
+    assert (chances.diff(axis=1).iloc[:, 1:] <= 0).to_numpy().all()  # more is less likely
+    da = build_report(path, lang="da")
+    assert "Hvornår hver bydel nås" in da and "den mediane fremtid" in da

@@ -43,7 +43,9 @@ def test_defaults_are_the_documented_assumptions() -> None:
     assert s.costs.co_dig_per_m == 180
     assert s.coverage.drop_distance_m == 30
     assert (s.coverage.speed_down_mbps, s.coverage.speed_up_mbps) == (100, 30)
-    assert s.regrowth.mean_cycle_years == Span(5.0, 6.0) and s.regrowth.distribution == "exponential"
+    assert (
+        s.regrowth.mean_cycle_years == Span(5.0, 6.0) and s.regrowth.distribution == "exponential"
+    )
     assert s.confidence.slip_years == 1.0 and s.confidence.cancel_share == 0.5
     assert s.simulation.runs == 1000
 
@@ -177,7 +179,9 @@ def test_what_nobody_knows_is_a_range_and_a_bad_range_says_how_to_write_it() -> 
             "[coverage]\ndrop_distance_m = [10, 20]\n"
         )
     message = str(err.value)
-    assert "regrowth.mean_cycle_years (line 4): [7, 4] must give its low end first: [4, 7]" in message
+    assert (
+        "regrowth.mean_cycle_years (line 4): [7, 4] must give its low end first: [4, 7]" in message
+    )
     assert "confidence.slip_years (line 6): 20 is outside the range [0, 10]" in message
     assert "confidence.cancel_share (line 7): '=1+1' is not a number or a range" in message
     assert "coverage.drop_distance_m (line 9): [10, 20] is not a number" in message

@@ -190,7 +190,8 @@ class ReportData:
         Keys per scenario: ``name``, ``years``, ``households_total``, ``p10``,
         ``p50``, ``p90``, ``p_reach_target`` (whole municipality) and
         ``districts`` (name → ``years``, ``p10``, ``p50``, ``p90``,
-        ``p_reach_target``).
+        ``p_reach_target``); the chances of reaching a share, ``p_reach_25``
+        ... ``p_reach_90``, where the forecast has them.
         """
         out: dict[str, dict[str, Any]] = {}
         if self.forecast.empty:
@@ -213,7 +214,8 @@ class ReportData:
 
 def _series(rows: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {"years": [int(y) for y in rows["year"]]}
-    for key in ("p10", "p50", "p90", "p_reach_target"):
+    reach = [c for c in rows.columns if str(c).startswith("p_reach_")]  # target and shares
+    for key in ("p10", "p50", "p90", *reach):
         if key in rows.columns:
             out[key] = [plain(v) for v in rows[key]]
     return out

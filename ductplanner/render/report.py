@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -380,6 +380,7 @@ def _heat(p: float | None) -> str:
 
 
 def _target_section(data: ReportData, lang: Lang) -> str:
+    """Per district: when the median future reaches a share, and the chances by the horizon."""
     if data.forecast.empty:
         return _note(lang, data.missing.get("forecast", "ductplanner simulate WORKSPACE"))
     parts = []
@@ -387,30 +388,104 @@ def _target_section(data: ReportData, lang: Lang) -> str:
         districts = entry["districts"]
         if not districts:
             continue
-        scenario = data.scenarios.get(stem)
-        target = scenario.coverage.target_share if scenario else None
+        horizon = max(y for d in districts.values() for y in d["years"])
         parts.append(f"<h3>{_e(entry['name'])}</h3>")
-        if target is not None:
-            parts.append(
-                f"<p>{_e(_w('target_text', lang, share=percent(target, 1, 0, lang=lang)))}</p>"
-            )
-        years = sorted({y for d in districts.values() for y in d["years"]})
-        header = [(_e(_w("district", lang)), False)] + [(str(y), True) for y in years]
-        rows = []
+        parts.append(f"<p>{_e(_w('target_text', lang, horizon=horizon))}</p>")
+        header = [(_e(_w("district", lang)), False), (_e(_w("households", lang)), True)]
+        header += [
+            (_e(_w("median_reaches", lang, share=_share_words(s, lang))), True)
+            for s in _YEAR_SHARES
+        ]
+        chances = [s for s in _CHANCE_SHARES if f"p_reach_{s}" in next(iter(districts.values()))]
+        header += [
+            (_e(_w("chance_by", lang, share=_share_words(s, lang), year=horizon)), True)
+            for s in chances
+        ]
+        rows, sentences = [], []
         for name, d in districts.items():
-            by_year = dict(zip(d["years"], d.get("p_reach_target", []), strict=False))
-            cells = [_e(name)]
-            for y in years:
-                p = by_year.get(y)
-                text = "–" if p is None else percent(p, 1, 0, lang=lang)
-                ink = "#ffffff" if p is not None and p > 0.6 else "#1f2328"
-                style = f"display:block;background:{_heat(p)};color:{ink}"
-                cells.append(f'<span style="{style}">{_e(text)}</span>')
+            households = _district_households(data, stem, name)
+            years = {s: _median_year(d, households, s) for s in _YEAR_SHARES}
+            cells = [_e(name), _e(_n(households, lang))]
+            cells += [
+                _e(str(years[s]) if years[s] else _w("after", lang, year=horizon))
+                for s in _YEAR_SHARES
+            ]
+            cells += [_chance_cell(d[f"p_reach_{s}"][-1], lang) for s in chances]
             rows.append(cells)
+            sentences.append(_district_sentence(name, d, households, years, horizon, lang))
         parts.append(
             f'<div class="target" data-scenario="{_e(stem)}">{_table(header, rows, "heat")}</div>'
         )
+        parts.append('<ul class="district-words">' + "".join(sentences) + "</ul>")
     return "".join(parts) or _note(lang, data.missing.get("forecast", "ductplanner simulate"))
+
+
+_YEAR_SHARES = (50, 75, 90)
+"""Shares (in %) of a district's households whose year the median future reaches is shown."""
+_CHANCE_SHARES = (25, 50, 75, 90)
+"""Shares (in %) whose chance of being reached by the horizon is shown (``p_reach_<share>``)."""
+
+
+def _share_words(share: int, lang: Lang) -> str:
+    return _w(f"share_{share}", lang)
+
+
+def _district_households(data: ReportData, stem: str, district: str) -> int:
+    rows = data.forecast[
+        (data.forecast["scenario"] == stem) & (data.forecast["district"] == district)
+    ]
+    return int(rows["households_total"].max()) if len(rows) else 0
+
+
+def _median_year(entry: Mapping[str, Any], households: int, share: int) -> int | None:
+    """Return the first year the median future reaches ``share`` % of the households."""
+    if households <= 0:
+        return None
+    for year, p50 in zip(entry["years"], entry["p50"], strict=True):
+        if p50 is not None and p50 >= share / 100 * households - 1e-9:
+            return int(year)
+    return None
+
+
+def _chance_cell(p: float | None, lang: Lang) -> str:
+    text = "–" if p is None else percent(p, 1, 0, lang=lang)
+    ink = "#ffffff" if p is not None and p > 0.6 else "#1f2328"
+    return f'<span style="display:block;background:{_heat(p)};color:{ink}">{_e(text)}</span>'
+
+
+def _district_sentence(
+    name: str,
+    entry: Mapping[str, Any],
+    households: int,
+    years: Mapping[int, int | None],
+    horizon: int,
+    lang: Lang,
+) -> str:
+    """Say in words when a district is reached, and how sure that is."""
+    hh = _n(households, lang)
+    if years[50]:
+        text = _w("d_half_by", lang, name=name, hh=hh, year=years[50])
+        if years[75]:
+            text += _w("d_three_quarters", lang, year=years[75])
+            if years[90]:
+                text += _w("d_nine_tenths", lang, year=years[90])
+    else:
+        share_now = percent(entry["p50"][-1] or 0, households, 0, lang=lang)
+        text = _w("d_median_share", lang, name=name, hh=hh, share=share_now, horizon=horizon)
+    # the chance of the next share the median future does not reach (else of nine in ten)
+    p50 = entry["p50"][-1] or 0
+    above = [s for s in _CHANCE_SHARES if p50 < s / 100 * households - 1e-9]
+    share = above[0] if above else _CHANCE_SHARES[-1]
+    chance = (entry.get(f"p_reach_{share}") or [None])[-1]
+    if chance is not None:
+        text += _w(
+            "d_chance",
+            lang,
+            share=_share_words(share, lang),
+            horizon=horizon,
+            p=percent(chance, 1, 0, lang=lang),
+        )
+    return f"<li>{_e(text + '.')}</li>"
 
 
 def _frontier_section(data: ReportData, lang: Lang) -> str:

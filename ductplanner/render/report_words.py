@@ -154,14 +154,37 @@ WORDS: dict[str, tuple[str, str]] = {
         "{runs} simulerede fremtider, frø {seed}, frem til {horizon}.",
     ),
     "target_title": (
-        "Chance that a district reaches its target",
-        "Chance for at en bydel når sit mål",
+        "When each district is reached",
+        "Hvornår hver bydel nås",
     ),
     "target_text": (
-        "The chance, by each year, that a district has at least {share} of its households "
-        "reached by our ducts.",
-        "Chancen, for hvert år, for at en bydel har mindst {share} af sine husstande nået "
-        "af vores tomrør.",
+        "For each district: the year by which the median future reaches half, three "
+        "quarters and nine in ten of its households with our ducts, and the chance that a "
+        "share is reached by {horizon}.",
+        "For hver bydel: året, hvor den mediane fremtid når halvdelen, tre fjerdedele og ni "
+        "ud af ti af dens husstande med vores tomrør, og chancen for at en andel er nået i "
+        "{horizon}.",
+    ),
+    "median_reaches": ("Median reaches {share}", "Medianen når {share}"),
+    "chance_by": ("Chance of {share} by {year}", "Chance for {share} i {year}"),
+    "after": ("after {year}", "efter {year}"),
+    "share_25": ("a quarter", "en fjerdedel"),
+    "share_50": ("half", "halvdelen"),
+    "share_75": ("three quarters", "tre fjerdedele"),
+    "share_90": ("nine in ten", "ni ud af ti"),
+    "d_half_by": (
+        "{name}: half of its {hh} households are reached by {year} in the median future",
+        "{name}: halvdelen af dens {hh} husstande er nået i {year} i den mediane fremtid",
+    ),
+    "d_three_quarters": (", three quarters by {year}", ", tre fjerdedele i {year}"),
+    "d_nine_tenths": (" and nine in ten by {year}", " og ni ud af ti i {year}"),
+    "d_median_share": (
+        "{name}: the median future reaches {share} of its {hh} households by {horizon}",
+        "{name}: den mediane fremtid når {share} af dens {hh} husstande i {horizon}",
+    ),
+    "d_chance": (
+        "; the chance of reaching {share} by {horizon} is {p}",
+        "; chancen for at nå {share} i {horizon} er {p}",
     ),
     "frontier": ("Budget frontier", "Budgetkurve"),
     "frontier_text": (

@@ -26,6 +26,8 @@ __all__ = [
     "EDGE_COLUMNS",
     "FORECAST_COLUMNS",
     "FRONTIER_COLUMNS",
+    "REACH_COLUMNS",
+    "REACH_SHARES",
     "RUN_COLUMNS",
     "TABLES",
     "Forecast",
@@ -47,7 +49,15 @@ FORECAST_COLUMNS = (
     "p90",
     "mean",
     "p_reach_target",
+    "p_reach_25",
+    "p_reach_50",
+    "p_reach_75",
+    "p_reach_90",
 )
+REACH_SHARES = (0.25, 0.5, 0.75, 0.9)
+"""Shares of a district's households whose chance of being reached the forecast gives."""
+REACH_COLUMNS = tuple(f"p_reach_{round(s * 100)}" for s in REACH_SHARES)
+"""The ``forecast`` columns of those chances (an older forecast lacks them)."""
 EDGE_COLUMNS = ("scenario", "edge_id", "year", "p_covered")
 FRONTIER_COLUMNS = ("scenario", "budget_dkk", "year", "p10", "p50", "p90", "households_total")
 RUN_COLUMNS = (
@@ -157,16 +167,26 @@ class Forecast:
         return round(float(self.inp.households_total))
 
     def _bands(self, values: np.ndarray, total: float) -> dict[str, list[float]]:
-        """P10, P50, P90, mean and P(reach target) over the runs (axis 0)."""
+        """P10, P50, P90, mean and P(reach a share) over the runs (axis 0).
+
+        ``p_reach_target`` is the chance of reaching the scenario's target
+        share, ``p_reach_25`` ... ``p_reach_90`` that of each of
+        :data:`REACH_SHARES`.
+        """
         q = np.quantile(values, [0.1, 0.5, 0.9], axis=0, method=_QUANTILE_METHOD)
-        target = self.scenario.coverage.target_share * total
-        reach = (values >= target - 1e-9).mean(axis=0) if total > 0 else np.zeros(values.shape[1])
+
+        def reach(share: float) -> list[float]:
+            if total <= 0:
+                return [0.0] * values.shape[1]
+            return [round(float(x), 4) for x in (values >= share * total - 1e-9).mean(axis=0)]
+
         return {
             "p10": [round(float(x)) for x in q[0]],
             "p50": [round(float(x)) for x in q[1]],
             "p90": [round(float(x)) for x in q[2]],
             "mean": [round(float(x), 1) for x in values.mean(axis=0)],
-            "p_reach_target": [round(float(x), 4) for x in reach],
+            "p_reach_target": reach(self.scenario.coverage.target_share),
+            **{f"p_reach_{round(share * 100)}": reach(share) for share in REACH_SHARES},
         }
 
     def summary(self) -> dict[str, Any]:
@@ -263,6 +283,7 @@ class Forecast:
                         "p90": float(bands["p90"][k]),
                         "mean": float(bands["mean"][k]),
                         "p_reach_target": float(bands["p_reach_target"][k]),
+                        **{c: float(bands[c][k]) for c in REACH_COLUMNS},
                     }
                 )
         forecast = pd.DataFrame(rows, columns=list(FORECAST_COLUMNS))

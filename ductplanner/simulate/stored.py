@@ -33,7 +33,7 @@ import pandas as pd
 from ..core._errors import WorkspaceError
 from ..model.parallel import SIDE_PATH_DISTANCE_M
 from ..model.scenarios import scenario_key
-from .forecast import EDGE_COLUMNS, FORECAST_COLUMNS, RUN_COLUMNS
+from .forecast import EDGE_COLUMNS, FORECAST_COLUMNS, REACH_COLUMNS, RUN_COLUMNS
 
 __all__ = [
     "FORECAST_TABLES",
@@ -52,7 +52,7 @@ OPTIONAL_RUN_COLUMNS = (
 """Manifest columns an older ductplanner did not write; read as empty."""
 
 FORECAST_TABLES: dict[str, tuple[str, ...]] = {
-    "forecast": FORECAST_COLUMNS,
+    "forecast": tuple(c for c in FORECAST_COLUMNS if c not in REACH_COLUMNS),
     "forecast_edges": EDGE_COLUMNS,
     "forecast_runs": tuple(c for c in RUN_COLUMNS if c not in OPTIONAL_RUN_COLUMNS),
 }
