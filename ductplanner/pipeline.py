@@ -179,7 +179,8 @@ def simulate_step(ctx: DemoContext) -> StepOutcome:
         return StepOutcome(line="no scenarios found")
     inp = workspace_input(ctx.workspace, scenarios[0], run)
     forecasts = [
-        simulate(inp, s, runs=min(DEMO_RUNS, s.simulation.runs), seed=ctx.seed) for s in scenarios
+        simulate(inp, s, runs=min(DEMO_RUNS, s.simulation.runs), seed=ctx.seed, sources=True)
+        for s in scenarios
     ]
     frontiers = []
     revised = [s for s in scenarios if scenario_key(s) == "revised-2019"]

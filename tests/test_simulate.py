@@ -298,7 +298,13 @@ def test_a_failing_run_leaves_the_workspace_byte_identical(
 
 def test_read_forecast_of_a_workspace_without_one(tiny_workspace: Path) -> None:
     tables = read_forecast(tiny_workspace)
-    assert set(tables) == {"forecast", "forecast_edges", "frontier", "forecast_runs"}
+    assert set(tables) == {
+        "forecast",
+        "forecast_edges",
+        "frontier",
+        "forecast_runs",
+        "forecast_sources",
+    }
     assert all(t.empty for t in tables.values())
     assert "p_reach_target" in tables["forecast"].columns
 

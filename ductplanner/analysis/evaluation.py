@@ -61,7 +61,7 @@ __all__ = [
 #: The layers a report reads when present, those the commands derive, and its tables.
 INPUT_LAYERS = ("streets", "addresses", "ducts", "backbone", "sites", "districts")
 DERIVED_LAYERS = ("opportunities", "plan")
-TABLES = ("decisions", "forecast", "frontier", "forecast_runs")
+TABLES = ("decisions", "forecast", "frontier", "forecast_runs", "forecast_sources")
 
 Distribution = Literal["exponential", "gamma", "uniform"]
 
@@ -155,6 +155,9 @@ class ReportData:
         The method of the plan the report follows ('' when there is none).
     plan_gap : float or None
         That plan's proven gap to the best possible (None: none known).
+    forecast_sources : DataFrame
+        The band with each source of uncertainty known in turn (empty when
+        not computed; :mod:`ductplanner.simulate.sources`).
     """
 
     workspace: Workspace
@@ -178,6 +181,7 @@ class ReportData:
     manifest: dict[str, Any] = field(default_factory=dict)
     plan_method: str = ""
     plan_gap: float | None = None
+    forecast_sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def synthetic(self) -> bool:
@@ -574,6 +578,7 @@ def evaluate(
         missing=_missing(contents),
         plan_method=next(iter(text_column(plan, "method")), ""),
         plan_gap=_proven_gap(plan),
+        forecast_sources=_forecast_table(tables.get("forecast_sources", pd.DataFrame())),
     )
 
 

@@ -67,6 +67,17 @@ FORECAST_DANISH: dict[str, str] = {
     ),
     "{distribution}, mean cycle {years} years": "{distribution}, middelcyklus {years} år",
     ", shape {shape}": ", form {shape}",
+    "{scenario}: the band of {year}": "{scenario}: båndet i {year}",
+    "{share} from not knowing the mean cycle": "{share} fra ikke at kende middelcyklussen",
+    "{share} from digging coming in projects": "{share} fra at gravning sker i projekter",
+    "{share} from announced digs that slip or are cancelled": (
+        "{share} fra annoncerede gravninger, der skrider eller aflyses"
+    ),
+    "; the rest is chance": "; resten er tilfældighed",
+    ": all chance": ": ren tilfældighed",
+    "median {p50} households with a mean cycle of {cycle} years": (
+        "median {p50} husstande med en middelcyklus på {cycle} år"
+    ),
     ", in projects of about {length} m of streets": ", i projekter på omkring {length} m veje",
     "exponential": "eksponentiel",
     "gamma": "gamma",

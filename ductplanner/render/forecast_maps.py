@@ -46,6 +46,7 @@ import shapely
 from ..core._errors import WorkspaceError
 from ..core._format import percent
 from ..io.assets import ASSETS_DIR
+from ..simulate.sources import explained_shares
 from ..simulate.stored import StoredForecast
 from .leaflet import (
     LegendEntry,
@@ -296,8 +297,52 @@ def _cycle_years(runs: Mapping[str, Any]) -> str:
     )
     if pd.isna(low) or pd.isna(high) or low == high:
         return map_number(runs["mean_cycle_years"], 1)
-    decimals = 0 if float(low).is_integer() and float(high).is_integer() else 1
-    return f"{map_number(low, decimals)}–{map_number(high, decimals)}"
+    return f"{_cycle_number(float(low))}–{_cycle_number(float(high))}"
+
+
+_SOURCE_WORDS = {
+    "cycle_known": "not knowing the mean cycle",
+    "street_by_street": "digging coming in projects",
+    "plans_sure": "announced digs that slip or are cancelled",
+}
+
+
+def _sources_note(forecast: StoredForecast) -> str:
+    """Say what the band at the horizon is made of, and the median under each cycle end."""
+    table = forecast.sources
+    if table.empty:
+        return ""
+    year = int(pd.to_numeric(table["year"]).max())
+    shares = explained_shares(table.assign(year=pd.to_numeric(table["year"])), year)
+    parts = [
+        tr("{share} from " + _SOURCE_WORDS[s], share=f"{map_number(100 * v)} %")
+        for s, v in shares.items()
+        if v >= 0.01
+    ]
+    text = tr("{scenario}: the band of {year}", scenario=forecast.scenario, year=year)
+    text += ": " + "; ".join(parts) + tr("; the rest is chance") if parts else tr(": all chance")
+    at = table[pd.to_numeric(table["year"]) == year].set_index("source")
+    ends = [
+        tr(
+            "median {p50} households with a mean cycle of {cycle} years",
+            p50=map_number(float(at.loc[s, "p50"])),
+            cycle=_run_cycle_end(forecast.runs, s),
+        )
+        for s in ("cycle_low", "cycle_high")
+        if s in at.index
+    ]
+    return text + (" (" + ", ".join(ends) + ")." if ends else ".")
+
+
+def _run_cycle_end(runs: Mapping[str, Any], source: str) -> str:
+    value = runs.get("mean_cycle_low" if source == "cycle_low" else "mean_cycle_high")
+    years = pd.to_numeric(pd.Series([value]), errors="coerce").iat[0]
+    return "–" if pd.isna(years) else _cycle_number(float(years))
+
+
+def _cycle_number(years: float) -> str:
+    """Return years of a cycle as the map writes them: ``5``, ``5.5``."""
+    return map_number(years, 0 if float(years).is_integer() else 1)
 
 
 def _runs_note(forecast: StoredForecast) -> str:
@@ -354,7 +399,9 @@ def _about(
         "forecast_runs": "how it was simulated (below)",
     }
     rows = [provenance_row(n, tr(shown), by_layer.get(n), seen) for n, shown in drawn.items()]
-    about = About(title, rows, [_runs_note(f) for f in forecasts])
+    notes_of = [_runs_note(f) for f in forecasts]
+    notes_of += [n for n in (_sources_note(f) for f in forecasts) if n]
+    about = About(title, rows, notes_of)
     about.notes += [tr(_METHOD_NOTE), *notes, *base.notes]
     return about
 

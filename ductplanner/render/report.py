@@ -28,6 +28,7 @@ from ..analysis.evaluation import ReportData
 from ..core._format import Lang, is_nan, metres, percent, plain, plain_tree, share
 from ..model.scenarios import Span
 from ..optimize import gap_kind
+from ..simulate.sources import explained_shares
 from .report_charts import district_map, forecast_chart, frontier_chart
 
 # the page is mostly words, escaped text and figures: short local names keep it readable
@@ -320,10 +321,72 @@ def _forecast_section(data: ReportData, lang: Lang) -> str:
         if started:
             parts.append(f"<p>{_e(_w('started_line', lang, date=started))}</p>")
         parts.append(_forecast_table(stem, entry, realised, lang))
+        parts.append(_sources_block(stem, data, lang))
         if realised:
             note = _w("realised_note", lang, year=max(realised))
             parts.append(f'<p class="note">{_e(note)}</p>')
     return "".join(parts)
+
+
+_SHARE_SAID = 0.01
+"""A source's share of the band the sentence names (the table shows every one)."""
+_SOURCE_ORDER = ("all", "cycle_low", "cycle_high", "cycle_known", "street_by_street", "plans_sure")
+
+
+def _sources_block(stem: str, data: ReportData, lang: Lang) -> str:
+    """Return what one scenario's band is made of: the band with each source known, its share."""
+    table = data.forecast_sources
+    if table.empty:
+        return ""
+    rows = table[table["scenario"] == stem]
+    if rows.empty:
+        return ""
+    horizon = int(rows["year"].max())
+    at = rows[rows["year"] == horizon].set_index("source")
+    shares = explained_shares(rows, horizon)
+    scenario = data.assumed.get(stem) or data.scenarios.get(stem)
+    cycle = Span.of(scenario.regrowth.mean_cycle_years) if scenario else None
+    header = [
+        (_e(_w("src_assumption", lang)), False),
+        (_e(_w("src_band", lang, year=horizon)), True),
+        (_e(_w("src_median", lang)), True),
+        (_e(_w("src_share", lang)), True),
+    ]
+    body = []
+    for source in (s for s in _SOURCE_ORDER if s in at.index):
+        row = at.loc[source]
+        label = _w(f"src_{source}", lang, **_cycle_values(cycle, lang))
+        share_text = percent(shares[source], 1, 0, lang=lang) if source in shares else "–"
+        body.append(
+            [
+                _e(label),
+                _e(f"{_n(row['p10'], lang)}–{_n(row['p90'], lang)}"),
+                _e(_n(row["p50"], lang)),
+                _e(share_text),
+            ]
+        )
+    made_of = [
+        _w(f"src_from_{s}", lang, share=percent(v, 1, 0, lang=lang))
+        for s, v in shares.items()
+        if v >= _SHARE_SAID
+    ]
+    sentence = (
+        _w("src_sentence", lang, year=horizon, parts=_w("src_join", lang).join(made_of))
+        if made_of
+        else _w("src_chance_only", lang, year=horizon)
+    )
+    return (
+        f'<div class="sources" data-scenario="{_e(stem)}"><h4>'
+        f"{_e(_w('src_title', lang, year=horizon))}</h4>{_table(header, body)}"
+        f"<p>{_e(sentence)}</p></div>"
+    )
+
+
+def _cycle_values(cycle: Span | None, lang: Lang) -> dict[str, str]:
+    if cycle is None:
+        return {"low": "–", "high": "–", "mid": "–"}
+    values = {k: float(getattr(cycle, k)) for k in ("low", "high", "mid")}
+    return {k: _n(v, lang, 0 if v.is_integer() else 1) for k, v in values.items()}
 
 
 def _band_position(value: float, low: float | None, high: float | None, lang: Lang) -> str:

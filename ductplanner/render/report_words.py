@@ -165,6 +165,49 @@ WORDS: dict[str, tuple[str, str]] = {
         "ud af ti af dens husstande med vores tomrør, og chancen for at en andel er nået i "
         "{horizon}.",
     ),
+    "src_title": ("What the band of {year} is made of", "Hvad båndet i {year} består af"),
+    "src_assumption": ("Assumed", "Antaget"),
+    "src_band": ("P10–P90 in {year}", "P10–P90 i {year}"),
+    "src_median": ("P50", "P50"),
+    "src_share": ("Share of the spread", "Andel af spredningen"),
+    "src_all": ("as forecast", "som forudsagt"),
+    "src_cycle_low": ("mean cycle {low} years", "middelcyklus {low} år"),
+    "src_cycle_high": ("mean cycle {high} years", "middelcyklus {high} år"),
+    "src_cycle_known": (
+        "mean cycle known ({mid} years)",
+        "middelcyklus kendt ({mid} år)",
+    ),
+    "src_street_by_street": (
+        "street by street, no projects",
+        "vej for vej, ingen projekter",
+    ),
+    "src_plans_sure": (
+        "every announced dig on time",
+        "hver annonceret gravning til tiden",
+    ),
+    "src_from_cycle_known": (
+        "{share} from not knowing the mean cycle",
+        "{share} fra ikke at kende middelcyklussen",
+    ),
+    "src_from_street_by_street": (
+        "{share} from digging coming in projects",
+        "{share} fra at gravning sker i projekter",
+    ),
+    "src_from_plans_sure": (
+        "{share} from announced digs that slip or are cancelled",
+        "{share} fra annoncerede gravninger, der skrider eller aflyses",
+    ),
+    "src_join": ("; ", "; "),
+    "src_sentence": (
+        "Of the band's spread in {year}: {parts}; the rest is chance, which streets are dug "
+        "when.",
+        "Af båndets spredning i {year}: {parts}; resten er tilfældighed, hvilke veje der "
+        "graves hvornår.",
+    ),
+    "src_chance_only": (
+        "The band of {year} is chance alone: which streets are dug when.",
+        "Båndet i {year} er ren tilfældighed: hvilke veje der graves hvornår.",
+    ),
     "median_reaches": ("Median reaches {share}", "Medianen når {share}"),
     "chance_by": ("Chance of {share} by {year}", "Chance for {share} i {year}"),
     "after": ("after {year}", "efter {year}"),

@@ -98,6 +98,7 @@ from .inputs import as_input, input_from_instance, simulation_input
 from .policy import Policy
 from .projects import PARTITIONS, Partitions, project_partitions
 from .run import run_engine
+from .sources import SOURCE_COLUMNS, band_sources, source_variants
 from .town import SimulationInput
 from .uncertain import PROJECT_STREAM, RunParameters, stream
 
@@ -106,6 +107,7 @@ __all__ = [
     "FORECAST_COLUMNS",
     "FRONTIER_COLUMNS",
     "RUN_COLUMNS",
+    "SOURCE_COLUMNS",
     "TABLES",
     "Forecast",
     "Renewal",
@@ -151,6 +153,7 @@ def simulate(
     seed: int | None = None,
     progress: bool = False,
     budget_co_dig: float | None = None,
+    sources: bool = False,
 ) -> Forecast:
     """Forecast a scenario's coverage, year by year, over ``runs`` simulated futures.
 
@@ -167,6 +170,9 @@ def simulate(
         Show a progress bar on standard error (only when it is a terminal).
     budget_co_dig : float, optional
         Yearly co-digging duct budget instead of the scenario's (the frontier).
+    sources : bool
+        Also forecast with each source of uncertainty known in turn, to say
+        what the band is made of (:mod:`.sources`; a few forecasts more).
 
     Returns
     -------
@@ -201,9 +207,19 @@ def simulate(
         progress=progress,
         description=scenario_key(scenario),
     )
+    key = scenario_key(scenario)
+    table = None
+    if sources:
+
+        def covered(town: SimulationInput, variant: Scenario) -> np.ndarray:
+            fc = simulate(town, variant, runs=runs, seed=seed, budget_co_dig=budget_co_dig)
+            return fc.raw.covered
+
+        variants = source_variants(inp, scenario)
+        table = band_sources(key, list(raw.years), raw.covered, variants, covered)
     return Forecast(
         scenario=scenario,
-        key=scenario_key(scenario),
+        key=key,
         runs=int(runs),
         seed=int(seed),
         raw=raw,
@@ -211,6 +227,7 @@ def simulate(
         renewal=renewal,
         seconds=time.perf_counter() - started,
         params=params,
+        sources=table,
     )
 
 

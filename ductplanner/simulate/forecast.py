@@ -19,6 +19,7 @@ from ..model.regrowth import DISTRIBUTIONS, Renewal, p_dug_within
 from ..model.scenarios import Scenario, Span
 from .policy import Policy
 from .run import RawForecast
+from .sources import explained_shares
 from .town import SimulationInput
 from .uncertain import RunParameters
 
@@ -35,7 +36,7 @@ __all__ = [
     "renewal_sentence",
 ]
 
-TABLES = ("forecast", "forecast_edges", "frontier", "forecast_runs")
+TABLES = ("forecast", "forecast_edges", "frontier", "forecast_runs", "forecast_sources")
 """The attribute-only workspace tables the forecast writes."""
 
 FORECAST_COLUMNS = (
@@ -138,6 +139,9 @@ class Forecast:
         Wall-clock time of the simulation.
     params : RunParameters, optional
         Each run's own mean cycle, slip and cancel share.
+    sources : DataFrame, optional
+        The ``forecast_sources`` rows: the band with each source of
+        uncertainty known in turn (:mod:`.sources`).
     """
 
     scenario: Scenario
@@ -149,6 +153,7 @@ class Forecast:
     renewal: Renewal
     seconds: float = 0.0
     params: RunParameters | None = None
+    sources: pd.DataFrame | None = None
 
     @property
     def _cycle_range(self) -> tuple[float, float]:
@@ -220,6 +225,7 @@ class Forecast:
             "spent_own_dig_dkk": [round(float(x)) for x in self.raw.spent_own_dig],
             "share_of_streets_dug": [round(float(x), 4) for x in self.raw.dug_share],
             "seconds": round(self.seconds, 2),
+            **self._sources_summary(),
         }
         districts = {}
         for j, name in enumerate(self.inp.district_names):
@@ -239,6 +245,21 @@ class Forecast:
             for name, d in summary.items()
             if d["households_total"] > 0 and d["p_reach_target"][-1] >= at_least
         ]
+
+    def _sources_summary(self) -> dict[str, Any]:
+        """``band_sources`` (each source's share of the band) and ``under_cycle``."""
+        if self.sources is None:
+            return {}
+        table = self.sources
+        ends = {}
+        for end in ("cycle_low", "cycle_high"):
+            rows = table[table["source"] == end].sort_values("year")
+            if len(rows):
+                span = Span.of(self.scenario.regrowth.mean_cycle_years)
+                ends[f"{span.low if end == 'cycle_low' else span.high:g}"] = {
+                    key: [round(float(x)) for x in rows[key]] for key in ("p10", "p50", "p90")
+                }
+        return {"band_sources": explained_shares(table), "under_cycle": ends}
 
     def text(self) -> str:
         """Return the human summary."""
@@ -260,7 +281,27 @@ class Forecast:
             f"  {renewal_sentence(self.renewal, scenario=self.scenario)}",
             f"  {project_sentence(self.scenario.regrowth.project_length_m)}",
         ]
+        if "band_sources" in s:
+            lines.append(f"  {self._sources_sentence(s)}")
         return "\n".join(lines)
+
+    def _sources_sentence(self, s: dict[str, Any]) -> str:
+        """Say what the band at the horizon is made of, and the forecast under each cycle end."""
+        horizon, total = s["horizon"], s["households_total"]
+        words = {
+            "cycle_known": "not knowing the mean cycle",
+            "street_by_street": "digging coming in projects",
+            "plans_sure": "announced digs that slip or are cancelled",
+        }
+        shares = s["band_sources"].items()
+        parts = [f"{share:.0%} from {words[k]}" for k, share in shares if share >= 0.01]
+        text = f"the band of {horizon} (P10-P90 {number(s['p10'][-1])}-{number(s['p90'][-1])})"
+        text += ": " + ", ".join(parts) + ", the rest is chance" if parts else ": all chance"
+        ends = [
+            f"with a {cycle}-year cycle the median is {percent(e['p50'][-1], total)}"
+            for cycle, e in s["under_cycle"].items()
+        ]
+        return text + ("; " + ", ".join(ends) if ends else "")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return this scenario's rows of ``forecast``, ``forecast_edges``, ``forecast_runs``."""
@@ -319,4 +360,7 @@ class Forecast:
             ],
             columns=list(RUN_COLUMNS),
         )
-        return {"forecast": forecast, "forecast_edges": edges, "forecast_runs": manifest}
+        out = {"forecast": forecast, "forecast_edges": edges, "forecast_runs": manifest}
+        if self.sources is not None:
+            out["forecast_sources"] = self.sources
+        return out

@@ -34,6 +34,7 @@ from ..core._errors import WorkspaceError
 from ..model.parallel import SIDE_PATH_DISTANCE_M
 from ..model.scenarios import scenario_key
 from .forecast import EDGE_COLUMNS, FORECAST_COLUMNS, REACH_COLUMNS, RUN_COLUMNS
+from .sources import SOURCE_COLUMNS
 
 __all__ = [
     "FORECAST_TABLES",
@@ -55,6 +56,7 @@ FORECAST_TABLES: dict[str, tuple[str, ...]] = {
     "forecast": tuple(c for c in FORECAST_COLUMNS if c not in REACH_COLUMNS),
     "forecast_edges": EDGE_COLUMNS,
     "forecast_runs": tuple(c for c in RUN_COLUMNS if c not in OPTIONAL_RUN_COLUMNS),
+    "forecast_sources": SOURCE_COLUMNS,
 }
 """The simulation's tables the forecast maps read, with the columns they need."""
 
@@ -79,6 +81,9 @@ class StoredForecast:
         ``edge_id``, ``year``, ``p_covered``.
     runs : dict
         Its ``forecast_runs`` row (empty when absent).
+    sources : DataFrame
+        Its ``forecast_sources`` rows: the band with each source of
+        uncertainty known (empty when not computed).
     """
 
     scenario: str
@@ -88,6 +93,7 @@ class StoredForecast:
     districts: pd.DataFrame
     edges: pd.DataFrame
     runs: Mapping[str, Any] = field(default_factory=dict)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def side_path_distance_m(self) -> float:
@@ -112,8 +118,9 @@ def _check_tables(tables: Mapping[str, pd.DataFrame], source: str) -> None:
     if tables["forecast"].empty:
         raise WorkspaceError(f"workspace {source} has no forecast yet; {_simulate_hint(source)}")
     for name, columns in FORECAST_TABLES.items():
-        missing = [c for c in columns if c not in tables[name].columns]
-        if name != "forecast" and tables[name].empty:
+        table = tables.get(name, pd.DataFrame())
+        missing = [c for c in columns if c not in table.columns]
+        if name != "forecast" and table.empty:
             continue  # no edges or runs: the map says so
         if missing:
             raise WorkspaceError(
@@ -189,6 +196,7 @@ def _forecast(tables: Mapping[str, pd.DataFrame], key: str) -> StoredForecast:
         districts=rows[district != ""],
         edges=edges,
         runs=_manifest(runs),
+        sources=_rows_of(tables.get("forecast_sources", pd.DataFrame()), key),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -222,3 +223,9 @@ class SimulationInput:
             households_total=self.households_total,
             notes=self.notes,
         )
+
+    def with_sure_plans(self) -> SimulationInput:
+        """Return the same town with every known dig plan sure to open on time."""
+        sure = copy.copy(self)
+        object.__setattr__(sure, "dig_probability", np.ones(len(self.dig_edge)))
+        return sure

@@ -31,6 +31,7 @@ from ...simulate import (
     FORECAST_COLUMNS,
     FRONTIER_COLUMNS,
     RUN_COLUMNS,
+    SOURCE_COLUMNS,
     Forecast,
     SimulationInput,
     as_scenario,
@@ -113,8 +114,11 @@ def write_forecast(
             ("forecast", FORECAST_COLUMNS),
             ("forecast_edges", EDGE_COLUMNS),
             ("forecast_runs", RUN_COLUMNS),
+            ("forecast_sources", SOURCE_COLUMNS),
         ):
-            new = pd.concat([p[name] for p in parts], ignore_index=True)
+            # a forecast without its sources still replaces the scenario's older ones
+            given = [p[name] for p in parts if name in p]
+            new = pd.concat(given, ignore_index=True) if given else pd.DataFrame(columns=columns)
             tables[name] = _replace_rows(path, name, new, keys, columns)
     if frontiers:
         new = pd.concat(list(frontiers), ignore_index=True)
@@ -147,7 +151,7 @@ def simulate_workspace(
     path = as_workspace(path)
     scenario = run_scenario(as_scenario(scenario), run)
     inp = workspace_input(path, scenario, run)
-    fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress)
+    fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress, sources=True)
     table = None
     if frontier:
         table = budget_frontier(inp, scenario, budgets=frontier, runs=runs, seed=seed)
@@ -176,6 +180,7 @@ def read_forecast(workspace: WorkspaceLike, scenario: str | None = None) -> dict
         "forecast_edges": EDGE_COLUMNS,
         "frontier": FRONTIER_COLUMNS,
         "forecast_runs": RUN_COLUMNS,
+        "forecast_sources": SOURCE_COLUMNS,
     }
     out = {}
     for name, cols in columns.items():
@@ -225,7 +230,7 @@ def simulate_command(
         path, scenario, runs=runs, seed=seed, frontier=frontier, run=run, progress=progress
     )
     summary = {"workspace": str(path), **({} if run is None else run.summary()), **fc.summary()}
-    written = ["forecast", "forecast_edges", "forecast_runs"]
+    written = ["forecast", "forecast_edges", "forecast_runs", "forecast_sources"]
     if table is not None:
         summary["frontier"] = table.drop(columns="scenario").to_dict("records")
         written.append("frontier")
