@@ -46,7 +46,7 @@ import shapely
 from ..core._errors import WorkspaceError
 from ..core._format import percent
 from ..io.assets import ASSETS_DIR
-from ..simulate.sources import explained_shares
+from ..simulate.sources import SOURCE_WORDS, explained_shares
 from ..simulate.stored import StoredForecast
 from .leaflet import (
     LegendEntry,
@@ -300,13 +300,6 @@ def _cycle_years(runs: Mapping[str, Any]) -> str:
     return f"{_cycle_number(float(low))}–{_cycle_number(float(high))}"
 
 
-_SOURCE_WORDS = {
-    "cycle_known": "not knowing the mean cycle",
-    "street_by_street": "digging coming in projects",
-    "plans_sure": "announced digs that slip or are cancelled",
-}
-
-
 def _sources_note(forecast: StoredForecast) -> str:
     """Say what the band at the horizon is made of, and the median under each cycle end."""
     table = forecast.sources
@@ -315,7 +308,7 @@ def _sources_note(forecast: StoredForecast) -> str:
     year = int(pd.to_numeric(table["year"]).max())
     shares = explained_shares(table.assign(year=pd.to_numeric(table["year"])), year)
     parts = [
-        tr("{share} from " + _SOURCE_WORDS[s], share=f"{map_number(100 * v)} %")
+        tr("{share} from " + SOURCE_WORDS[s], share=f"{map_number(100 * v)} %")
         for s, v in shares.items()
         if v >= 0.01
     ]

@@ -19,7 +19,7 @@ from ..model.regrowth import DISTRIBUTIONS, Renewal, p_dug_within
 from ..model.scenarios import Scenario, Span
 from .policy import Policy
 from .run import RawForecast
-from .sources import explained_shares
+from .sources import SOURCE_WORDS, explained_shares
 from .town import SimulationInput
 from .uncertain import RunParameters
 
@@ -288,13 +288,8 @@ class Forecast:
     def _sources_sentence(self, s: dict[str, Any]) -> str:
         """Say what the band at the horizon is made of, and the forecast under each cycle end."""
         horizon, total = s["horizon"], s["households_total"]
-        words = {
-            "cycle_known": "not knowing the mean cycle",
-            "street_by_street": "digging coming in projects",
-            "plans_sure": "announced digs that slip or are cancelled",
-        }
         shares = s["band_sources"].items()
-        parts = [f"{share:.0%} from {words[k]}" for k, share in shares if share >= 0.01]
+        parts = [f"{share:.0%} from {SOURCE_WORDS[k]}" for k, share in shares if share >= 0.01]
         text = f"the band of {horizon} (P10-P90 {number(s['p10'][-1])}-{number(s['p90'][-1])})"
         text += ": " + ", ".join(parts) + ", the rest is chance" if parts else ": all chance"
         ends = [

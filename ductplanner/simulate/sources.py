@@ -35,13 +35,26 @@ import pandas as pd
 from ..model.scenarios import Scenario, Span
 from .town import SimulationInput
 
-__all__ = ["EXPLAINING", "SOURCE_COLUMNS", "band_sources", "explained_shares", "source_variants"]
+__all__ = [
+    "EXPLAINING",
+    "SOURCE_COLUMNS",
+    "SOURCE_WORDS",
+    "band_sources",
+    "explained_shares",
+    "source_variants",
+]
 
 SOURCE_COLUMNS = ("scenario", "source", "year", "p10", "p50", "p90", "sd")
 """Columns of the ``forecast_sources`` table (households covered, per source and year)."""
 
 EXPLAINING = ("cycle_known", "street_by_street", "plans_sure")
 """The variants whose shrinking of the band is a source's share of it."""
+SOURCE_WORDS = {
+    "cycle_known": "not knowing the mean cycle",
+    "street_by_street": "digging coming in projects",
+    "plans_sure": "announced digs that slip or are cancelled",
+}
+"""Each explaining variant's source of uncertainty, in words."""
 
 Variant = tuple[SimulationInput, Scenario]
 
