@@ -97,6 +97,7 @@ ATTRIBUTE_TABLES: tuple[str, ...] = (
     "forecast_edges",
     "frontier",
     "forecast_runs",
+    "forecast_sources",
 )
 """The attribute-only tables ductplanner writes beside the layers (no schema to validate)."""
 
