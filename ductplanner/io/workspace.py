@@ -37,9 +37,10 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -308,7 +309,70 @@ def list_layers(path: WorkspaceLike) -> list[str]:
     if isinstance(ws, Database):
         return postgis.list_tables(ws)
     _require_workspace(ws)
-    return [str(name) for name, _ in pyogrio.list_layers(ws)]
+    return list(_CACHE.get(ws, ("layers",), lambda: [str(n) for n, _ in pyogrio.list_layers(ws)]))
+
+
+class _ReadCache:
+    """What a process read of each GeoPackage last, kept while the file stays as it was.
+
+    A command reads the same layers many times (the demo's seven maps each
+    read every layer); each read after the first costs a copy instead of a
+    read and a validation. A file counts as changed when its inode, size or
+    time changes, or its write-ahead log's: ductplanner's own writes replace
+    the file, and another program's (QGIS) change one of them. Databases are
+    not cached (another writer leaves no trace to compare). The last
+    :data:`READ_CACHE_SIZE` reads are kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, tuple[str, ...]], tuple[object, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ws: Path, key: tuple[str, ...], read: Callable[[], Any]) -> Any:
+        """Return what ``read()`` gives for ``key`` of ``ws``: kept, or read now (a copy)."""
+        version = _file_version(ws)
+        entry_key = (str(ws.resolve()), key)
+        with self._lock:
+            kept = self._entries.get(entry_key)
+            if kept is not None and kept[0] == version:
+                self._entries.move_to_end(entry_key)
+                return _copy_of(kept[1])
+        value = read()
+        if version is not None:
+            with self._lock:
+                self._entries[entry_key] = (version, _copy_of(value))
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything kept."""
+        with self._lock:
+            self._entries.clear()
+
+
+def _copy_of(value: Any) -> Any:
+    return value.copy() if isinstance(value, pd.DataFrame | list) else value
+
+
+def _file_version(path: Path) -> object | None:
+    """Return what identifies a GeoPackage file's content now (None: it cannot be told)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    try:
+        wal = path.with_name(path.name + "-wal").stat()
+        wal_key: tuple[int, int] | None = (wal.st_mtime_ns, wal.st_size)
+    except OSError:
+        wal_key = None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, wal_key)
+
+
+READ_CACHE_SIZE = 48
+"""Reads a process keeps (layers, tables and layer lists of its GeoPackages)."""
+_CACHE = _ReadCache(READ_CACHE_SIZE)
 
 
 def stored_crs(path: WorkspaceLike) -> dict[str, str]:
@@ -361,8 +425,27 @@ def _read(
         return postgis.read_frame(ws, name, geometry=geometry, where=where)
     clause = _sqlite_where(ws, name, where) if where else None
     if geometry:
-        return gpd.read_file(ws, layer=name, engine="pyogrio", where=clause)
-    return pd.DataFrame(pyogrio.read_dataframe(ws, layer=name, read_geometry=False, where=clause))
+        frame = gpd.read_file(ws, layer=name, engine="pyogrio", where=clause, use_arrow=True)
+    else:
+        frame = pd.DataFrame(
+            pyogrio.read_dataframe(
+                ws, layer=name, read_geometry=False, where=clause, use_arrow=True
+            )
+        )
+    return _objects_where_empty(frame)
+
+
+def _objects_where_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return text columns without a value as objects (None), as a read without Arrow gives.
+
+    Arrow types a text column with no value at all as text (NaN); the
+    readers of the layers know such a column as objects.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype) and not values.notna().any():
+            frame[column] = pd.Series([None] * len(values), index=values.index, dtype=object)
+    return frame
 
 
 def _sqlite_where(path: Path, name: str, where: Mapping[str, str]) -> str:
@@ -413,10 +496,16 @@ def read_layer(
                 f"import one with `ductplanner import {ws} {layer} FILE`"
             )
         return empty_layer(layer, workspace_crs(ws) or DEFAULT_WORKSPACE_CRS)
-    gdf = _read(ws, layer, where=where)
-    if layer in SCHEMAS:
-        gdf, _ = validate_layer(gdf, layer, source=str(ws))
-    return gdf
+
+    def read_valid() -> gpd.GeoDataFrame:
+        gdf = _read(ws, layer, where=where)
+        if layer in SCHEMAS:
+            gdf, _ = validate_layer(gdf, layer, source=str(ws))
+        return gdf
+
+    if isinstance(ws, Database) or where:
+        return read_valid()
+    return cast("gpd.GeoDataFrame", _CACHE.get(ws, ("layer", layer), read_valid))
 
 
 def read_raw_layer(path: WorkspaceLike, layer: str) -> gpd.GeoDataFrame:
@@ -469,7 +558,13 @@ def read_table(
                 f"workspace {ws} has no table {name!r} (it has: {', '.join(present) or 'none'})"
             )
         return pd.DataFrame()
-    return _read(ws, name, geometry=False, where=where)
+    if isinstance(ws, Database) or where:
+        return _read(ws, name, geometry=False, where=where)
+
+    def read() -> pd.DataFrame:
+        return _read(ws, name, geometry=False)
+
+    return cast("pd.DataFrame", _CACHE.get(ws, ("table", name), read))
 
 
 def read_sources(path: WorkspaceLike) -> pd.DataFrame:
