@@ -72,3 +72,12 @@ def test_a_filtered_read_is_not_kept(tiny_gpkg, reads):
     assert len(one) == 1
     assert len(read_layer(tiny_gpkg, "addresses")) > 1
     assert reads.count("addresses") == 2
+
+
+def test_a_layer_beyond_the_row_budget_is_read_each_time(tiny_gpkg, reads, monkeypatch):
+    monkeypatch.setattr(workspace._CACHE, "rows", 12)  # more than the streets, fewer than addresses
+    workspace._CACHE.clear()
+    for _ in range(2):
+        read_layer(tiny_gpkg, "streets")
+        read_layer(tiny_gpkg, "addresses")
+    assert (reads.count("streets"), reads.count("addresses")) == (1, 2)

@@ -321,11 +321,12 @@ class _ReadCache:
     time changes, or its write-ahead log's: ductplanner's own writes replace
     the file, and another program's (QGIS) change one of them. Databases are
     not cached (another writer leaves no trace to compare). The last
-    :data:`READ_CACHE_SIZE` reads are kept.
+    :data:`READ_CACHE_SIZE` reads are kept, of at most :data:`READ_CACHE_ROWS`
+    rows together: a national layer is read each time rather than held twice.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, rows: int) -> None:
+        self.size, self.rows = size, rows
         self._entries: OrderedDict[tuple[str, tuple[str, ...]], tuple[object, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -339,17 +340,24 @@ class _ReadCache:
                 self._entries.move_to_end(entry_key)
                 return _copy_of(kept[1])
         value = read()
-        if version is not None:
+        if version is not None and _rows_of(value) <= self.rows:
             with self._lock:
                 self._entries[entry_key] = (version, _copy_of(value))
-                while len(self._entries) > self.size:
+                while len(self._entries) > self.size or self._held_rows() > self.rows:
                     self._entries.popitem(last=False)
         return value
+
+    def _held_rows(self) -> int:
+        return sum(_rows_of(value) for _, value in self._entries.values())
 
     def clear(self) -> None:
         """Forget everything kept."""
         with self._lock:
             self._entries.clear()
+
+
+def _rows_of(value: Any) -> int:
+    return len(value) if isinstance(value, pd.DataFrame) else 0
 
 
 def _copy_of(value: Any) -> Any:
@@ -372,7 +380,9 @@ def _file_version(path: Path) -> object | None:
 
 READ_CACHE_SIZE = 48
 """Reads a process keeps (layers, tables and layer lists of its GeoPackages)."""
-_CACHE = _ReadCache(READ_CACHE_SIZE)
+READ_CACHE_ROWS = 250_000
+"""Rows the kept reads may hold together (a city's layers; not a nation's)."""
+_CACHE = _ReadCache(READ_CACHE_SIZE, READ_CACHE_ROWS)
 
 
 def stored_crs(path: WorkspaceLike) -> dict[str, str]:
