@@ -26,7 +26,6 @@ town and per district-year (target 75-85 %), and the band's mean width.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import random
 import sys
 import time
@@ -37,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_simulate import reference_run
+from bench_simulate import reference_run, street_by_street
 
 from ductplanner.app.demo import generate_demo
 from ductplanner.model.scenarios import Scenario, load_scenario
@@ -86,11 +85,6 @@ def true_future(
     groups = grown_projects(inp, project_m, rnd) if project_m > 0 else None
     covered, by_district = reference_run(inp, scenario, rnd, mean_cycle=mean, groups=groups)
     return np.asarray(covered), np.asarray(by_district)
-
-
-def _old_model(scenario: Scenario) -> Scenario:
-    regrowth = dataclasses.replace(scenario.regrowth, mean_cycle_years=5.5, project_length_m=0.0)
-    return dataclasses.replace(scenario, regrowth=regrowth)
 
 
 def _score(
@@ -149,7 +143,7 @@ def main() -> None:
     print(f"  drawn in {time.perf_counter() - started:.1f} s")
     models = {
         "ranged, in projects (as shipped)": scenario,
-        "fixed 5.5 y, street by street (before)": _old_model(scenario),
+        "fixed 5.5 y, street by street (before)": street_by_street(scenario),
     }
     print(
         f"{'forecast':<40} {'town':>7} {'town 2nd+ yr':>13} {'districts':>10} "

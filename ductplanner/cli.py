@@ -162,6 +162,7 @@ def _cmd_simulate(args: argparse.Namespace) -> Result:
         frontier=args.frontier,
         run=_run_date(args),
         progress=_shows_progress(args),
+        sources=args.sources,
     )
 
 
@@ -483,6 +484,13 @@ def _add_simulate_parser(sub: Any) -> None:
         nargs="+",
         metavar="DKK",
         help="also forecast coverage at the horizon for these yearly duct budgets (frontier)",
+    )
+    p.add_argument(
+        "--no-sources",
+        dest="sources",
+        action="store_false",
+        help="skip saying what the band is made of (each source of uncertainty is a forecast "
+        "of its own: up to five more)",
     )
     _add_run_date(p)
     _add_output_options(p)

@@ -75,6 +75,7 @@ def test_the_workspace_keeps_the_sources_and_the_report_and_map_say_them(tmp_pat
     sources = read_forecast(ws)["forecast_sources"]
     assert {"all", "cycle_low", "cycle_high", "cycle_known"} <= set(sources["source"])
     assert main([*args, "--seed", "7"]) == 0
+    capsys.readouterr()
     again = read_forecast(ws)["forecast_sources"]
     assert len(again) == len(sources)  # replaced, not added
     page = build_report(ws)
@@ -82,6 +83,10 @@ def test_the_workspace_keeps_the_sources_and_the_report_and_map_say_them(tmp_pat
     about = forecast_map(ws, "revised-2019").get_root().render()
     assert "revised-2019: the band of 2037" in about
     assert "with a mean cycle of 5 years" in about and "with a mean cycle of 6 years" in about
+    assert main([*args, "--no-sources"]) == 0
+    assert "forecast_sources" not in capsys.readouterr().out
+    assert read_forecast(ws)["forecast_sources"].empty
+    assert main(args) == 0
     # a forecast written without its sources takes the older ones away
     write_forecast(ws, [simulate(tiny_layers(), "revised-2019", runs=10, seed=1)])
     assert read_forecast(ws)["forecast_sources"].empty

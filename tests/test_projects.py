@@ -145,3 +145,17 @@ def test_the_forecast_says_how_digging_comes_and_what_the_cycle_is(tmp_path, cap
     page = build_report(ws)
     assert "every 5–6 years" in page
     assert "Digging comes in projects: a utility opens about 600 m of connected streets" in page
+
+
+def test_a_junction_no_street_uses_and_an_edge_of_no_length_cut_without_fault() -> None:
+    inp = SimulationInput(
+        n_nodes=9,
+        edge_u=np.arange(1, 7),
+        edge_v=np.arange(2, 8),  # nodes 0 and 8 belong to no street
+        edge_length_m=np.array([100.0, 0.0, 100.0, 100.0, 0.0, 100.0]),
+        edge_households=np.ones(6),
+        has_duct=np.zeros(6, dtype=bool),
+        root_nodes=[1],
+    )
+    cuts = project_partitions(inp, 200.0, count=3, rng=np.random.default_rng(0))
+    assert cuts.n_projects == 2 and (cuts.member >= 0).all()

@@ -542,3 +542,10 @@ def test_each_district_says_when_it_is_reached_and_how_sure_that_is(tmp_path: Pa
     assert (chances.diff(axis=1).iloc[:, 1:] <= 0).to_numpy().all()  # more is less likely
     da = build_report(path, lang="da")
     assert "Hvornår hver bydel nås" in da and "den mediane fremtid" in da
+
+
+def test_a_forecast_from_before_projects_is_described_street_by_street(full_data) -> None:
+    # the fixture's forecast_runs have no project_length_m, as an older ductplanner wrote them
+    page = render_report(full_data)
+    assert "Every street is dug on its own, independently of its neighbours." in page
+    assert "Digging comes in projects" not in page

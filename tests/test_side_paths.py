@@ -68,8 +68,9 @@ def test_coverage_counts_sidewalks_as_the_option_says(walked, tmp_path, capsys) 
     assert _covered(json.loads(capsys.readouterr().out)) == 4
     layer = read_layer(ws, "coverage")
     assert int(layer.loc[layer["duct_covered"].astype(bool), "units"].sum()) == 4
-    assert main(["coverage", str(ws), "--side-paths", "-1"]) == 1
-    assert "side_paths" in capsys.readouterr().err
+    for bad in ("-1", "51", "nan"):
+        assert main(["coverage", str(ws), "--side-paths", bad]) == 1
+        assert "--side-paths" in capsys.readouterr().err
 
 
 def test_opportunities_build_the_scenario_s_network(walked, as_drawn) -> None:

@@ -8,6 +8,7 @@ scenario without ranges gives, byte for byte; and a range widens the band.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -73,26 +74,51 @@ def test_each_run_keeps_its_own_draw_and_a_known_value_draws_nothing() -> None:
     )
 
 
-def test_known_values_give_the_futures_of_the_engine_without_ranges() -> None:
-    from ductplanner.simulate.digs import PlanFates
-    from ductplanner.simulate.policy import Policy
-    from ductplanner.simulate.run import run_engine
+def _golden_town() -> SimulationInput:
+    """A 10 x 10 grid with known last digs, dig plans of three confidences, ducts."""
+    node = np.arange(121).reshape(11, 11)
+    uv = np.r_[
+        np.c_[node[:, :-1].ravel(), node[:, 1:].ravel()],
+        np.c_[node[:-1, :].ravel(), node[1:, :].ravel()],
+    ]
+    n = len(uv)
+    rng = np.random.default_rng(5)
+    last = np.where(rng.random(n) < 0.3, rng.integers(2010, 2019, n).astype(float), np.nan)
+    dig_edge = rng.choice(n, 40, replace=False)
+    return SimulationInput(
+        n_nodes=node.size,
+        edge_u=uv[:, 0],
+        edge_v=uv[:, 1],
+        edge_length_m=rng.uniform(40, 120, n),
+        edge_households=rng.integers(1, 9, n).astype(float),
+        has_duct=rng.random(n) < 0.1,
+        root_nodes=[0],
+        last_dug=last,
+        dig_edge=dig_edge,
+        dig_time=2019 + rng.random(40) * 4,
+        dig_group=np.arange(40) // 4,
+        dig_probability=np.repeat([0.4, 0.75, 0.95, 0.4, 0.75, 0.95, 0.4, 0.75, 0.95, 0.95], 4),
+    )
 
-    scenario = _scenario(mean_cycle_years=5.5)
-    inp = _star(50)
-    common = dict(
-        renewal=Renewal.from_scenario(scenario),
-        policy=Policy.from_scenario(scenario, budget_co_dig=200_000),
-        fates=PlanFates.from_scenario(scenario),
-        years=list(range(2019, 2031)),
-        runs=200,
-        seed=11,
+
+# the futures the engine drew before ranges and projects existed (ductplanner 6f7a1bf)
+GOLDEN = {
+    "exponential": "61f434c018d4b68d",
+    "gamma": "773d8788902e7129",
+    "uniform": "21b1998ffba279f4",
+}
+
+
+@pytest.mark.parametrize("distribution", sorted(GOLDEN))
+def test_known_values_street_by_street_give_the_futures_drawn_before(distribution: str) -> None:
+    scenario = parse_scenario(
+        '[scenario]\nname = "golden"\n[regrowth]\nmean_cycle_years = 5.5\n'
+        f'distribution = "{distribution}"\nuniform_spread = 0.3\nplans_complete_years = 1\n'
+        "project_length_m = 0\n"
     )
-    a = run_engine(inp, **common)
-    b = run_engine(inp, **common, params=RunParameters.draw(scenario, runs=200, seed=11))
-    assert np.array_equal(a.covered, b.covered) and np.array_equal(
-        a.edge_p_covered, b.edge_p_covered
-    )
+    fc = simulate(_golden_town(), scenario, runs=150, seed=11)
+    digest = hashlib.sha256(fc.raw.covered.tobytes() + fc.raw.edge_p_covered.tobytes())
+    assert digest.hexdigest()[:16] == GOLDEN[distribution]
 
 
 def test_a_range_widens_the_band_and_the_forecast_says_so() -> None:
@@ -116,3 +142,18 @@ def test_a_slip_range_is_drawn_per_run() -> None:
     assert p.slip_years.min() >= 0.5 and p.slip_years.max() <= 3 and p.slip_years.std() > 0.5
     assert p.cancel_share.min() >= 0 and p.cancel_share.max() <= 1 and p.cancel_share.std() > 0.2
     assert Span.of(s.confidence.slip_years) == Span(0.5, 3.0)
+
+
+def test_knowing_one_value_leaves_the_other_draws_as_they_were() -> None:
+    both = parse_scenario(
+        '[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = [5, 6]\n'
+        "[confidence]\nslip_years = [0.5, 2]\n"
+    )
+    known_cycle = parse_scenario(
+        '[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = 5.5\n'
+        "[confidence]\nslip_years = [0.5, 2]\n"
+    )
+    a = RunParameters.draw(both, runs=50, seed=3)
+    b = RunParameters.draw(known_cycle, runs=50, seed=3)
+    assert np.array_equal(a.slip_years, b.slip_years)
+    assert not np.array_equal(a.mean_cycle_years, b.mean_cycle_years)

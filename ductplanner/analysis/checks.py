@@ -15,7 +15,10 @@ import numpy as np
 
 from ..core._errors import InputError, Problem
 
-__all__ = ["check_drop", "require_geometry", "require_layers"]
+__all__ = ["check_drop", "check_side_paths", "require_geometry", "require_layers"]
+
+SIDE_PATHS_MAX_M = 50.0
+"""The widest corridor a path beside a road may belong to (as a scenario's key allows)."""
 
 
 def check_drop(drop: float) -> None:
@@ -45,6 +48,32 @@ def check_drop(drop: float) -> None:
                 )
             ],
             summary="Invalid drop distance",
+        )
+
+
+def check_side_paths(distance: float) -> None:
+    """Refuse a side-path distance outside 0-50 m (``coverage --side-paths``).
+
+    Raises
+    ------
+    InputError
+        ``distance`` is negative, above :data:`SIDE_PATHS_MAX_M` or NaN.
+    """
+    if not (0 <= distance <= SIDE_PATHS_MAX_M):  # also refuses NaN
+        raise InputError(
+            [
+                Problem(
+                    "<arguments>",
+                    "",
+                    "",
+                    "--side-paths",
+                    "range",
+                    f"the side-path distance is {distance} m; it must lie between 0 and "
+                    f"{SIDE_PATHS_MAX_M:g} m",
+                    "pass metres, e.g. --side-paths 12 (0 keeps every path as drawn)",
+                )
+            ],
+            summary="Invalid side-path distance",
         )
 
 

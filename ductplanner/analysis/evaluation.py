@@ -430,6 +430,8 @@ def _as_forecast_ran(scenarios: Mapping[str, Scenario], runs: pd.DataFrame) -> d
             )
             scenario = dataclasses.replace(scenario, regrowth=regrowth)
         length = plain(run.get("project_length_m"))
+        if run.get("distribution") and not isinstance(length, int | float):
+            length = 0.0  # simulated before digging came in projects: street by street
         if isinstance(length, int | float):
             ran = dataclasses.replace(scenario.regrowth, project_length_m=float(length))
             scenario = dataclasses.replace(scenario, regrowth=ran)

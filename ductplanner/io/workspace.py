@@ -319,7 +319,8 @@ class _ReadCache:
     read every layer); each read after the first costs a copy instead of a
     read and a validation. A file counts as changed when its inode, size or
     time changes, or its write-ahead log's: ductplanner's own writes replace
-    the file, and another program's (QGIS) change one of them. Databases are
+    the file, and another program's (QGIS) changes one of them (its change
+    time at least, which no program can set back). Databases are
     not cached (another writer leaves no trace to compare). The last
     :data:`READ_CACHE_SIZE` reads are kept, of at most :data:`READ_CACHE_ROWS`
     rows together: a national layer is read each time rather than held twice.
@@ -372,10 +373,11 @@ def _file_version(path: Path) -> object | None:
         return None
     try:
         wal = path.with_name(path.name + "-wal").stat()
-        wal_key: tuple[int, int] | None = (wal.st_mtime_ns, wal.st_size)
+        wal_key: tuple[int, int, int] | None = (wal.st_mtime_ns, wal.st_ctime_ns, wal.st_size)
     except OSError:
         wal_key = None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, wal_key)
+    # the change time too: no program can set it back, as one can the modification time
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, wal_key)
 
 
 READ_CACHE_SIZE = 48

@@ -676,7 +676,8 @@ def _read_section(
         if outside:
             rng = f"[{'-∞' if lo is None else lo}, {'∞' if hi is None else hi}]"
             shown = " and ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in outside)
-            say(dotted, f"{shown} is outside the range {rng}", rule="range")
+            verb = "are" if len(outside) > 1 else "is"
+            say(dotted, f"{shown} {verb} outside the range {rng}", rule="range")
             continue
         out[key] = converted
     return out

@@ -85,11 +85,15 @@ def project_partitions(
 
 
 def _seeds_per_component(lengths: np.ndarray, edge_part: np.ndarray, length_m: float) -> np.ndarray:
-    """Return how many projects each component of the network is cut into."""
+    """Return how many projects each component of the network is cut into.
+
+    A component without edges (a junction no street uses) gets none; one
+    with edges at least one, and never more than it has edges.
+    """
     metres = np.bincount(edge_part, weights=lengths)
     edges = np.bincount(edge_part)
     wanted = np.maximum(np.rint(metres / length_m), 1).astype(np.int64)
-    return np.minimum(wanted, np.maximum(edges, 1))
+    return np.where(edges > 0, np.minimum(wanted, edges), 0)
 
 
 def _one_cut(
@@ -106,7 +110,8 @@ def _one_cut(
         if n == 0:
             continue
         candidates = np.flatnonzero(edge_part == part)
-        weight = lengths[candidates] / lengths[candidates].sum()
+        weight = np.maximum(lengths[candidates], 1e-6)  # a zero-length edge may seed too
+        weight /= weight.sum()
         seeds.append(rng.choice(candidates, size=int(n), replace=False, p=weight))
     seed_edges = np.concatenate(seeds)
     # a seed edge's own end nodes start its cell; the cell grows along the streets

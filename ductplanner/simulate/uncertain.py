@@ -7,7 +7,8 @@ uniformly within the span, and keeps it for its whole future, so the band
 over the runs shows what the range does. The draws come from a stream of
 their own, spawned from the run's seed, so the digs drawn stay the same
 random numbers whatever is uncertain (common random numbers across
-scenarios), and a scenario whose values are all known draws nothing.
+scenarios), and every value has its own uniform per run, so knowing one
+moves none of the others.
 
 >>> from ductplanner.model.scenarios import parse_scenario
 >>> s = parse_scenario('[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = [5, 6]\n')
@@ -58,13 +59,15 @@ class RunParameters:
     @classmethod
     def draw(cls, scenario: Scenario, *, runs: int, seed: int) -> RunParameters:
         """Draw every run's values (a known value is the same in every run)."""
-        rng = stream(seed, PARAMETER_STREAM)
         values = (
             scenario.regrowth.mean_cycle_years,
             scenario.confidence.slip_years,
             scenario.confidence.cancel_share,
         )
-        return cls(*(_draw(v, rng, runs) for v in values))
+        # one uniform per value and run, drawn whether the value is known or not: fixing
+        # one value (what the band's sources do) leaves every other draw as it was
+        u = stream(seed, PARAMETER_STREAM).random((len(values), runs))
+        return cls(*(_scaled(v, share) for v, share in zip(values, u, strict=True)))
 
     @classmethod
     def fixed(
@@ -80,9 +83,9 @@ class RunParameters:
         )
 
 
-def _draw(value: Uncertain, rng: np.random.Generator, runs: int) -> np.ndarray:
-    """Return ``runs`` draws of ``value``: uniform within a span, its value when known."""
+def _scaled(value: Uncertain, share: np.ndarray) -> np.ndarray:
+    """Return ``value`` at each uniform ``share`` of its span (its value when known)."""
     span = Span.of(value)
     if span.fixed:
-        return np.full(runs, span.low)
-    return rng.uniform(span.low, span.high, runs)
+        return np.full(len(share), span.low)
+    return span.low + share * (span.high - span.low)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.addresses import DEFAULT_DROP_M
-from ...analysis.checks import check_drop
+from ...analysis.checks import check_drop, check_side_paths
 from ...analysis.coverage import COVERAGE_STEPS, CoverageReport, compute_coverage
 from ...core.progress import OnStep, no_step, step_bar
 from ...core.result import Result
@@ -57,6 +57,7 @@ def coverage_workspace(
     CoverageReport
     """
     check_drop(drop)
+    check_side_paths(side_paths)
     step = on_step or no_step
     step(STEPS[0])
     path = as_workspace(path)

@@ -138,10 +138,13 @@ def simulate_workspace(
     run: RunDate | None = None,
     progress: bool = False,
     write: bool = True,
+    sources: bool = True,
 ) -> tuple[Forecast, pd.DataFrame | None]:
     """Forecast a workspace's scenario and write the forecast tables.
 
-    The tables are described in :mod:`ductplanner.simulate`.
+    The tables are described in :mod:`ductplanner.simulate`. With
+    ``sources``, the forecast is run again with each source of uncertainty
+    known (what the band is made of: ``forecast_sources``).
 
     Everything is computed before anything is written, in one atomic step,
     so a failure leaves the workspace byte-for-byte as it was. With
@@ -151,7 +154,7 @@ def simulate_workspace(
     path = as_workspace(path)
     scenario = run_scenario(as_scenario(scenario), run)
     inp = workspace_input(path, scenario, run)
-    fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress, sources=True)
+    fc = simulate(inp, scenario, runs=runs, seed=seed, progress=progress, sources=sources)
     table = None
     if frontier:
         table = budget_frontier(inp, scenario, budgets=frontier, runs=runs, seed=seed)
@@ -203,6 +206,7 @@ def simulate_command(
     frontier: Sequence[float] | None = None,
     run: RunDate | None = None,
     progress: bool = False,
+    sources: bool = True,
 ) -> Result:
     """Run ``ductplanner simulate WORKSPACE --scenario FILE [--runs N] [--seed K] [--json]``.
 
@@ -218,6 +222,9 @@ def simulate_command(
         Also forecast the horizon for these yearly duct budgets (DKK).
     progress : bool
         Show a progress bar on standard error (only when it is a terminal).
+    sources : bool
+        Also say what the band is made of (``--no-sources``: skip it, a
+        forecast of its own per source of uncertainty).
 
     Returns
     -------
@@ -227,10 +234,18 @@ def simulate_command(
     """
     path = as_workspace(workspace)
     fc, table = simulate_workspace(
-        path, scenario, runs=runs, seed=seed, frontier=frontier, run=run, progress=progress
+        path,
+        scenario,
+        runs=runs,
+        seed=seed,
+        frontier=frontier,
+        run=run,
+        progress=progress,
+        sources=sources,
     )
     summary = {"workspace": str(path), **({} if run is None else run.summary()), **fc.summary()}
-    written = ["forecast", "forecast_edges", "forecast_runs", "forecast_sources"]
+    written = ["forecast", "forecast_edges", "forecast_runs"]
+    written += ["forecast_sources"] if sources else []
     if table is not None:
         summary["frontier"] = table.drop(columns="scenario").to_dict("records")
         written.append("frontier")
