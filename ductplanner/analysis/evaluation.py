@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..core._clock import now
 from ..core._format import number_column, plain, text_column
 from ..io.workspace import Workspace
 from ..model.decisions import decision_status
@@ -45,6 +46,7 @@ from ..model.regrowth import p_dug_within
 from ..model.scenarios import Scenario, Span
 from .addresses import DEFAULT_DROP_M
 from .coverage import compute_coverage
+from .dig_history import DigHistory, dig_history
 
 __all__ = [
     "DERIVED_LAYERS",
@@ -158,6 +160,9 @@ class ReportData:
     forecast_sources : DataFrame
         The band with each source of uncertainty known in turn (empty when
         not computed; :mod:`ductplanner.simulate.sources`).
+    dig_history : DigHistory or None
+        What the streets' last digs and the done digs say about the cycle and
+        the project size, today (:mod:`ductplanner.analysis.dig_history`).
     """
 
     workspace: Workspace
@@ -182,6 +187,7 @@ class ReportData:
     plan_method: str = ""
     plan_gap: float | None = None
     forecast_sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dig_history: DigHistory | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -581,6 +587,9 @@ def evaluate(
         plan_method=next(iter(text_column(plan, "method")), ""),
         plan_gap=_proven_gap(plan),
         forecast_sources=_forecast_table(tables.get("forecast_sources", pd.DataFrame())),
+        dig_history=dig_history(
+            contents.layers.get("streets"), contents.layers.get("digs"), now().date()
+        ),
     )
 
 

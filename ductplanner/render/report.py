@@ -658,7 +658,53 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
             + "".join(f"<li>{_e(i)}</li>" for i in items)
             + "</ul>"
         )
+    parts.append(_history_paragraph(data, lang))
     return "".join(parts)
+
+
+def _history_paragraph(data: ReportData, lang: Lang) -> str:
+    """Say what the workspace's record of digs suggests, beside what the scenarios assume."""
+    history = data.dig_history
+    if history is None:
+        return ""
+    said = []
+    c, p = history.cycle, history.project
+    if c is not None and c.bounded:
+        said.append(
+            _w(
+                "history_cycle",
+                lang,
+                cycle=_n(c.cycle_years, lang, 1),
+                low=_n(c.low, lang, 1),
+                high=_n(c.high, lang, 1),
+                streets=_n(c.streets, lang),
+                total=_n(history.streets_total, lang),
+                years=_n(c.record_years, lang),
+            )
+        )
+    elif c is not None:
+        said.append(
+            _w(
+                "history_no_cycle",
+                lang,
+                streets=_n(c.streets, lang),
+                years=_n(c.record_years, lang),
+                low=_n(c.low, lang),
+            )
+        )
+    if p is not None:
+        said.append(
+            _w(
+                "history_project",
+                lang,
+                length=_n(p.length_m, lang),
+                low=_n(p.low, lang),
+                high=_n(p.high, lang),
+                digs=_n(p.digs, lang),
+            )
+        )
+    text = " ".join(said) if said else _w("history_none", lang)
+    return f'<h3>{_e(_w("history_title", lang))}</h3><p class="dig-history">{_e(text)}</p>'
 
 
 def _sources_section(data: ReportData, lang: Lang) -> str:

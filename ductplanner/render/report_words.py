@@ -199,8 +199,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "src_join": ("; ", "; "),
     "src_sentence": (
-        "Of the band's spread in {year}: {parts}; the rest is chance, which streets are dug "
-        "when.",
+        "Of the band's spread in {year}: {parts}; the rest is chance, which streets are dug when.",
         "Af båndets spredning i {year}: {parts}; resten er tilfældighed, hvilke veje der "
         "graves hvornår.",
     ),
@@ -282,6 +281,35 @@ WORDS: dict[str, tuple[str, str]] = {
     "assume_projects_none": (
         "Every street is dug on its own, independently of its neighbours.",
         "Hver vej graves for sig, uafhængigt af nabovejene.",
+    ),
+    "history_title": ("What the record of digs says", "Hvad optegnelsen over gravninger siger"),
+    "history_cycle": (
+        "The streets' last digs suggest a mean cycle of {cycle} years (95 %: {low}–{high}), "
+        "from {streets} of {total} streets with a recorded last dig over {years} years, "
+        "beside the cycles the scenarios above assume.",
+        "Vejenes seneste gravninger peger på en middelcyklus på {cycle} år (95 %: "
+        "{low}–{high}), ud fra {streets} af {total} veje med en registreret seneste gravning "
+        "over {years} år, ved siden af de cyklusser, scenarierne ovenfor antager.",
+    ),
+    "history_no_cycle": (
+        "The streets' last digs ({streets} streets over {years} years) spread evenly over the "
+        "record: they fit no renewal cycle (only one of at least {low} years), so they cannot "
+        "check the scenarios' cycle.",
+        "Vejenes seneste gravninger ({streets} veje over {years} år) fordeler sig jævnt over "
+        "optegnelsen: de passer ikke til nogen fornyelsescyklus (kun en på mindst {low} år), "
+        "så de kan ikke efterprøve scenariernes cyklus.",
+    ),
+    "history_project": (
+        "The {digs} done digs average {length} m each (95 %: {low}–{high}), beside the "
+        "scenarios' project size.",
+        "De {digs} udførte gravninger er i gennemsnit {length} m hver (95 %: {low}–{high}), "
+        "ved siden af scenariernes projektstørrelse.",
+    ),
+    "history_none": (
+        "The workspace records no last digs or done digs to check the cycle or the project "
+        "size against.",
+        "Arbejdsområdet har ingen registrerede seneste eller udførte gravninger at efterprøve "
+        "cyklussen eller projektstørrelsen med.",
     ),
     "assume_side_paths": (
         "A sidewalk or cycle track mapped as its own line within {side} m of a road is part "

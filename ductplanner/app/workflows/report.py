@@ -85,6 +85,8 @@ def read_contents(workspace: WorkspaceLike) -> WorkspaceContents:
         layers["ducts"] = read_layer(path, "ducts", required=False)
     for name in DERIVED_LAYERS:
         layers[name] = read_layer(path, name, required=False)
+    if "digs" in present:  # the record of done digs (what the dig history says)
+        layers["digs"] = read_layer(path, "digs")
     return WorkspaceContents(
         workspace=path,
         present=present,

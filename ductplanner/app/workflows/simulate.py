@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ...analysis.dig_history import DigHistory, dig_history
 from ...analysis.history import KNOWN_AHEAD_MONTHS
+from ...core._clock import now
 from ...core.result import Result
 from ...io.workspace import (
     Workspace,
@@ -244,10 +246,28 @@ def simulate_command(
         sources=sources,
     )
     summary = {"workspace": str(path), **({} if run is None else run.summary()), **fc.summary()}
+    history = workspace_dig_history(path, run)
+    summary["dig_history"] = history.summary()
     written = ["forecast", "forecast_edges", "forecast_runs"]
     written += ["forecast_sources"] if sources else []
     if table is not None:
         summary["frontier"] = table.drop(columns="scenario").to_dict("records")
         written.append("frontier")
-    text = fc.text() + f"\nwrote {', '.join(written)} (scenario {fc.key}) to {path}"
+    assumed = (
+        f"the scenario assumes {fc.scenario.regrowth.mean_cycle_years} years and "
+        f"{fc.scenario.regrowth.project_length_m:,.0f} m"
+    )
+    text = fc.text() + f"\n  {history.text()} ({assumed})"
+    text += f"\nwrote {', '.join(written)} (scenario {fc.key}) to {path}"
     return Result(summary=summary, text=text)
+
+
+def workspace_dig_history(path: WorkspaceLike, run: RunDate | None = None) -> DigHistory:
+    """Return what the workspace's record of digs says, as known on the run's day (or today).
+
+    See :func:`~ductplanner.analysis.dig_history.dig_history`: the streets'
+    last digs and the done digs, as they were on that day.
+    """
+    layers, _ = read_planning_state(as_workspace(path), run, KNOWN_AHEAD_MONTHS)
+    as_of = run.as_of if run is not None else now().date()
+    return dig_history(layers.get("streets"), layers.get("digs"), as_of)
