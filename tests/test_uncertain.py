@@ -157,3 +157,58 @@ def test_knowing_one_value_leaves_the_other_draws_as_they_were() -> None:
     b = RunParameters.draw(known_cycle, runs=50, seed=3)
     assert np.array_equal(a.slip_years, b.slip_years)
     assert not np.array_equal(a.mean_cycle_years, b.mean_cycle_years)
+
+
+def _planned_star(n: int = 60) -> SimulationInput:
+    """A star whose every edge has one announced, indicative dig early in the first year."""
+    star = _star(n)
+    return SimulationInput(
+        n_nodes=star.n_nodes,
+        edge_u=star.edge_u,
+        edge_v=star.edge_v,
+        edge_length_m=star.edge_length_m,
+        edge_households=star.edge_households,
+        has_duct=star.has_duct,
+        root_nodes=[0],
+        dig_edge=np.arange(n),
+        dig_time=np.full(n, 2019.1),
+        dig_probability=np.full(n, 0.4),
+        dig_confidence=np.full(n, "indicative", dtype=object),
+    )
+
+
+def test_a_confidence_range_is_drawn_per_run_for_the_digs_of_its_class() -> None:
+    from ductplanner.simulate.digs import PlanFates, draw_digs
+
+    inp = _planned_star()
+    shares = {}
+    for label, value in (("known", "0.4"), ("range", "[0.1, 0.7]")):
+        scenario = parse_scenario(
+            f'[scenario]\nname = "x"\n[regrowth]\nmean_cycle_years = 100\n'
+            f"project_length_m = 0\n[confidence]\nindicative = {value}\ncancel_share = 1\n"
+        )
+        params = RunParameters.draw(scenario, runs=400, seed=5)
+        assert ("indicative" in params.confidence) == (label == "range")
+        first = next(
+            draw_digs(
+                inp,
+                Renewal(100.0),
+                PlanFates(cancel_share=1.0),
+                [2019, 2020],
+                400,
+                np.random.default_rng(1),
+                co_dig_per_m=180.0,
+                params=params,
+            )
+        )
+        shares[label] = first.open.mean(axis=1)  # per run: the share of plans that opened
+    assert abs(shares["known"].mean() - 0.4) < 0.02 and abs(shares["range"].mean() - 0.4) < 0.03
+    assert shares["range"].std() > 2 * shares["known"].std()  # futures differ as a whole
+
+
+def test_the_workspace_s_digs_keep_their_confidence_class(tiny) -> None:
+    from ductplanner.simulate import simulation_input
+
+    inp = simulation_input(tiny, parse_scenario('[scenario]\nname = "x"\n'))
+    assert set(inp.dig_confidence) <= {"firm", "budgeted", "indicative", ""}
+    assert len(inp.dig_confidence) == len(inp.dig_edge) and (inp.dig_confidence != "").any()

@@ -76,7 +76,7 @@ def dig_probability(digs: pd.DataFrame, scenario: Scenario | None = None) -> np.
     firm = text_column(digs, "status").eq("confirmed").to_numpy(dtype=bool, copy=True)
     if "permit_date" in digs.columns:
         firm |= pd.notna(digs["permit_date"]).to_numpy(dtype=bool)
-    return np.where(firm, np.maximum(p, confidence.firm), p)
+    return np.where(firm, np.maximum(p, float(confidence.firm)), p)
 
 
 def dig_dates(digs: gpd.GeoDataFrame, source: str) -> tuple[pd.Series, pd.Series]:

@@ -240,9 +240,9 @@ class Confidence:
     ``slip_years`` (with ``slip_years = 0`` every miss is a cancellation).
     """
 
-    firm: float = _spec(0.95, lo=0, hi=1, doc="confirmed, with a permit")
-    budgeted: float = _spec(0.75, lo=0, hi=1, doc="in the owner's budget")
-    indicative: float = _spec(0.40, lo=0, hi=1, doc="announced, not decided")
+    firm: Uncertain = _spec(0.95, lo=0, hi=1, doc="confirmed, with a permit (or [low, high])")
+    budgeted: Uncertain = _spec(0.75, lo=0, hi=1, doc="in the owner's budget (or [low, high])")
+    indicative: Uncertain = _spec(0.40, lo=0, hi=1, doc="announced, not decided (or [low, high])")
     slip_years: Uncertain = _spec(
         1.0, lo=0, hi=10, doc="mean delay of a dig that slips, years (or [low, high])"
     )

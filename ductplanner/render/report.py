@@ -638,9 +638,9 @@ def _assumptions(data: ReportData, lang: Lang) -> str:
             _w(
                 "assume_conf",
                 lang,
-                firm=percent(s.confidence.firm, 1, 0, lang=lang),
-                budgeted=percent(s.confidence.budgeted, 1, 0, lang=lang),
-                indicative=percent(s.confidence.indicative, 1, 0, lang=lang),
+                firm=_share_text(s.confidence.firm, lang),
+                budgeted=_share_text(s.confidence.budgeted, lang),
+                indicative=_share_text(s.confidence.indicative, lang),
                 slip=_n(s.confidence.slip_years, lang, 1),
                 cancel=_share_text(s.confidence.cancel_share, lang),
             ),

@@ -105,8 +105,7 @@ def draw_digs(
     c = len(inp.dig_edge)
     # --- known plans
     n_groups = int(inp.dig_group.max()) + 1 if c else 0
-    p_group = np.zeros(n_groups)
-    np.maximum.at(p_group, inp.dig_group, inp.dig_probability)
+    p_group = _group_probability(inp, params, runs, n_groups)
     u = rng.random((runs, n_groups))
     delay = np.ceil(rng.standard_exponential((runs, n_groups)) * slip)
     on_time = u < p_group
@@ -151,6 +150,28 @@ def draw_digs(
         # where a known dig opens the edge, its own price counts
         price = Prices(base_cost, r_k[priced], e_k[priced], inp.dig_cost_dkk[c_k[priced]])
         yield YearDigs(dug, idx, price, (r_k[free], e_k[free]))
+
+
+def _group_probability(
+    inp: SimulationInput, params: RunParameters, runs: int, n_groups: int
+) -> np.ndarray:
+    """Return each dig's chance to open on time: (G,), or (R, G) where a class is a range.
+
+    A dig's chance is the largest of its rows'; a row of a class the run
+    draws (``params.confidence``) takes the run's value.
+    """
+    ranged = [name for name in params.confidence if (inp.dig_confidence == name).any()]
+    if not ranged:
+        p_group = np.zeros(n_groups)
+        np.maximum.at(p_group, inp.dig_group, inp.dig_probability)
+        return p_group
+    p_rows = np.tile(inp.dig_probability, (runs, 1))  # (R, C)
+    for name in ranged:
+        rows = inp.dig_confidence == name
+        p_rows[:, rows] = params.confidence[name][:, None]
+    by_group = np.zeros((n_groups, runs))
+    np.maximum.at(by_group, inp.dig_group, p_rows.T)
+    return by_group.T
 
 
 class _Renewals:

@@ -15,6 +15,7 @@ from ..analysis.coverage import compute_coverage
 from ..analysis.digs import is_fibre_project
 from ..analysis.opportunities import find_opportunities
 from ..analysis.overlay import WHOLE_EDGE_SHARE
+from ..core._format import text_column
 from ..model.network import StreetNetwork
 from ..model.scenarios import Scenario
 from ..optimize import PlanningInstance, planning_instance
@@ -105,6 +106,7 @@ def simulation_input(
         dig_time=when,
         dig_group=group_of,
         dig_probability=rows["probability"].to_numpy(dtype=float),
+        dig_confidence=_confidence_classes(rows, scenario),
         dig_cost_dkk=rows["cost_dkk"].to_numpy(dtype=float),
         dig_free=is_fibre_project(rows),
         dig_ids=groups.astype(object),
@@ -160,6 +162,24 @@ def input_from_instance(
         dig_free=free,
         dig_ids=groups.astype(object),
     )
+
+
+def _confidence_classes(rows: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Return each candidate row's confidence class, as its probability came from.
+
+    A confirmed dig or one with a permit counts as firm whatever its class
+    (:func:`~ductplanner.analysis.digs.dig_probability`): its probability is
+    the firm one's. A row whose probability is no class's keeps it (``""``).
+    """
+    confidence = scenario.confidence
+    given = text_column(rows, "confidence").replace("", "indicative").to_numpy(dtype=object)
+    p = rows["probability"].to_numpy(dtype=float)
+    out = np.full(len(rows), "", dtype=object)
+    for name in ("indicative", "budgeted", "firm"):
+        value = float(getattr(confidence, name))
+        out[(given == name) & np.isclose(p, value)] = name
+    out[np.isclose(p, float(confidence.firm))] = "firm"
+    return out
 
 
 def as_input(town: Any, scenario: Scenario) -> SimulationInput:

@@ -55,6 +55,11 @@ class SimulationInput:
         no cost to the budget).
     dig_ids : array of str, optional
         Name of each dig group (index = ``dig_group``).
+    dig_confidence : array of str, optional
+        Each (dig, edge) row's confidence class (``firm``, ``budgeted``,
+        ``indicative``), where its probability is that class's: a scenario
+        that gives the class a range then draws its probability per run
+        ("": the row keeps ``dig_probability``; the default).
     district_names : sequence of str
         Reporting districts.
     edge_district_households : sparse matrix (E x D), optional
@@ -88,6 +93,7 @@ class SimulationInput:
     dig_cost_dkk: np.ndarray
     dig_free: np.ndarray
     dig_ids: np.ndarray
+    dig_confidence: np.ndarray
     district_names: tuple[str, ...]
     edge_district_households: sparse.csr_matrix
     district_households: np.ndarray
@@ -113,6 +119,7 @@ class SimulationInput:
         dig_cost_dkk: npt.ArrayLike | None = None,
         dig_free: npt.ArrayLike | None = None,
         dig_ids: npt.ArrayLike | None = None,
+        dig_confidence: npt.ArrayLike | None = None,
         district_names: Sequence[str] = (),
         edge_district_households: object | None = None,
         district_households: npt.ArrayLike | None = None,
@@ -153,6 +160,8 @@ class SimulationInput:
         if dig_ids is None:
             dig_ids = np.array([f"d{i}" for i in range(n_groups)], dtype=object)
         put(self, "dig_ids", np.asarray(dig_ids))
+        classes = np.full(c, "", dtype=object) if dig_confidence is None else dig_confidence
+        put(self, "dig_confidence", np.asarray(classes, dtype=object))
         put(self, "district_names", tuple(str(d) for d in district_names))
         d = len(self.district_names)
         if edge_district_households is None:
@@ -188,6 +197,7 @@ class SimulationInput:
                 "dig_probability",
                 "dig_cost_dkk",
                 "dig_free",
+                "dig_confidence",
             )
         }
         if c and dig_lengths != {c}:
@@ -228,4 +238,5 @@ class SimulationInput:
         """Return the same town with every known dig plan sure to open on time."""
         sure = copy.copy(self)
         object.__setattr__(sure, "dig_probability", np.ones(len(self.dig_edge)))
+        object.__setattr__(sure, "dig_confidence", np.full(len(self.dig_edge), "", dtype=object))
         return sure

@@ -19,13 +19,16 @@ moves none of the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..model.scenarios import Scenario, Span, Uncertain
 
-__all__ = ["PARAMETER_STREAM", "PROJECT_STREAM", "RunParameters", "stream"]
+__all__ = ["CONFIDENCE_CLASSES", "PARAMETER_STREAM", "PROJECT_STREAM", "RunParameters", "stream"]
+
+CONFIDENCE_CLASSES = ("firm", "budgeted", "indicative")
+"""The confidence classes of announced digs (``[confidence]``), each possibly a range."""
 
 PARAMETER_STREAM = 0x5EED_0F_7A
 """Spawn key of the parameters' random stream (apart from the digs' streams)."""
@@ -50,36 +53,52 @@ class RunParameters:
         Mean delay of a known dig that misses its window.
     cancel_share : ndarray (R,)
         Share of the missed known digs that are cancelled, not delayed.
+    confidence : dict of str to ndarray (R,)
+        The probability of each confidence class (``firm``, ``budgeted``,
+        ``indicative``) that a scenario gives as a range; a known class is
+        left out (its digs keep their own probability).
     """
 
     mean_cycle_years: np.ndarray
     slip_years: np.ndarray
     cancel_share: np.ndarray
+    confidence: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def draw(cls, scenario: Scenario, *, runs: int, seed: int) -> RunParameters:
         """Draw every run's values (a known value is the same in every run)."""
-        values = (
-            scenario.regrowth.mean_cycle_years,
-            scenario.confidence.slip_years,
-            scenario.confidence.cancel_share,
-        )
+        c = scenario.confidence
+        values = (scenario.regrowth.mean_cycle_years, c.slip_years, c.cancel_share)
+        classes = {name: getattr(c, name) for name in CONFIDENCE_CLASSES}
         # one uniform per value and run, drawn whether the value is known or not: fixing
         # one value (what the band's sources do) leaves every other draw as it was
-        u = stream(seed, PARAMETER_STREAM).random((len(values), runs))
-        return cls(*(_scaled(v, share) for v, share in zip(values, u, strict=True)))
+        u = stream(seed, PARAMETER_STREAM).random((len(values) + len(classes), runs))
+        cycle, slip, cancel = (_scaled(v, share) for v, share in zip(values, u, strict=False))
+        ranged = {
+            name: _scaled(value, u[len(values) + k])
+            for k, (name, value) in enumerate(classes.items())
+            if not Span.of(value).fixed
+        }
+        return cls(cycle, slip, cancel, confidence=ranged)
 
     @classmethod
     def fixed(
         cls, *, runs: int, mean_cycle_years: float, slip_years: float, cancel_share: float
     ) -> RunParameters:
         """Return the same known values for every run."""
-        return cls(*(np.full(runs, float(v)) for v in (mean_cycle_years, slip_years, cancel_share)))
+        return cls(
+            np.full(runs, float(mean_cycle_years)),
+            np.full(runs, float(slip_years)),
+            np.full(runs, float(cancel_share)),
+        )
 
     def batch(self, lo: int, hi: int) -> RunParameters:
         """Return the values of runs ``lo`` to ``hi - 1``."""
         return RunParameters(
-            self.mean_cycle_years[lo:hi], self.slip_years[lo:hi], self.cancel_share[lo:hi]
+            self.mean_cycle_years[lo:hi],
+            self.slip_years[lo:hi],
+            self.cancel_share[lo:hi],
+            {name: p[lo:hi] for name, p in self.confidence.items()},
         )
 
 
