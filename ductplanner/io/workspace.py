@@ -797,13 +797,18 @@ def _prepared(name: str, gdf: gpd.GeoDataFrame | pd.DataFrame, crs: str) -> pd.D
 
 
 def _write_one(path: Path, name: str, frame: pd.DataFrame) -> None:
+    """Write one table or layer in bulk, through Arrow (about twice as fast for a big layer)."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **_GPKG_OPTIONS)
+        pyogrio.write_dataframe(
+            frame, path, layer=name, driver="GPKG", use_arrow=True, **_GPKG_OPTIONS
+        )
         return
     kwargs = {}
     if name in SCHEMAS and SCHEMAS[name].keep_multi:
         kwargs["promote_to_multi"] = True
-    frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **_GPKG_OPTIONS, **kwargs)
+    frame.to_file(
+        path, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True, **_GPKG_OPTIONS, **kwargs
+    )
 
 
 def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
