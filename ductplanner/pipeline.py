@@ -28,9 +28,15 @@ from .core.result import Result
 from .io.assets import assets_installed, install_command
 from .io.workspace import read_layer, read_table
 from .model.decisions import DECISION_STATUSES, decision_counts, decision_status
-from .model.scenarios import DEFAULT_SCENARIO, load_scenario, scenario_key, shipped_scenarios
+from .model.scenarios import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    load_scenario,
+    scenario_key,
+    shipped_scenarios,
+)
 from .model.timeline import run_date
-from .simulate import budget_frontier, simulate
+from .simulate import SimulationInput, budget_frontier, simulate
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepOutcome", "run_demo", "shipped_scenarios"]
 
@@ -177,11 +183,20 @@ def simulate_step(ctx: DemoContext) -> StepOutcome:
     scenarios = [run.scenario(load_scenario(f)) for f in sorted(Path(ctx.scenarios).glob("*.toml"))]
     if not scenarios:
         return StepOutcome(line="no scenarios found")
-    inp = workspace_input(ctx.workspace, scenarios[0], run)
+    # the town as each scenario reads it (drop and side paths, costs, confidence); the shipped
+    # scenarios share one reading, which is then made once
+    towns: dict[tuple[object, ...], SimulationInput] = {}
+
+    def town_of(s: Scenario) -> SimulationInput:
+        key = (s.coverage, s.costs, s.confidence)
+        if key not in towns:
+            towns[key] = workspace_input(ctx.workspace, s, run)
+        return towns[key]
+
     # what the band is made of: for the plan the committee adopted (the others cost as much again)
     forecasts = [
         simulate(
-            inp,
+            town_of(s),
             s,
             runs=min(DEMO_RUNS, s.simulation.runs),
             seed=ctx.seed,
@@ -194,7 +209,7 @@ def simulate_step(ctx: DemoContext) -> StepOutcome:
     if revised:
         frontiers.append(
             budget_frontier(
-                inp,
+                town_of(revised[0]),
                 revised[0],
                 budgets=DEMO_FRONTIER_BUDGETS,
                 runs=min(DEMO_FRONTIER_RUNS, revised[0].simulation.runs),

@@ -337,3 +337,31 @@ def test_the_demo_step_forecasts_every_shipped_scenario(
     tables = read_forecast(tiny_workspace)
     assert set(tables["forecast_runs"]["scenario"]) == set(outcome.summary)
     assert len(tables["frontier"]) == 5
+
+
+def test_the_demo_step_reads_the_town_as_each_scenario_does(tmp_path: Path) -> None:
+    from conftest import with_sidewalks
+
+    from ductplanner.app.demo import tiny_layers
+    from ductplanner.app.workflows.maps import forecast_map
+    from ductplanner.io.workspace import write_layers
+
+    town = tiny_layers()
+    ws = tmp_path / "walked.gpkg"
+    write_layers(ws, {**town, "streets": with_sidewalks(town["streets"], 6.0)})
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shipped = Path(__file__).resolve().parents[1] / "scenarios" / "revised-2019.toml"
+    (folder / "revised-2019.toml").write_text(shipped.read_text(encoding="utf-8"))
+    (folder / "as-drawn.toml").write_text(
+        '[scenario]\nextends = "revised-2019"\nname = "Every path its own edge"\n'
+        "[coverage]\nside_path_distance_m = 0\n",
+        encoding="utf-8",
+    )
+    simulate_step(DemoContext(ws, tmp_path, 2019, folder))
+    runs = read_forecast(ws)["forecast_runs"].set_index("scenario")["side_path_distance_m"]
+    assert runs.to_dict() == {"as-drawn": 0.0, "revised-2019": 12.0}
+    edges = read_forecast(ws, "as-drawn")["forecast_edges"]["edge_id"].astype(str)
+    assert edges.str.contains("-left:").any()  # simulated on its own network, as drawn
+    for key in ("as-drawn", "revised-2019"):  # each on the network its edge ids name
+        assert "are not in the street network" not in forecast_map(ws, key).get_root().render()
