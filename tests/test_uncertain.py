@@ -9,34 +9,14 @@ scenario without ranges gives, byte for byte; and a range widens the band.
 from __future__ import annotations
 
 import hashlib
-import json
 
 import numpy as np
 import pytest
+from test_simulate import _scenario, _star
 
 from ductplanner.model.scenarios import Span, parse_scenario
 from ductplanner.simulate import Renewal, SimulationInput, simulate
 from ductplanner.simulate.uncertain import RunParameters
-
-
-def _scenario(policy: str = "co-dig", **regrowth: object) -> object:
-    regrowth = {"project_length_m": 0, **regrowth}  # every edge on its own unless told
-    lines = ['[scenario]\nname = "test"', f'policy = "{policy}"', "[regrowth]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in regrowth.items()]
-    lines += ["[simulation]", "forecast_years = 12"]
-    return parse_scenario("\n".join(lines) + "\n")
-
-
-def _star(n_edges: int = 200) -> SimulationInput:
-    return SimulationInput(
-        n_nodes=n_edges + 1,
-        edge_u=np.zeros(n_edges, dtype=int),
-        edge_v=np.arange(1, n_edges + 1),
-        edge_length_m=np.full(n_edges, 100.0),
-        edge_households=np.ones(n_edges),
-        has_duct=np.zeros(n_edges, dtype=bool),
-        root_nodes=[0],
-    )
 
 
 @pytest.mark.parametrize("distribution", ["exponential", "gamma", "uniform"])

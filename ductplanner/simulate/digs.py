@@ -14,7 +14,7 @@ from .projects import Partitions
 from .town import SimulationInput
 from .uncertain import RunParameters
 
-__all__ = ["PlanFates", "YearDigs", "draw_digs", "first_digs"]
+__all__ = ["PlanFates", "YearDigs", "draw_digs", "first_digs", "known_parameters"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,16 @@ class YearDigs:
     free: tuple[np.ndarray, np.ndarray]
 
 
+def known_parameters(renewal: Renewal, fates: PlanFates, runs: int) -> RunParameters:
+    """Return ``renewal``'s mean cycle and ``fates``' slip and cancel share in every run."""
+    return RunParameters.fixed(
+        runs=runs,
+        mean_cycle_years=renewal.mean,
+        slip_years=fates.slip_years,
+        cancel_share=fates.cancel_share,
+    )
+
+
 def draw_digs(
     inp: SimulationInput,
     renewal: Renewal,
@@ -92,12 +102,7 @@ def draw_digs(
     its own.
     """
     if params is None:
-        params = RunParameters.fixed(
-            runs=runs,
-            mean_cycle_years=renewal.mean,
-            slip_years=fates.slip_years,
-            cancel_share=fates.cancel_share,
-        )
+        params = known_parameters(renewal, fates, runs)
     e_count, y_count = inp.n_edges, len(years)
     scale = params.mean_cycle_years / renewal.mean  # (R,) each run's gaps to renewal's
     slip, cancel = params.slip_years[:, None], params.cancel_share[:, None]

@@ -21,7 +21,7 @@ from scipy import sparse
 
 from ..core.progress import progress_bar
 from ..model.regrowth import Renewal
-from .digs import PlanFates, draw_digs
+from .digs import PlanFates, draw_digs, known_parameters
 from .ducts import DuctState
 from .policy import Policy, lay_year
 from .prices import Prices
@@ -94,12 +94,7 @@ def run_engine(
     years = list(years)
     y_count = len(years)
     if params is None:
-        params = RunParameters.fixed(
-            runs=runs,
-            mean_cycle_years=renewal.mean,
-            slip_years=fates.slip_years,
-            cancel_share=fates.cancel_share,
-        )
+        params = known_parameters(renewal, fates, runs)
     batches = [
         (lo, min(lo + RUNS_PER_BATCH, runs)) for lo in range(0, max(runs, 1), RUNS_PER_BATCH)
     ]
